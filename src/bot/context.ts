@@ -1,0 +1,51 @@
+import type { Clock } from '../clock';
+import type { AppConfig } from '../config';
+import type { KepuLink } from '../domain/kepu-links';
+import type { Logger } from '../logger';
+import type { Services } from '../services';
+
+/** Where a message came from. */
+export type ChannelName = 'wechat-group' | 'wechat-private' | 'wecom' | 'mp';
+
+/** A message from any channel, in one shape. */
+export interface IncomingMessage {
+  /** The channel's message id (WeChat message id, WeCom MsgId, ...). */
+  id: string;
+  channel: ChannelName;
+  /** Plain text; for cards, the card title. */
+  text: string;
+  /** 'url' link card, 'mini-program' card, 'text', or 'other' (images, voice, ...). */
+  kind: 'text' | 'url' | 'mini-program' | 'other';
+  sentAt: Date;
+  sender: { id: string; name: string };
+  room?: { id: string; topic: string };
+  /** Kepu China links the message carries (recognised by the channel). */
+  links: KepuLink[];
+}
+
+/** Everything a bot-script handler needs: the message, a way to answer, the services, the clock. */
+export interface BotContext {
+  listenerId: string;
+  message: IncomingMessage;
+  /** The match of a `respond`/`hear` pattern against the command text. */
+  match: RegExpMatchArray | null;
+  /** Answers in the same conversation (in a group, @-mentions the sender). */
+  reply(text: string): Promise<void>;
+  services: Services;
+  config: AppConfig;
+  clock: Clock;
+  log: Logger;
+  /** The commands listed in the bot-scripts' headers, for help. */
+  help: HelpEntry[];
+}
+
+export interface HelpEntry {
+  script: string;
+  command: string;
+  description: string;
+}
+
+/** What a listener may report about a command, for the audit log. */
+export type HandlerOutcome = void | { outcome: 'invalid' | 'refused'; detail?: string };
+
+export type Handler = (ctx: BotContext) => Promise<HandlerOutcome> | HandlerOutcome;

@@ -1,0 +1,143 @@
+import type { Clock } from '../clock';
+import type { AppConfig } from '../config';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { Services } from '../services';
+import type { BotContext, ChannelName, Handler, HelpEntry, IncomingMessage } from './context';
+
+type Matcher = RegExp | ((message: IncomingMessage) => boolean);
+
+interface Listener {
+  id: string;
+  kind: 'hear' | 'respond';
+  matcher: Matcher;
+  channels?: ChannelName[];
+  handler: Handler;
+}
+
+export interface ListenerOptions {
+  /** A dotted id such as `shares.count`; tags the logger, the audit log and the metrics. */
+  id: string;
+  /** Channels this listener serves; all when omitted. */
+  channels?: ChannelName[];
+}
+
+export interface RobotDeps {
+  services: Services;
+  config: AppConfig;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** The apology a user sees when a script fails; the log gets the detail. */
+export const APOLOGY = '抱歉，处理您的消息时出了点问题，请稍后再试。';
+
+/** Command prefix in groups: `#` (or the full-width `＃`). */
+const COMMAND_PREFIX = /^[#＃]\s*/;
+
+/**
+ * The listener registry and dispatcher (after Hubot): scripts register `hear` listeners (every
+ * message) and `respond` listeners (commands); each listener runs in its own error boundary.
+ */
+export class Robot {
+  private readonly listeners: Listener[] = [];
+  readonly help: HelpEntry[] = [];
+
+  constructor(private readonly deps: RobotDeps) {}
+
+  /** Runs on every message the matcher accepts (matched against the raw text for a RegExp). */
+  hear(matcher: Matcher, options: ListenerOptions, handler: Handler): void {
+    this.add({ ...options, kind: 'hear', matcher, handler });
+  }
+
+  /** Runs on a command: `#命令 ...` in a group; in a private chat the `#` is optional. */
+  respond(pattern: RegExp, options: ListenerOptions, handler: Handler): void {
+    this.add({ ...options, kind: 'respond', matcher: pattern, handler });
+  }
+
+  get listenerIds(): string[] {
+    return this.listeners.map((l) => l.id);
+  }
+
+  private add(listener: Listener): void {
+    if (this.listeners.some((l) => l.id === listener.id)) throw new Error(`duplicate listener id ${listener.id}`);
+    this.listeners.push(listener);
+  }
+
+  /** The command text of a message, or null when it is not addressed to the bot. */
+  static commandText(message: IncomingMessage): string | null {
+    const text = message.text.trim();
+    if (COMMAND_PREFIX.test(text)) return text.replace(COMMAND_PREFIX, '').trim();
+    return message.channel === 'wechat-group' ? null : text;
+  }
+
+  /** Dispatches one message to every matching listener; never throws. */
+  async receive(message: IncomingMessage, reply: (text: string) => Promise<void>): Promise<void> {
+    this.deps.metrics.messages.inc({ channel: message.channel });
+    const command = Robot.commandText(message);
+    for (const listener of this.listeners) {
+      if (listener.channels && !listener.channels.includes(message.channel)) continue;
+      let match: RegExpMatchArray | null = null;
+      if (listener.kind === 'respond') {
+        if (command === null || message.kind !== 'text') continue;
+        match = command.match(listener.matcher as RegExp);
+        if (!match) continue;
+      } else if (typeof listener.matcher === 'function') {
+        if (!listener.matcher(message)) continue;
+      } else {
+        match = message.text.match(listener.matcher);
+        if (!match) continue;
+      }
+      await this.run(listener, message, match, reply);
+    }
+  }
+
+  private async run(
+    listener: Listener,
+    message: IncomingMessage,
+    match: RegExpMatchArray | null,
+    reply: (text: string) => Promise<void>,
+  ): Promise<void> {
+    const log = this.deps.log.child({ listener: listener.id, messageId: message.id });
+    const ctx: BotContext = {
+      listenerId: listener.id,
+      message,
+      match,
+      reply,
+      services: this.deps.services,
+      config: this.deps.config,
+      clock: this.deps.clock,
+      log,
+      help: this.help,
+    };
+    let outcome: 'ok' | 'invalid' | 'refused' | 'error' = 'ok';
+    let detail = '';
+    try {
+      const result = await listener.handler(ctx);
+      if (result) {
+        outcome = result.outcome;
+        detail = result.detail ?? '';
+      }
+    } catch (err) {
+      outcome = 'error';
+      detail = err instanceof Error ? err.message : String(err);
+      this.deps.metrics.scriptErrors.inc({ listener: listener.id });
+      log.error({ err }, 'listener failed');
+      await reply(APOLOGY).catch((e: unknown) => log.error({ err: e }, 'could not send the apology'));
+    }
+    if (listener.kind === 'respond') {
+      await this.deps.services.audit
+        .record({
+          channel: message.channel,
+          senderId: message.sender.id,
+          senderName: message.sender.name,
+          listenerId: listener.id,
+          command: message.text,
+          outcome,
+          detail,
+        })
+        .catch((err: unknown) => log.error({ err }, 'could not write the audit log'));
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+export interface DataSourceOptions {
+  url: string;
+  poolSize?: number;
+  /** Tests only: build the schema from the entities instead of the migrations. */
+  synchronize?: boolean;
+  logging?: boolean;
+}
+
+/** Builds (does not connect) the TypeORM DataSource for kepubot's PostgreSQL. */
+export function createDataSource(options: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: options.synchronize ?? false,
+    logging: options.logging ? ['error', 'warn', 'migration'] : ['error'],
+    extra: { max: options.poolSize ?? 10, application_name: 'kepubot' },
+  });
+}
+
+/** Connects and brings the schema up to date with the versioned migrations. */
+export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  const ds = createDataSource(options);
+  await ds.initialize();
+  if (!options.synchronize) {
+    await ds.runMigrations({ transaction: 'each' });
+  }
+  return ds;
+}

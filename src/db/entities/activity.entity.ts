@@ -1,0 +1,44 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Station } from './station.entity';
+
+export const ACTIVITY_TYPES = ['讲座', '培训', '展览', '咨询', '竞赛', '其他'] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+
+/** An offline activity a station held (logged by its managers). */
+@Entity({ name: 'activity' })
+@Index('ix_activity_station_date', ['stationId', 'date'])
+export class Activity {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id: number;
+
+  @Column({ name: 'station_id', type: 'integer' })
+  stationId: number;
+
+  @ManyToOne(() => Station, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'station_id' })
+  station?: Station;
+
+  @Column({ type: 'date' })
+  date: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  type: ActivityType;
+
+  @Column({ type: 'varchar', length: 200 })
+  title: string;
+
+  @Column({ type: 'integer' })
+  participants: number;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  place: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status: 'active' | 'withdrawn';
+
+  @Column({ name: 'created_by', type: 'varchar', length: 128 })
+  createdBy: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,25 @@
+import { Column, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+/** Per informant and day: raw and effective shares, kept current as shares arrive. */
+@Entity({ name: 'daily_rollup' })
+@Index('ix_daily_rollup_station_day', ['stationId', 'day'])
+export class DailyRollup {
+  @PrimaryColumn({ name: 'informant_id', type: 'integer' })
+  informantId: number;
+
+  @PrimaryColumn({ type: 'date' })
+  day: string;
+
+  /** The informant's station. */
+  @Column({ name: 'station_id', type: 'integer' })
+  stationId: number;
+
+  @Column({ name: 'raw_shares', type: 'integer', default: 0 })
+  rawShares: number;
+
+  @Column({ name: 'effective_shares', type: 'integer', default: 0 })
+  effectiveShares: number;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,59 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * One share: a message in a bound group carrying a Kepu China link. Unique per WeChat message id,
+ * so a replayed message is never counted twice. informantId is null while the sender is unconfirmed.
+ */
+@Entity({ name: 'share_event' })
+@Index('ix_share_event_talker_day', ['talkerId', 'day'])
+@Index('ix_share_event_station_day', ['stationId', 'day'])
+export class ShareEvent {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'message_id', type: 'varchar', length: 128, unique: true })
+  messageId: string;
+
+  @Column({ name: 'room_id', type: 'varchar', length: 128 })
+  roomId: string;
+
+  /** The station of the group the share was made in. */
+  @Column({ name: 'station_id', type: 'integer' })
+  stationId: number;
+
+  @Column({ name: 'talker_id', type: 'varchar', length: 128 })
+  talkerId: string;
+
+  @Column({ name: 'talker_name', type: 'varchar', length: 128, default: '' })
+  talkerName: string;
+
+  @Column({ name: 'informant_id', type: 'integer', nullable: true })
+  informantId: number | null;
+
+  @Column({ name: 'content_key', type: 'varchar', length: 512 })
+  contentKey: string;
+
+  @Column({ type: 'text' })
+  url: string;
+
+  @Column({ type: 'text', nullable: true })
+  title: string | null;
+
+  /** 'url' (link card), 'mini-program' or 'text'. */
+  @Column({ name: 'message_type', type: 'varchar', length: 16 })
+  messageType: string;
+
+  @Column({ name: 'sent_at', type: 'timestamptz' })
+  sentAt: Date;
+
+  /** Calendar day of sentAt in Asia/Shanghai. */
+  @Column({ type: 'date' })
+  day: string;
+
+  /** True when this message was the first share of its item by this sender that day. */
+  @Column({ type: 'boolean' })
+  effective: boolean;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

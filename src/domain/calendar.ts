@@ -1,0 +1,61 @@
+import { DateTime } from 'luxon';
+import { TIME_ZONE } from '../config';
+
+/** A calendar day as 'YYYY-MM-DD' in Asia/Shanghai. */
+export type DayKey = string;
+
+export interface DayRange {
+  /** First day, inclusive. */
+  from: DayKey;
+  /** Last day, inclusive. */
+  to: DayKey;
+}
+
+function inZone(d: Date): DateTime {
+  return DateTime.fromJSDate(d, { zone: TIME_ZONE });
+}
+
+function fromKey(day: DayKey): DateTime {
+  const dt = DateTime.fromISO(day, { zone: TIME_ZONE });
+  if (!dt.isValid) throw new RangeError(`invalid day key: ${day}`);
+  return dt;
+}
+
+const key = (dt: DateTime): DayKey => dt.toISODate() as DayKey;
+
+/** The Asia/Shanghai calendar day of an instant. */
+export function dayOf(instant: Date): DayKey {
+  return key(inZone(instant));
+}
+
+/** Monday-to-Sunday week containing the day. */
+export function weekOf(day: DayKey): DayRange {
+  const d = fromKey(day);
+  return { from: key(d.startOf('week')), to: key(d.endOf('week')) };
+}
+
+export function monthOf(day: DayKey): DayRange {
+  const d = fromKey(day);
+  return { from: key(d.startOf('month')), to: key(d.endOf('month')) };
+}
+
+export function quarterOf(day: DayKey): DayRange {
+  const d = fromKey(day);
+  return { from: key(d.startOf('quarter')), to: key(d.endOf('quarter')) };
+}
+
+/** Number of days in the range, both ends included. */
+export function daysIn(range: DayRange): number {
+  return Math.round(fromKey(range.to).diff(fromKey(range.from), 'days').days) + 1;
+}
+
+/** The range clipped so it does not run past `day` (for "so far this month"). */
+export function upTo(range: DayRange, day: DayKey): DayRange {
+  return { from: range.from, to: range.to < day ? range.to : day };
+}
+
+/** 11月22日 style label of a day. */
+export function chineseDayLabel(day: DayKey): string {
+  const d = fromKey(day);
+  return `${d.month}月${d.day}日`;
+}

@@ -1,0 +1,123 @@
+/**
+ * Rules for an informant roster as county staff keep it in Excel: a header row naming the
+ * columns (姓名 required; 手机号 and 备注 optional, in any order, with common spellings), then one
+ * informant per row. Pure: takes the cells as strings, returns the valid entries and every problem.
+ */
+
+export interface RosterSheetRow {
+  /** 1-based line (spreadsheet row or CSV line) as the user sees it. */
+  line: number;
+  cells: string[];
+}
+
+export interface RosterEntry {
+  line: number;
+  name: string;
+  phone: string | null;
+  note: string | null;
+}
+
+export interface RosterProblem {
+  line: number;
+  reason: string;
+}
+
+export interface RosterCheck {
+  entries: RosterEntry[];
+  problems: RosterProblem[];
+}
+
+const HEADER_ALIASES: Record<'name' | 'phone' | 'note', string[]> = {
+  name: ['姓名', '名字', '信息员姓名', '科普信息员', '信息员', 'name'],
+  phone: ['手机号', '手机', '手机号码', '联系电话', '电话', '联系方式', 'phone', 'mobile'],
+  note: ['备注', '说明', 'note'],
+};
+
+const MAX_NAME = 64;
+const MAX_NOTE = 200;
+/** Chinese names, with the middle dot of minority names, or Latin names with spaces. */
+const NAME_RE = /^[\p{Script=Han}A-Za-z·•．.\s]+$/u;
+const MOBILE_RE = /^1[3-9]\d{9}$/;
+
+function normaliseHeader(s: string): string {
+  return s.replace(/[\s*＊（(].*$/u, '').trim().toLowerCase();
+}
+
+function findColumns(cells: string[]): { name: number; phone: number; note: number } | null {
+  const heads = cells.map(normaliseHeader);
+  const find = (aliases: string[]) => heads.findIndex((h) => aliases.includes(h));
+  const name = find(HEADER_ALIASES.name);
+  if (name < 0) return null;
+  return { name, phone: find(HEADER_ALIASES.phone), note: find(HEADER_ALIASES.note) };
+}
+
+/** Strips spaces, dashes and a +86 prefix; Excel may also have turned the number into 1.3812345678E10. */
+export function normalisePhone(raw: string): string {
+  let s = raw.replace(/[\s\-－()（）]/gu, '');
+  if (/^\d+(\.0+)?$/.test(s)) s = s.replace(/\.0+$/, '');
+  if (s.startsWith('+86')) s = s.slice(3);
+  else if (s.startsWith('0086')) s = s.slice(4);
+  return s;
+}
+
+/** Validates every row; the caller imports only when `problems` is empty. */
+export function checkRoster(rows: RosterSheetRow[]): RosterCheck {
+  const problems: RosterProblem[] = [];
+  const entries: RosterEntry[] = [];
+  const nonEmpty = rows.filter((r) => r.cells.some((c) => c.trim() !== ''));
+  const headerIdx = nonEmpty.findIndex((r) => findColumns(r.cells) !== null);
+  if (headerIdx < 0) {
+    return {
+      entries,
+      problems: [{ line: nonEmpty[0]?.line ?? 1, reason: '找不到表头：第一行应有“姓名”列（可选“手机号”“备注”列）' }],
+    };
+  }
+  const cols = findColumns(nonEmpty[headerIdx].cells)!;
+  const seen = new Map<string, number>();
+  const cell = (r: RosterSheetRow, i: number) => (i >= 0 ? (r.cells[i] ?? '').trim() : '');
+
+  for (const row of nonEmpty.slice(headerIdx + 1)) {
+    const name = cell(row, cols.name).replace(/\s+/gu, ' ');
+    const phoneRaw = cell(row, cols.phone);
+    const note = cell(row, cols.note);
+    const before = problems.length;
+    if (!name) problems.push({ line: row.line, reason: '姓名为空' });
+    else if (name.length > MAX_NAME) problems.push({ line: row.line, reason: `姓名过长（最多 ${MAX_NAME} 个字）` });
+    else if (!NAME_RE.test(name)) problems.push({ line: row.line, reason: `姓名“${name}”含有数字或符号` });
+    let phone: string | null = null;
+    if (phoneRaw) {
+      phone = normalisePhone(phoneRaw);
+      if (!MOBILE_RE.test(phone)) {
+        problems.push({ line: row.line, reason: `手机号“${phoneRaw}”不是11位手机号码` });
+      }
+    }
+    if (note.length > MAX_NOTE) problems.push({ line: row.line, reason: `备注过长（最多 ${MAX_NOTE} 个字）` });
+    if (problems.length > before) continue;
+
+    const key = `${name}\u0000${phone ?? ''}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push({
+        line: row.line,
+        reason: phone ? `与第${first}行重复（同名同手机号）` : `与第${first}行同名，请填写手机号以区分`,
+      });
+      continue;
+    }
+    seen.set(key, row.line);
+    entries.push({ line: row.line, name, phone, note: note || null });
+  }
+  // Same name once with and once without a phone: the one without cannot be told apart.
+  const byName = new Map<string, RosterEntry[]>();
+  for (const e of entries) byName.set(e.name, [...(byName.get(e.name) ?? []), e]);
+  for (const group of byName.values()) {
+    if (group.length < 2) continue;
+    for (const e of group.filter((x) => !x.phone)) {
+      problems.push({ line: e.line, reason: `名册中有多位“${e.name}”，请为每位填写手机号以区分` });
+    }
+  }
+  if (entries.length === 0 && problems.length === 0) {
+    problems.push({ line: nonEmpty[headerIdx].line, reason: '表头下面没有信息员' });
+  }
+  problems.sort((a, b) => a.line - b.line);
+  return { entries, problems };
+}

@@ -1,0 +1,52 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger';
+
+export interface HealthReport {
+  database: 'up' | 'down';
+  bot: { state: string; loggedIn: boolean; user: string | null; mode: 'puppet-service' | 'demo' };
+  version: string;
+}
+
+export interface AppDeps {
+  health: () => Promise<HealthReport>;
+  metrics: Registry;
+  log: Logger;
+}
+
+/** Builds the Koa app from its dependencies (tests start it on port 0). */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  const router = new Router();
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 500;
+      ctx.status = status;
+      ctx.body = { error: status < 500 ? (err as Error).message : '服务器内部错误 (internal error)' };
+      if (status >= 500) deps.log.error({ err, path: ctx.path }, 'request failed');
+    }
+  });
+
+  router.get('/healthz', async (ctx) => {
+    const report = await deps.health();
+    ctx.status = report.database === 'up' ? 200 : 503;
+    ctx.body = report;
+  });
+
+  router.get('/metrics', async (ctx) => {
+    ctx.type = deps.metrics.contentType;
+    ctx.body = await deps.metrics.metrics();
+  });
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.use(async (ctx) => {
+    ctx.status = 404;
+    ctx.body = { error: `没有这个地址：${ctx.method} ${ctx.path}` };
+  });
+  return app;
+}

@@ -1,0 +1,162 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DataSource } from 'typeorm';
+import { Robot } from './bot/robot';
+import { loadScripts } from './bot/script-loader';
+import { DemoWorld } from './channels/wechat/demo';
+import { WechatChannel } from './channels/wechat/wechat-channel';
+import { WechatRuntime, createServicePuppet } from './channels/wechat/wechat-runtime';
+import { systemClock, type Clock } from './clock';
+import { ConfigError, loadConfig, type AppConfig } from './config';
+import { openDataSource } from './db/data-source';
+import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
+import { createApp, type HealthReport } from './http/app';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { createServices, type Services } from './services';
+import { seedDemo } from './services/demo-seed.service';
+
+/** A running kepubot: what tests and the process entry point hold on to. */
+export interface Kepubot {
+  config: AppConfig;
+  ds: DataSource;
+  services: Services;
+  metrics: Metrics;
+  wechat: WechatRuntime;
+  channel: WechatChannel;
+  demo: DemoWorld | null;
+  /** The HTTP port actually bound (useful with PORT=0). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Wires config → database → services → bot, HTTP server; stop() undoes it in reverse order. */
+export async function startKepubot(
+  config: AppConfig,
+  options: { log?: Logger; clock?: Clock; demoTraffic?: boolean } = {},
+): Promise<Kepubot> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const metrics = createMetrics({ defaultMetrics: true });
+  const stack: Array<() => Promise<void>> = [];
+  const stop = async (): Promise<void> => {
+    while (stack.length > 0) {
+      const step = stack.pop()!;
+      await step().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+    }
+  };
+
+  try {
+    const dbServer: DatabaseServer = await openDatabaseServer(config.database, log);
+    stack.push(() => dbServer.stop());
+    const ds = await openDataSource({ url: dbServer.url, poolSize: config.database.poolSize });
+    stack.push(() => ds.destroy());
+    log.info({ database: dbServer.mode }, 'database ready, migrations applied');
+
+    const services = createServices(ds, config, metrics, log);
+    stack.push(() => services.shares.flush());
+    const robot = new Robot({ services, config, clock, log, metrics });
+    const scripts = loadScripts(robot);
+    log.info({ scripts }, 'bot scripts loaded');
+
+    let demo: DemoWorld | null = null;
+    let puppet;
+    if (config.wechat.puppetService) {
+      puppet = createServicePuppet(config.wechat.puppetService);
+    } else {
+      const groups = await seedDemo(ds, clock.now());
+      demo = new DemoWorld(groups, log.child({ component: 'demo' }));
+      puppet = demo.puppet;
+      log.warn('no WECHATY_PUPPET_SERVICE_TOKEN: running the demo WeChat (mock puppet, demo county)');
+    }
+    const wechat = new WechatRuntime(puppet, config.wechat.name, log.child({ component: 'wechat' }));
+    const channel = new WechatChannel({
+      robot,
+      rules: config.links,
+      clock,
+      staleSeconds: config.counting.staleSeconds,
+      groups: services.groups,
+      metrics,
+      log: log.child({ component: 'wechat-channel' }),
+    });
+    channel.attach(wechat.bot);
+    wechat.start();
+    stack.push(async () => {
+      demo?.stop();
+      await wechat.stop();
+      await channel.idle();
+    });
+    if (demo) {
+      await wechat.started;
+      demo.login();
+      if (options.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
+    }
+
+    const health = async (): Promise<HealthReport> => {
+      let database: HealthReport['database'] = 'up';
+      try {
+        await ds.query('SELECT 1');
+      } catch {
+        database = 'down';
+      }
+      return {
+        database,
+        bot: { ...wechat.status(), mode: demo ? 'demo' : 'puppet-service' },
+        version: process.env.npm_package_version ?? '0.1.0',
+      };
+    };
+    const app = createApp({ health, metrics: metrics.registry, log });
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    stack.push(
+      () => new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /metrics)');
+
+    return { config, ds, services, metrics, wechat, channel, demo, port, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  (await import('dotenv')).config({ quiet: true });
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept running)'));
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception (kept running)'));
+  const kepubot = await startKepubot(config, { log });
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      kepubot.stop().finally(() => process.exit(0));
+    });
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error('kepubot failed to start:', err);
+    process.exit(1);
+  });
+}

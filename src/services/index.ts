@@ -1,0 +1,39 @@
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from '../config';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { AuditService } from './audit.service';
+import { GroupService } from './group.service';
+import { InformantService } from './informant.service';
+import { RosterService } from './roster.service';
+import { ShareCounter } from './share-counter.service';
+import { StationService } from './station.service';
+import { StatsService } from './stats.service';
+
+/** The use cases, built once from the DataSource and handed to scripts, channels and the CLI. */
+export interface Services {
+  shares: ShareCounter;
+  groups: GroupService;
+  informants: InformantService;
+  stations: StationService;
+  stats: StatsService;
+  roster: RosterService;
+  audit: AuditService;
+}
+
+export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
+  return {
+    shares: new ShareCounter(
+      ds,
+      { batchMax: config.counting.batchMax, batchWaitMs: config.counting.batchWaitMs },
+      metrics,
+      log?.child({ component: 'share-counter' }),
+    ),
+    groups: new GroupService(ds),
+    informants: new InformantService(ds),
+    stations: new StationService(ds),
+    stats: new StatsService(ds, config.counting.dailyQuota),
+    roster: new RosterService(ds),
+    audit: new AuditService(ds),
+  };
+}

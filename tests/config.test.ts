@@ -1,0 +1,56 @@
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('loadConfig', () => {
+  it('runs with nothing configured: embedded PostgreSQL, demo WeChat, port 3000 on 127.0.0.1', () => {
+    const c = loadConfig({});
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(c.database.url).toBeUndefined();
+    expect(c.database.dataDir).toBe('./data');
+    expect(c.wechat.puppetService).toBeUndefined();
+    expect(c.counting.dailyQuota).toBe(3);
+    expect(c.links.miniProgramNames).toEqual(['科普中国']);
+  });
+
+  it('reads lists, booleans and the puppet service settings', () => {
+    const c = loadConfig({
+      KEPU_EXTRA_DOMAINS: 'kepu.example.cn, science.example.org',
+      KEPU_MINIPROGRAM_NAMES: '科普中国，科普中国e站',
+      WECHATY_PUPPET_SERVICE_TOKEN: 'puppet_xxx_token',
+      WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: 'true',
+      PORT: '0',
+    });
+    expect(c.links.extraDomains).toEqual(['kepu.example.cn', 'science.example.org']);
+    expect(c.links.miniProgramNames).toEqual(['科普中国', '科普中国e站']);
+    expect(c.wechat.puppetService).toEqual({ token: 'puppet_xxx_token', endpoint: undefined, noTlsInsecureClient: true });
+    expect(c.http.port).toBe(0);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: ' ' }).database.url).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT: .*got "abc"/],
+    ['PORT', '70000', /PORT/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL: should look like postgres:\/\/user:password@host:5432\/kepubot/],
+    ['DAILY_SHARE_QUOTA', '0', /DAILY_SHARE_QUOTA/],
+    ['WECHATY_PUPPET_SERVICE_ENDPOINT', 'no-port', /WECHATY_PUPPET_SERVICE_ENDPOINT: should be host:port/],
+    ['WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT', 'maybe', /WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: should be true or false/],
+    ['KEPU_EXTRA_DOMAINS', 'not a domain!', /KEPU_EXTRA_DOMAINS/],
+    ['KEPU_MINIPROGRAM_APPIDS', 'wx123', /KEPU_MINIPROGRAM_APPIDS.*wx \+ 16 hex digits/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
+  ])('stops on a bad %s (%s) naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('lists every bad variable at once', () => {
+    try {
+      loadConfig({ PORT: 'x', DAILY_SHARE_QUOTA: 'y' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['DAILY_SHARE_QUOTA', 'PORT']);
+    }
+  });
+});

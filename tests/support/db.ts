@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { openDataSource } from '../../src/db/data-source';
+
+/** A fresh PostgreSQL database of its own for one test file, migrated like production. */
+export interface TestDatabase {
+  url: string;
+  ds: DataSource;
+  close(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const url = process.env.KEPUBOT_TEST_ADMIN_URL;
+  if (!url) throw new Error('KEPUBOT_TEST_ADMIN_URL is not set: run the tests through jest (global setup)');
+  return url;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `kepubot_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  const ds = await openDataSource({ url: url.toString(), poolSize: 10 });
+  return {
+    url: url.toString(),
+    ds,
+    close: async () => {
+      if (ds.isInitialized) await ds.destroy();
+      const c = new Client({ connectionString: adminUrl() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}

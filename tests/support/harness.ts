@@ -1,0 +1,142 @@
+import { WechatyBuilder, type Wechaty } from 'wechaty';
+import { Robot } from '../../src/bot/robot';
+import { loadScripts } from '../../src/bot/script-loader';
+import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
+import { WechatChannel } from '../../src/channels/wechat/wechat-channel';
+import { ManualClock } from '../../src/clock';
+import { loadConfig, type AppConfig } from '../../src/config';
+import { Informant, WechatGroup } from '../../src/db/entities';
+import { createLogger } from '../../src/logger';
+import { createMetrics, type Metrics } from '../../src/metrics';
+import { createServices, type Services } from '../../src/services';
+import { createTestDatabase, type TestDatabase } from './db';
+
+export interface SentMessage {
+  conversationId: string;
+  text: string;
+}
+
+/**
+ * A real Wechaty on the mock puppet, wired to the real robot, scripts, services and a fresh
+ * PostgreSQL database. Tests make contacts talk and read what was stored and said.
+ */
+export interface BotHarness {
+  db: TestDatabase;
+  config: AppConfig;
+  services: Services;
+  metrics: Metrics;
+  clock: ManualClock;
+  robot: Robot;
+  bot: Wechaty;
+  puppet: KepuPuppetMock;
+  channel: WechatChannel;
+  selfId: string;
+  sent: SentMessage[];
+  /** Waits until the bot has handled every message injected so far and flushed the shares. */
+  settle(): Promise<void>;
+  /** A station in a county, with a bound group and informants bound to contacts. */
+  seedStation(opts: {
+    station: string;
+    roomId: string;
+    topic?: string;
+    informants: Array<{ name: string; contactId?: string; phone?: string }>;
+    bindGroup?: boolean;
+  }): Promise<{ stationId: number; informants: Informant[] }>;
+  /** Registers contacts and a room with the mocker (so Wechaty can load their payloads). */
+  world(roomId: string, topic: string, members: Array<{ id: string; name: string }>): void;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}, now = new Date()): Promise<BotHarness> {
+  const db = await createTestDatabase();
+  const config = loadConfig({ LOG_LEVEL: 'silent', SHARE_BATCH_WAIT_MS: '0', ...env });
+  const log = createLogger('silent');
+  const metrics = createMetrics();
+  const clock = new ManualClock(now);
+  const services = createServices(db.ds, config, metrics, log);
+  const robot = new Robot({ services, config, clock, log, metrics });
+  loadScripts(robot);
+  const puppet = new KepuPuppetMock();
+  const sent: SentMessage[] = [];
+  const originalSend = puppet.messageSendText.bind(puppet);
+  puppet.messageSendText = async (conversationId: string, text: string) => {
+    sent.push({ conversationId, text });
+    return originalSend(conversationId, text);
+  };
+  const bot = WechatyBuilder.build({ puppet, name: `test-${Math.random().toString(36).slice(2)}` });
+  const channel = new WechatChannel({
+    robot,
+    rules: config.links,
+    clock,
+    staleSeconds: config.counting.staleSeconds,
+    groups: services.groups,
+    metrics,
+    log,
+  });
+  channel.attach(bot);
+  await bot.start();
+  const self = puppet.mocker.createContact({ id: 'kepubot-self', name: '科普e站助手' });
+  puppet.mocker.login(self);
+
+  const settle = async (): Promise<void> => {
+    // Wechaty loads each message's payload asynchronously before emitting it.
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setImmediate(r));
+      await channel.idle();
+      await services.shares.flush();
+    }
+  };
+
+  const contacts = new Set<string>([self.id]);
+  const world: BotHarness['world'] = (roomId, topic, members) => {
+    for (const m of members) {
+      if (contacts.has(m.id)) continue;
+      puppet.mocker.createContact({ id: m.id, name: m.name });
+      contacts.add(m.id);
+    }
+    puppet.mocker.createRoom({ id: roomId, topic, memberIdList: [self.id, ...members.map((m) => m.id)] });
+  };
+
+  const seedStation: BotHarness['seedStation'] = async (opts) => {
+    const station = await services.stations.add({ name: opts.station, county: '测试旗' });
+    if (opts.bindGroup !== false) {
+      const repo = db.ds.getRepository(WechatGroup);
+      await repo.save(repo.create({ roomId: opts.roomId, topic: opts.topic ?? opts.station, stationId: station.id, boundAt: now }));
+    }
+    const repo = db.ds.getRepository(Informant);
+    const informants = await repo.save(
+      opts.informants.map((i) =>
+        repo.create({
+          stationId: station.id,
+          name: i.name,
+          phone: i.phone ?? null,
+          wechatContactId: i.contactId ?? null,
+          boundAt: i.contactId ? now : null,
+        }),
+      ),
+    );
+    return { stationId: station.id, informants };
+  };
+
+  return {
+    db,
+    config,
+    services,
+    metrics,
+    clock,
+    robot,
+    bot,
+    puppet,
+    channel,
+    selfId: self.id,
+    sent,
+    settle,
+    seedStation,
+    world,
+    stop: async () => {
+      await settle();
+      await bot.stop();
+      await db.close();
+    },
+  };
+}
