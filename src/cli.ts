@@ -111,7 +111,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
           for (const p of result.problems) io.err(`  第${p.line}行：${p.reason}`);
           throw new UserError('名册未导入');
         }
-        io.out(`已导入“${result.station}”名册：新增 ${result.imported} 人，已存在 ${result.unchanged} 人`);
+        io.out(
+          `已导入“${result.station}”名册：新增 ${result.imported} 人，补充手机号 ${result.updated} 人，已存在 ${result.unchanged} 人`,
+        );
       });
     });
 

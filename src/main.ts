@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
@@ -16,6 +18,15 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createServices, type Services } from './services';
 import { seedDemo } from './services/demo-seed.service';
+
+/** The package version, from package.json (dist/src/main.js → ../../package.json). */
+const VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
 
 /** A running kepubot: what tests and the process entry point hold on to. */
 export interface Kepubot {
@@ -103,7 +114,7 @@ export async function startKepubot(
       return {
         database,
         bot: { ...wechat.status(), mode: demo ? 'demo' : 'puppet-service' },
-        version: process.env.npm_package_version ?? '0.1.0',
+        version: VERSION,
       };
     };
     const app = createApp({ health, metrics: metrics.registry, log });

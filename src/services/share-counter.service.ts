@@ -38,10 +38,14 @@ interface Pending {
 /** Advisory lock key shared with binding, so a bind never races a batch of shares. */
 export const SHARE_LOCK_KEY = 0x6b657075;
 
-const BATCH_SQL = `
-WITH input AS (
+export const BATCH_SQL = `
+WITH lock AS (
+  -- Shared with other batches, exclusive for binding (InformantService.bindMember); held to commit.
+  SELECT pg_advisory_xact_lock_shared($10::bigint) AS locked
+),
+input AS (
   SELECT t.*, (t.sent_at AT TIME ZONE '${TIME_ZONE}')::date AS day
-  FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::text[], $7::text[],
+  FROM lock, unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::text[], $7::text[],
               $8::varchar[], $9::timestamptz[])
     AS t(message_id, room_id, talker_id, talker_name, content_key, url, title, message_type, sent_at)
 ),
@@ -55,7 +59,8 @@ eff AS (
   INSERT INTO effective_share (talker_id, content_key, day, informant_id, message_id)
   SELECT r.talker_id, r.content_key, r.day, r.informant_id, r.message_id
   FROM resolved r
-  WHERE NOT EXISTS (SELECT 1 FROM share_event s WHERE s.message_id = r.message_id)
+  -- A replayed message has the same sender, item and day as its original, so it conflicts here
+  -- too and never becomes effective twice; no lookup in share_event is needed.
   ORDER BY r.talker_id, r.content_key, r.day
   ON CONFLICT (talker_id, content_key, day) DO NOTHING
   RETURNING message_id
@@ -177,9 +182,9 @@ export class ShareCounter {
     }>;
     try {
       result = await this.withDeadlockRetry(() =>
-        this.ds.transaction(async (m) => {
-          await m.query('SELECT pg_advisory_xact_lock_shared($1)', [SHARE_LOCK_KEY]);
-          return m.query(BATCH_SQL, [
+        // One statement is one transaction: the share events, effective shares and rollups of a
+        // batch commit together or not at all.
+        this.ds.query(BATCH_SQL, [
             rows.map((r) => r.messageId),
             rows.map((r) => r.roomId),
             rows.map((r) => r.talkerId),
@@ -188,9 +193,9 @@ export class ShareCounter {
             rows.map((r) => r.link.url),
             rows.map((r) => r.link.title ?? null),
             rows.map((r) => r.link.kind),
-            rows.map((r) => r.sentAt.toISOString()),
-          ]);
-        }),
+          rows.map((r) => r.sentAt.toISOString()),
+          SHARE_LOCK_KEY,
+        ]),
       );
     } catch (err) {
       this.log?.error({ err, size: batch.length }, 'writing a batch of shares failed');

@@ -1,0 +1,119 @@
+import ExcelJS from 'exceljs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../src/cli';
+import { createTestDatabase, type TestDatabase } from './support/db';
+
+describe('kepubot import roster (xlsx and csv, all or nothing)', () => {
+  let db: TestDatabase;
+  let dir: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dir = await mkdtemp(join(tmpdir(), 'kepubot-roster-'));
+    expect(await cli('station', 'add', '城关社区e站', '--county', '演示旗')).toMatchObject({ code: 0 });
+  });
+
+  afterAll(async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function cli(...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  const roster = async () =>
+    (await db.ds.query(`SELECT name, phone, note FROM informant ORDER BY id`)) as Array<{ name: string; phone: string | null; note: string | null }>;
+
+  async function xlsx(name: string, rows: Array<Array<string | number>>): Promise<string> {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('信息员名册');
+    for (const r of rows) ws.addRow(r);
+    const path = join(dir, name);
+    await wb.xlsx.writeFile(path);
+    return path;
+  }
+
+  it('imports nothing when any row is bad, and prints each bad row with its reason', async () => {
+    const file = await xlsx('bad.xlsx', [
+      ['姓名', '手机号', '备注'],
+      ['张三', 13812345678, '村医'],
+      ['', 13900001111, ''],
+      ['李四', '1390000', ''],
+    ]);
+    const r = await cli('import', 'roster', file, '--station', '城关社区e站');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('名册有 2 处问题，未导入任何一行');
+    expect(r.err).toContain('第3行：姓名为空');
+    expect(r.err).toContain('第4行：手机号“1390000”不是11位手机号码');
+    expect(await roster()).toEqual([]);
+  });
+
+  it('imports a good .xlsx (phones typed as numbers), and a second import changes nothing', async () => {
+    const file = await xlsx('good.xlsx', [
+      ['城关社区e站信息员名册'],
+      ['姓名', '手机号', '备注'],
+      ['张三', 13812345678, '村医'],
+      ['李四', '', ''],
+    ]);
+    const r = await cli('import', 'roster', file, '--station', '城关社区e站');
+    expect(r).toMatchObject({ code: 0, out: '已导入“城关社区e站”名册：新增 2 人，补充手机号 0 人，已存在 0 人' });
+    expect(await roster()).toEqual([
+      { name: '张三', phone: '13812345678', note: '村医' },
+      { name: '李四', phone: null, note: null },
+    ]);
+    const again = await cli('import', 'roster', file, '--station', '城关社区e站');
+    expect(again.out).toBe('已导入“城关社区e站”名册：新增 0 人，补充手机号 0 人，已存在 2 人');
+    expect(await roster()).toHaveLength(2);
+  });
+
+  it('reads a CSV saved by Excel on Chinese Windows (GB18030) and adds phones to existing entries', async () => {
+    const text = '姓名,手机号\r\n李四,13700001234\r\n王五,\r\n';
+    const gb = join(dir, 'roster-gbk.csv');
+    // GB18030 bytes for the text above, produced by an independent encoder (iconv via Python is
+    // not available everywhere, so the bytes are spelled out).
+    const bytes = Buffer.concat([
+      Buffer.from([0xd0, 0xd5, 0xc3, 0xfb]), Buffer.from(','), // 姓名
+      Buffer.from([0xca, 0xd6, 0xbb, 0xfa, 0xba, 0xc5]), Buffer.from('\r\n'), // 手机号
+      Buffer.from([0xc0, 0xee, 0xcb, 0xc4]), Buffer.from(',13700001234\r\n'), // 李四
+      Buffer.from([0xcd, 0xf5, 0xce, 0xe5]), Buffer.from(',\r\n'), // 王五
+    ]);
+    await writeFile(gb, bytes);
+    expect(new TextDecoder('gb18030').decode(bytes)).toBe(text);
+    const r = await cli('import', 'roster', gb, '--station', '城关社区e站');
+    expect(r).toMatchObject({ code: 0, out: '已导入“城关社区e站”名册：新增 1 人，补充手机号 1 人，已存在 0 人' });
+    expect(await roster()).toEqual([
+      { name: '张三', phone: '13812345678', note: '村医' },
+      { name: '李四', phone: '13700001234', note: null },
+      { name: '王五', phone: null, note: null },
+    ]);
+  });
+
+  it('reads UTF-8 CSV with a BOM and reports CSV line numbers', async () => {
+    const file = join(dir, 'utf8.csv');
+    await writeFile(file, '\uFEFF姓名,手机号\n赵六,13600001111\n"钱 七",abc\n');
+    const r = await cli('import', 'roster', file, '--station', '城关社区e站');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('第3行：手机号“abc”不是11位手机号码');
+    expect((await roster()).map((x) => x.name)).not.toContain('赵六');
+  });
+
+  it('explains an unknown station, a missing file and an unsupported file type', async () => {
+    const file = await xlsx('x.xlsx', [['姓名'], ['孙八']]);
+    expect((await cli('import', 'roster', file, '--station', '无此站')).err).toContain('没有名为“无此站”的e站');
+    expect((await cli('import', 'roster', join(dir, 'nope.xlsx'), '--station', '城关社区e站')).err).toContain('读不到文件');
+    await writeFile(join(dir, 'old.xls'), 'x');
+    const xls = await cli('import', 'roster', join(dir, 'old.xls'), '--station', '城关社区e站');
+    expect(xls).toMatchObject({ code: 1 });
+    expect(xls.err).toContain('另存为 .xlsx 或 .csv');
+    const audit: Array<{ outcome: string }> = await db.ds.query(
+      `SELECT outcome FROM audit_log WHERE listener_id = 'cli.import.roster' ORDER BY id`,
+    );
+    expect(audit.map((a) => a.outcome)).toEqual(['invalid', 'ok', 'ok', 'ok', 'invalid', 'invalid', 'invalid', 'invalid']);
+  });
+});
