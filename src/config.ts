@@ -24,6 +24,8 @@ const domainName = z
   .string()
   .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'should be a domain name such as kepu.example.cn');
 
+const aesKey = z.string().regex(/^[A-Za-z0-9]{43}$/, 'should be the 43-character EncodingAESKey');
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,7 +58,29 @@ const schema = z.object({
   STALE_MESSAGE_SECONDS: z.coerce.number().int().min(1).default(600),
   SHARE_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   SHARE_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(2),
+
+  WECOM_CORP_ID: z.string().regex(/^ww[0-9a-z]{14,16}$|^wx[0-9a-z]{14,16}$/i, 'should be the CorpID, e.g. ww1234567890abcdef').optional(),
+  WECOM_AGENT_ID: z.coerce.number().int().positive().optional(),
+  WECOM_SECRET: z.string().min(8, 'should be the app Secret').optional(),
+  WECOM_TOKEN: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'should be the callback Token (letters and digits)').optional(),
+  WECOM_ENCODING_AES_KEY: aesKey.optional(),
+  WECOM_API_BASE: z.url({ error: 'should be a URL such as https://qyapi.weixin.qq.com' }).default('https://qyapi.weixin.qq.com'),
+
+  MP_APP_ID: z.string().regex(/^wx[0-9a-f]{16}$/i, 'should be the AppID, wx + 16 hex digits').optional(),
+  MP_APP_SECRET: z.string().min(8, 'should be the AppSecret').optional(),
+  MP_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'should be the server Token (3-32 letters and digits)').optional(),
+  MP_ENCODING_AES_KEY: aesKey.optional(),
+
+  CALLBACK_MAX_AGE_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
+  CALLBACK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1048576).default(65536),
+  CALLBACK_REPLY_DEADLINE_MS: z.coerce.number().int().min(100).max(4800).default(4000),
 });
+
+/** Channels whose variables must be all set or all absent. */
+const CHANNEL_GROUPS: Record<string, Array<keyof z.infer<typeof schema>>> = {
+  WeCom: ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'],
+  'Official Account': ['MP_APP_ID', 'MP_TOKEN'],
+};
 
 type Parsed = z.infer<typeof schema>;
 
@@ -80,6 +104,11 @@ export interface AppConfig {
   };
   links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[] };
   counting: { dailyQuota: number; staleSeconds: number; batchMax: number; batchWaitMs: number };
+  /** WeCom self-built app (企业微信自建应用); absent when not configured. */
+  wecom?: { corpId: string; agentId: number; secret: string; token: string; encodingAesKey: string; apiBase: string };
+  /** Official Account (公众号); plain mode without an EncodingAESKey, safe mode with one. */
+  mp?: { appId: string; appSecret?: string; token: string; encodingAesKey?: string };
+  callbacks: { maxAgeSeconds: number; bodyLimitBytes: number; replyDeadlineMs: number };
 }
 
 /** Start-up stops with this error; its message names each bad variable. */
@@ -105,6 +134,17 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     );
   }
   const c = result.data;
+  const half: string[] = [];
+  for (const [channel, names] of Object.entries(CHANNEL_GROUPS)) {
+    const present = names.filter((n) => c[n] !== undefined);
+    if (present.length > 0 && present.length < names.length) {
+      for (const n of names.filter((x) => c[x] === undefined)) {
+        half.push(`${n}: missing (the ${channel} channel is half configured: ${present.join(', ')} set)`);
+      }
+    }
+  }
+  if (c.MP_ENCODING_AES_KEY && !c.MP_APP_ID) half.push('MP_APP_ID: missing (MP_ENCODING_AES_KEY is set)');
+  if (half.length > 0) throw new ConfigError(half);
   const hasPuppetService = Boolean(c.WECHATY_PUPPET_SERVICE_TOKEN || c.WECHATY_PUPPET_SERVICE_ENDPOINT);
   return {
     env: c.NODE_ENV,
@@ -137,6 +177,24 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       staleSeconds: c.STALE_MESSAGE_SECONDS,
       batchMax: c.SHARE_BATCH_MAX,
       batchWaitMs: c.SHARE_BATCH_WAIT_MS,
+    },
+    wecom: c.WECOM_CORP_ID
+      ? {
+          corpId: c.WECOM_CORP_ID,
+          agentId: c.WECOM_AGENT_ID!,
+          secret: c.WECOM_SECRET!,
+          token: c.WECOM_TOKEN!,
+          encodingAesKey: c.WECOM_ENCODING_AES_KEY!,
+          apiBase: c.WECOM_API_BASE.replace(/\/+$/, ''),
+        }
+      : undefined,
+    mp: c.MP_APP_ID
+      ? { appId: c.MP_APP_ID, appSecret: c.MP_APP_SECRET, token: c.MP_TOKEN!, encodingAesKey: c.MP_ENCODING_AES_KEY }
+      : undefined,
+    callbacks: {
+      maxAgeSeconds: c.CALLBACK_MAX_AGE_SECONDS,
+      bodyLimitBytes: c.CALLBACK_BODY_LIMIT_BYTES,
+      replyDeadlineMs: c.CALLBACK_REPLY_DEADLINE_MS,
     },
   };
 }

@@ -43,9 +43,13 @@ export interface HelpEntry {
   script: string;
   command: string;
   description: string;
+  /** Who may run it (header `Audience:`): informant, manager, staff. */
+  audience: Audience[];
 }
 
+export type Audience = 'informant' | 'manager' | 'staff';
+
 /** What a listener may report about a command, for the audit log. */
-export type HandlerOutcome = void | { outcome: 'invalid' | 'refused'; detail?: string };
+export type HandlerOutcome = void | { outcome?: 'ok' | 'invalid' | 'refused'; detail?: string; stationId?: number };
 
 export type Handler = (ctx: BotContext) => Promise<HandlerOutcome> | HandlerOutcome;

@@ -42,6 +42,7 @@ const COMMAND_PREFIX = /^[#＃]\s*/;
  */
 export class Robot {
   private readonly listeners: Listener[] = [];
+  private fallbackListener: Listener | null = null;
   readonly help: HelpEntry[] = [];
 
   constructor(private readonly deps: RobotDeps) {}
@@ -60,6 +61,11 @@ export class Robot {
     return this.listeners.map((l) => l.id);
   }
 
+  /** Runs on a command in a private channel (WeCom, Official Account, private chat) that no listener matched. */
+  fallback(options: ListenerOptions, handler: Handler): void {
+    this.fallbackListener = { ...options, kind: 'respond', matcher: /^/, handler };
+  }
+
   private add(listener: Listener): void {
     if (this.listeners.some((l) => l.id === listener.id)) throw new Error(`duplicate listener id ${listener.id}`);
     this.listeners.push(listener);
@@ -76,6 +82,7 @@ export class Robot {
   async receive(message: IncomingMessage, reply: (text: string) => Promise<void>): Promise<void> {
     this.deps.metrics.messages.inc({ channel: message.channel });
     const command = Robot.commandText(message);
+    let responded = false;
     for (const listener of this.listeners) {
       if (listener.channels && !listener.channels.includes(message.channel)) continue;
       let match: RegExpMatchArray | null = null;
@@ -83,6 +90,7 @@ export class Robot {
         if (command === null || message.kind !== 'text') continue;
         match = command.match(listener.matcher as RegExp);
         if (!match) continue;
+        responded = true;
       } else if (typeof listener.matcher === 'function') {
         if (!listener.matcher(message)) continue;
       } else {
@@ -90,6 +98,10 @@ export class Robot {
         if (!match) continue;
       }
       await this.run(listener, message, match, reply);
+    }
+    const fb = this.fallbackListener;
+    if (!responded && fb && command !== null && message.kind === 'text' && message.channel !== 'wechat-group') {
+      if (!fb.channels || fb.channels.includes(message.channel)) await this.run(fb, message, [command], reply);
     }
   }
 
@@ -113,11 +125,13 @@ export class Robot {
     };
     let outcome: 'ok' | 'invalid' | 'refused' | 'error' = 'ok';
     let detail = '';
+    let stationId: number | null = null;
     try {
       const result = await listener.handler(ctx);
       if (result) {
-        outcome = result.outcome;
+        outcome = result.outcome ?? 'ok';
         detail = result.detail ?? '';
+        stationId = result.stationId ?? null;
       }
     } catch (err) {
       outcome = 'error';
@@ -133,6 +147,7 @@ export class Robot {
           senderId: message.sender.id,
           senderName: message.sender.name,
           listenerId: listener.id,
+          stationId,
           command: message.text,
           outcome,
           detail,

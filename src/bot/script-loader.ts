@@ -26,6 +26,7 @@ export function parseHeader(source: string, script: string): HelpEntry[] {
     header.push(m[1]);
   }
   const entries: HelpEntry[] = [];
+  const audience: HelpEntry['audience'] = [];
   let section = '';
   for (const line of header) {
     const sectionMatch = line.match(/^(\w+):\s*$/);
@@ -33,10 +34,17 @@ export function parseHeader(source: string, script: string): HelpEntry[] {
       section = sectionMatch[1].toLowerCase();
       continue;
     }
+    if (section === 'audience') {
+      for (const a of line.split(/[,，\s]+/)) {
+        if (a === 'informant' || a === 'manager' || a === 'staff') audience.push(a);
+      }
+      continue;
+    }
     if (section !== 'commands') continue;
     const m = line.trim().match(/^(.+?)\s+-\s+(.+)$/);
-    if (m) entries.push({ script, command: m[1].trim(), description: m[2].trim() });
+    if (m) entries.push({ script, command: m[1].trim(), description: m[2].trim(), audience });
   }
+  if (audience.length === 0) audience.push('informant');
   return entries;
 }
 

@@ -59,3 +59,25 @@ export function chineseDayLabel(day: DayKey): string {
   const d = fromKey(day);
   return `${d.month}月${d.day}日`;
 }
+
+/** The day `n` days before (negative: after) the given day. */
+export function addDays(day: DayKey, n: number): DayKey {
+  return key(fromKey(day).minus({ days: n }));
+}
+
+/** The month before the one containing `day`. */
+export function previousMonthOf(day: DayKey): DayRange {
+  return monthOf(key(fromKey(day).minus({ months: 1 })));
+}
+
+/** A calendar day from its parts, or null when no such day exists (2月30日). */
+export function dayFromParts(year: number, month: number, day: number): DayKey | null {
+  const dt = DateTime.fromObject({ year, month, day }, { zone: TIME_ZONE });
+  return dt.isValid ? key(dt) : null;
+}
+
+/** Year and month (1-12) of a day key. */
+export function yearMonthOf(day: DayKey): { year: number; month: number } {
+  const d = fromKey(day);
+  return { year: d.year, month: d.month };
+}

@@ -2,9 +2,11 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { ActivityService } from './activity.service';
 import { AuditService } from './audit.service';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
+import { PeopleService } from './people.service';
 import { RosterService } from './roster.service';
 import { ShareCounter } from './share-counter.service';
 import { StationService } from './station.service';
@@ -19,6 +21,8 @@ export interface Services {
   stats: StatsService;
   roster: RosterService;
   audit: AuditService;
+  people: PeopleService;
+  activities: ActivityService;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -35,5 +39,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     stats: new StatsService(ds, config.counting.dailyQuota),
     roster: new RosterService(ds),
     audit: new AuditService(ds),
+    people: new PeopleService(ds),
+    activities: new ActivityService(ds),
   };
 }

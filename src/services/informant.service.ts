@@ -89,4 +89,71 @@ export class InformantService {
       };
     });
   }
+
+  /** Adds one informant to a station's roster (a manager's command). */
+  async addToRoster(stationId: number, name: string, phone: string | null): Promise<Informant> {
+    const repo = this.ds.getRepository(Informant);
+    const same = await repo.findBy({ stationId, name, status: 'active' });
+    if (same.some((x) => (x.phone ?? null) === phone || (!phone && !x.phone))) {
+      throw new UserError(`名册中已有“${name}”${phone ? `（${phone}）` : ''}，没有重复添加`);
+    }
+    if (same.length > 0 && !phone) {
+      throw new UserError(`名册中已有同名的“${name}”，请加上手机号区分，例如：添加信息员 ${name} 13812345678`);
+    }
+    return repo.save(repo.create({ stationId, name, phone, status: 'active' }));
+  }
+
+  /** Disables an informant: no longer on the roster, shares no longer count. */
+  async disable(stationId: number, name: string, phoneTail: string | null): Promise<Informant> {
+    const repo = this.ds.getRepository(Informant);
+    let found = await repo.findBy({ stationId, name, status: 'active' });
+    if (phoneTail) found = found.filter((x) => x.phone?.endsWith(phoneTail));
+    if (found.length === 0) throw new UserError(`本站名册中没有在用的“${name}”${phoneTail ? `（尾号 ${phoneTail}）` : ''}`);
+    if (found.length > 1) throw new UserError(`本站有 ${found.length} 位“${name}”，请加上手机尾号，例如：停用信息员 ${name} 1234`);
+    found[0].status = 'disabled';
+    return repo.save(found[0]);
+  }
+
+  /** Members of the station's groups who shared but are not bound to the roster, most active first. */
+  async unconfirmed(stationId: number, limit = 30): Promise<UnconfirmedSharer[]> {
+    const rows: Array<{ talker_id: string; talker_name: string; shares: string; last_at: Date }> = await this.ds.query(
+      `SELECT talker_id, max(talker_name) AS talker_name, count(*) AS shares, max(sent_at) AS last_at
+       FROM share_event WHERE station_id = $1 AND informant_id IS NULL
+       GROUP BY talker_id ORDER BY count(*) DESC, talker_id LIMIT $2`,
+      [stationId, limit],
+    );
+    return rows.map((r, i) => ({ index: i + 1, talkerId: r.talker_id, talkerName: r.talker_name, shares: Number(r.shares), lastAt: r.last_at }));
+  }
+
+  /**
+   * A manager confirms an unconfirmed sharer: binds them to the roster entry of `name` (their
+   * WeChat name when omitted), adding the entry when the roster has none, and adopts their shares.
+   */
+  async confirm(stationId: number, index: number, name: string | null, now: Date): Promise<BindResult> {
+    const list = await this.unconfirmed(stationId);
+    const sharer = list.find((x) => x.index === index);
+    if (!sharer) throw new UserError(`未确认名单中没有序号 ${index}，请先发“未确认”查看最新名单`);
+    const rosterName = name ?? sharer.talkerName;
+    const group: Array<{ room_id: string }> = await this.ds.query(
+      `SELECT room_id FROM share_event WHERE station_id = $1 AND talker_id = $2 ORDER BY id DESC LIMIT 1`,
+      [stationId, sharer.talkerId],
+    );
+    const repo = this.ds.getRepository(Informant);
+    const existing = await repo.findBy({ stationId, name: rosterName, status: 'active' });
+    if (existing.length === 0) {
+      if (!/^[\p{Script=Han}A-Za-z·•．.]{1,64}$/u.test(rosterName)) {
+        throw new UserError(`微信名“${rosterName}”不像真实姓名，请写明名册中的姓名，例如：确认 ${index} 张三`);
+      }
+      await repo.save(repo.create({ stationId, name: rosterName, status: 'active' }));
+    }
+    return this.bindMember(group[0].room_id, sharer.talkerId, rosterName, now);
+  }
+}
+
+export interface UnconfirmedSharer {
+  index: number;
+  talkerId: string;
+  talkerName: string;
+  shares: number;
+  lastAt: Date;
 }

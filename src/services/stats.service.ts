@@ -29,6 +29,31 @@ export interface StationRanking {
   quotaMet: number;
 }
 
+/** Targets a station is measured against (DOMAIN.md, seeds). */
+export const STATION_TARGETS = { informants: 500, activitiesPerMonth: 1, participantsPerActivity: 50 } as const;
+
+export interface StationMonth {
+  stationName: string;
+  month: DayRange;
+  /** The days counted: the whole month, or up to today for the current month. */
+  counted: DayRange;
+  quota: number;
+  informants: number;
+  activeInformants: number;
+  activeRate: number;
+  effectiveShares: number;
+  /** Effective shares per informant-day (vs the quota). */
+  perInformantDay: number;
+  /** Share of informant-days with the quota met. */
+  quotaMetRate: number;
+  activities: number;
+  participants: number;
+  /** Activities with at least 50 participants. */
+  activitiesOf50: number;
+  bulletinChanges: number;
+  screenHours: number;
+}
+
 /** Figures computed from the per-informant daily rollups (never by scanning share events). */
 export class StatsService {
   constructor(
@@ -99,6 +124,52 @@ export class StatsService {
         .filter((r) => Number(r.eff) > 0)
         .slice(0, limit)
         .map((r) => ({ informantId: r.id, name: r.name, effective: Number(r.eff), raw: Number(r.raw) })),
+    };
+  }
+
+  /** A station's month so far (or a whole past month), against its targets. */
+  async stationMonth(stationId: number, month: DayRange, today: DayKey): Promise<StationMonth> {
+    const quota = await this.quotaOfStation(stationId);
+    const counted = upTo(month, today);
+    const days = daysIn(counted);
+    const [r]: Array<Record<string, string>> = await this.ds.query(
+      `SELECT s.name,
+         (SELECT count(*) FROM informant i WHERE i.station_id = s.id AND i.status = 'active') AS informants,
+         (SELECT count(DISTINCT d.informant_id) FROM daily_rollup d
+            WHERE d.station_id = s.id AND d.day BETWEEN $2 AND $3 AND d.effective_shares > 0) AS active,
+         (SELECT coalesce(sum(d.effective_shares), 0) FROM daily_rollup d
+            WHERE d.station_id = s.id AND d.day BETWEEN $2 AND $3) AS effective,
+         (SELECT count(*) FROM daily_rollup d
+            WHERE d.station_id = s.id AND d.day BETWEEN $2 AND $3 AND d.effective_shares >= $4) AS met_days,
+         (SELECT count(*) FROM activity a WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $5) AS activities,
+         (SELECT coalesce(sum(participants), 0) FROM activity a
+            WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $5) AS participants,
+         (SELECT count(*) FROM activity a
+            WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $5 AND a.participants >= 50) AS of50,
+         (SELECT count(*) FROM resource_log l WHERE l.station_id = s.id AND l.kind = 'bulletin' AND l.date BETWEEN $2 AND $5) AS bulletins,
+         (SELECT coalesce(sum(hours), 0) FROM resource_log l WHERE l.station_id = s.id AND l.kind = 'screen' AND l.date BETWEEN $2 AND $5) AS screen
+       FROM station s WHERE s.id = $1`,
+      [stationId, counted.from, counted.to, quota, month.to],
+    );
+    const informants = Number(r.informants);
+    const informantDays = informants * days;
+    const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+    return {
+      stationName: r.name,
+      month,
+      counted,
+      quota,
+      informants,
+      activeInformants: Number(r.active),
+      activeRate: ratio(Number(r.active), informants),
+      effectiveShares: Number(r.effective),
+      perInformantDay: ratio(Number(r.effective), informantDays),
+      quotaMetRate: ratio(Number(r.met_days), informantDays),
+      activities: Number(r.activities),
+      participants: Number(r.participants),
+      activitiesOf50: Number(r.of50),
+      bulletinChanges: Number(r.bulletins),
+      screenHours: Number(r.screen),
     };
   }
 }

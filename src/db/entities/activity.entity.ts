@@ -1,12 +1,14 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Station } from './station.entity';
 
-export const ACTIVITY_TYPES = ['讲座', '培训', '展览', '咨询', '竞赛', '其他'] as const;
-export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+import { ACTIVITY_TYPES, type ActivityType } from '../../domain/station-commands';
+
+export { ACTIVITY_TYPES, type ActivityType };
 
 /** An offline activity a station held (logged by its managers). */
 @Entity({ name: 'activity' })
 @Index('ix_activity_station_date', ['stationId', 'date'])
+@Index('uq_activity_active', ['stationId', 'date', 'type', 'title'], { unique: true, where: `status = 'active'` })
 export class Activity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;
@@ -41,4 +43,7 @@ export class Activity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', nullable: true })
+  updatedAt: Date | null;
 }

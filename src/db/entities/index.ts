@@ -1,9 +1,12 @@
 import { Activity } from './activity.entity';
 import { AuditLog } from './audit-log.entity';
+import { CallbackReceipt } from './callback-receipt.entity';
+import { CountyStaff } from './county-staff.entity';
 import { DailyRollup } from './daily-rollup.entity';
 import { EffectiveShare } from './effective-share.entity';
 import { Informant } from './informant.entity';
 import { Region } from './region.entity';
+import { ResourceLog } from './resource-log.entity';
 import { ShareEvent } from './share-event.entity';
 import { StationManager } from './station-manager.entity';
 import { Station } from './station.entity';
@@ -12,10 +15,13 @@ import { WechatGroup } from './wechat-group.entity';
 export {
   Activity,
   AuditLog,
+  CallbackReceipt,
+  CountyStaff,
   DailyRollup,
   EffectiveShare,
   Informant,
   Region,
+  ResourceLog,
   ShareEvent,
   Station,
   StationManager,
@@ -34,6 +40,9 @@ export const ENTITIES = [
   DailyRollup,
   Activity,
   AuditLog,
+  CountyStaff,
+  CallbackReceipt,
+  ResourceLog,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';
@@ -41,3 +50,4 @@ export type { AuditOutcome } from './audit-log.entity';
 export type { InformantStatus } from './informant.entity';
 export type { RegionLevel } from './region.entity';
 export { STATION_TYPES, type StationStatus, type StationType } from './station.entity';
+export type { ResourceKind } from './resource-log.entity';

@@ -1,0 +1,48 @@
+import type { BotContext, HandlerOutcome } from './context';
+import type { Identity } from '../services/people.service';
+
+/** Channels where station managers and county staff talk to the bot one to one. */
+export const PRIVATE_CHANNELS = ['wecom', 'mp', 'wechat-private'] as const;
+
+export type StationAccess =
+  | { ok: true; stationId: number; stationName: string; identity: Identity; by: string }
+  | { ok: false; outcome: HandlerOutcome };
+
+const NOT_REGISTERED =
+  '抱歉，您还没有登记为e站管理员，不能使用这个命令。如需开通，请联系旗县区科协（由工作人员运行 kepubot manager add 登记）。';
+
+/**
+ * Who may act on which station. Managers act on their own station only; county staff may read
+ * (`mode: 'read'`) any station of their county, named in the command; everyone else is refused.
+ * Replies the refusal itself; the caller returns `outcome` when access is not granted.
+ */
+export async function stationAccess(ctx: BotContext, mode: 'read' | 'write', stationName?: string): Promise<StationAccess> {
+  const { message } = ctx;
+  const identity = await ctx.services.people.whoIs(message.channel, message.sender.id);
+  const by = `${message.channel}:${message.sender.id}`;
+  const refuse = async (text: string, detail: string): Promise<StationAccess> => {
+    await ctx.reply(text);
+    return { ok: false, outcome: { outcome: 'refused', detail } };
+  };
+  if (identity.role === 'manager') {
+    if (stationName && stationName !== identity.station.name) {
+      return refuse(`抱歉，您是“${identity.station.name}”的管理员，只能查看和管理本站。`, `other station ${stationName}`);
+    }
+    return { ok: true, stationId: identity.station.id, stationName: identity.station.name, identity, by };
+  }
+  if (identity.role === 'staff') {
+    if (mode === 'write') {
+      return refuse('抱歉，旗县区工作人员可以查看各站数据，登记和修改请由e站管理员操作。', 'staff cannot write');
+    }
+    if (!stationName) {
+      await ctx.reply(`请写明要查看的e站，例如：本月 城关社区e站`);
+      return { ok: false, outcome: { outcome: 'invalid', detail: 'station name missing' } };
+    }
+    const station = await ctx.services.stations.findByName(stationName);
+    if (!station || station.countyId !== identity.county.id) {
+      return refuse(`${identity.county.name}没有名为“${stationName}”的e站。`, `not in county: ${stationName}`);
+    }
+    return { ok: true, stationId: station.id, stationName: station.name, identity, by };
+  }
+  return refuse(NOT_REGISTERED, 'not registered');
+}

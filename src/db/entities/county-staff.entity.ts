@@ -1,0 +1,31 @@
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Region } from './region.entity';
+
+/** County association staff: may read every station's figures in their county. */
+@Entity({ name: 'county_staff' })
+export class CountyStaff {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id: number;
+
+  @Column({ name: 'county_id', type: 'integer' })
+  countyId: number;
+
+  @ManyToOne(() => Region, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'county_id' })
+  county?: Region;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  name: string | null;
+
+  @Column({ name: 'wecom_user_id', type: 'varchar', length: 64, nullable: true })
+  wecomUserId: string | null;
+
+  @Column({ name: 'mp_openid', type: 'varchar', length: 64, nullable: true })
+  mpOpenid: string | null;
+
+  @Column({ name: 'wechat_contact_id', type: 'varchar', length: 128, nullable: true })
+  wechatContactId: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

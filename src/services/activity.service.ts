@@ -1,0 +1,101 @@
+import { QueryFailedError, type DataSource } from 'typeorm';
+import type { DayRange } from '../domain/calendar';
+import type { ActivityInput, Correction } from '../domain/station-commands';
+import { Activity, ResourceLog } from '../db/entities';
+import { UserError } from './group.service';
+
+const UNIQUE_VIOLATION = '23505';
+
+function isDuplicate(err: unknown): boolean {
+  return err instanceof QueryFailedError && (err.driverError as { code?: string }).code === UNIQUE_VIOLATION;
+}
+
+/** Activities and resource-use logs of a station, as its managers report them. */
+export class ActivityService {
+  constructor(private readonly ds: DataSource) {}
+
+  async log(stationId: number, input: ActivityInput, by: string): Promise<Activity> {
+    const repo = this.ds.getRepository(Activity);
+    try {
+      return await repo.save(repo.create({ stationId, ...input, status: 'active', createdBy: by }));
+    } catch (err) {
+      if (!isDuplicate(err)) throw err;
+      const existing = await repo.findOneBy({ stationId, date: input.date, type: input.type, title: input.title, status: 'active' });
+      throw new UserError(
+        `这次活动已经登记过了（编号 ${existing?.id ?? '?'}），没有重复记录。如需更正请发“修改 ${existing?.id ?? '编号'} 人数 70”`,
+      );
+    }
+  }
+
+  async list(stationId: number, range: DayRange): Promise<Activity[]> {
+    return this.ds
+      .getRepository(Activity)
+      .createQueryBuilder('a')
+      .where('a.station_id = :stationId AND a.status = :status AND a.date BETWEEN :from AND :to', {
+        stationId,
+        status: 'active',
+        from: range.from,
+        to: range.to,
+      })
+      .orderBy('a.date', 'ASC')
+      .addOrderBy('a.id', 'ASC')
+      .getMany();
+  }
+
+  /** A record of this station, or a clear refusal naming why not. */
+  private async own(stationId: number, id: number): Promise<Activity> {
+    const a = await this.ds.getRepository(Activity).findOneBy({ id });
+    if (!a) throw new UserError(`没有编号为 ${id} 的活动记录，发“活动列表”查看本月记录`);
+    if (a.stationId !== stationId) throw new UserError(`编号 ${id} 不是本站的记录，不能修改或撤销`);
+    if (a.status === 'withdrawn') throw new UserError(`编号 ${id} 的记录已经撤销了`);
+    return a;
+  }
+
+  async correct(stationId: number, c: Correction): Promise<{ before: Activity; after: Activity }> {
+    const a = await this.own(stationId, c.id);
+    const before = { ...a };
+    switch (c.field) {
+      case 'participants':
+        a.participants = c.value as number;
+        break;
+      case 'date':
+        a.date = c.value as string;
+        break;
+      case 'type':
+        a.type = c.value as Activity['type'];
+        break;
+      case 'title':
+        a.title = c.value as string;
+        break;
+      case 'place':
+        a.place = (c.value as string | null) ?? null;
+        break;
+    }
+    a.updatedAt = new Date();
+    try {
+      await this.ds.getRepository(Activity).save(a);
+    } catch (err) {
+      if (isDuplicate(err)) throw new UserError('改完后会和另一条已登记的活动完全相同，没有修改');
+      throw err;
+    }
+    return { before, after: a };
+  }
+
+  async withdraw(stationId: number, id: number): Promise<Activity> {
+    const a = await this.own(stationId, id);
+    a.status = 'withdrawn';
+    a.updatedAt = new Date();
+    await this.ds.getRepository(Activity).save(a);
+    return a;
+  }
+
+  async logBulletin(stationId: number, date: string, topic: string, by: string): Promise<ResourceLog> {
+    const repo = this.ds.getRepository(ResourceLog);
+    return repo.save(repo.create({ stationId, kind: 'bulletin', date, topic, hours: null, createdBy: by }));
+  }
+
+  async logScreen(stationId: number, date: string, hours: number, by: string): Promise<ResourceLog> {
+    const repo = this.ds.getRepository(ResourceLog);
+    return repo.save(repo.create({ stationId, kind: 'screen', date, topic: null, hours: hours.toFixed(1), createdBy: by }));
+  }
+}

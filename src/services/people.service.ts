@@ -1,0 +1,111 @@
+import type { DataSource } from 'typeorm';
+import type { ChannelName } from '../bot/context';
+import { CountyStaff, Region, Station, StationManager } from '../db/entities';
+import { UserError } from './group.service';
+
+/** How a person is reached: at least one of these. */
+export interface Handles {
+  name?: string;
+  wecomUser?: string;
+  openid?: string;
+  wechatContact?: string;
+}
+
+/** Who is talking to the bot, as far as station commands are concerned. */
+export type Identity =
+  | { role: 'manager'; name: string | null; station: { id: number; name: string; countyId: number } }
+  | { role: 'staff'; name: string | null; county: { id: number; name: string } }
+  | { role: 'nobody' };
+
+const COLUMN: Record<ChannelName, 'wecom_user_id' | 'mp_openid' | 'wechat_contact_id'> = {
+  wecom: 'wecom_user_id',
+  mp: 'mp_openid',
+  'wechat-private': 'wechat_contact_id',
+  'wechat-group': 'wechat_contact_id',
+};
+
+/** Station managers and county staff: registration and recognition on each channel. */
+export class PeopleService {
+  constructor(private readonly ds: DataSource) {}
+
+  async addManager(stationName: string, handles: Handles): Promise<StationManager> {
+    this.requireHandle(handles);
+    const station = await this.ds.getRepository(Station).findOneBy({ name: stationName });
+    if (!station) throw new UserError(`找不到e站“${stationName}”，请先用 kepubot station add 添加`);
+    return this.ds.transaction(async (m) => {
+      await this.ensureUnused(m.query.bind(m), handles);
+      const repo = m.getRepository(StationManager);
+      return repo.save(
+        repo.create({
+          stationId: station.id,
+          name: handles.name ?? null,
+          wecomUserId: handles.wecomUser ?? null,
+          mpOpenid: handles.openid ?? null,
+          wechatContactId: handles.wechatContact ?? null,
+        }),
+      );
+    });
+  }
+
+  async addStaff(countyName: string, handles: Handles): Promise<CountyStaff> {
+    this.requireHandle(handles);
+    const county = await this.ds.getRepository(Region).findOneBy({ name: countyName, level: 'county' });
+    if (!county) throw new UserError(`找不到旗县区“${countyName}”（添加e站时会一并创建旗县区）`);
+    return this.ds.transaction(async (m) => {
+      await this.ensureUnused(m.query.bind(m), handles);
+      const repo = m.getRepository(CountyStaff);
+      return repo.save(
+        repo.create({
+          countyId: county.id,
+          name: handles.name ?? null,
+          wecomUserId: handles.wecomUser ?? null,
+          mpOpenid: handles.openid ?? null,
+          wechatContactId: handles.wechatContact ?? null,
+        }),
+      );
+    });
+  }
+
+  /** Recognises the sender of a message on a channel. */
+  async whoIs(channel: ChannelName, senderId: string): Promise<Identity> {
+    const col = COLUMN[channel];
+    const managers: Array<{ name: string | null; id: number; station: string; county_id: number }> = await this.ds.query(
+      `SELECT m.name, s.id, s.name AS station, s.county_id FROM station_manager m JOIN station s ON s.id = m.station_id
+       WHERE m.${col} = $1 ORDER BY m.id LIMIT 1`,
+      [senderId],
+    );
+    if (managers[0]) {
+      const r = managers[0];
+      return { role: 'manager', name: r.name, station: { id: r.id, name: r.station, countyId: r.county_id } };
+    }
+    const staff: Array<{ name: string | null; id: number; county: string }> = await this.ds.query(
+      `SELECT c.name, r.id, r.name AS county FROM county_staff c JOIN region r ON r.id = c.county_id
+       WHERE c.${col} = $1 ORDER BY c.id LIMIT 1`,
+      [senderId],
+    );
+    if (staff[0]) return { role: 'staff', name: staff[0].name, county: { id: staff[0].id, name: staff[0].county } };
+    return { role: 'nobody' };
+  }
+
+  private requireHandle(h: Handles): void {
+    if (!h.wecomUser && !h.openid && !h.wechatContact) {
+      throw new UserError('请至少给出一种联系方式：--wecom-user、--openid 或 --wechat-contact');
+    }
+  }
+
+  private async ensureUnused(query: (sql: string, params: unknown[]) => Promise<unknown[]>, h: Handles): Promise<void> {
+    const checks: Array<[string, string | undefined]> = [
+      ['wecom_user_id', h.wecomUser],
+      ['mp_openid', h.openid],
+      ['wechat_contact_id', h.wechatContact],
+    ];
+    for (const [col, value] of checks) {
+      if (!value) continue;
+      const used = await query(
+        `SELECT 1 FROM station_manager WHERE ${col} = $1 UNION ALL SELECT 1 FROM county_staff WHERE ${col} = $1`,
+        [value],
+      );
+      if (used.length > 0) throw new UserError(`“${value}”已登记为e站管理员或旗县区工作人员`);
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the fake received. */
+export interface FakeWecomRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON body, the raw text if it is not JSON, or undefined if empty. */
+  body: unknown;
+}
+
+/** A scripted answer: an HTTP status with a JSON body, or a destroyed socket (network error). */
+export interface FakeWecomResponse {
+  status?: number;
+  json?: object;
+  destroy?: boolean;
+}
+
+export interface FakeWecom {
+  /** Base URL, e.g. http://127.0.0.1:12345 */
+  url: string;
+  /** Every request received, in order (scripted ones included). */
+  requests: FakeWecomRequest[];
+  /** Bodies of message/send calls the fake accepted through its normal behaviour. */
+  sent: any[];
+  /** Tokens issued by gettoken so far. */
+  tokensIssued: number;
+  /** Script the next answer for a path (FIFO); when nothing is queued the fake answers normally. */
+  queue(path: string, response: FakeWecomResponse): void;
+  /** Invalidate all issued tokens: the next message/send answers errcode 42001. */
+  expireTokens(): void;
+  close(): Promise<void>;
+}
+
+const GETTOKEN = '/cgi-bin/gettoken';
+const MESSAGE_SEND = '/cgi-bin/message/send';
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function answer(res: ServerResponse, status: number, json: object): void {
+  const body = JSON.stringify(json);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** A local fake of the WeCom server API (gettoken, message/send) on 127.0.0.1 and a free port. */
+export async function startFakeWecom(
+  opts: { corpId?: string; secret?: string; expiresIn?: number } = {},
+): Promise<FakeWecom> {
+  const corpId = opts.corpId ?? 'ww-test-corp';
+  const secret = opts.secret ?? 'test-secret';
+  const expiresIn = opts.expiresIn ?? 7200;
+
+  const scripted = new Map<string, FakeWecomResponse[]>();
+  const validTokens = new Set<string>();
+  let msgCount = 0;
+
+  const fake: FakeWecom = {
+    url: '',
+    requests: [],
+    sent: [],
+    tokensIssued: 0,
+    queue(path, response) {
+      const list = scripted.get(path) ?? [];
+      list.push(response);
+      scripted.set(path, list);
+    },
+    expireTokens() {
+      validTokens.clear();
+    },
+    close: () => close(),
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    const query = Object.fromEntries(url.searchParams.entries());
+    const body = parseBody(await readBody(req));
+    fake.requests.push({ method: req.method ?? '', path, query, body });
+
+    const next = scripted.get(path)?.shift();
+    if (next) {
+      if (next.destroy) {
+        req.socket.destroy();
+        return;
+      }
+      answer(res, next.status ?? 200, next.json ?? {});
+      return;
+    }
+
+    if (path === GETTOKEN && req.method === 'GET') {
+      if (query.corpid !== corpId) {
+        answer(res, 200, { errcode: 40013, errmsg: 'invalid corpid' });
+        return;
+      }
+      if (query.corpsecret !== secret) {
+        answer(res, 200, { errcode: 40001, errmsg: 'invalid credential' });
+        return;
+      }
+      fake.tokensIssued++;
+      const token = `token-${fake.tokensIssued}`;
+      validTokens.add(token);
+      answer(res, 200, { errcode: 0, errmsg: 'ok', access_token: token, expires_in: expiresIn });
+      return;
+    }
+
+    if (path === MESSAGE_SEND && req.method === 'POST') {
+      const token = query.access_token;
+      if (!token) {
+        answer(res, 200, { errcode: 41001, errmsg: 'access_token missing' });
+        return;
+      }
+      if (!validTokens.has(token)) {
+        answer(res, 200, { errcode: 42001, errmsg: 'access_token expired' });
+        return;
+      }
+      if (typeof body !== 'object' || body === null) {
+        answer(res, 200, { errcode: 40058, errmsg: 'invalid json body' });
+        return;
+      }
+      fake.sent.push(body);
+      msgCount++;
+      answer(res, 200, { errcode: 0, errmsg: 'ok', msgid: `m-${msgCount}` });
+      return;
+    }
+
+    answer(res, 404, { errcode: 404, errmsg: `no such endpoint: ${req.method} ${path}` });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) answer(res, 500, { errcode: -1, errmsg: String(err) });
+      else res.destroy();
+    });
+  });
+
+  const close = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.close((err) => (err ? reject(err) : resolve()));
+      // Keep-alive connections of the client would otherwise hold close() open.
+      server.closeAllConnections();
+    });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  fake.url = `http://127.0.0.1:${port}`;
+  return fake;
+}
