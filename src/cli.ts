@@ -139,6 +139,38 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       });
     });
 
+  type HandleOpts = { name?: string; wecomUser?: string; openid?: string; wechatContact?: string };
+  const handles = (cmd: Command) =>
+    cmd
+      .option('--name <name>', '姓名')
+      .option('--wecom-user <userid>', '企业微信 UserID')
+      .option('--openid <openid>', '公众号 OpenID')
+      .option('--wechat-contact <id>', '微信联系人 ID（与机器人私聊时）');
+  const describe = (h: HandleOpts) =>
+    [h.wecomUser && `企业微信 ${h.wecomUser}`, h.openid && `公众号 ${h.openid}`, h.wechatContact && `微信 ${h.wechatContact}`]
+      .filter(Boolean)
+      .join('、');
+
+  const manager = program.command('manager').description('管理e站管理员');
+  handles(manager.command('add').description('登记e站管理员（可在企业微信、公众号或与机器人私聊中管理本站）'))
+    .requiredOption('--station <name>', 'e站名称')
+    .action(async (opts: HandleOpts & { station: string }) => {
+      await withDatabase(`manager add --station ${opts.station}`, async (s) => {
+        await s.people.addManager(opts.station, opts);
+        io.out(`已登记“${opts.station}”的管理员${opts.name ? ` ${opts.name}` : ''}（${describe(opts)}）`);
+      });
+    });
+
+  const staff = program.command('staff').description('管理旗县区科协工作人员');
+  handles(staff.command('add').description('登记旗县区工作人员（可查看本旗县区各e站的数据）'))
+    .requiredOption('--county <name>', '旗县区名称')
+    .action(async (opts: HandleOpts & { county: string }) => {
+      await withDatabase(`staff add --county ${opts.county}`, async (s) => {
+        await s.people.addStaff(opts.county, opts);
+        io.out(`已登记${opts.county}的工作人员${opts.name ? ` ${opts.name}` : ''}（${describe(opts)}）`);
+      });
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { Robot } from './bot/robot';
 import { loadScripts } from './bot/script-loader';
+import { mpCallback } from './channels/mp/mp-callback';
 import { DemoWorld } from './channels/wechat/demo';
+import { wecomCallback } from './channels/wecom/wecom-callback';
 import { WechatChannel } from './channels/wechat/wechat-channel';
 import { WechatRuntime, createServicePuppet } from './channels/wechat/wechat-runtime';
 import { systemClock, type Clock } from './clock';
@@ -117,7 +119,12 @@ export async function startKepubot(
         version: VERSION,
       };
     };
-    const app = createApp({ health, metrics: metrics.registry, log });
+    const callbackDeps = { robot, receipts: services.receipts, clock, log: log.child({ component: 'callbacks' }), metrics };
+    const routers = [];
+    if (config.wecom) routers.push(wecomCallback(config.wecom, config.callbacks, callbackDeps));
+    if (config.mp) routers.push(mpCallback(config.mp, config.callbacks, callbackDeps));
+    log.info({ wecom: Boolean(config.wecom), mp: Boolean(config.mp) }, 'manager channels');
+    const app = createApp({ health, metrics: metrics.registry, log, routers });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.http.port, config.http.host, () => resolve(s));
       s.once('error', reject);

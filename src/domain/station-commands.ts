@@ -72,8 +72,8 @@ export function parseDay(token: string, today: DayKey): Parsed<DayKey> {
     return fail(`看不懂日期“${token}”。日期可以写：今天、昨天、11月20日 或 2026-11-20`);
   }
   const now = yearMonthOf(today);
-  // Without a year: this year, unless that month has not come yet (then last year's).
-  const year = y ?? (m > now.month ? now.year - 1 : now.year);
+  // Without a year: this year; a month far ahead (12月 typed in January) means last year's.
+  const year = y ?? (m - now.month > 6 ? now.year - 1 : now.year);
   const day = dayFromParts(year, m, d);
   if (!day) return fail(`日期“${token}”不存在（${m}月没有${d}日），请检查后重发`);
   if (day > today) return fail(`日期“${token}”还没到，只能记录今天及以前的活动`);

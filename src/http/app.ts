@@ -13,6 +13,8 @@ export interface AppDeps {
   health: () => Promise<HealthReport>;
   metrics: Registry;
   log: Logger;
+  /** Extra routes (the WeCom and Official Account callbacks). */
+  routers?: Router[];
 }
 
 /** Builds the Koa app from its dependencies (tests start it on port 0). */
@@ -44,6 +46,10 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(router.routes());
   app.use(router.allowedMethods());
+  for (const r of deps.routers ?? []) {
+    app.use(r.routes());
+    app.use(r.allowedMethods());
+  }
   app.use(async (ctx) => {
     ctx.status = 404;
     ctx.body = { error: `没有这个地址：${ctx.method} ${ctx.path}` };

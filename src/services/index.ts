@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { ActivityService } from './activity.service';
 import { AuditService } from './audit.service';
+import { CallbackReceiptService } from './callback-receipt.service';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { PeopleService } from './people.service';
@@ -23,6 +24,7 @@ export interface Services {
   audit: AuditService;
   people: PeopleService;
   activities: ActivityService;
+  receipts: CallbackReceiptService;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -41,5 +43,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     audit: new AuditService(ds),
     people: new PeopleService(ds),
     activities: new ActivityService(ds),
+    receipts: new CallbackReceiptService(ds),
   };
 }
