@@ -64,4 +64,17 @@ describe('kepubot CLI (in-process, real PostgreSQL)', () => {
     expect(code).toBe(2);
     expect(out.join('\n')).toContain('DATABASE_URL');
   });
+
+  it('registers station managers and county staff, refusing unknown stations and reused handles', async () => {
+    const ok = await cli('manager', 'add', '--station', '城关社区e站', '--wecom-user', 'zhangsan', '--name', '张三');
+    expect(ok).toMatchObject({ code: 0, out: '已登记“城关社区e站”的管理员 张三（企业微信 zhangsan）' });
+    expect((await cli('manager', 'add', '--station', '无此站', '--openid', 'o1')).err).toContain('找不到e站“无此站”');
+    expect((await cli('manager', 'add', '--station', '城关社区e站')).err).toContain('请至少给出一种联系方式');
+    expect((await cli('staff', 'add', '--county', '演示旗', '--wecom-user', 'zhangsan')).err).toContain('已登记为e站管理员或旗县区工作人员');
+    expect((await cli('staff', 'add', '--county', '演示旗', '--openid', 'o-wang', '--wechat-contact', 'wx-wang')).out).toBe(
+      '已登记演示旗的工作人员（公众号 o-wang、微信 wx-wang）',
+    );
+    const [{ managers }] = await db.ds.query(`SELECT count(*)::int AS managers FROM station_manager`);
+    expect(managers).toBe(1);
+  });
 });

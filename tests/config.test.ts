@@ -53,4 +53,33 @@ describe('loadConfig', () => {
       expect((err as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['DAILY_SHARE_QUOTA', 'PORT']);
     }
   });
+
+  it('turns a manager channel on only when all its settings are there, and names what a half-configured one lacks', () => {
+    expect(loadConfig({}).wecom).toBeUndefined();
+    expect(loadConfig({}).mp).toBeUndefined();
+    const full = loadConfig({
+      WECOM_CORP_ID: 'ww1234567890abcdef',
+      WECOM_AGENT_ID: '1000002',
+      WECOM_SECRET: 'secret-secret',
+      WECOM_TOKEN: 'QDG6eK',
+      WECOM_ENCODING_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+      MP_APP_ID: 'wx0123456789abcdef',
+      MP_TOKEN: 'mpToken',
+    });
+    expect(full.wecom).toMatchObject({ corpId: 'ww1234567890abcdef', agentId: 1000002, apiBase: 'https://qyapi.weixin.qq.com' });
+    expect(full.mp).toEqual({ appId: 'wx0123456789abcdef', appSecret: undefined, token: 'mpToken', encodingAesKey: undefined });
+
+    expect(() => loadConfig({ WECOM_CORP_ID: 'ww1234567890abcdef', WECOM_TOKEN: 'QDG6eK' })).toThrow(ConfigError);
+    try {
+      loadConfig({ WECOM_CORP_ID: 'ww1234567890abcdef', WECOM_TOKEN: 'QDG6eK' });
+    } catch (err) {
+      expect((err as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual([
+        'WECOM_AGENT_ID',
+        'WECOM_ENCODING_AES_KEY',
+        'WECOM_SECRET',
+      ]);
+    }
+    expect(() => loadConfig({ MP_TOKEN: 'mpToken' })).toThrow(/MP_APP_ID: missing/);
+    expect(() => loadConfig({ WECOM_ENCODING_AES_KEY: 'too-short' })).toThrow(/WECOM_ENCODING_AES_KEY: should be the 43-character EncodingAESKey/);
+  });
 });

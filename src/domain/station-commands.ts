@@ -47,7 +47,7 @@ export function suggestCommand(text: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // Dates
 
-const CN_DIGITS: Record<string, number> = { 〇: 0, 零: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+const CN_DIGITS: Record<string, number> = { 〇: 0, 零: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10, 百: 100, 千: 1000, 万: 10000 };
 
 /** Whether a token looks like a date (so a malformed date is reported as such, not as a title). */
 export function looksLikeDate(token: string): boolean {
