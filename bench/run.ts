@@ -24,6 +24,7 @@ import { findKepuLinksInText, recognizeMiniProgram, recognizeUrlCard, type KepuL
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { createServices } from '../src/services';
+import { benchCallbacks } from './callbacks';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1000);
@@ -278,6 +279,14 @@ async function main(): Promise<void> {
     console.log(`                  share rows/s ÷ plain INSERT rows/s = ${report.ratioStoredRowsVsPlainInsert} (each share also writes effective_share and daily_rollup)`);
     console.log(`  memory:         RSS ${report.rssMiB.before} MiB before, peak ${report.rssMiB.peak} MiB`);
     console.log(JSON.stringify(report));
+
+    const cb = await benchCallbacks(ds);
+    console.log('\nkepubot benchmark — WeCom callbacks (verify → decrypt → parse → command → encrypted reply)');
+    console.log(`  ${cb.requests} callbacks (half 活动, half 本月), 16 concurrent HTTP clients`);
+    console.log(`  callback path:  ${cb.callbacksPerSecond} callbacks/s  p50 ${cb.callbackLatencyMs.p50} ms  p99 ${cb.callbackLatencyMs.p99} ms`);
+    console.log(`  bare Koa route: ${cb.bareRequestsPerSecond} requests/s  p50 ${cb.bareLatencyMs.p50} ms  p99 ${cb.bareLatencyMs.p99} ms`);
+    console.log(`  ratio:          ${cb.ratio}× the bare route (WeCom's deadline is 5 s per callback)`);
+    console.log(JSON.stringify(cb));
   } finally {
     await ds.destroy();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

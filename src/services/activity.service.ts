@@ -16,14 +16,19 @@ export class ActivityService {
 
   async log(stationId: number, input: ActivityInput, by: string): Promise<Activity> {
     const repo = this.ds.getRepository(Activity);
+    const duplicate = (existing: Activity | null) =>
+      new UserError(
+        `这次活动已经登记过了（编号 ${existing?.id ?? '?'}），没有重复记录。如需更正请发“修改 ${existing?.id ?? '编号'} 人数 70”`,
+      );
+    const same = { stationId, date: input.date, type: input.type, title: input.title, status: 'active' as const };
+    const before = await repo.findOneBy(same);
+    if (before) throw duplicate(before);
     try {
       return await repo.save(repo.create({ stationId, ...input, status: 'active', createdBy: by }));
     } catch (err) {
+      // Two managers logging the same activity at the same moment: the unique index decides.
       if (!isDuplicate(err)) throw err;
-      const existing = await repo.findOneBy({ stationId, date: input.date, type: input.type, title: input.title, status: 'active' });
-      throw new UserError(
-        `这次活动已经登记过了（编号 ${existing?.id ?? '?'}），没有重复记录。如需更正请发“修改 ${existing?.id ?? '编号'} 人数 70”`,
-      );
+      throw duplicate(await repo.findOneBy(same));
     }
   }
 
