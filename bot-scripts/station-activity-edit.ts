@@ -9,47 +9,25 @@
 //   manager
 
 import type { Robot } from '../src/bot/robot';
-import { PRIVATE_CHANNELS, stationAccess } from '../src/bot/station-access';
-import { dayOf } from '../src/domain/calendar';
+import { PRIVATE_CHANNELS, stationCommand } from '../src/bot/station-access';
 import { describeActivity, parseCorrection, parseWithdraw } from '../src/domain/station-commands';
-import { UserError } from '../src/services/group.service';
 
 export default function stationActivityEdit(robot: Robot): void {
-  robot.respond(/^修改(?:\s+([\s\S]*))?$/, { id: 'station.activity.correct', channels: [...PRIVATE_CHANNELS] }, async (ctx) => {
-    const access = await stationAccess(ctx, 'write');
-    if (!access.ok) return access.outcome;
-    const parsed = parseCorrection(ctx.match?.[1] ?? '', dayOf(ctx.clock.now()));
-    if (!parsed.ok) {
-      await ctx.reply(parsed.error);
-      return { outcome: 'invalid', detail: parsed.error, stationId: access.stationId };
-    }
-    try {
-      const { after } = await ctx.services.activities.correct(access.stationId, parsed.value);
-      await ctx.reply(`已修改编号 ${after.id}：${describeActivity(after)}`);
-      return { stationId: access.stationId, detail: `activity ${after.id} ${parsed.value.field}` };
-    } catch (err) {
-      if (!(err instanceof UserError)) throw err;
-      await ctx.reply(err.message);
-      return { outcome: 'invalid', detail: err.message, stationId: access.stationId };
-    }
-  });
+  robot.respond(
+    /^修改(?:\s+([\s\S]*))?$/,
+    { id: 'station.activity.correct', channels: [...PRIVATE_CHANNELS] },
+    stationCommand(parseCorrection, async (ctx, station, correction) => {
+      const { after } = await ctx.services.activities.correct(station.id, correction);
+      return `已修改编号 ${after.id}：${describeActivity(after)}`;
+    }),
+  );
 
-  robot.respond(/^撤销(?:\s+([\s\S]*))?$/, { id: 'station.activity.withdraw', channels: [...PRIVATE_CHANNELS] }, async (ctx) => {
-    const access = await stationAccess(ctx, 'write');
-    if (!access.ok) return access.outcome;
-    const parsed = parseWithdraw(ctx.match?.[1] ?? '');
-    if (!parsed.ok) {
-      await ctx.reply(parsed.error);
-      return { outcome: 'invalid', detail: parsed.error, stationId: access.stationId };
-    }
-    try {
-      const a = await ctx.services.activities.withdraw(access.stationId, parsed.value);
-      await ctx.reply(`已撤销编号 ${a.id}：${describeActivity(a)}`);
-      return { stationId: access.stationId, detail: `activity ${a.id} withdrawn` };
-    } catch (err) {
-      if (!(err instanceof UserError)) throw err;
-      await ctx.reply(err.message);
-      return { outcome: 'invalid', detail: err.message, stationId: access.stationId };
-    }
-  });
+  robot.respond(
+    /^撤销(?:\s+([\s\S]*))?$/,
+    { id: 'station.activity.withdraw', channels: [...PRIVATE_CHANNELS] },
+    stationCommand(parseWithdraw, async (ctx, station, id) => {
+      const a = await ctx.services.activities.withdraw(station.id, id);
+      return `已撤销编号 ${a.id}：${describeActivity(a)}`;
+    }),
+  );
 }

@@ -12,60 +12,34 @@
 //   manager
 
 import type { Robot } from '../src/bot/robot';
-import type { BotContext, HandlerOutcome } from '../src/bot/context';
-import { PRIVATE_CHANNELS, stationAccess } from '../src/bot/station-access';
-import { parseAddInformant, parseConfirm, parseDisableInformant, type Parsed } from '../src/domain/station-commands';
-import { UserError } from '../src/services/group.service';
-
-/** Runs a roster command: access check, parse, act; user errors become replies. */
-function rosterCommand<T>(
-  parse: (args: string) => Parsed<T>,
-  act: (ctx: BotContext, stationId: number, value: T) => Promise<string>,
-): (ctx: BotContext) => Promise<HandlerOutcome> {
-  return async (ctx) => {
-    const access = await stationAccess(ctx, 'write');
-    if (!access.ok) return access.outcome;
-    const parsed = parse(ctx.match?.[1] ?? '');
-    if (!parsed.ok) {
-      await ctx.reply(parsed.error);
-      return { outcome: 'invalid', detail: parsed.error, stationId: access.stationId };
-    }
-    try {
-      await ctx.reply(await act(ctx, access.stationId, parsed.value));
-      return { stationId: access.stationId };
-    } catch (err) {
-      if (!(err instanceof UserError)) throw err;
-      await ctx.reply(err.message);
-      return { outcome: 'invalid', detail: err.message, stationId: access.stationId };
-    }
-  };
-}
+import { PRIVATE_CHANNELS, stationCommand } from '../src/bot/station-access';
+import { parseAddInformant, parseConfirm, parseDisableInformant } from '../src/domain/station-commands';
 
 export default function stationInformants(robot: Robot): void {
   const channels = [...PRIVATE_CHANNELS];
   robot.respond(
     /^添加信息员(?:\s+([\s\S]*))?$/,
     { id: 'station.informants.add', channels },
-    rosterCommand(parseAddInformant, async (ctx, stationId, v) => {
-      const i = await ctx.services.informants.addToRoster(stationId, v.name, v.phone);
+    stationCommand(parseAddInformant, async (ctx, station, v) => {
+      const i = await ctx.services.informants.addToRoster(station.id, v.name, v.phone);
       return `已把“${i.name}”${i.phone ? `（${i.phone}）` : ''}加入本站名册。请他在本站群里发“#绑定 ${i.name}”完成绑定。`;
     }),
   );
   robot.respond(
     /^停用信息员(?:\s+([\s\S]*))?$/,
     { id: 'station.informants.disable', channels },
-    rosterCommand(parseDisableInformant, async (ctx, stationId, v) => {
-      const i = await ctx.services.informants.disable(stationId, v.name, v.phoneTail);
+    stationCommand(parseDisableInformant, async (ctx, station, v) => {
+      const i = await ctx.services.informants.disable(station.id, v.name, v.phoneTail);
       return `已停用“${i.name}”，今后不再计入本站名册和统计。`;
     }),
   );
   robot.respond(
     /^未确认()$/,
     { id: 'station.informants.unconfirmed', channels },
-    rosterCommand(
-      () => ({ ok: true, value: null }),
-      async (ctx, stationId) => {
-        const list = await ctx.services.informants.unconfirmed(stationId);
+    stationCommand(
+      () => ({ ok: true, value: null }) as const,
+      async (ctx, station) => {
+        const list = await ctx.services.informants.unconfirmed(station.id);
         if (list.length === 0) return '本站群里没有未确认的转发者，所有转发都已计入名册中的信息员。';
         return [
           '以下成员在本站群里转发了科普中国内容，但还没绑定名册：',
@@ -78,8 +52,8 @@ export default function stationInformants(robot: Robot): void {
   robot.respond(
     /^确认(?:\s+([\s\S]*))?$/,
     { id: 'station.informants.confirm', channels },
-    rosterCommand(parseConfirm, async (ctx, stationId, v) => {
-      const r = await ctx.services.informants.confirm(stationId, v.index, v.name, ctx.clock.now());
+    stationCommand(parseConfirm, async (ctx, station, v) => {
+      const r = await ctx.services.informants.confirm(station.id, v.index, v.name, ctx.clock.now());
       return `已确认：该成员绑定为“${r.informant.name}”，之前的 ${r.adoptedShares} 条转发（有效 ${r.adoptedEffective} 条）已计入。`;
     }),
   );

@@ -10,34 +10,26 @@
 //   manager
 
 import type { Robot } from '../src/bot/robot';
-import { PRIVATE_CHANNELS, stationAccess } from '../src/bot/station-access';
-import { chineseDayLabel, dayOf } from '../src/domain/calendar';
+import { PRIVATE_CHANNELS, stationCommand } from '../src/bot/station-access';
+import { chineseDayLabel } from '../src/domain/calendar';
 import { parseBulletin, parseScreen } from '../src/domain/station-commands';
 
 export default function stationResources(robot: Robot): void {
-  robot.respond(/^宣传栏(?:\s+([\s\S]*))?$/, { id: 'station.resources.bulletin', channels: [...PRIVATE_CHANNELS] }, async (ctx) => {
-    const access = await stationAccess(ctx, 'write');
-    if (!access.ok) return access.outcome;
-    const parsed = parseBulletin(ctx.match?.[1] ?? '', dayOf(ctx.clock.now()));
-    if (!parsed.ok) {
-      await ctx.reply(parsed.error);
-      return { outcome: 'invalid', detail: parsed.error, stationId: access.stationId };
-    }
-    const log = await ctx.services.activities.logBulletin(access.stationId, parsed.value.date, parsed.value.topic, access.by);
-    await ctx.reply(`已登记（编号 ${log.id}）：${chineseDayLabel(log.date)} 宣传栏更换为「${log.topic}」`);
-    return { stationId: access.stationId };
-  });
+  robot.respond(
+    /^宣传栏(?:\s+([\s\S]*))?$/,
+    { id: 'station.resources.bulletin', channels: [...PRIVATE_CHANNELS] },
+    stationCommand(parseBulletin, async (ctx, station, v) => {
+      const log = await ctx.services.activities.logBulletin(station.id, v.date, v.topic, station.by);
+      return `已登记（编号 ${log.id}）：${chineseDayLabel(log.date)} 宣传栏更换为「${log.topic}」`;
+    }),
+  );
 
-  robot.respond(/^大屏(?:\s+([\s\S]*))?$/, { id: 'station.resources.screen', channels: [...PRIVATE_CHANNELS] }, async (ctx) => {
-    const access = await stationAccess(ctx, 'write');
-    if (!access.ok) return access.outcome;
-    const parsed = parseScreen(ctx.match?.[1] ?? '', dayOf(ctx.clock.now()));
-    if (!parsed.ok) {
-      await ctx.reply(parsed.error);
-      return { outcome: 'invalid', detail: parsed.error, stationId: access.stationId };
-    }
-    const log = await ctx.services.activities.logScreen(access.stationId, parsed.value.date, parsed.value.hours, access.by);
-    await ctx.reply(`已登记（编号 ${log.id}）：${chineseDayLabel(log.date)} 大屏播放 ${parsed.value.hours} 小时`);
-    return { stationId: access.stationId };
-  });
+  robot.respond(
+    /^大屏(?:\s+([\s\S]*))?$/,
+    { id: 'station.resources.screen', channels: [...PRIVATE_CHANNELS] },
+    stationCommand(parseScreen, async (ctx, station, v) => {
+      const log = await ctx.services.activities.logScreen(station.id, v.date, v.hours, station.by);
+      return `已登记（编号 ${log.id}）：${chineseDayLabel(log.date)} 大屏播放 ${v.hours} 小时`;
+    }),
+  );
 }

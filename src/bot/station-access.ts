@@ -1,5 +1,8 @@
-import type { BotContext, HandlerOutcome } from './context';
+import { dayOf, type DayKey } from '../domain/calendar';
+import type { Parsed } from '../domain/station-commands';
+import { UserError } from '../services/group.service';
 import type { Identity } from '../services/people.service';
+import type { BotContext, Handler, HandlerOutcome } from './context';
 
 /** Channels where station managers and county staff talk to the bot one to one. */
 export const PRIVATE_CHANNELS = ['wecom', 'mp', 'wechat-private'] as const;
@@ -45,4 +48,31 @@ export async function stationAccess(ctx: BotContext, mode: 'read' | 'write', sta
     return { ok: true, stationId: station.id, stationName: station.name, identity, by };
   }
   return refuse(NOT_REGISTERED, 'not registered');
+}
+
+/**
+ * A station write command: access check, parse of the words after the command (`ctx.match[1]`),
+ * then the action. Parse errors and user errors become replies (audited as invalid); nothing is stored.
+ */
+export function stationCommand<T>(
+  parse: (args: string, today: DayKey) => Parsed<T>,
+  act: (ctx: BotContext, station: { id: number; name: string; by: string }, value: T) => Promise<string>,
+): Handler {
+  return async (ctx) => {
+    const access = await stationAccess(ctx, 'write');
+    if (!access.ok) return access.outcome;
+    const invalid = async (text: string): Promise<HandlerOutcome> => {
+      await ctx.reply(text);
+      return { outcome: 'invalid', detail: text, stationId: access.stationId };
+    };
+    const parsed = parse(ctx.match?.[1] ?? '', dayOf(ctx.clock.now()));
+    if (!parsed.ok) return invalid(parsed.error);
+    try {
+      await ctx.reply(await act(ctx, { id: access.stationId, name: access.stationName, by: access.by }, parsed.value));
+      return { stationId: access.stationId };
+    } catch (err) {
+      if (err instanceof UserError) return invalid(err.message);
+      throw err;
+    }
+  };
 }
