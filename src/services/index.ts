@@ -8,9 +8,11 @@ import { CallbackReceiptService } from './callback-receipt.service';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { PeopleService } from './people.service';
+import { ReportService } from './report.service';
 import { RosterService } from './roster.service';
 import { ShareCounter } from './share-counter.service';
 import { StationService } from './station.service';
+import { StatisticsService } from './statistics.service';
 import { StatsService } from './stats.service';
 
 /** The use cases, built once from the DataSource and handed to scripts, channels and the CLI. */
@@ -20,6 +22,8 @@ export interface Services {
   informants: InformantService;
   stations: StationService;
   stats: StatsService;
+  statistics: StatisticsService;
+  reports: ReportService;
   roster: RosterService;
   audit: AuditService;
   people: PeopleService;
@@ -28,6 +32,7 @@ export interface Services {
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
+  const statistics = new StatisticsService(ds, config.counting.dailyQuota);
   return {
     shares: new ShareCounter(
       ds,
@@ -38,7 +43,9 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     groups: new GroupService(ds),
     informants: new InformantService(ds),
     stations: new StationService(ds),
-    stats: new StatsService(ds, config.counting.dailyQuota),
+    stats: new StatsService(ds, config.counting.dailyQuota, statistics),
+    statistics,
+    reports: new ReportService(ds, statistics),
     roster: new RosterService(ds),
     audit: new AuditService(ds),
     people: new PeopleService(ds),

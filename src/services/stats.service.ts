@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
+import { figuresOf, TARGETS } from '../domain/figures';
+import type { StatisticsService } from './statistics.service';
 
 export interface InformantSummary {
   informantId: number;
@@ -30,7 +32,7 @@ export interface StationRanking {
 }
 
 /** Targets a station is measured against (DOMAIN.md, seeds). */
-export const STATION_TARGETS = { informants: 500, activitiesPerMonth: 1, participantsPerActivity: 50 } as const;
+export const STATION_TARGETS = TARGETS;
 
 export interface StationMonth {
   stationName: string;
@@ -59,6 +61,7 @@ export class StatsService {
   constructor(
     private readonly ds: DataSource,
     private readonly defaultQuota: number,
+    private readonly statistics: StatisticsService,
   ) {}
 
   async quotaOfStation(stationId: number): Promise<number> {
@@ -127,49 +130,34 @@ export class StatsService {
     };
   }
 
-  /** A station's month so far (or a whole past month), against its targets. */
+  /** A station's month so far (or a whole past month), against its targets (figures from StatisticsService). */
   async stationMonth(stationId: number, month: DayRange, today: DayKey): Promise<StationMonth> {
     const quota = await this.quotaOfStation(stationId);
     const counted = upTo(month, today);
-    const days = daysIn(counted);
-    const [r]: Array<Record<string, string>> = await this.ds.query(
-      `SELECT s.name,
-         (SELECT count(*) FROM informant i WHERE i.station_id = s.id AND i.status = 'active') AS informants,
-         (SELECT count(DISTINCT d.informant_id) FROM daily_rollup d
-            WHERE d.station_id = s.id AND d.day BETWEEN $2 AND $3 AND d.effective_shares > 0) AS active,
-         (SELECT coalesce(sum(d.effective_shares), 0) FROM daily_rollup d
-            WHERE d.station_id = s.id AND d.day BETWEEN $2 AND $3) AS effective,
-         (SELECT count(*) FROM daily_rollup d
-            WHERE d.station_id = s.id AND d.day BETWEEN $2 AND $3 AND d.effective_shares >= $4) AS met_days,
-         (SELECT count(*) FROM activity a WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $5) AS activities,
-         (SELECT coalesce(sum(participants), 0) FROM activity a
-            WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $5) AS participants,
-         (SELECT count(*) FROM activity a
-            WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $5 AND a.participants >= 50) AS of50,
-         (SELECT count(*) FROM resource_log l WHERE l.station_id = s.id AND l.kind = 'bulletin' AND l.date BETWEEN $2 AND $5) AS bulletins,
-         (SELECT coalesce(sum(hours), 0) FROM resource_log l WHERE l.station_id = s.id AND l.kind = 'screen' AND l.date BETWEEN $2 AND $5) AS screen
-       FROM station s WHERE s.id = $1`,
-      [stationId, counted.from, counted.to, quota, month.to],
+    const a = (await this.statistics.stationAggregates([stationId], month, today)).get(stationId);
+    if (!a) throw new Error(`station ${stationId} not found`);
+    const f = figuresOf(a);
+    const [res]: Array<{ bulletins: string; screen: string }> = await this.ds.query(
+      `SELECT count(*) FILTER (WHERE kind = 'bulletin') AS bulletins, coalesce(sum(hours) FILTER (WHERE kind = 'screen'), 0) AS screen
+       FROM resource_log WHERE station_id = $1 AND date BETWEEN $2 AND $3`,
+      [stationId, month.from, month.to],
     );
-    const informants = Number(r.informants);
-    const informantDays = informants * days;
-    const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
     return {
-      stationName: r.name,
+      stationName: a.name,
       month,
       counted,
       quota,
-      informants,
-      activeInformants: Number(r.active),
-      activeRate: ratio(Number(r.active), informants),
-      effectiveShares: Number(r.effective),
-      perInformantDay: ratio(Number(r.effective), informantDays),
-      quotaMetRate: ratio(Number(r.met_days), informantDays),
-      activities: Number(r.activities),
-      participants: Number(r.participants),
-      activitiesOf50: Number(r.of50),
-      bulletinChanges: Number(r.bulletins),
-      screenHours: Number(r.screen),
+      informants: f.informants,
+      activeInformants: f.activeInformants,
+      activeRate: f.activeRate,
+      effectiveShares: f.effectiveShares,
+      perInformantDay: f.perInformantDay,
+      quotaMetRate: f.quotaMetRate,
+      activities: f.activities,
+      participants: f.participants,
+      activitiesOf50: f.activitiesOf50,
+      bulletinChanges: Number(res.bulletins),
+      screenHours: Number(res.screen),
     };
   }
 }

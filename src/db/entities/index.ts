@@ -5,6 +5,8 @@ import { CountyStaff } from './county-staff.entity';
 import { DailyRollup } from './daily-rollup.entity';
 import { EffectiveShare } from './effective-share.entity';
 import { Informant } from './informant.entity';
+import { JobRun } from './job-run.entity';
+import { OutboxMessage } from './outbox-message.entity';
 import { Region } from './region.entity';
 import { ResourceLog } from './resource-log.entity';
 import { ShareEvent } from './share-event.entity';
@@ -20,6 +22,8 @@ export {
   DailyRollup,
   EffectiveShare,
   Informant,
+  JobRun,
+  OutboxMessage,
   Region,
   ResourceLog,
   ShareEvent,
@@ -43,6 +47,8 @@ export const ENTITIES = [
   CountyStaff,
   CallbackReceipt,
   ResourceLog,
+  JobRun,
+  OutboxMessage,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';
@@ -51,3 +57,5 @@ export type { InformantStatus } from './informant.entity';
 export type { RegionLevel } from './region.entity';
 export { STATION_TYPES, type StationStatus, type StationType } from './station.entity';
 export type { ResourceKind } from './resource-log.entity';
+export type { JobRunState } from './job-run.entity';
+export type { OutboxChannel, OutboxPayload, OutboxState } from './outbox-message.entity';

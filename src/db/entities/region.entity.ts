@@ -26,6 +26,14 @@ export class Region {
   @Column({ name: 'daily_quota', type: 'integer', nullable: true })
   dailyQuota: number | null;
 
+  /** Per-county schedule overrides: job name → cron rule (Asia/Shanghai). */
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  schedule: Record<string, string>;
+
+  /** WeCom group robot webhook for the county's digests (optional). */
+  @Column({ name: 'digest_webhook_url', type: 'varchar', length: 512, nullable: true })
+  digestWebhookUrl: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }
