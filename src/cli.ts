@@ -10,6 +10,13 @@ import { STATION_TYPES, type StationType } from './db/entities';
 import { createLogger } from './logger';
 import { createServices, type Services } from './services';
 import { UserError } from './services/group.service';
+import { JobRunner, type ScopeRun } from './services/job-runner.service';
+import { dayOf } from './domain/calendar';
+import { parsePeriod, periodLabel, type Period } from './domain/periods';
+import { isJobName, JOB_NAMES, periodFor, ruleProblem } from './domain/schedule';
+import { writeFile } from 'node:fs/promises';
+
+const KIND_LABEL: Record<Period['kind'], string> = { day: '日', week: '周', month: '月', quarter: '季度', year: '年' };
 
 /** Output sinks, so tests can capture what the CLI prints. */
 export interface CliIo {
@@ -168,6 +175,113 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       await withDatabase(`staff add --county ${opts.county}`, async (s) => {
         await s.people.addStaff(opts.county, opts);
         io.out(`已登记${opts.county}的工作人员${opts.name ? ` ${opts.name}` : ''}（${describe(opts)}）`);
+      });
+    });
+
+  const printRun = (r: ScopeRun): void => {
+    const what = r.state === 'dry-run' ? '（试运行，未发送）' : r.state === 'already' ? '（此前已运行，不再重复）' : '（已加入发送队列）';
+    io.out(`== ${r.job} ${r.scope} ${r.period} ${what}`);
+    if (r.messages.length === 0 && r.state !== 'already') io.out('   无需发送');
+    for (const m of r.messages) {
+      io.out(`-> ${m.channel} ${m.recipient}${m.payload.mentions?.length ? ` @${m.payload.mentions.length}人` : ''}${m.payload.file ? ` 附件 ${m.payload.file.name}` : ''}`);
+      io.out(m.payload.text);
+    }
+  };
+
+  program
+    .command('jobs')
+    .description('列出最近的定时任务运行及其发送情况')
+    .option('--limit <n>', '条数', '30')
+    .action(async (opts: { limit: string }) => {
+      await withDatabase('jobs', async (s, ds) => {
+        const runner = new JobRunner(ds, s, config, log);
+        const runs = await runner.listRuns(Number(opts.limit) || 30);
+        if (runs.length === 0) io.out('还没有运行过定时任务');
+        for (const r of runs) {
+          io.out(`${r.id}\t${r.job}\t${r.scope}\t${r.period}\t${r.state}\t已发送 ${r.sent}，待发送 ${r.queued}，失败 ${r.failed}，过期/未确认 ${r.other}`);
+        }
+      });
+    });
+
+  program
+    .command('run <job>')
+    .description(`手动运行一个定时任务：${JOB_NAMES.join(' / ')}`)
+    .option('--period <key>', '统计期：2026-11-25 / 2026-W48 / 2026-11 / 2026Q3 / 2026（默认按当前时间）')
+    .option('--county <name>', '只运行这个旗县区')
+    .option('--dry-run', '只打印将要发送的内容，不保存、不发送')
+    .action(async (job: string, opts: { period?: string; county?: string; dryRun?: boolean }) => {
+      if (!isJobName(job)) throw new UserError(`没有任务“${job}”，可选：${JOB_NAMES.join('、')}`);
+      const now = new Date();
+      let period = periodFor(job, now);
+      if (opts.period) {
+        const p = parsePeriod(opts.period);
+        if (!p) throw new UserError(`统计期“${opts.period}”格式不对，例如 2026-11-25、2026-W48、2026-11、2026Q3、2026`);
+        if (p.kind !== period.kind) throw new UserError(`任务 ${job} 的统计期应为${KIND_LABEL[period.kind]}，例如 ${period.key}`);
+        period = p;
+      }
+      await withDatabase(`run ${job}`, async (s, ds) => {
+        const runner = new JobRunner(ds, s, config, log);
+        const countyIds = opts.county ? [(await s.reports.countyByName(opts.county)).id] : undefined;
+        const runs = await runner.run(job, period, now, { countyIds, dryRun: opts.dryRun });
+        if (runs.length === 0) io.out('没有需要运行的范围（没有旗县区、e站或已绑定的群）');
+        runs.forEach(printRun);
+      });
+    });
+
+  const report = program.command('report').description('生成 .xlsx 统计表');
+  const reportCommand = (name: 'quarterly' | 'weekly' | 'annual', option: string, example: string, kind: Period['kind']) =>
+    report
+      .command(name)
+      .description(name === 'quarterly' ? '季度统计表（每站一行，含合计）' : name === 'weekly' ? '周统计表' : '年度评定（表彰与整改名单）')
+      .requiredOption('--county <name>', '旗县区名称')
+      .requiredOption(`--${option} <key>`, `统计期，例如 ${example}`)
+      .requiredOption('--out <file>', '输出的 .xlsx 文件')
+      .action(async (opts: Record<string, string>) => {
+        const p = parsePeriod(opts[option]);
+        if (!p || p.kind !== kind) throw new UserError(`--${option} 格式不对，例如 ${example}`);
+        await withDatabase(`report ${name} --county ${opts.county}`, async (s) => {
+          const county = await s.reports.countyByName(opts.county);
+          const today = dayOf(new Date());
+          const result =
+            name === 'annual'
+              ? await s.reports.annualWorkbook(county, p, today)
+              : await s.reports.statisticsWorkbook(county, p, today, name === 'weekly' ? '周统计表' : '季度统计表');
+          await writeFile(opts.out, result.buffer);
+          io.out(`已生成 ${opts.out}：${county.name} ${periodLabel(p)}，${result.table.rows.length} 个e站`);
+        });
+      });
+  reportCommand('quarterly', 'quarter', '2026Q3', 'quarter');
+  reportCommand('weekly', 'week', '2026-W47', 'week');
+  reportCommand('annual', 'year', '2026', 'year');
+
+  program
+    .command('county <name>')
+    .description('设置旗县区的定时任务时间（cron 规则）和周报群机器人')
+    .option('--job <job>', `任务：${JOB_NAMES.join(' / ')}`)
+    .option('--rule <cron>', '时间规则，例如 "0 19 * * *"（北京时间；传 default 恢复默认）')
+    .option('--webhook <url>', '企业微信群机器人 webhook 地址（传 none 清除）')
+    .action(async (name: string, opts: { job?: string; rule?: string; webhook?: string }) => {
+      await withDatabase(`county ${name}`, async (s) => {
+        const county = await s.reports.countyByName(name);
+        if (opts.job || opts.rule) {
+          if (!opts.job || !isJobName(opts.job)) throw new UserError(`--job 应为 ${JOB_NAMES.join('、')} 之一`);
+          if (!opts.rule) throw new UserError('缺少 --rule，例如 --rule "0 19 * * *"');
+          if (opts.rule === 'default') {
+            await s.statistics.dataSource.query(`UPDATE region SET schedule = schedule - $2 WHERE id = $1`, [county.id, opts.job]);
+          } else {
+            const problem = ruleProblem(opts.rule, config.schedule.zone);
+            if (problem) throw new UserError(`时间规则有误：${problem}`);
+            await s.statistics.dataSource.query(`UPDATE region SET schedule = schedule || jsonb_build_object($2::text, $3::text) WHERE id = $1`, [county.id, opts.job, opts.rule]);
+          }
+          io.out(`已设置${county.name}的 ${opts.job}：${opts.rule}（重启 kepubot 后生效）`);
+        }
+        if (opts.webhook) {
+          if (opts.webhook !== 'none' && !/^https?:\/\/.+\/webhook\/send\?key=.+/.test(opts.webhook)) {
+            throw new UserError('webhook 地址应形如 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...');
+          }
+          await s.statistics.dataSource.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [county.id, opts.webhook === 'none' ? null : opts.webhook]);
+          io.out(opts.webhook === 'none' ? `已清除${county.name}的群机器人` : `已设置${county.name}的周报群机器人`);
+        }
       });
     });
 

@@ -1,4 +1,6 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { DEFAULT_RULES, ruleProblem, type JobName } from './domain/schedule';
 
 /** Time zone of every kepubot day, week, month and quarter (DOMAIN.md). */
 export const TIME_ZONE = 'Asia/Shanghai';
@@ -74,7 +76,32 @@ const schema = z.object({
   CALLBACK_MAX_AGE_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
   CALLBACK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1048576).default(65536),
   CALLBACK_REPLY_DEADLINE_MS: z.coerce.number().int().min(100).max(4800).default(4000),
+
+  SCHEDULER_ENABLED: boolean.default(true),
+  SCHEDULE_TIME_ZONE: z.string().default(TIME_ZONE),
+  SCHEDULE_GROUP_REMINDER: z.string().default(DEFAULT_RULES['group-reminder']),
+  SCHEDULE_GROUP_RANKING: z.string().default(DEFAULT_RULES['group-ranking']),
+  SCHEDULE_WEEKLY_DIGEST: z.string().default(DEFAULT_RULES['weekly-digest']),
+  SCHEDULE_MONTHLY_CHECK: z.string().default(DEFAULT_RULES['monthly-check']),
+  SCHEDULE_QUARTERLY_TABLE: z.string().default(DEFAULT_RULES['quarterly-table']),
+  SCHEDULE_ANNUAL_EVALUATION: z.string().default(DEFAULT_RULES['annual-evaluation']),
+  SEND_INTERVAL_MS: z.coerce.number().int().min(0).max(600000).default(1500),
+  SEND_JITTER_MS: z.coerce.number().int().min(0).max(60000).default(500),
+  SEND_DAILY_CAP: z.coerce.number().int().min(1).max(100000).default(300),
+  QUIET_HOURS: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'should be HH:MM-HH:MM, e.g. 22:30-07:30')
+    .default('22:30-07:30'),
 });
+
+const SCHEDULE_VARS: Record<JobName, keyof z.infer<typeof schema>> = {
+  'group-reminder': 'SCHEDULE_GROUP_REMINDER',
+  'group-ranking': 'SCHEDULE_GROUP_RANKING',
+  'weekly-digest': 'SCHEDULE_WEEKLY_DIGEST',
+  'monthly-check': 'SCHEDULE_MONTHLY_CHECK',
+  'quarterly-table': 'SCHEDULE_QUARTERLY_TABLE',
+  'annual-evaluation': 'SCHEDULE_ANNUAL_EVALUATION',
+};
 
 /** Channels whose variables must be all set or all absent. */
 const CHANNEL_GROUPS: Record<string, Array<keyof z.infer<typeof schema>>> = {
@@ -109,6 +136,17 @@ export interface AppConfig {
   /** Official Account (公众号); plain mode without an EncodingAESKey, safe mode with one. */
   mp?: { appId: string; appSecret?: string; token: string; encodingAesKey?: string };
   callbacks: { maxAgeSeconds: number; bodyLimitBytes: number; replyDeadlineMs: number };
+  schedule: {
+    enabled: boolean;
+    zone: string;
+    /** Default rule per job; counties may override (region.schedule). */
+    rules: Record<JobName, string>;
+    sendIntervalMs: number;
+    sendJitterMs: number;
+    sendDailyCap: number;
+    /** Minutes after midnight: no group messages from `start` until `end`. */
+    quiet: { start: number; end: number };
+  };
 }
 
 /** Start-up stops with this error; its message names each bad variable. */
@@ -144,7 +182,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     }
   }
   if (c.MP_ENCODING_AES_KEY && !c.MP_APP_ID) half.push('MP_APP_ID: missing (MP_ENCODING_AES_KEY is set)');
+  if (!IANAZone.isValidZone(c.SCHEDULE_TIME_ZONE)) {
+    half.push(`SCHEDULE_TIME_ZONE: unknown time zone (got "${c.SCHEDULE_TIME_ZONE}"), e.g. Asia/Shanghai`);
+  }
+  for (const [job, name] of Object.entries(SCHEDULE_VARS)) {
+    const problem = ruleProblem(String(c[name]), IANAZone.isValidZone(c.SCHEDULE_TIME_ZONE) ? c.SCHEDULE_TIME_ZONE : TIME_ZONE);
+    if (problem && !problem.startsWith('unknown time zone')) half.push(`${name}: ${problem} (job ${job})`);
+  }
   if (half.length > 0) throw new ConfigError(half);
+  const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
   const hasPuppetService = Boolean(c.WECHATY_PUPPET_SERVICE_TOKEN || c.WECHATY_PUPPET_SERVICE_ENDPOINT);
   return {
     env: c.NODE_ENV,
@@ -191,6 +237,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     mp: c.MP_APP_ID
       ? { appId: c.MP_APP_ID, appSecret: c.MP_APP_SECRET, token: c.MP_TOKEN!, encodingAesKey: c.MP_ENCODING_AES_KEY }
       : undefined,
+    schedule: {
+      enabled: c.SCHEDULER_ENABLED,
+      zone: c.SCHEDULE_TIME_ZONE,
+      rules: Object.fromEntries(Object.entries(SCHEDULE_VARS).map(([job, name]) => [job, String(c[name])])) as Record<JobName, string>,
+      sendIntervalMs: c.SEND_INTERVAL_MS,
+      sendJitterMs: c.SEND_JITTER_MS,
+      sendDailyCap: c.SEND_DAILY_CAP,
+      quiet: { start: minutes(c.QUIET_HOURS.slice(0, 5)), end: minutes(c.QUIET_HOURS.slice(6, 11)) },
+    },
     callbacks: {
       maxAgeSeconds: c.CALLBACK_MAX_AGE_SECONDS,
       bodyLimitBytes: c.CALLBACK_BODY_LIMIT_BYTES,

@@ -8,6 +8,8 @@ import { Robot } from './bot/robot';
 import { loadScripts } from './bot/script-loader';
 import { mpCallback } from './channels/mp/mp-callback';
 import { DemoWorld } from './channels/wechat/demo';
+import { createDeliver } from './channels/outbound';
+import { WecomApiClient } from './channels/wecom/wecom-api';
 import { wecomCallback } from './channels/wecom/wecom-callback';
 import { WechatChannel } from './channels/wechat/wechat-channel';
 import { WechatRuntime, createServicePuppet } from './channels/wechat/wechat-runtime';
@@ -20,6 +22,9 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createServices, type Services } from './services';
 import { seedDemo } from './services/demo-seed.service';
+import { JobRunner } from './services/job-runner.service';
+import { OutboxWorker } from './services/outbox.service';
+import { ScheduleError, Scheduler } from './services/scheduler';
 
 /** The package version, from package.json (dist/src/main.js → ../../package.json). */
 const VERSION: string = (() => {
@@ -41,6 +46,8 @@ export interface Kepubot {
   demo: DemoWorld | null;
   /** The HTTP port actually bound (useful with PORT=0). */
   port: number;
+  jobs: JobRunner;
+  scheduler: Scheduler | null;
   stop(): Promise<void>;
 }
 
@@ -120,8 +127,17 @@ export async function startKepubot(
       };
     };
     const callbackDeps = { robot, receipts: services.receipts, clock, log: log.child({ component: 'callbacks' }), metrics };
+    const wecomApi = config.wecom
+      ? new WecomApiClient({
+          baseUrl: config.wecom.apiBase,
+          corpId: config.wecom.corpId,
+          secret: config.wecom.secret,
+          agentId: config.wecom.agentId,
+          log: log.child({ component: 'wecom-api' }),
+        })
+      : undefined;
     const routers = [];
-    if (config.wecom) routers.push(wecomCallback(config.wecom, config.callbacks, callbackDeps));
+    if (config.wecom) routers.push(wecomCallback(config.wecom, config.callbacks, callbackDeps, wecomApi));
     if (config.mp) routers.push(mpCallback(config.mp, config.callbacks, callbackDeps));
     log.info({ wecom: Boolean(config.wecom), mp: Boolean(config.mp) }, 'manager channels');
     const app = createApp({ health, metrics: metrics.registry, log, routers });
@@ -136,9 +152,25 @@ export async function startKepubot(
       }),
     );
     const port = (server.address() as AddressInfo).port;
+
+    const jobs = new JobRunner(ds, services, config, log.child({ component: 'jobs' }));
+    let scheduler: Scheduler | null = null;
+    if (config.schedule.enabled) {
+      const worker = new OutboxWorker(ds, createDeliver({ bot: wechat.bot, wecom: wecomApi }), {
+        intervalMs: config.schedule.sendIntervalMs,
+        jitterMs: config.schedule.sendJitterMs,
+        dailyCap: config.schedule.sendDailyCap,
+        quiet: config.schedule.quiet,
+        zone: config.schedule.zone,
+      }, log.child({ component: 'outbox' }));
+      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }));
+      await scheduler.start();
+      const running = scheduler;
+      stack.push(() => running.stop());
+    }
     log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /metrics)');
 
-    return { config, ds, services, metrics, wechat, channel, demo, port, stop };
+    return { config, ds, services, metrics, wechat, channel, demo, port, jobs, scheduler, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -160,7 +192,16 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept running)'));
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception (kept running)'));
-  const kepubot = await startKepubot(config, { log });
+  let kepubot: Kepubot;
+  try {
+    kepubot = await startKepubot(config, { log });
+  } catch (err) {
+    if (err instanceof ScheduleError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {

@@ -76,4 +76,14 @@ export class GroupService {
     const group = await this.ds.getRepository(WechatGroup).findOne({ where: { roomId }, relations: { station: true } });
     return group?.station ?? null;
   }
+
+  /** Bound groups of the stations (not revoked) in the counties. */
+  async boundRooms(countyIds: number[]): Promise<Array<{ roomId: string; stationId: number }>> {
+    const rows: Array<{ room_id: string; station_id: number }> = await this.ds.query(
+      `SELECT g.room_id, g.station_id FROM wechat_group g JOIN station s ON s.id = g.station_id
+       WHERE s.county_id = ANY($1) AND s.status <> 'revoked' ORDER BY g.room_id`,
+      [countyIds],
+    );
+    return rows.map((r) => ({ roomId: r.room_id, stationId: r.station_id }));
+  }
 }

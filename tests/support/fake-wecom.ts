@@ -24,6 +24,10 @@ export interface FakeWecom {
   requests: FakeWecomRequest[];
   /** Bodies of message/send calls the fake accepted through its normal behaviour. */
   sent: any[];
+  /** Files uploaded (media/upload and webhook/upload_media): name and raw bytes. */
+  uploads: Array<{ name: string; bytes: Buffer; mediaId: string }>;
+  /** Bodies posted to the group robot webhook (/cgi-bin/webhook/send). */
+  webhook: any[];
   /** Tokens issued by gettoken so far. */
   tokensIssued: number;
   /** Script the next answer for a path (FIFO); when nothing is queued the fake answers normally. */
@@ -35,14 +39,31 @@ export interface FakeWecom {
 
 const GETTOKEN = '/cgi-bin/gettoken';
 const MESSAGE_SEND = '/cgi-bin/message/send';
+const MEDIA_UPLOAD = '/cgi-bin/media/upload';
+const WEBHOOK_SEND = '/cgi-bin/webhook/send';
+const WEBHOOK_UPLOAD = '/cgi-bin/webhook/upload_media';
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** The one file part of a multipart/form-data upload (enough for a fake server). */
+function filePart(raw: Buffer, contentType: string): { name: string; bytes: Buffer } | null {
+  const boundary = contentType.match(/boundary=(?:"([^"]+)"|([^;]+))/)?.slice(1).find(Boolean);
+  if (!boundary) return null;
+  const text = raw.toString('latin1');
+  const start = text.indexOf(`--${boundary}`);
+  const headerEnd = text.indexOf('\r\n\r\n', start);
+  const end = text.indexOf(`\r\n--${boundary}`, headerEnd);
+  if (start < 0 || headerEnd < 0 || end < 0) return null;
+  const headers = Buffer.from(text.slice(start, headerEnd), 'latin1').toString('utf8');
+  const name = headers.match(/filename="([^"]*)"/)?.[1] ?? '';
+  return { name, bytes: raw.subarray(headerEnd + 4, end) };
 }
 
 function parseBody(text: string): unknown {
@@ -76,6 +97,8 @@ export async function startFakeWecom(
     url: '',
     requests: [],
     sent: [],
+    uploads: [],
+    webhook: [],
     tokensIssued: 0,
     queue(path, response) {
       const list = scripted.get(path) ?? [];
@@ -92,7 +115,8 @@ export async function startFakeWecom(
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     const query = Object.fromEntries(url.searchParams.entries());
-    const body = parseBody(await readBody(req));
+    const raw = await readBody(req);
+    const body = (req.headers['content-type'] ?? '').startsWith('multipart/') ? undefined : parseBody(raw.toString('utf8'));
     fake.requests.push({ method: req.method ?? '', path, query, body });
 
     const next = scripted.get(path)?.shift();
@@ -138,6 +162,27 @@ export async function startFakeWecom(
       fake.sent.push(body);
       msgCount++;
       answer(res, 200, { errcode: 0, errmsg: 'ok', msgid: `m-${msgCount}` });
+      return;
+    }
+
+    if ((path === MEDIA_UPLOAD && validTokens.has(query.access_token ?? '')) || path === WEBHOOK_UPLOAD) {
+      const part = filePart(raw, req.headers['content-type'] ?? '');
+      if (!part) {
+        answer(res, 200, { errcode: 40004, errmsg: 'invalid media' });
+        return;
+      }
+      const mediaId = `media-${fake.uploads.length + 1}`;
+      fake.uploads.push({ ...part, mediaId });
+      answer(res, 200, { errcode: 0, errmsg: 'ok', type: 'file', media_id: mediaId });
+      return;
+    }
+    if (path === MEDIA_UPLOAD) {
+      answer(res, 200, { errcode: 42001, errmsg: 'access_token expired' });
+      return;
+    }
+    if (path === WEBHOOK_SEND && req.method === 'POST') {
+      fake.webhook.push(body);
+      answer(res, 200, { errcode: 0, errmsg: 'ok' });
       return;
     }
 

@@ -44,6 +44,7 @@ export interface WecomApiOptions {
 }
 
 const GETTOKEN_PATH = '/cgi-bin/gettoken';
+const MEDIA_UPLOAD_PATH = '/cgi-bin/media/upload';
 const MESSAGE_SEND_PATH = '/cgi-bin/message/send';
 
 /** invalid credential (40001), invalid access_token (40014), access_token expired (42001) */
@@ -192,19 +193,47 @@ export class WecomApiClient {
     }
   }
 
-  /** POST a JSON body to an access_token-protected endpoint with retries. */
-  private async callWithToken(path: string, body: object): Promise<ApiAnswer> {
+  /** Uploads a file as temporary media (media/upload, type=file); returns its media_id. */
+  async uploadFile(name: string, content: Buffer): Promise<string> {
+    const answer = await this.callWithToken(
+      MEDIA_UPLOAD_PATH,
+      () => {
+        const form = new FormData();
+        form.append('media', new Blob([new Uint8Array(content)]), name);
+        return { method: 'POST', body: form };
+      },
+      { type: 'file' },
+    );
+    if (typeof answer.media_id !== 'string') throw new WecomApiError(-1, 'answer has no media_id', MEDIA_UPLOAD_PATH);
+    return answer.media_id;
+  }
+
+  /** Sends an uploaded file to one user or several (`a|b|c`). */
+  async sendFile(toUser: string, mediaId: string): Promise<void> {
+    await this.callWithToken(MESSAGE_SEND_PATH, {
+      touser: toUser,
+      msgtype: 'file',
+      agentid: this.opts.agentId,
+      file: { media_id: mediaId },
+    });
+  }
+
+  /** POST to an access_token-protected endpoint with retries (a JSON body, or a request built per attempt). */
+  private async callWithToken(path: string, body: object | (() => RequestInit), query: Record<string, string> = {}): Promise<ApiAnswer> {
     for (let attempt = 1; ; attempt++) {
       // getToken retries on its own; its failures end this call.
       const token = await this.getToken();
       const url = new URL(this.baseUrl + path);
       url.searchParams.set('access_token', token);
+      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
       try {
-        return await this.request(path, url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
+        return await this.request(
+          path,
+          url,
+          typeof body === 'function'
+            ? body()
+            : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+        );
       } catch (err) {
         await this.beforeRetry(err, path, attempt, token);
       }

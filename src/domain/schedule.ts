@@ -1,0 +1,91 @@
+/**
+ * When the scheduled jobs run and for which period, and whether a missed run is still worth
+ * doing. Rules are cron expressions in Asia/Shanghai, checked with cron-parser (node-schedule's
+ * own parser) so a malformed rule is caught at start-up instead of silently never firing.
+ */
+import cronParser from 'cron-parser';
+import { DateTime, IANAZone } from 'luxon';
+import { dayOf } from './calendar';
+import { periodBefore, periodContaining, type Period } from './periods';
+
+export const JOB_NAMES = ['group-reminder', 'group-ranking', 'weekly-digest', 'monthly-check', 'quarterly-table', 'annual-evaluation'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+/** Default rules (minute hour day-of-month month day-of-week). */
+export const DEFAULT_RULES: Record<JobName, string> = {
+  'group-reminder': '30 19 * * *',
+  'group-ranking': '30 21 * * *',
+  'weekly-digest': '30 8 * * 1',
+  'monthly-check': '0 10 25 * *',
+  'quarterly-table': '0 9 1 1,4,7,10 *',
+  'annual-evaluation': '0 9 1 12 *',
+};
+
+export function isJobName(s: string): s is JobName {
+  return (JOB_NAMES as readonly string[]).includes(s);
+}
+
+/** A problem with a rule, or null when it is a valid five-field cron rule. */
+export function ruleProblem(rule: string, zone: string): string | null {
+  if (!IANAZone.isValidZone(zone)) return `unknown time zone "${zone}" (e.g. Asia/Shanghai)`;
+  if (rule.trim().split(/\s+/).length !== 5) return `"${rule}" should have 5 fields: minute hour day month weekday, e.g. "30 19 * * *"`;
+  try {
+    cronParser.parseExpression(rule, { tz: zone });
+    return null;
+  } catch (err) {
+    return `"${rule}" is not a valid cron rule: ${(err as Error).message}`;
+  }
+}
+
+/** The latest instant at or before `now` when the rule fired, or null if none in the last ~400 days. */
+export function lastFiring(rule: string, zone: string, now: Date): Date | null {
+  const it = cronParser.parseExpression(rule, { tz: zone, currentDate: new Date(now.getTime() + 1000) });
+  try {
+    const prev = it.prev().toDate();
+    return now.getTime() - prev.getTime() < 400 * 86_400_000 ? prev : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The period a run fired at `at` reports on. */
+export function periodFor(job: JobName, at: Date): Period {
+  const day = dayOf(at);
+  switch (job) {
+    case 'group-reminder':
+    case 'group-ranking':
+      return periodContaining('day', day);
+    case 'weekly-digest':
+      return periodBefore('week', day);
+    case 'monthly-check':
+      return periodContaining('month', day);
+    case 'quarterly-table':
+      return periodBefore('quarter', day);
+    case 'annual-evaluation':
+      return periodContaining('year', day);
+  }
+}
+
+/**
+ * Whether a run for the period is still useful at `now` (catch-up after downtime): a reminder
+ * or ranking only the same evening; a weekly digest during the week after; the monthly check
+ * until the month ends; the quarterly table until its deadline (the 5th of the month after the
+ * quarter); the annual evaluation during December.
+ */
+export function stillUseful(job: JobName, period: Period, now: Date, zone: string): boolean {
+  const t = DateTime.fromJSDate(now, { zone });
+  const end = (d: string) => DateTime.fromISO(d, { zone }).endOf('day');
+  switch (job) {
+    case 'group-reminder':
+    case 'group-ranking':
+      return t <= end(period.to).set({ hour: 22, minute: 30 }) && t.toISODate() === period.from;
+    case 'weekly-digest':
+      return t <= end(period.to).plus({ days: 7 });
+    case 'monthly-check':
+      return t <= end(period.to);
+    case 'quarterly-table':
+      return t <= end(period.to).plus({ days: 5 });
+    case 'annual-evaluation':
+      return t <= end(period.to);
+  }
+}

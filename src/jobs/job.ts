@@ -1,0 +1,32 @@
+import type { AppConfig } from '../config';
+import type { Period } from '../domain/periods';
+import type { JobName } from '../domain/schedule';
+import type { OutboxChannel, OutboxPayload } from '../db/entities';
+import type { Services } from '../services';
+
+/** A message a job wants sent; the runner queues it once per (run, recipient). */
+export interface PlannedMessage {
+  channel: OutboxChannel;
+  recipient: string;
+  payload: OutboxPayload;
+  /** Not worth sending after this instant (a reminder for a past evening). */
+  validUntil?: Date;
+}
+
+export interface JobContext {
+  services: Services;
+  config: AppConfig;
+}
+
+/** A scheduled job: which scopes it covers, and what it sends for one scope and period. */
+export interface JobDefinition {
+  name: JobName;
+  /** Scopes (room:<id>, station:<id>, county:<id>) in the given counties. */
+  scopes(ctx: JobContext, countyIds: number[]): Promise<string[]>;
+  plan(ctx: JobContext, scope: string, period: Period, now: Date): Promise<PlannedMessage[]>;
+}
+
+export function scopeId(scope: string): { kind: string; id: string } {
+  const i = scope.indexOf(':');
+  return { kind: scope.slice(0, i), id: scope.slice(i + 1) };
+}

@@ -1,0 +1,37 @@
+import type { JobDefinition, PlannedMessage } from './job';
+import { scopeId } from './job';
+
+/** On the 25th: a station with no activity logged this month gets a reminder to its managers through their channel. */
+export const monthlyCheck: JobDefinition = {
+  name: 'monthly-check',
+  async scopes(ctx, countyIds) {
+    const rows: Array<{ id: number }> = await ctx.services.statistics.dataSource.query(
+      `SELECT id FROM station WHERE county_id = ANY($1) AND status <> 'revoked' ORDER BY id`,
+      [countyIds],
+    );
+    return rows.map((r) => `station:${r.id}`);
+  },
+  async plan(ctx, scope, period) {
+    const stationId = Number(scopeId(scope).id);
+    const ds = ctx.services.statistics.dataSource;
+    const [{ n, name }]: Array<{ n: number; name: string }> = await ds.query(
+      `SELECT s.name, (SELECT count(*)::int FROM activity a WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $3) AS n
+       FROM station s WHERE s.id = $1`,
+      [stationId, period.from, period.to],
+    );
+    if (n > 0) return [];
+    const managers: Array<{ wecom_user_id: string | null; wechat_contact_id: string | null }> = await ds.query(
+      `SELECT wecom_user_id, wechat_contact_id FROM station_manager WHERE station_id = $1 ORDER BY id`,
+      [stationId],
+    );
+    const month = Number(period.from.slice(5, 7));
+    const text = `提醒：${name}${month}月还没有登记活动。每月至少要开展 1 次 50 人以上的科普活动，请在月底前开展并登记，例如：活动 ${month}月28日 讲座 冬季防火知识 65人 文化站`;
+    const out: PlannedMessage[] = [];
+    const wecomUsers = managers.map((m) => m.wecom_user_id).filter((x): x is string => Boolean(x));
+    if (wecomUsers.length > 0) out.push({ channel: 'wecom-app', recipient: wecomUsers.join('|'), payload: { text } });
+    for (const m of managers) {
+      if (!m.wecom_user_id && m.wechat_contact_id) out.push({ channel: 'wechat-contact', recipient: m.wechat_contact_id, payload: { text } });
+    }
+    return out;
+  },
+};

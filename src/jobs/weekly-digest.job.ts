@@ -1,0 +1,55 @@
+import { percent } from '../domain/figures';
+import { periodBefore, periodLabel } from '../domain/periods';
+import { countyName, toCountyStaff } from './county-recipients';
+import type { JobDefinition } from './job';
+import { scopeId } from './job';
+
+/** How many top informants and bottom stations the digest names. */
+const TOP = 5;
+const BOTTOM = 3;
+
+const signed = (x: number, digits = 2) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
+
+/** Monday-morning digest of last week for county staff (WeCom app markdown and/or group robot), with the week's .xlsx. */
+export const weeklyDigest: JobDefinition = {
+  name: 'weekly-digest',
+  async scopes(_ctx, countyIds) {
+    return countyIds.map((id) => `county:${id}`);
+  },
+  async plan(ctx, scope, period) {
+    const countyId = Number(scopeId(scope).id);
+    const name = await countyName(ctx, countyId);
+    const today = period.to; // the week is over when the digest runs
+    const { buffer, table } = await ctx.services.reports.statisticsWorkbook({ id: countyId, name }, period, today, '周统计表');
+    if (table.rows.length === 0) return [];
+    const before = await ctx.services.statistics.stationTable(countyId, periodBefore('week', period.from), today);
+    const prev = new Map(before.rows.map((r) => [r.stationId, r.figures]));
+    const monthStart = `${period.to.slice(0, 8)}01`;
+    const without = await ctx.services.reports.monthsWithoutActivity(table.rows.map((r) => r.stationId), { kind: 'month', key: period.to.slice(0, 7), from: monthStart, to: period.to }, period.to);
+    const top = await ctx.services.statistics.topInformants(table.rows.map((r) => r.stationId), period, TOP);
+    const t = table.total;
+    const lines = [
+      `## ${name} 科普e站周报`,
+      `${periodLabel(period)}`,
+      `> 信息员 ${t.informants} 人，活跃率 ${percent(t.activeRate)}，人均每天有效转发 ${t.perInformantDay.toFixed(2)} 条（要求 3 条，较前一周 ${signed(t.perInformantDay - before.total.perInformantDay)}），达标率 ${percent(t.quotaMetRate)}，活动 ${t.activities} 次 / ${t.participants} 人次`,
+      '',
+      '**各站情况**',
+      ...table.rows.map((r, i) => {
+        const f = r.figures;
+        const p = prev.get(r.stationId);
+        return `${i + 1}. ${r.name}：信息员 ${f.informants}，活跃率 ${percent(f.activeRate)}，人均 ${f.perInformantDay.toFixed(2)} 条${p ? `（${signed(f.perInformantDay - p.perInformantDay)}）` : ''}，达标率 ${percent(f.quotaMetRate)}，活动 ${f.activities} 次 ${f.participants} 人次（要求每月 1 次、50 人）`;
+      }),
+    ];
+    const noActivity = table.rows.filter((r) => (without.get(r.stationId) ?? 0) > 0).map((r) => r.name);
+    lines.push('', `**本月尚无活动的e站**：${noActivity.length > 0 ? noActivity.join('、') : '无'}`);
+    lines.push('', `**优秀信息员**：${top.length > 0 ? top.map((x) => `${x.name}（${x.station}，${x.effective} 条）`).join('、') : '本周无有效转发'}`);
+    const bottom = table.rows.slice(-BOTTOM).reverse();
+    lines.push('', `**排名靠后的e站**：${bottom.map((r) => `${r.name}（人均 ${r.figures.perInformantDay.toFixed(2)} 条）`).join('、')}`);
+    lines.push('', '详细数据见附件《周统计表》。');
+    return toCountyStaff(ctx, countyId, {
+      text: lines.join('\n'),
+      markdown: true,
+      file: { name: `${name}-${period.key}-周统计表.xlsx`, base64: buffer.toString('base64') },
+    });
+  },
+};

@@ -1,0 +1,132 @@
+import { DateTime } from 'luxon';
+import type { DataSource, EntityManager } from 'typeorm';
+import { OutboxMessage, type OutboxChannel } from '../db/entities';
+import type { Logger } from '../logger';
+
+/** Sends one outgoing message through its channel; throws when it failed. */
+export type Deliver = (message: OutboxMessage) => Promise<void>;
+
+export interface ThrottleOptions {
+  /** Minimum spacing between two messages of the bot's WeChat account. */
+  intervalMs: number;
+  jitterMs: number;
+  /** At most this many WeChat messages a day. */
+  dailyCap: number;
+  /** Minutes after midnight: no WeChat messages from start until end. */
+  quiet: { start: number; end: number };
+  zone: string;
+  maxAttempts?: number;
+}
+
+export type TickResult = 'sent' | 'failed' | 'retry' | 'expired' | 'throttled' | 'idle';
+
+const WECHAT: OutboxChannel[] = ['wechat-room', 'wechat-contact'];
+/** Serialises the WeChat account's sends across kepubot instances (spacing is per account). */
+const WECHAT_SEND_LOCK = 0x6b657076;
+
+/**
+ * The send queue worker. Each tick sends at most one due message: claimed with
+ * FOR UPDATE SKIP LOCKED (so instances share the work), marked 'sending' with its slot time in
+ * the same transaction (so the spacing holds across instances and restarts), then delivered.
+ */
+export class OutboxWorker {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly deliver: Deliver,
+    private readonly options: ThrottleOptions,
+    private readonly log: Logger,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /**
+   * After a crash, a message left 'sending' may or may not have gone out. kepubot never sends
+   * it again (a repeat in a group is worse than a miss): it becomes 'uncertain' and is logged.
+   */
+  async recover(): Promise<number> {
+    const rows: Array<{ id: string }> = await this.ds.query(
+      `UPDATE outbox_message SET state = 'uncertain', last_error = 'kepubot stopped while sending' WHERE state = 'sending' RETURNING id`,
+    );
+    if (rows.length > 0) this.log.warn({ ids: rows.map((r) => r.id) }, 'messages interrupted while sending are not resent');
+    return rows.length;
+  }
+
+  async tick(now: Date): Promise<TickResult> {
+    const claim = await this.ds.transaction(async (m) => this.claim(m, now));
+    if (typeof claim === 'string') return claim;
+    try {
+      await this.deliver(claim);
+      await this.ds.query(`UPDATE outbox_message SET state = 'sent' WHERE id = $1`, [claim.id]);
+      return 'sent';
+    } catch (err) {
+      const attempts = claim.attempts;
+      const max = this.options.maxAttempts ?? 5;
+      const give = attempts >= max;
+      const retryAt = new Date(now.getTime() + 30_000 * 2 ** (attempts - 1));
+      await this.ds.query(
+        `UPDATE outbox_message SET state = $2, due_at = $3, last_error = $4 WHERE id = $1`,
+        [claim.id, give ? 'failed' : 'queued', retryAt, String(err instanceof Error ? err.message : err).slice(0, 2000)],
+      );
+      this.log.warn({ err, id: claim.id, attempts, final: give }, 'sending a message failed');
+      return give ? 'failed' : 'retry';
+    }
+  }
+
+  private async claim(m: EntityManager, now: Date): Promise<OutboxMessage | TickResult> {
+    const rows: OutboxMessage[] = await m
+      .getRepository(OutboxMessage)
+      .createQueryBuilder('o')
+      .where(`o.state = 'queued' AND o.due_at <= :now`, { now })
+      .orderBy('o.due_at', 'ASC')
+      .addOrderBy('o.id', 'ASC')
+      .limit(1)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
+    const msg = rows[0];
+    if (!msg) return 'idle';
+    if (msg.validUntil && msg.validUntil.getTime() < now.getTime()) {
+      await m.query(`UPDATE outbox_message SET state = 'expired' WHERE id = $1`, [msg.id]);
+      return 'expired';
+    }
+    if (WECHAT.includes(msg.channel)) {
+      const wait = await this.wechatSlot(m, now);
+      if (wait) {
+        if (msg.validUntil && wait.getTime() > msg.validUntil.getTime()) {
+          await m.query(`UPDATE outbox_message SET state = 'expired', last_error = 'quiet hours or daily cap' WHERE id = $1`, [msg.id]);
+          return 'expired';
+        }
+        await m.query(`UPDATE outbox_message SET due_at = $2 WHERE id = $1`, [msg.id, wait]);
+        return 'throttled';
+      }
+    }
+    await m.query(`UPDATE outbox_message SET state = 'sending', attempts = attempts + 1, sent_at = $2 WHERE id = $1`, [msg.id, now]);
+    msg.attempts += 1;
+    return msg;
+  }
+
+  /** Null when the WeChat account may send now; otherwise the earliest instant it may. */
+  private async wechatSlot(m: EntityManager, now: Date): Promise<Date | null> {
+    await m.query('SELECT pg_advisory_xact_lock($1)', [WECHAT_SEND_LOCK]);
+    const { quiet, zone, intervalMs, jitterMs, dailyCap } = this.options;
+    const t = DateTime.fromJSDate(now, { zone });
+    const minute = t.hour * 60 + t.minute;
+    const inQuiet = quiet.start <= quiet.end ? minute >= quiet.start && minute < quiet.end : minute >= quiet.start || minute < quiet.end;
+    if (inQuiet) {
+      let end = t.startOf('day').plus({ minutes: quiet.end });
+      if (end <= t) end = end.plus({ days: 1 });
+      return end.toJSDate();
+    }
+    const dayStart = t.startOf('day').toJSDate();
+    const [{ last, today }]: Array<{ last: Date | null; today: number }> = await m.query(
+      `SELECT max(sent_at) AS last, count(*) FILTER (WHERE sent_at >= $2)::int AS today
+       FROM outbox_message WHERE channel = ANY($1) AND sent_at IS NOT NULL`,
+      [WECHAT, dayStart],
+    );
+    if (today >= dailyCap) return t.startOf('day').plus({ days: 1, minutes: quiet.end }).toJSDate();
+    if (last) {
+      const next = new Date(new Date(last).getTime() + intervalMs + Math.floor(this.random() * jitterMs));
+      if (next.getTime() > now.getTime()) return next;
+    }
+    return null;
+  }
+}

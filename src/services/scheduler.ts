@@ -1,0 +1,75 @@
+import schedule from 'node-schedule';
+import type { Clock } from '../clock';
+import type { AppConfig } from '../config';
+import { JOB_NAMES } from '../domain/schedule';
+import type { Logger } from '../logger';
+import type { JobRunner } from './job-runner.service';
+import type { OutboxWorker } from './outbox.service';
+
+/** A county's stored rule is malformed: start-up stops naming it. */
+export class ScheduleError extends Error {}
+
+/**
+ * Fires the jobs on node-schedule (Asia/Shanghai), catches up missed runs at start and drains
+ * the send queue. The job functions themselves take an instant, so tests call them directly.
+ */
+export class Scheduler {
+  private readonly jobs: schedule.Job[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+
+  constructor(
+    private readonly runner: JobRunner,
+    private readonly worker: OutboxWorker,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const problems = await this.runner.ruleProblems();
+    if (problems.length > 0) throw new ScheduleError(`定时任务配置有误 (invalid schedule):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    await this.worker.recover();
+    await this.runner.catchUp(this.clock.now());
+    for (const job of JOB_NAMES) {
+      for (const [rule, countyIds] of await this.runner.countiesByRule(job)) {
+        const scheduled = schedule.scheduleJob({ rule, tz: this.config.schedule.zone }, () => {
+          this.runner
+            .fire(job, countyIds, this.clock.now())
+            .catch((err: unknown) => this.log.error({ err, job, rule }, 'scheduled job failed'));
+        });
+        // node-schedule answers null instead of throwing for a rule or zone it cannot use.
+        if (!scheduled) throw new ScheduleError(`cannot schedule ${job} with rule "${rule}" in ${this.config.schedule.zone}`);
+        this.jobs.push(scheduled);
+      }
+    }
+    this.timer = setInterval(() => void this.drain(), 500);
+    this.log.info({ jobs: this.jobs.length }, 'scheduler started');
+  }
+
+  /** Sends what is due now, one message per tick, until nothing more may go. */
+  drain(): Promise<void> {
+    if (this.draining) return this.draining;
+    this.draining = (async () => {
+      try {
+        for (let i = 0; i < 50; i++) {
+          const r = await this.worker.tick(this.clock.now());
+          if (r === 'idle' || r === 'throttled') break;
+        }
+      } catch (err) {
+        this.log.error({ err }, 'send queue failed');
+      } finally {
+        this.draining = null;
+      }
+    })();
+    return this.draining;
+  }
+
+  async stop(): Promise<void> {
+    for (const j of this.jobs) j.cancel();
+    this.jobs.length = 0;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.draining;
+  }
+}
