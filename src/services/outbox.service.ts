@@ -44,7 +44,10 @@ export class OutboxWorker {
    */
   async recover(): Promise<number> {
     const rows: Array<{ id: string }> = await this.ds.query(
-      `UPDATE outbox_message SET state = 'uncertain', last_error = 'kepubot stopped while sending' WHERE state = 'sending' RETURNING id`,
+      `WITH u AS (
+         UPDATE outbox_message SET state = 'uncertain', last_error = 'kepubot stopped while sending'
+         WHERE state = 'sending' RETURNING id
+       ) SELECT id FROM u`,
     );
     if (rows.length > 0) this.log.warn({ ids: rows.map((r) => r.id) }, 'messages interrupted while sending are not resent');
     return rows.length;

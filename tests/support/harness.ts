@@ -14,6 +14,8 @@ import { createTestDatabase, type TestDatabase } from './db';
 export interface SentMessage {
   conversationId: string;
   text: string;
+  mentions?: string[];
+  file?: string;
 }
 
 /**
@@ -59,9 +61,13 @@ export async function startHarness(env: Record<string, string> = {}, now = new D
   const puppet = new KepuPuppetMock();
   const sent: SentMessage[] = [];
   const originalSend = puppet.messageSendText.bind(puppet);
-  puppet.messageSendText = async (conversationId: string, text: string) => {
-    sent.push({ conversationId, text });
+  puppet.messageSendText = async (conversationId: string, text: string, mentionIdList?: string[]) => {
+    sent.push({ conversationId, text, ...(mentionIdList?.length ? { mentions: mentionIdList } : {}) });
     return originalSend(conversationId, text);
+  };
+  puppet.messageSendFile = async (conversationId: string, file) => {
+    sent.push({ conversationId, text: '', file: file.name });
+    return undefined;
   };
   const bot = WechatyBuilder.build({ puppet, name: `test-${Math.random().toString(36).slice(2)}` });
   const channel = new WechatChannel({
