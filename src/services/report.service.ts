@@ -128,11 +128,13 @@ export class ReportService {
   async monthsWithoutActivity(stationIds: number[], period: Period, today: DayKey): Promise<Map<number, number>> {
     const rows: Array<{ station_id: number; months: string }> = await this.ds.query(
       `WITH months AS (
-         SELECT to_char(m, 'YYYY-MM') AS ym FROM generate_series($2::date, least($3::date, $4::date), interval '1 month') m
+         SELECT m::date AS first, least((m + interval '1 month' - interval '1 day')::date, $3::date, $4::date) AS last
+         FROM generate_series($2::date, least($3::date, $4::date), interval '1 month') m
        )
        SELECT s.id AS station_id,
               (SELECT count(*) FROM months WHERE NOT EXISTS (
-                 SELECT 1 FROM activity a WHERE a.station_id = s.id AND a.status = 'active' AND to_char(a.date, 'YYYY-MM') = months.ym)) AS months
+                 SELECT 1 FROM activity a WHERE a.station_id = s.id AND a.status = 'active'
+                   AND a.date BETWEEN months.first AND months.last)) AS months
        FROM unnest($1::int[]) AS s(id)`,
       [stationIds, period.from, period.to, today],
     );
