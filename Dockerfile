@@ -16,6 +16,8 @@ RUN npm run build
 
 # --- runtime stage: production dependencies and the compiled output only ---
 FROM node:20-bookworm-slim
+# A CJK font for the ranking card (PNG) drawn with @napi-rs/canvas.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

@@ -25,6 +25,7 @@ import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { createServices } from '../src/services';
 import { benchCallbacks } from './callbacks';
+import { benchStatistics } from './statistics';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1000);
@@ -279,6 +280,16 @@ async function main(): Promise<void> {
     console.log(`                  share rows/s ÷ plain INSERT rows/s = ${report.ratioStoredRowsVsPlainInsert} (each share also writes effective_share and daily_rollup)`);
     console.log(`  memory:         RSS ${report.rssMiB.before} MiB before, peak ${report.rssMiB.peak} MiB`);
     console.log(JSON.stringify(report));
+
+    const st = await benchStatistics(ds);
+    console.log('\nkepubot benchmark — statistics for a county over a year (from daily rollups)');
+    console.log(`  ${st.stations} stations × ${st.informants / st.stations} informants, ${st.rollupRows} rollup rows, seeded in ${st.seedSeconds} s, summaries built in ${st.summarySeconds} s`);
+    for (const [k, v] of Object.entries(st.rankingMs)) console.log(`  county ranking (${k}):`.padEnd(28) + `p50 ${v.p50} ms  p99 ${v.p99} ms (target p99 < 20 ms)`);
+    console.log(`  one station's month:       p50 ${st.stationMonthMs.p50} ms  p99 ${st.stationMonthMs.p99} ms`);
+    console.log(`  weekly digest (county):    ${st.weeklyDigestMs} ms`);
+    console.log(`  quarterly table (.xlsx):   ${st.quarterlyTableMs} ms (target < 2000 ms)`);
+    console.log(`  baseline: month ranking from ${st.shareEventsForBaseline} raw share events ${st.baselineMonthRankingFromShareEventsMs} ms vs ${st.rollupMonthRankingMs} ms from rollups`);
+    console.log(JSON.stringify(st));
 
     const cb = await benchCallbacks(ds);
     console.log('\nkepubot benchmark — WeCom callbacks (verify → decrypt → parse → command → encrypted reply)');

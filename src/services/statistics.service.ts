@@ -1,6 +1,25 @@
+import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
+import { TIME_ZONE } from '../config';
 import { upTo, daysIn, type DayKey, type DayRange } from '../domain/calendar';
 import { compareStations, figuresOf, sumAggregates, type Aggregates, type Figures } from '../domain/figures';
+
+/** Serialises summary refreshes across connections and instances. */
+const SUMMARY_LOCK = 0x6b657078;
+
+/**
+ * Which summary answers "active informants" over a counted range: one day; a week from its
+ * Monday; whole months from a 1st (ending on a month's last day or today, after which there is
+ * no data); anything else falls back to the daily rollups.
+ */
+export function rangeShape(r: DayRange, today: DayKey): 'day' | 'week' | 'months' | 'days' {
+  if (r.from === r.to) return 'day';
+  const from = DateTime.fromISO(r.from, { zone: TIME_ZONE });
+  const to = DateTime.fromISO(r.to, { zone: TIME_ZONE });
+  if (from.weekday === 1 && to <= from.plus({ days: 6 }) && (to.weekday === 7 || r.to === today)) return 'week';
+  if (from.day === 1 && (to.day === to.daysInMonth || r.to === today)) return 'months';
+  return 'days';
+}
 
 export type ScopeKind = 'informant' | 'station' | 'county' | 'prefecture' | 'province';
 
@@ -55,40 +74,100 @@ export class StatisticsService {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Brings station_day and informant_period up to date with the daily rollups changed since the
+   * last refresh (recomputing the touched groups, so running it twice is harmless). Cheap when
+   * nothing changed: one index lookup. Refreshers are serialised by an advisory lock.
+   */
+  async refresh(): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [SUMMARY_LOCK]);
+      const [{ wm }]: Array<{ wm: Date }> = await m.query(`SELECT refreshed_to - interval '10 seconds' AS wm FROM summary_watermark WHERE id = 1`);
+      const [{ upto }]: Array<{ upto: Date | null }> = await m.query(`SELECT max(updated_at) AS upto FROM daily_rollup WHERE updated_at > $1`, [wm]);
+      if (!upto) return;
+      await m.query(
+        `WITH c AS (SELECT DISTINCT station_id, day FROM daily_rollup WHERE updated_at > $1)
+         INSERT INTO station_day (station_id, day, active_informants, raw_shares, effective_shares, quota_met)
+         SELECT d.station_id, d.day, count(*) FILTER (WHERE d.effective_shares > 0), sum(d.raw_shares), sum(d.effective_shares),
+                count(*) FILTER (WHERE d.effective_shares >= coalesce(r.daily_quota, $2))
+         FROM c JOIN daily_rollup d ON d.station_id = c.station_id AND d.day = c.day
+         JOIN station s ON s.id = d.station_id JOIN region r ON r.id = s.county_id
+         GROUP BY d.station_id, d.day
+         ON CONFLICT (station_id, day) DO UPDATE SET active_informants = excluded.active_informants,
+           raw_shares = excluded.raw_shares, effective_shares = excluded.effective_shares, quota_met = excluded.quota_met`,
+        [wm, this.defaultQuota],
+      );
+      for (const [kind, unit, span] of [['w', 'week', '7 days'], ['m', 'month', '1 month']] as const) {
+        await m.query(
+          `WITH c AS (SELECT DISTINCT informant_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1)
+           INSERT INTO informant_period (informant_id, kind, period_start, station_id, effective_shares)
+           SELECT d.informant_id, '${kind}', c.start, max(d.station_id), sum(d.effective_shares)
+           FROM c JOIN daily_rollup d ON d.informant_id = c.informant_id AND d.day >= c.start AND d.day < (c.start + interval '${span}')::date
+           GROUP BY d.informant_id, c.start
+           ON CONFLICT (informant_id, kind, period_start) DO UPDATE SET station_id = excluded.station_id, effective_shares = excluded.effective_shares`,
+          [wm],
+        );
+      }
+      await m.query(`UPDATE summary_watermark SET refreshed_to = $1 WHERE id = 1`, [upto]);
+    });
+  }
+
+  /** Active informants per station over the counted range, from the summaries when the range allows. */
+  private async activeInformants(stationIds: number[], counted: DayRange, today: DayKey): Promise<Map<number, number>> {
+    const shape = rangeShape(counted, today);
+    let rows: Array<{ station_id: number; active: string }>;
+    if (shape === 'day') {
+      rows = await this.ds.query(
+        `SELECT station_id, active_informants AS active FROM station_day WHERE station_id = ANY($1) AND day = $2`,
+        [stationIds, counted.from],
+      );
+    } else if (shape === 'week' || shape === 'months') {
+      rows = await this.ds.query(
+        `SELECT station_id, count(DISTINCT informant_id) AS active FROM informant_period
+         WHERE station_id = ANY($1) AND kind = $2 AND period_start BETWEEN $3 AND $4 AND effective_shares > 0
+         GROUP BY station_id`,
+        [stationIds, shape === 'week' ? 'w' : 'm', counted.from, counted.to],
+      );
+    } else {
+      rows = await this.ds.query(
+        `SELECT station_id, count(DISTINCT informant_id) AS active FROM daily_rollup
+         WHERE station_id = ANY($1) AND day BETWEEN $2 AND $3 AND effective_shares > 0 GROUP BY station_id`,
+        [stationIds, counted.from, counted.to],
+      );
+    }
+    return new Map(rows.map((r) => [r.station_id, Number(r.active)]));
+  }
+
   /** Aggregates per station over the range (clipped to today). */
   async stationAggregates(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, Aggregates & { name: string; status: string }>> {
+    await this.refresh();
     const counted = upTo(range, today);
     const days = counted.from <= counted.to ? daysIn(counted) : 0;
-    const rows: Array<Record<string, string | number>> = await this.ds.query(
-      `WITH st AS (
-         SELECT s.id, s.name, s.status, coalesce(r.daily_quota, $5) AS quota
-         FROM station s JOIN region r ON r.id = s.county_id WHERE s.id = ANY($1)
-       ),
-       inf AS (
-         SELECT station_id, count(*) AS informants FROM informant
-         WHERE status = 'active' AND station_id = ANY($1) GROUP BY station_id
-       ),
-       roll AS (
-         SELECT d.station_id,
-                count(DISTINCT d.informant_id) FILTER (WHERE d.effective_shares > 0) AS active,
-                sum(d.raw_shares) AS raw, sum(d.effective_shares) AS eff,
-                count(*) FILTER (WHERE d.effective_shares >= st.quota) AS met
-         FROM daily_rollup d JOIN st ON st.id = d.station_id
-         WHERE d.day BETWEEN $2 AND $3
-         GROUP BY d.station_id
-       ),
-       act AS (
-         SELECT station_id, count(*) AS n, sum(participants) AS p, count(*) FILTER (WHERE participants >= 50) AS n50
-         FROM activity WHERE status = 'active' AND station_id = ANY($1) AND date BETWEEN $2 AND $4
-         GROUP BY station_id
-       )
-       SELECT st.id, st.name, st.status, coalesce(inf.informants, 0) AS informants,
-              coalesce(roll.active, 0) AS active, coalesce(roll.raw, 0) AS raw, coalesce(roll.eff, 0) AS eff,
-              coalesce(roll.met, 0) AS met, coalesce(act.n, 0) AS n, coalesce(act.p, 0) AS p, coalesce(act.n50, 0) AS n50
-       FROM st LEFT JOIN inf ON inf.station_id = st.id LEFT JOIN roll ON roll.station_id = st.id
-       LEFT JOIN act ON act.station_id = st.id`,
-      [stationIds, counted.from, counted.to, range.to, this.defaultQuota],
-    );
+    const [rows, active]: [Array<Record<string, string | number>>, Map<number, number>] = await Promise.all([
+      this.ds.query(
+        `WITH inf AS (
+           SELECT station_id, count(*) AS informants FROM informant
+           WHERE status = 'active' AND station_id = ANY($1) GROUP BY station_id
+         ),
+         sums AS (
+           SELECT station_id, sum(raw_shares) AS raw, sum(effective_shares) AS eff, sum(quota_met) AS met
+           FROM station_day WHERE station_id = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY station_id
+         ),
+         act AS (
+           SELECT station_id, count(*) AS n, sum(participants) AS p, count(*) FILTER (WHERE participants >= 50) AS n50
+           FROM activity WHERE status = 'active' AND station_id = ANY($1) AND date BETWEEN $2 AND $4
+           GROUP BY station_id
+         )
+         SELECT s.id, s.name, s.status, coalesce(inf.informants, 0) AS informants,
+                coalesce(sums.raw, 0) AS raw, coalesce(sums.eff, 0) AS eff, coalesce(sums.met, 0) AS met,
+                coalesce(act.n, 0) AS n, coalesce(act.p, 0) AS p, coalesce(act.n50, 0) AS n50
+         FROM station s LEFT JOIN inf ON inf.station_id = s.id LEFT JOIN sums ON sums.station_id = s.id
+         LEFT JOIN act ON act.station_id = s.id
+         WHERE s.id = ANY($1)`,
+        [stationIds, counted.from, counted.to, range.to],
+      ),
+      counted.from <= counted.to ? this.activeInformants(stationIds, counted, today) : Promise.resolve(new Map<number, number>()),
+    ]);
     const out = new Map<number, Aggregates & { name: string; status: string }>();
     for (const r of rows) {
       out.set(Number(r.id), {
@@ -96,7 +175,7 @@ export class StatisticsService {
         status: String(r.status),
         informants: Number(r.informants),
         days,
-        activeInformants: Number(r.active),
+        activeInformants: active.get(Number(r.id)) ?? 0,
         rawShares: Number(r.raw),
         effectiveShares: Number(r.eff),
         quotaMetDays: Number(r.met),

@@ -3,6 +3,7 @@ import { Column, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm'
 /** Per informant and day: raw and effective shares, kept current as shares arrive. */
 @Entity({ name: 'daily_rollup' })
 @Index('ix_daily_rollup_station_day', ['stationId', 'day'])
+@Index('ix_daily_rollup_updated_at', ['updatedAt'])
 export class DailyRollup {
   @PrimaryColumn({ name: 'informant_id', type: 'integer' })
   informantId: number;

@@ -10,11 +10,15 @@ import { OutboxMessage } from './outbox-message.entity';
 import { Region } from './region.entity';
 import { ResourceLog } from './resource-log.entity';
 import { ShareEvent } from './share-event.entity';
+import { InformantPeriod, StationDay, SummaryWatermark } from './summaries.entity';
 import { StationManager } from './station-manager.entity';
 import { Station } from './station.entity';
 import { WechatGroup } from './wechat-group.entity';
 
 export {
+  InformantPeriod,
+  StationDay,
+  SummaryWatermark,
   Activity,
   AuditLog,
   CallbackReceipt,
@@ -49,6 +53,9 @@ export const ENTITIES = [
   ResourceLog,
   JobRun,
   OutboxMessage,
+  StationDay,
+  InformantPeriod,
+  SummaryWatermark,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

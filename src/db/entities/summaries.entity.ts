@@ -1,0 +1,60 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * Summaries derived from daily_rollup (StatisticsService.refresh keeps them current), so a
+ * county ranking over a week, month or quarter reads thousands of rows instead of millions.
+ */
+
+/** Per station and day: sums over its informants. */
+@Entity({ name: 'station_day' })
+export class StationDay {
+  @PrimaryColumn({ name: 'station_id', type: 'integer' })
+  stationId: number;
+
+  @PrimaryColumn({ type: 'date' })
+  day: string;
+
+  /** Informants with at least one effective share that day. */
+  @Column({ name: 'active_informants', type: 'integer' })
+  activeInformants: number;
+
+  @Column({ name: 'raw_shares', type: 'integer' })
+  rawShares: number;
+
+  @Column({ name: 'effective_shares', type: 'integer' })
+  effectiveShares: number;
+
+  /** Informants who met the quota that day. */
+  @Column({ name: 'quota_met', type: 'integer' })
+  quotaMet: number;
+}
+
+/** Per informant and ISO week ('w') or calendar month ('m'). */
+@Entity({ name: 'informant_period' })
+@Index('ix_informant_period_station', ['stationId', 'kind', 'periodStart'])
+export class InformantPeriod {
+  @PrimaryColumn({ name: 'informant_id', type: 'integer' })
+  informantId: number;
+
+  @PrimaryColumn({ type: 'char', length: 1 })
+  kind: 'w' | 'm';
+
+  @PrimaryColumn({ name: 'period_start', type: 'date' })
+  periodStart: string;
+
+  @Column({ name: 'station_id', type: 'integer' })
+  stationId: number;
+
+  @Column({ name: 'effective_shares', type: 'integer' })
+  effectiveShares: number;
+}
+
+/** How far the summaries have been brought up to date (one row). */
+@Entity({ name: 'summary_watermark' })
+export class SummaryWatermark {
+  @PrimaryColumn({ type: 'integer' })
+  id: number;
+
+  @Column({ name: 'refreshed_to', type: 'timestamptz' })
+  refreshedTo: Date;
+}
