@@ -55,6 +55,11 @@ export class SummaryWatermark {
   @PrimaryColumn({ type: 'integer' })
   id: number;
 
+  /** The latest daily_rollup.updated_at taken into the summaries. */
   @Column({ name: 'refreshed_to', type: 'timestamptz' })
   refreshedTo: Date;
+
+  /** When that refresh ran (its snapshot): transactions older than a minute before it were all visible. */
+  @Column({ name: 'refreshed_at', type: 'timestamptz' })
+  refreshedAt: Date;
 }
