@@ -82,10 +82,10 @@ export class StatisticsService {
   async refresh(): Promise<void> {
     await this.ds.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [SUMMARY_LOCK]);
-      // Rows of transactions still open at the last refresh were invisible to it: look again at
-      // anything newer than a minute before that refresh (share batches last milliseconds).
+      // Rows of transactions still open at the last refresh were invisible to it; refreshed_at is
+      // the start of the oldest of them, so look again at anything written since.
       const [{ wm }]: Array<{ wm: Date }> = await m.query(
-        `SELECT least(refreshed_to, refreshed_at - interval '60 seconds') AS wm FROM summary_watermark WHERE id = 1`,
+        `SELECT least(refreshed_to, refreshed_at) AS wm FROM summary_watermark WHERE id = 1`,
       );
       const [{ upto }]: Array<{ upto: Date | null }> = await m.query(`SELECT max(updated_at) AS upto FROM daily_rollup WHERE updated_at > $1`, [wm]);
       if (!upto) return;
@@ -112,7 +112,14 @@ export class StatisticsService {
           [wm],
         );
       }
-      await m.query(`UPDATE summary_watermark SET refreshed_to = greatest(refreshed_to, $1), refreshed_at = now() WHERE id = 1`, [upto]);
+      await m.query(
+        `UPDATE summary_watermark SET refreshed_to = greatest(refreshed_to, $1),
+           refreshed_at = coalesce((SELECT min(xact_start) FROM pg_stat_activity
+                                    WHERE datname = current_database() AND backend_type = 'client backend'
+                                      AND pid <> pg_backend_pid() AND xact_start IS NOT NULL), now())
+         WHERE id = 1`,
+        [upto],
+      );
     });
   }
 

@@ -59,7 +59,7 @@ export class SummaryWatermark {
   @Column({ name: 'refreshed_to', type: 'timestamptz' })
   refreshedTo: Date;
 
-  /** When that refresh ran (its snapshot): transactions older than a minute before it were all visible. */
+  /** Start of the oldest transaction still open when that refresh ran (its rows may have been invisible to it). */
   @Column({ name: 'refreshed_at', type: 'timestamptz' })
   refreshedAt: Date;
 }
