@@ -183,7 +183,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     io.out(`== ${r.job} ${r.scope} ${r.period} ${what}`);
     if (r.messages.length === 0 && r.state !== 'already') io.out('   无需发送');
     for (const m of r.messages) {
-      io.out(`-> ${m.channel} ${m.recipient}${m.payload.mentions?.length ? ` @${m.payload.mentions.length}人` : ''}${m.payload.file ? ` 附件 ${m.payload.file.name}` : ''}`);
+      if (!m.recipient) io.out('-> （没有接收人：请用 kepubot staff add --county … --wecom-user … 登记旗县区工作人员，或用 kepubot county … --webhook 设置群机器人）');
+      else io.out(`-> ${m.channel} ${m.recipient}${m.payload.mentions?.length ? ` @${m.payload.mentions.length}人` : ''}${m.payload.file ? ` 附件 ${m.payload.file.name}` : ''}`);
       io.out(m.payload.text);
     }
   };

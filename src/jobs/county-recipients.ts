@@ -12,7 +12,9 @@ export async function toCountyStaff(ctx: JobContext, countyId: number, payload: 
   const out: PlannedMessage[] = [];
   if (staff.length > 0) out.push({ channel: 'wecom-app', recipient: staff.map((s) => s.wecom_user_id).join('|'), payload });
   if (county?.digest_webhook_url) out.push({ channel: 'wecom-webhook', recipient: county.digest_webhook_url, payload });
-  return out;
+  // Nobody to send to: keep the message (with no recipient) so a dry run still shows it; the
+  // runner never queues it.
+  return out.length > 0 ? out : [{ channel: 'wecom-app', recipient: '', payload }];
 }
 
 export async function countyName(ctx: JobContext, countyId: number): Promise<string> {

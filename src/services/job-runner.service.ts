@@ -101,7 +101,7 @@ export class JobRunner {
         [job, scope, period.key],
       );
       if (run.state !== 'planning') return { job, scope, period: period.key, state: 'already' as const, messages: [] };
-      const messages = await def.plan(this.ctx, scope, period, now);
+      const messages = (await def.plan(this.ctx, scope, period, now)).filter((msg) => msg.recipient !== '');
       for (const msg of messages) {
         await m.query(
           `INSERT INTO outbox_message (run_id, channel, recipient, payload, due_at, valid_until)

@@ -94,18 +94,18 @@ export class StatisticsService {
   }
 
   private async refreshOnce(): Promise<void> {
-    // One snapshot for the whole refresh; the watermark never leaves SQL (JavaScript dates would
-    // drop the microseconds and make the last rows look new forever).
+    // One snapshot for the whole refresh.
     await this.ds.transaction('REPEATABLE READ', async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [SUMMARY_LOCK]);
       // Rows of transactions still open at the last refresh were invisible to it; refreshed_at is
       // the start of the oldest of them, so look again at anything written since.
-      const [{ changed }]: Array<{ changed: boolean }> = await m.query(
-        `SELECT EXISTS (SELECT 1 FROM daily_rollup WHERE updated_at > ${WATERMARK}) AS changed`,
-      );
-      if (!changed) return;
+      // As text, so the microseconds survive the trip through JavaScript; as a parameter, so the
+      // planner uses the updated_at index.
+      const [{ wm }]: Array<{ wm: string }> = await m.query(`SELECT ${WATERMARK}::text AS wm`);
+      const changed: unknown[] = await m.query(`SELECT 1 FROM daily_rollup WHERE updated_at > $1::timestamptz LIMIT 1`, [wm]);
+      if (changed.length === 0) return;
       await m.query(
-        `WITH c AS (SELECT DISTINCT station_id, day FROM daily_rollup WHERE updated_at > ${WATERMARK})
+        `WITH c AS (SELECT DISTINCT station_id, day FROM daily_rollup WHERE updated_at > $2::timestamptz)
          INSERT INTO station_day (station_id, day, active_informants, raw_shares, effective_shares, quota_met)
          SELECT d.station_id, d.day, count(*) FILTER (WHERE d.effective_shares > 0), sum(d.raw_shares), sum(d.effective_shares),
                 count(*) FILTER (WHERE d.effective_shares >= coalesce(r.daily_quota, $1))
@@ -114,16 +114,17 @@ export class StatisticsService {
          GROUP BY d.station_id, d.day
          ON CONFLICT (station_id, day) DO UPDATE SET active_informants = excluded.active_informants,
            raw_shares = excluded.raw_shares, effective_shares = excluded.effective_shares, quota_met = excluded.quota_met`,
-        [this.defaultQuota],
+        [this.defaultQuota, wm],
       );
       for (const [kind, unit, span] of [['w', 'week', '7 days'], ['m', 'month', '1 month']] as const) {
         await m.query(
-          `WITH c AS (SELECT DISTINCT informant_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > ${WATERMARK})
+          `WITH c AS (SELECT DISTINCT informant_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
            INSERT INTO informant_period (informant_id, kind, period_start, station_id, effective_shares)
            SELECT d.informant_id, '${kind}', c.start, max(d.station_id), sum(d.effective_shares)
            FROM c JOIN daily_rollup d ON d.informant_id = c.informant_id AND d.day >= c.start AND d.day < (c.start + interval '${span}')::date
            GROUP BY d.informant_id, c.start
            ON CONFLICT (informant_id, kind, period_start) DO UPDATE SET station_id = excluded.station_id, effective_shares = excluded.effective_shares`,
+          [wm],
         );
       }
       await m.query(

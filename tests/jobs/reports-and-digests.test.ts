@@ -158,6 +158,22 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
     expect(lines.join('\n')).toMatch(/weekly-digest\tcounty:\d+\t2026-W27\tplanned\t已发送 2，待发送 0/);
   });
 
+  it('a county with nobody to send to: the dry run still shows the digest, a real run queues nothing', async () => {
+    await services.stations.add({ name: '孤站', county: '无人旗' });
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    const env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
+    expect(await runCli(['run', 'weekly-digest', '--period', '2026-W27', '--county', '无人旗', '--dry-run'], env, io)).toBe(0);
+    expect(lines.join('\n')).toContain('-> （没有接收人');
+    expect(lines.join('\n')).toContain('## 无人旗 科普e站周报');
+    lines.length = 0;
+    expect(await runCli(['run', 'weekly-digest', '--period', '2026-W27', '--county', '无人旗'], env, io)).toBe(0);
+    const [{ n }] = await db.ds.query(
+      `SELECT count(*)::int AS n FROM outbox_message o JOIN job_run r ON r.id = o.run_id WHERE r.scope = (SELECT 'county:' || id FROM region WHERE name = '无人旗')`,
+    );
+    expect(n).toBe(0);
+  });
+
   it('stops start-up on a malformed county rule, and the CLI refuses one', async () => {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
