@@ -14,11 +14,14 @@ const WATERMARK = `(SELECT least(refreshed_to, refreshed_at) FROM summary_waterm
  * Monday; whole months from a 1st (ending on a month's last day or today, after which there is
  * no data); anything else falls back to the daily rollups.
  */
-export function rangeShape(r: DayRange, today: DayKey): 'day' | 'week' | 'months' | 'days' {
+export function rangeShape(r: DayRange, today: DayKey): 'day' | 'week' | 'quarter' | 'months' | 'days' {
   if (r.from === r.to) return 'day';
   const from = DateTime.fromISO(r.from, { zone: TIME_ZONE });
   const to = DateTime.fromISO(r.to, { zone: TIME_ZONE });
   if (from.weekday === 1 && to <= from.plus({ days: 6 }) && (to.weekday === 7 || r.to === today)) return 'week';
+  if (from.hasSame(from.startOf('quarter'), 'day') && from.hasSame(to, 'quarter') && (to.hasSame(to.endOf('quarter'), 'day') || r.to === today)) {
+    return 'quarter';
+  }
   if (from.day === 1 && (to.day === to.daysInMonth || r.to === today)) return 'months';
   return 'days';
 }
@@ -116,7 +119,7 @@ export class StatisticsService {
            raw_shares = excluded.raw_shares, effective_shares = excluded.effective_shares, quota_met = excluded.quota_met`,
         [this.defaultQuota, wm],
       );
-      for (const [kind, unit, span] of [['w', 'week', '7 days'], ['m', 'month', '1 month']] as const) {
+      for (const [kind, unit, span] of [['w', 'week', '7 days'], ['m', 'month', '1 month'], ['q', 'quarter', '3 months']] as const) {
         await m.query(
           `WITH c AS (SELECT DISTINCT informant_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
            INSERT INTO informant_period (informant_id, kind, period_start, station_id, effective_shares)
@@ -147,12 +150,12 @@ export class StatisticsService {
         `SELECT station_id, active_informants AS active FROM station_day WHERE station_id = ANY($1) AND day = $2`,
         [stationIds, counted.from],
       );
-    } else if (shape === 'week' || shape === 'months') {
+    } else if (shape === 'week' || shape === 'quarter' || shape === 'months') {
       rows = await this.ds.query(
         `SELECT station_id, count(DISTINCT informant_id) AS active FROM informant_period
          WHERE station_id = ANY($1) AND kind = $2 AND period_start BETWEEN $3 AND $4 AND effective_shares > 0
          GROUP BY station_id`,
-        [stationIds, shape === 'week' ? 'w' : 'm', counted.from, counted.to],
+        [stationIds, shape === 'week' ? 'w' : shape === 'quarter' ? 'q' : 'm', counted.from, counted.to],
       );
     } else {
       rows = await this.ds.query(

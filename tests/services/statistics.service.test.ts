@@ -42,7 +42,9 @@ describe('statistics from the summaries agree with the daily rollups for every k
     ['2026-08-12', '2026-08-12', 'day'],
     ['2026-08-10', '2026-08-16', 'week'],
     ['2026-08-01', '2026-08-31', 'months'],
-    ['2026-07-01', '2026-09-30', 'months'],
+    ['2026-07-01', '2026-09-30', 'quarter'],
+    ['2026-10-01', '2026-10-28', 'quarter'],
+    ['2026-07-01', '2026-08-31', 'months'],
     ['2026-08-05', '2026-08-20', 'days'],
   ])('%s – %s (%s)', async (from, to, shape) => {
     const today = '2026-10-28';

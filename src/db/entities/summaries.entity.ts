@@ -29,7 +29,7 @@ export class StationDay {
   quotaMet: number;
 }
 
-/** Per informant and ISO week ('w') or calendar month ('m'). */
+/** Per informant and ISO week ('w'), calendar month ('m') or quarter ('q'). */
 @Entity({ name: 'informant_period' })
 @Index('ix_informant_period_station', ['stationId', 'kind', 'periodStart'])
 export class InformantPeriod {
@@ -37,7 +37,7 @@ export class InformantPeriod {
   informantId: number;
 
   @PrimaryColumn({ type: 'char', length: 1 })
-  kind: 'w' | 'm';
+  kind: 'w' | 'm' | 'q';
 
   @PrimaryColumn({ name: 'period_start', type: 'date' })
   periodStart: string;
