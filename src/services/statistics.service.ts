@@ -82,7 +82,8 @@ export class StatisticsService {
   /**
    * Brings station_day and informant_period up to date with the daily rollups changed since the
    * last refresh (recomputing the touched groups, so running it twice is harmless). Cheap when
-   * nothing changed: one index lookup. Refreshers are serialised by an advisory lock.
+   * nothing changed: one index lookup. One refresher at a time (advisory lock); the others go on
+   * with the summaries as they are.
    */
   async refresh(attempt = 1): Promise<void> {
     try {
@@ -99,7 +100,10 @@ export class StatisticsService {
   private async refreshOnce(): Promise<void> {
     // One snapshot for the whole refresh.
     await this.ds.transaction('REPEATABLE READ', async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [SUMMARY_LOCK]);
+      // Another refresh is running: it brings the summaries up to date; do not queue behind it
+      // (a snapshot taken while waiting would be older than its writes).
+      const [{ locked }]: Array<{ locked: boolean }> = await m.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [SUMMARY_LOCK]);
+      if (!locked) return;
       // Rows of transactions still open at the last refresh were invisible to it; refreshed_at is
       // the start of the oldest of them, so look again at anything written since.
       // As text, so the microseconds survive the trip through JavaScript; as a parameter, so the
