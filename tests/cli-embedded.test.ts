@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,6 +53,12 @@ describe('embedded PostgreSQL: the server and the CLI share one database', () =>
   afterAll(() => {
     if (server && server.exitCode === null) server.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the built CLI is executable, so `npx kepubot` runs it', () => {
+    const mode = statSync(path.resolve(__dirname, '../dist/src/cli.js')).mode;
+    expect(mode & 0o111).toBe(0o111);
+    expect(readFileSync(path.resolve(__dirname, '../dist/src/cli.js'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
   });
 
   it('the CLI alone starts the embedded database, migrates it, and stops it again', async () => {
