@@ -2,18 +2,16 @@ import { DateTime } from 'luxon';
 import { monthOf, upTo } from '../domain/calendar';
 import { renderRankingCard } from '../services/ranking-card';
 import type { JobDefinition } from './job';
-import { scopeId } from './job';
+import { boundRoomScopes, roomOf } from './job';
 
 /** Evening ranking in each bound group: today's and this month's top informants, how many met the quota, and a PNG card. */
 export const groupRanking: JobDefinition = {
   name: 'group-ranking',
-  async scopes(ctx, countyIds) {
-    return (await ctx.services.groups.boundRooms(countyIds)).map((r) => `room:${r.roomId}`);
-  },
+  scopes: boundRoomScopes,
   async plan(ctx, scope, period) {
-    const roomId = scopeId(scope).id;
-    const station = await ctx.services.groups.stationOf(roomId);
-    if (!station) return [];
+    const room = await roomOf(ctx, scope);
+    if (!room) return [];
+    const { roomId, station } = room;
     const day = await ctx.services.stats.stationRanking(station.id, { from: period.from, to: period.to }, 10);
     const month = await ctx.services.stats.stationRanking(station.id, upTo(monthOf(period.from), period.from), 5);
     const [, m, d] = period.from.split('-').map(Number);

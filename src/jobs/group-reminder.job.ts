@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { JobDefinition } from './job';
-import { scopeId } from './job';
+import { boundRoomScopes, roomOf } from './job';
 
 /**
  * Evening reminder in each bound group: @-mentions the station's bound informants still under
@@ -8,13 +8,11 @@ import { scopeId } from './job';
  */
 export const groupReminder: JobDefinition = {
   name: 'group-reminder',
-  async scopes(ctx, countyIds) {
-    return (await ctx.services.groups.boundRooms(countyIds)).map((r) => `room:${r.roomId}`);
-  },
+  scopes: boundRoomScopes,
   async plan(ctx, scope, period) {
-    const roomId = scopeId(scope).id;
-    const station = await ctx.services.groups.stationOf(roomId);
-    if (!station) return [];
+    const room = await roomOf(ctx, scope);
+    if (!room) return [];
+    const { roomId, station } = room;
     const stationId = station.id;
     const under = await ctx.services.statistics.underQuota(stationId, period.from);
     if (under.length === 0) return [];

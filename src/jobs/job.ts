@@ -30,3 +30,15 @@ export function scopeId(scope: string): { kind: string; id: string } {
   const i = scope.indexOf(':');
   return { kind: scope.slice(0, i), id: scope.slice(i + 1) };
 }
+
+/** Scopes of the group jobs: every bound group of the counties (room:<id>). */
+export async function boundRoomScopes(ctx: JobContext, countyIds: number[]): Promise<string[]> {
+  return (await ctx.services.groups.boundRooms(countyIds)).map((r) => `room:${r.roomId}`);
+}
+
+/** The group and its station for a room scope, or null when the group is no longer bound. */
+export async function roomOf(ctx: JobContext, scope: string): Promise<{ roomId: string; station: { id: number; name: string } } | null> {
+  const roomId = scopeId(scope).id;
+  const station = await ctx.services.groups.stationOf(roomId);
+  return station ? { roomId, station } : null;
+}
