@@ -80,7 +80,7 @@ export class StatisticsService {
   }
 
   /**
-   * Brings station_day and informant_period up to date with the daily rollups changed since the
+   * Brings station_day, informant_period and station_period up to date with the daily rollups changed since the
    * last refresh (recomputing the touched groups, so running it twice is harmless). Cheap when
    * nothing changed: one index lookup. One refresher at a time (advisory lock); the others go on
    * with the summaries as they are.
@@ -133,6 +133,16 @@ export class StatisticsService {
            ON CONFLICT (informant_id, kind, period_start) DO UPDATE SET station_id = excluded.station_id, effective_shares = excluded.effective_shares`,
           [wm],
         );
+        await m.query(
+          `WITH c AS (SELECT DISTINCT station_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
+           INSERT INTO station_period (station_id, kind, period_start, active_informants)
+           SELECT c.station_id, '${kind}', c.start,
+                  (SELECT count(*) FROM informant_period p
+                   WHERE p.station_id = c.station_id AND p.kind = '${kind}' AND p.period_start = c.start AND p.effective_shares > 0)
+           FROM c
+           ON CONFLICT (station_id, kind, period_start) DO UPDATE SET active_informants = excluded.active_informants`,
+          [wm],
+        );
       }
       await m.query(
         `UPDATE summary_watermark SET
@@ -154,12 +164,19 @@ export class StatisticsService {
         `SELECT station_id, active_informants AS active FROM station_day WHERE station_id = ANY($1) AND day = $2`,
         [stationIds, counted.from],
       );
-    } else if (shape === 'week' || shape === 'quarter' || shape === 'months') {
+    } else if (shape === 'week' || shape === 'quarter' || (shape === 'months' && counted.from.slice(0, 7) === counted.to.slice(0, 7))) {
+      // One whole period: 50 rows, one per station.
+      rows = await this.ds.query(
+        `SELECT station_id, active_informants AS active FROM station_period
+         WHERE station_id = ANY($1) AND kind = $2 AND period_start = $3`,
+        [stationIds, shape === 'week' ? 'w' : shape === 'quarter' ? 'q' : 'm', counted.from],
+      );
+    } else if (shape === 'months') {
       rows = await this.ds.query(
         `SELECT station_id, count(DISTINCT informant_id) AS active FROM informant_period
          WHERE station_id = ANY($1) AND kind = $2 AND period_start BETWEEN $3 AND $4 AND effective_shares > 0
          GROUP BY station_id`,
-        [stationIds, shape === 'week' ? 'w' : shape === 'quarter' ? 'q' : 'm', counted.from, counted.to],
+        [stationIds, 'm', counted.from, counted.to],
       );
     } else {
       rows = await this.ds.query(

@@ -10,7 +10,7 @@ import { OutboxMessage } from './outbox-message.entity';
 import { Region } from './region.entity';
 import { ResourceLog } from './resource-log.entity';
 import { ShareEvent } from './share-event.entity';
-import { InformantPeriod, StationDay, SummaryWatermark } from './summaries.entity';
+import { InformantPeriod, StationDay, StationPeriod, SummaryWatermark } from './summaries.entity';
 import { StationManager } from './station-manager.entity';
 import { Station } from './station.entity';
 import { WechatGroup } from './wechat-group.entity';
@@ -18,6 +18,7 @@ import { WechatGroup } from './wechat-group.entity';
 export {
   InformantPeriod,
   StationDay,
+  StationPeriod,
   SummaryWatermark,
   Activity,
   AuditLog,
@@ -55,6 +56,7 @@ export const ENTITIES = [
   OutboxMessage,
   StationDay,
   InformantPeriod,
+  StationPeriod,
   SummaryWatermark,
 ];
 

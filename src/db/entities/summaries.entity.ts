@@ -49,6 +49,22 @@ export class InformantPeriod {
   effectiveShares: number;
 }
 
+/** Per station and week, month or quarter: informants with at least one effective share. */
+@Entity({ name: 'station_period' })
+export class StationPeriod {
+  @PrimaryColumn({ name: 'station_id', type: 'integer', primaryKeyConstraintName: 'PK_station_period' })
+  stationId: number;
+
+  @PrimaryColumn({ type: 'char', length: 1, primaryKeyConstraintName: 'PK_station_period' })
+  kind: 'w' | 'm' | 'q';
+
+  @PrimaryColumn({ name: 'period_start', type: 'date', primaryKeyConstraintName: 'PK_station_period' })
+  periodStart: string;
+
+  @Column({ name: 'active_informants', type: 'integer' })
+  activeInformants: number;
+}
+
 /** How far the summaries have been brought up to date (one row). */
 @Entity({ name: 'summary_watermark' })
 export class SummaryWatermark {
