@@ -109,7 +109,7 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
   const [{ id: stationId }]: Array<{ id: number }> = await ds.query(`SELECT id FROM station WHERE county_id = $1 ORDER BY id LIMIT 1`, [countyId]);
   const sm: number[] = [];
   for (let i = 0; i < RUNS; i++) sm.push(await time(() => services.stats.stationMonth(stationId, monthOf(`${YEAR}-${String((i % 12) + 1).padStart(2, '0')}-15`), today)));
-  const weeklyDigestMs = await time(() => JOBS['weekly-digest'].plan({ services, config }, `county:${countyId}`, parsePeriod(`${YEAR}-W40`)!, new Date(`${YEAR}-10-06T01:00:00Z`)));
+  const weeklyDigestMs = await time(() => JOBS['weekly-digest'].plan({ ds, services, config }, `county:${countyId}`, parsePeriod(`${YEAR}-W40`)!, new Date(`${YEAR}-10-06T01:00:00Z`)));
   const county = { id: countyId, name: '统计基准旗' };
   const quarterlyTableMs = await time(() => services.reports.statisticsWorkbook(county, parsePeriod(`${YEAR}Q3`)!, today, '季度统计表'));
 

@@ -3,7 +3,7 @@ import type { JobContext, PlannedMessage } from './job';
 
 /** The county's staff on WeCom (one app message to all of them) and its group robot webhook, if set. */
 export async function toCountyStaff(ctx: JobContext, countyId: number, payload: OutboxPayload): Promise<PlannedMessage[]> {
-  const ds = ctx.services.statistics.dataSource;
+  const { ds } = ctx;
   const staff: Array<{ wecom_user_id: string }> = await ds.query(
     `SELECT wecom_user_id FROM county_staff WHERE county_id = $1 AND wecom_user_id IS NOT NULL ORDER BY wecom_user_id`,
     [countyId],
@@ -18,6 +18,6 @@ export async function toCountyStaff(ctx: JobContext, countyId: number, payload: 
 }
 
 export async function countyName(ctx: JobContext, countyId: number): Promise<string> {
-  const [r]: Array<{ name: string }> = await ctx.services.statistics.dataSource.query(`SELECT name FROM region WHERE id = $1`, [countyId]);
+  const [r]: Array<{ name: string }> = await ctx.ds.query(`SELECT name FROM region WHERE id = $1`, [countyId]);
   return r?.name ?? '';
 }

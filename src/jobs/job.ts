@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config';
 import type { Period } from '../domain/periods';
 import type { JobName } from '../domain/schedule';
@@ -14,6 +15,7 @@ export interface PlannedMessage {
 }
 
 export interface JobContext {
+  ds: DataSource;
   services: Services;
   config: AppConfig;
 }

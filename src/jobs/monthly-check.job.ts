@@ -5,7 +5,7 @@ import { scopeId } from './job';
 export const monthlyCheck: JobDefinition = {
   name: 'monthly-check',
   async scopes(ctx, countyIds) {
-    const rows: Array<{ id: number }> = await ctx.services.statistics.dataSource.query(
+    const rows: Array<{ id: number }> = await ctx.ds.query(
       `SELECT id FROM station WHERE county_id = ANY($1) AND status <> 'revoked' ORDER BY id`,
       [countyIds],
     );
@@ -13,7 +13,7 @@ export const monthlyCheck: JobDefinition = {
   },
   async plan(ctx, scope, period) {
     const stationId = Number(scopeId(scope).id);
-    const ds = ctx.services.statistics.dataSource;
+    const { ds } = ctx;
     const [{ n, name }]: Array<{ n: number; name: string }> = await ds.query(
       `SELECT s.name, (SELECT count(*)::int FROM activity a WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $3) AS n
        FROM station s WHERE s.id = $1`,

@@ -44,7 +44,7 @@ export class JobRunner {
   ) {}
 
   private get ctx(): JobContext {
-    return { services: this.services, config: this.config };
+    return { ds: this.ds, services: this.services, config: this.config };
   }
 
   /** Counties grouped by the rule they use for the job (their override, or the default). */

@@ -32,37 +32,32 @@ export class PeopleService {
     this.requireHandle(handles);
     const station = await this.ds.getRepository(Station).findOneBy({ name: stationName });
     if (!station) throw new UserError(`找不到e站“${stationName}”，请先用 kepubot station add 添加`);
-    return this.ds.transaction(async (m) => {
-      await this.ensureUnused(m.query.bind(m), handles);
-      const repo = m.getRepository(StationManager);
-      return repo.save(
-        repo.create({
-          stationId: station.id,
-          name: handles.name ?? null,
-          wecomUserId: handles.wecomUser ?? null,
-          mpOpenid: handles.openid ?? null,
-          wechatContactId: handles.wechatContact ?? null,
-        }),
-      );
-    });
+    return this.register(StationManager, { stationId: station.id }, handles);
   }
 
   async addStaff(countyName: string, handles: Handles): Promise<CountyStaff> {
     this.requireHandle(handles);
     const county = await this.ds.getRepository(Region).findOneBy({ name: countyName, level: 'county' });
     if (!county) throw new UserError(`找不到旗县区“${countyName}”（添加e站时会一并创建旗县区）`);
+    return this.register(CountyStaff, { countyId: county.id }, handles);
+  }
+
+  /** Stores a manager or staff member with their handles, refusing a handle already registered. */
+  private register<T extends StationManager | CountyStaff>(
+    entity: new () => T,
+    scope: Partial<T>,
+    handles: Handles,
+  ): Promise<T> {
     return this.ds.transaction(async (m) => {
       await this.ensureUnused(m.query.bind(m), handles);
-      const repo = m.getRepository(CountyStaff);
-      return repo.save(
-        repo.create({
-          countyId: county.id,
-          name: handles.name ?? null,
-          wecomUserId: handles.wecomUser ?? null,
-          mpOpenid: handles.openid ?? null,
-          wechatContactId: handles.wechatContact ?? null,
-        }),
-      );
+      const repo = m.getRepository(entity);
+      return repo.save({
+        ...scope,
+        name: handles.name ?? null,
+        wecomUserId: handles.wecomUser ?? null,
+        mpOpenid: handles.openid ?? null,
+        wechatContactId: handles.wechatContact ?? null,
+      } as T);
     });
   }
 

@@ -61,10 +61,6 @@ export class StatisticsService {
     private readonly defaultQuota: number,
   ) {}
 
-  get dataSource(): DataSource {
-    return this.ds;
-  }
-
   /** Station ids under a region (any level) or the station itself. */
   async stationIds(kind: Exclude<ScopeKind, 'informant'>, id: number): Promise<number[]> {
     if (kind === 'station') return [id];
