@@ -45,7 +45,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   let exitCode = 0;
 
   const withDatabase = async (commandLine: string, action: Action): Promise<void> => {
-    const server = await openDatabaseServer(config.database, log);
+    const server = await openDatabaseServer(config.database, log, 'cli');
     let ds: DataSource | undefined;
     try {
       ds = await openDataSource({ url: server.url, poolSize: 2 });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { DEFAULT_RULES, ruleProblem, type JobName } from './domain/schedule';
@@ -92,6 +93,14 @@ const schema = z.object({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'should be HH:MM-HH:MM, e.g. 22:30-07:30')
     .default('22:30-07:30'),
+
+  // Faults and recovery (issue 8): spool, supervision, shutdown, readiness.
+  SPOOL_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(512 * 1024 * 1024),
+  SPOOL_READY_MAX: z.coerce.number().int().min(0).default(20000),
+  SHARE_WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(5000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(500).max(600000).default(10000),
+  DB_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(60000).default(2000),
+  EMBEDDED_PG_SUPERVISE: boolean.default(true),
 });
 
 const SCHEDULE_VARS: Record<JobName, keyof z.infer<typeof schema>> = {
@@ -136,6 +145,20 @@ export interface AppConfig {
   /** Official Account (公众号); plain mode without an EncodingAESKey, safe mode with one. */
   mp?: { appId: string; appSecret?: string; token: string; encodingAesKey?: string };
   callbacks: { maxAgeSeconds: number; bodyLimitBytes: number; replyDeadlineMs: number };
+  /** Faults and recovery: the durable share spool, database checks, shutdown. */
+  resilience: {
+    /** Directory of the share spool (under the data directory). */
+    spoolDir: string;
+    spoolMaxBytes: number;
+    /** /readyz answers 503 when more shares than this wait in the spool. */
+    spoolReadyMax: number;
+    /** A batch not committed within this time is spooled (the write may still land; replays are deduped). */
+    shareWriteTimeoutMs: number;
+    shutdownTimeoutMs: number;
+    dbCheckIntervalMs: number;
+    /** Restart the embedded PostgreSQL when it dies. */
+    superviseEmbedded: boolean;
+  };
   schedule: {
     enabled: boolean;
     zone: string;
@@ -245,6 +268,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       sendJitterMs: c.SEND_JITTER_MS,
       sendDailyCap: c.SEND_DAILY_CAP,
       quiet: { start: minutes(c.QUIET_HOURS.slice(0, 5)), end: minutes(c.QUIET_HOURS.slice(6, 11)) },
+    },
+    resilience: {
+      spoolDir: path.join(c.KEPUBOT_DATA_DIR, 'spool'),
+      spoolMaxBytes: c.SPOOL_MAX_BYTES,
+      spoolReadyMax: c.SPOOL_READY_MAX,
+      shareWriteTimeoutMs: c.SHARE_WRITE_TIMEOUT_MS,
+      shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+      dbCheckIntervalMs: c.DB_CHECK_INTERVAL_MS,
+      superviseEmbedded: c.EMBEDDED_PG_SUPERVISE,
     },
     callbacks: {
       maxAgeSeconds: c.CALLBACK_MAX_AGE_SECONDS,

@@ -17,12 +17,16 @@ import { systemClock, type Clock } from './clock';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { openDataSource } from './db/data-source';
 import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
-import { createApp, type HealthReport } from './http/app';
+import { createApp, type HealthReport, type ReadinessReport } from './http/app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createServices, type Services } from './services';
 import { seedDemo } from './services/demo-seed.service';
 import { JobRunner } from './services/job-runner.service';
+import { DatabaseMonitor } from './services/database-monitor';
+import { WechatSendLimiter } from './services/wechat-send-limiter';
+import { OutageNotices } from './bot/outage-notices';
+import { WechatReplies } from './channels/wechat/wechat-replies';
 import { OutboxWorker } from './services/outbox.service';
 import { ScheduleError, Scheduler } from './services/scheduler';
 
@@ -39,19 +43,48 @@ const VERSION: string = (() => {
 export interface Kepubot {
   config: AppConfig;
   ds: DataSource;
+  dbServer: DatabaseServer;
+  dbMonitor: DatabaseMonitor;
   services: Services;
   metrics: Metrics;
   wechat: WechatRuntime;
   channel: WechatChannel;
+  replies: WechatReplies;
   demo: DemoWorld | null;
   /** The HTTP port actually bound (useful with PORT=0). */
   port: number;
   jobs: JobRunner;
   scheduler: Scheduler | null;
+  /** What GET /readyz answers. */
+  readiness(): Promise<ReadinessReport>;
+  /**
+   * Stops in order: intake (WeChat), share batches and the spool, the send in progress, HTTP,
+   * the database connections, and the embedded PostgreSQL last. Bounded by SHUTDOWN_TIMEOUT_MS.
+   */
   stop(): Promise<void>;
 }
 
-/** Wires config → database → services → bot, HTTP server; stop() undoes it in reverse order. */
+/** Runs `step`, but gives up waiting for it at `deadline` (epoch ms). */
+async function until(deadline: number, step: () => Promise<unknown>, log: Logger, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const left = Math.max(0, deadline - Date.now());
+  const timedOut = await Promise.race([
+    step().then(
+      () => false,
+      (err: unknown) => {
+        log.error({ err, step: what }, 'error while stopping');
+        return false;
+      },
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), left);
+    }),
+  ]);
+  if (timer) clearTimeout(timer);
+  if (timedOut) log.warn({ step: what }, 'stopping took too long: going on without waiting for it');
+}
+
+/** Wires config → database → services → bot, HTTP server; stop() undoes it in order. */
 export async function startKepubot(
   config: AppConfig,
   options: { log?: Logger; clock?: Clock; demoTraffic?: boolean } = {},
@@ -59,24 +92,73 @@ export async function startKepubot(
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics({ defaultMetrics: true });
-  const stack: Array<() => Promise<void>> = [];
-  const stop = async (): Promise<void> => {
-    while (stack.length > 0) {
-      const step = stack.pop()!;
-      await step().catch((err: unknown) => log.error({ err }, 'error while stopping'));
-    }
+  // Filled in as parts start; stop() takes them down in a fixed order, whatever has started.
+  const parts: Partial<{
+    dbServer: DatabaseServer;
+    ds: DataSource;
+    dbMonitor: DatabaseMonitor;
+    services: Services;
+    wechat: WechatRuntime;
+    channel: WechatChannel;
+    replies: WechatReplies;
+    demo: DemoWorld;
+    server: Server;
+    scheduler: Scheduler;
+  }> = {};
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      const deadline = Date.now() + config.resilience.shutdownTimeoutMs;
+      // 1. Intake: no new messages.
+      parts.demo?.stop();
+      if (parts.wechat) await until(deadline - 1000, () => parts.wechat!.stop(), log, 'wechat');
+      if (parts.channel) await until(deadline - 1000, () => parts.channel!.idle(), log, 'messages in hand');
+      // 2. Shares: batches to PostgreSQL (or the spool), then the spool while time is left.
+      if (parts.services) await until(deadline - 500, () => parts.services!.shares.close(deadline - 1000), log, 'shares');
+      // 3. Sending: the send in progress finishes; waiting replies are dropped.
+      if (parts.scheduler) await until(deadline - 500, () => parts.scheduler!.stop(), log, 'send queue');
+      if (parts.replies) await until(deadline - 500, () => parts.replies!.stop(), log, 'replies');
+      // 4. HTTP.
+      if (parts.server) {
+        const server = parts.server;
+        await until(deadline - 300, () => new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }), log, 'http');
+      }
+      // 5. Database connections, then the embedded PostgreSQL last.
+      parts.dbMonitor?.stop();
+      if (parts.ds?.isInitialized) await until(deadline, () => parts.ds!.destroy(), log, 'database connections');
+      if (parts.dbServer) await parts.dbServer.stop().catch((err: unknown) => log.error({ err }, 'stopping the embedded PostgreSQL failed'));
+    })();
+    return stopping;
   };
 
   try {
-    const dbServer: DatabaseServer = await openDatabaseServer(config.database, log);
-    stack.push(() => dbServer.stop());
+    const dbServer: DatabaseServer = await openDatabaseServer(config.database, log, 'server');
+    parts.dbServer = dbServer;
     const ds = await openDataSource({ url: dbServer.url, poolSize: config.database.poolSize });
-    stack.push(() => ds.destroy());
+    parts.ds = ds;
     log.info({ database: dbServer.mode }, 'database ready, migrations applied');
+    const dbMonitor = new DatabaseMonitor(ds, clock, config.resilience.dbCheckIntervalMs, log.child({ component: 'database' }));
+    parts.dbMonitor = dbMonitor;
+    const outage = new OutageNotices();
+    dbMonitor.onChange((h) => {
+      if (h.up) outage.reset();
+    });
+    dbMonitor.start();
+    if (dbServer.mode !== 'external' && config.resilience.superviseEmbedded) {
+      dbServer.supervise(1000, (s) => {
+        if (s.state === 'running') void dbMonitor.check();
+      });
+    }
 
     const services = createServices(ds, config, metrics, log);
-    stack.push(() => services.shares.flush());
-    const robot = new Robot({ services, config, clock, log, metrics });
+    parts.services = services;
+    // Shares a crash or an outage left in the spool are written before any new message.
+    await services.shares.start();
+    const robot = new Robot({ services, config, clock, log, metrics, outage });
     const scripts = loadScripts(robot);
     log.info({ scripts }, 'bot scripts loaded');
 
@@ -87,10 +169,28 @@ export async function startKepubot(
     } else {
       const groups = await seedDemo(ds, clock.now());
       demo = new DemoWorld(groups, log.child({ component: 'demo' }));
+      parts.demo = demo;
       puppet = demo.puppet;
       log.warn('no WECHATY_PUPPET_SERVICE_TOKEN: running the demo WeChat (mock puppet, demo county)');
     }
+    const throttle = {
+      intervalMs: config.schedule.sendIntervalMs,
+      jitterMs: config.schedule.sendJitterMs,
+      dailyCap: config.schedule.sendDailyCap,
+      quiet: config.schedule.quiet,
+      zone: config.schedule.zone,
+    };
+    const replies = new WechatReplies(
+      ds,
+      new WechatSendLimiter(throttle),
+      clock,
+      { intervalMs: config.schedule.sendIntervalMs },
+      log.child({ component: 'replies' }),
+      metrics,
+    );
+    parts.replies = replies;
     const wechat = new WechatRuntime(puppet, config.wechat.name, log.child({ component: 'wechat' }));
+    parts.wechat = wechat;
     const channel = new WechatChannel({
       robot,
       rules: config.links,
@@ -99,14 +199,11 @@ export async function startKepubot(
       groups: services.groups,
       metrics,
       log: log.child({ component: 'wechat-channel' }),
+      replies,
     });
+    parts.channel = channel;
     channel.attach(wechat.bot);
     wechat.start();
-    stack.push(async () => {
-      demo?.stop();
-      await wechat.stop();
-      await channel.idle();
-    });
     if (demo) {
       await wechat.started;
       demo.login();
@@ -114,15 +211,31 @@ export async function startKepubot(
     }
 
     const health = async (): Promise<HealthReport> => {
-      let database: HealthReport['database'] = 'up';
-      try {
-        await ds.query('SELECT 1');
-      } catch {
-        database = 'down';
-      }
+      const up = await dbMonitor.check();
       return {
-        database,
+        database: up ? 'up' : 'down',
         bot: { ...wechat.status(), mode: demo ? 'demo' : 'puppet-service' },
+        version: VERSION,
+      };
+    };
+    const readiness = async (): Promise<ReadinessReport> => {
+      const reasons: string[] = [];
+      const up = await dbMonitor.check();
+      const embedded = dbServer.status();
+      if (embedded && embedded.state !== 'running') reasons.push('内置数据库已停止，正在重启');
+      else if (!up) reasons.push('数据库无法连接');
+      const bot = wechat.status();
+      if (bot.state !== 'online') reasons.push('微信 puppet 服务无法连接');
+      else if (!bot.loggedIn) reasons.push('微信号未登录');
+      const spool = services.shares.state;
+      if (spool.spoolDepth > config.resilience.spoolReadyMax) reasons.push(`待写入数据库的转发积压 ${spool.spoolDepth} 条`);
+      return {
+        ready: reasons.length === 0,
+        reasons,
+        database: { up, since: dbMonitor.status().since, embedded },
+        wechat: { state: bot.state, loggedIn: bot.loggedIn },
+        spool: { depth: spool.spoolDepth, bytes: spool.spoolBytes, mode: spool.mode },
+        replies: { waiting: replies.depth },
         version: VERSION,
       };
     };
@@ -140,37 +253,25 @@ export async function startKepubot(
     if (config.wecom) routers.push(wecomCallback(config.wecom, config.callbacks, callbackDeps, wecomApi));
     if (config.mp) routers.push(mpCallback(config.mp, config.callbacks, callbackDeps));
     log.info({ wecom: Boolean(config.wecom), mp: Boolean(config.mp) }, 'manager channels');
-    const app = createApp({ health, metrics: metrics.registry, log, routers });
+    const app = createApp({ health, ready: readiness, metrics: metrics.registry, log, routers });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.http.port, config.http.host, () => resolve(s));
       s.once('error', reject);
     });
-    stack.push(
-      () => new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-    );
+    parts.server = server;
     const port = (server.address() as AddressInfo).port;
 
     const jobs = new JobRunner(ds, services, config, log.child({ component: 'jobs' }));
     let scheduler: Scheduler | null = null;
     if (config.schedule.enabled) {
-      const worker = new OutboxWorker(ds, createDeliver({ bot: wechat.bot, wecom: wecomApi }), {
-        intervalMs: config.schedule.sendIntervalMs,
-        jitterMs: config.schedule.sendJitterMs,
-        dailyCap: config.schedule.sendDailyCap,
-        quiet: config.schedule.quiet,
-        zone: config.schedule.zone,
-      }, log.child({ component: 'outbox' }));
+      const worker = new OutboxWorker(ds, createDeliver({ bot: wechat.bot, wecom: wecomApi }), throttle, log.child({ component: 'outbox' }));
       scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }));
+      parts.scheduler = scheduler;
       await scheduler.start();
-      const running = scheduler;
-      stack.push(() => running.stop());
     }
-    log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /metrics)');
+    log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /readyz, GET /metrics)');
 
-    return { config, ds, services, metrics, wechat, channel, demo, port, jobs, scheduler, stop };
+    return { config, ds, dbServer, dbMonitor, services, metrics, wechat, channel, replies, demo, port, jobs, scheduler, readiness, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -192,7 +293,24 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept running)'));
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception (kept running)'));
-  let kepubot: Kepubot;
+  // Signals during start-up: stop as soon as start-up is done (or failed).
+  let kepubot: Kepubot | null = null;
+  let signalled: NodeJS.Signals | null = null;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    signalled = signal;
+    log.info({ signal, limitMs: config.resilience.shutdownTimeoutMs }, 'stopping');
+    if (kepubot) void kepubot.stop().finally(() => exit());
+  };
+  const exit = (): void => {
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
   try {
     kepubot = await startKepubot(config, { log });
   } catch (err) {
@@ -202,15 +320,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      kepubot.stop().finally(() => process.exit(0));
-    });
-  }
+  if (signalled) await kepubot.stop().finally(() => exit());
 }
 
 if (require.main === module) {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** kepubot's Prometheus metrics, on a registry of their own (served at GET /metrics). */
 export interface Metrics {
@@ -10,6 +10,12 @@ export interface Metrics {
   messagesIgnored: Counter<'reason'>;
   scriptErrors: Counter<'listener'>;
   shareBatchSeconds: Histogram;
+  sharesSpooled: Counter;
+  sharesDrained: Counter;
+  sharesLost: Counter;
+  spoolDepth: Gauge;
+  spoolBytes: Gauge;
+  repliesDropped: Counter<'reason'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -55,6 +61,37 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'kepubot_share_batch_seconds',
       help: 'Time to write one batch of shares to PostgreSQL',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    sharesSpooled: new Counter({
+      name: 'kepubot_shares_spooled_total',
+      help: 'Shares written to the durable spool because PostgreSQL could not take them',
+      registers: [registry],
+    }),
+    sharesDrained: new Counter({
+      name: 'kepubot_shares_drained_total',
+      help: 'Spooled shares written back to PostgreSQL',
+      registers: [registry],
+    }),
+    sharesLost: new Counter({
+      name: 'kepubot_shares_lost_total',
+      help: 'Shares neither written nor spooled (spool full or the disk failing)',
+      registers: [registry],
+    }),
+    spoolDepth: new Gauge({
+      name: 'kepubot_spool_depth',
+      help: 'Shares waiting in the spool',
+      registers: [registry],
+    }),
+    spoolBytes: new Gauge({
+      name: 'kepubot_spool_bytes',
+      help: 'Size of the spool on disk',
+      registers: [registry],
+    }),
+    repliesDropped: new Counter({
+      name: 'kepubot_replies_dropped_total',
+      help: 'Immediate WeChat replies not sent: queue_full, too_old (waited for the limiter too long), stopping',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

@@ -2,6 +2,8 @@ import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { isDatabaseUnavailable } from '../db/availability';
+import { OUTAGE_NOTICE, type OutageNotices } from './outage-notices';
 import type { Services } from '../services';
 import type { BotContext, ChannelName, Handler, HelpEntry, IncomingMessage } from './context';
 
@@ -28,6 +30,8 @@ export interface RobotDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** Remembers who was told about a database outage (one notice per conversation per outage). */
+  outage?: OutageNotices;
 }
 
 /** The apology a user sees when a script fails; the log gets the detail. */
@@ -138,7 +142,15 @@ export class Robot {
       detail = err instanceof Error ? err.message : String(err);
       this.deps.metrics.scriptErrors.inc({ listener: listener.id });
       log.error({ err }, 'listener failed');
-      await reply(APOLOGY).catch((e: unknown) => log.error({ err: e }, 'could not send the apology'));
+      // A share is silent: no reply at all when counting fails (it is spooled, or the log says why).
+      if (listener.kind === 'respond') {
+        let text: string | null = APOLOGY;
+        if (isDatabaseUnavailable(err)) {
+          const conversation = message.room?.id ?? `${message.channel}:${message.sender.id}`;
+          text = (this.deps.outage?.first(conversation) ?? true) ? OUTAGE_NOTICE : null;
+        }
+        if (text) await reply(text).catch((e: unknown) => log.error({ err: e }, 'could not send the apology'));
+      }
     }
     if (listener.kind === 'respond') {
       await this.deps.services.audit

@@ -9,8 +9,17 @@ export interface HealthReport {
   version: string;
 }
 
+/** Whether kepubot can do its work now, and if not, why (in Chinese, for the operator). */
+export interface ReadinessReport {
+  ready: boolean;
+  reasons: string[];
+  [detail: string]: unknown;
+}
+
 export interface AppDeps {
   health: () => Promise<HealthReport>;
+  /** GET /readyz: 503 with the reasons when kepubot cannot count or answer. Defaults to the database state. */
+  ready?: () => Promise<ReadinessReport>;
   metrics: Registry;
   log: Logger;
   /** Extra routes (the WeCom and Official Account callbacks). */
@@ -33,9 +42,17 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
 
+  // Liveness: the process answers. Whether it can work is /readyz.
   router.get('/healthz', async (ctx) => {
-    const report = await deps.health();
-    ctx.status = report.database === 'up' ? 200 : 503;
+    ctx.status = 200;
+    ctx.body = await deps.health();
+  });
+
+  router.get('/readyz', async (ctx) => {
+    const report: ReadinessReport = deps.ready
+      ? await deps.ready()
+      : await deps.health().then((h) => ({ ready: h.database === 'up', reasons: h.database === 'up' ? [] : ['数据库无法连接'], database: h.database }));
+    ctx.status = report.ready ? 200 : 503;
     ctx.body = report;
   });
 

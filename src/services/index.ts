@@ -11,6 +11,7 @@ import { PeopleService } from './people.service';
 import { ReportService } from './report.service';
 import { RosterService } from './roster.service';
 import { ShareCounter } from './share-counter.service';
+import { ShareSpool } from './share-spool';
 import { StationService } from './station.service';
 import { StatisticsService } from './statistics.service';
 import { StatsService } from './stats.service';
@@ -36,9 +37,15 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
   return {
     shares: new ShareCounter(
       ds,
-      { batchMax: config.counting.batchMax, batchWaitMs: config.counting.batchWaitMs },
+      {
+        batchMax: config.counting.batchMax,
+        batchWaitMs: config.counting.batchWaitMs,
+        writeTimeoutMs: config.resilience.shareWriteTimeoutMs,
+      },
       metrics,
       log?.child({ component: 'share-counter' }),
+      // Opened (and drained) only by ShareCounter.start(), which the server calls.
+      new ShareSpool(config.resilience.spoolDir, { maxBytes: config.resilience.spoolMaxBytes }, log?.child({ component: 'spool' })),
     ),
     groups: new GroupService(ds),
     informants: new InformantService(ds),

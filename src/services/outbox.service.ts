@@ -1,28 +1,16 @@
-import { DateTime } from 'luxon';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OutboxMessage, type OutboxChannel } from '../db/entities';
 import type { Logger } from '../logger';
+import { WechatSendLimiter, type ThrottleOptions } from './wechat-send-limiter';
 
 /** Sends one outgoing message through its channel; throws when it failed. */
 export type Deliver = (message: OutboxMessage) => Promise<void>;
 
-export interface ThrottleOptions {
-  /** Minimum spacing between two messages of the bot's WeChat account. */
-  intervalMs: number;
-  jitterMs: number;
-  /** At most this many WeChat messages a day. */
-  dailyCap: number;
-  /** Minutes after midnight: no WeChat messages from start until end. */
-  quiet: { start: number; end: number };
-  zone: string;
-  maxAttempts?: number;
-}
+export type { ThrottleOptions } from './wechat-send-limiter';
 
 export type TickResult = 'sent' | 'failed' | 'retry' | 'expired' | 'throttled' | 'idle';
 
 const WECHAT: OutboxChannel[] = ['wechat-room', 'wechat-contact'];
-/** Serialises the WeChat account's sends across kepubot instances (spacing is per account). */
-const WECHAT_SEND_LOCK = 0x6b657076;
 
 /**
  * The send queue worker. Each tick sends at most one due message: claimed with
@@ -35,8 +23,12 @@ export class OutboxWorker {
     private readonly deliver: Deliver,
     private readonly options: ThrottleOptions,
     private readonly log: Logger,
-    private readonly random: () => number = Math.random,
-  ) {}
+    random: () => number = Math.random,
+  ) {
+    this.limiter = new WechatSendLimiter(options, random);
+  }
+
+  private readonly limiter: WechatSendLimiter;
 
   /**
    * After a crash, a message left 'sending' may or may not have gone out. kepubot never sends
@@ -107,29 +99,8 @@ export class OutboxWorker {
     return msg;
   }
 
-  /** Null when the WeChat account may send now; otherwise the earliest instant it may. */
-  private async wechatSlot(m: EntityManager, now: Date): Promise<Date | null> {
-    await m.query('SELECT pg_advisory_xact_lock($1)', [WECHAT_SEND_LOCK]);
-    const { quiet, zone, intervalMs, jitterMs, dailyCap } = this.options;
-    const t = DateTime.fromJSDate(now, { zone });
-    const minute = t.hour * 60 + t.minute;
-    const inQuiet = quiet.start <= quiet.end ? minute >= quiet.start && minute < quiet.end : minute >= quiet.start || minute < quiet.end;
-    if (inQuiet) {
-      let end = t.startOf('day').plus({ minutes: quiet.end });
-      if (end <= t) end = end.plus({ days: 1 });
-      return end.toJSDate();
-    }
-    const dayStart = t.startOf('day').toJSDate();
-    const [{ last, today }]: Array<{ last: Date | null; today: number }> = await m.query(
-      `SELECT max(sent_at) AS last, count(*) FILTER (WHERE sent_at >= $2)::int AS today
-       FROM outbox_message WHERE channel = ANY($1) AND sent_at IS NOT NULL`,
-      [WECHAT, dayStart],
-    );
-    if (today >= dailyCap) return t.startOf('day').plus({ days: 1, minutes: quiet.end }).toJSDate();
-    if (last) {
-      const next = new Date(new Date(last).getTime() + intervalMs + Math.floor(this.random() * jitterMs));
-      if (next.getTime() > now.getTime()) return next;
-    }
-    return null;
+  /** Null when the WeChat account may send now (booked); otherwise the earliest instant it may. */
+  private wechatSlot(m: EntityManager, now: Date): Promise<Date | null> {
+    return this.limiter.take(m, now, 'queued');
   }
 }

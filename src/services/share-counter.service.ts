@@ -3,6 +3,7 @@ import { TIME_ZONE } from '../config';
 import type { KepuLink } from '../domain/kepu-links';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import type { ShareSpool } from './share-spool';
 
 /** One group message that carries a Kepu China link. */
 export interface ShareInput {
@@ -19,8 +20,9 @@ export interface ShareInput {
  * - repeat: stored as a raw share, but the item was already shared today (not effective)
  * - replay: this WeChat message was counted before (restart, reconnect)
  * - unbound-group: the group is not bound to a station; nothing stored
+ * - spooled: PostgreSQL could not take it now; it is in the durable spool and is counted later
  */
-export type ShareOutcome = 'effective' | 'repeat' | 'replay' | 'unbound-group';
+export type ShareOutcome = 'effective' | 'repeat' | 'replay' | 'unbound-group' | 'spooled';
 
 export interface ShareResult {
   outcome: ShareOutcome;
@@ -98,33 +100,100 @@ LEFT JOIN resolved r ON r.message_id = i.message_id
 LEFT JOIN ins ON ins.message_id = i.message_id
 `;
 
+/** What `write` gets back for each message of a batch. */
+interface BatchRow {
+  message_id: string;
+  bound: boolean;
+  inserted: boolean;
+  effective: boolean;
+  informant_id: number | null;
+  day: string;
+}
+
+const SPOOLED: ShareResult = { outcome: 'spooled', informantId: null, day: null };
+
+class WriteTimeout extends Error {
+  constructor(ms: number) {
+    super(`a batch of shares was not committed within ${ms} ms`);
+  }
+}
+
+export interface ShareCounterOptions {
+  batchMax: number;
+  batchWaitMs: number;
+  maxInFlight?: number;
+  /** A batch not committed within this time is spooled (default 5 s). */
+  writeTimeoutMs?: number;
+}
+
 /**
  * Counts shares into PostgreSQL. Messages are written in small batches (one statement per
  * batch: share event, effective share and daily rollup together), so the counting path keeps
  * up with hundreds of busy groups; each caller still gets its own message's outcome.
+ *
+ * When a batch cannot be written (PostgreSQL down, restarting or too slow) and a spool is open,
+ * the batch goes to the durable spool instead and the counter switches to spooling: every new
+ * share is appended to the spool, in arrival order, until a background loop has written the
+ * whole spool back to PostgreSQL; then it counts directly again. A share that went to the spool
+ * resolves as 'spooled' (it is safe, its figures come later).
  */
 export class ShareCounter {
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private inFlight = 0;
   private readonly flushes = new Set<Promise<void>>();
+  private mode: 'direct' | 'spooling' = 'direct';
+  private recovery: Promise<void> | null = null;
+  private closed = false;
+  private spoolOpen = false;
 
   constructor(
     private readonly ds: DataSource,
-    private readonly options: { batchMax: number; batchWaitMs: number; maxInFlight?: number },
+    private readonly options: ShareCounterOptions,
     private readonly metrics?: Metrics,
     private readonly log?: Logger,
+    private readonly spool: ShareSpool | null = null,
   ) {}
 
-  /** Stores one share; resolves once it is committed. */
+  /**
+   * Opens the spool and writes back whatever an earlier run left in it before any new message
+   * is counted. Without a spool (tests, tools) the counter works as before.
+   */
+  async start(): Promise<void> {
+    if (!this.spool) return;
+    await this.spool.open();
+    this.spoolOpen = true;
+    this.updateGauges();
+    if (this.spool.depth > 0) {
+      this.mode = 'spooling';
+      try {
+        const n = await this.drainSpool();
+        this.log?.info({ shares: n }, 'shares spooled by an earlier run were written');
+      } catch (err) {
+        this.log?.warn({ err }, 'could not write the spooled shares yet; retrying in the background');
+      }
+      if (this.spool.depth === 0) this.mode = 'direct';
+      else this.startRecovery();
+    }
+  }
+
+  /** 'direct' while shares go straight to PostgreSQL, 'spooling' while they go to the spool. */
+  get state(): { mode: 'direct' | 'spooling'; spoolDepth: number; spoolBytes: number } {
+    return { mode: this.mode, spoolDepth: this.spool?.depth ?? 0, spoolBytes: this.spool?.sizeBytes ?? 0 };
+  }
+
+  /** Stores one share; resolves once it is committed (or durably spooled). */
   record(input: ShareInput): Promise<ShareResult> {
+    if (this.mode === 'spooling' && this.spoolOpen) {
+      return this.toSpool([input]).then(() => SPOOLED);
+    }
     return new Promise<ShareResult>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
       this.schedule();
     });
   }
 
-  /** Writes everything queued and waits for writes in flight. */
+  /** Writes everything queued (to PostgreSQL or the spool) and waits for writes in flight. */
   async flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -133,6 +202,25 @@ export class ShareCounter {
     while (this.queue.length > 0 || this.flushes.size > 0) {
       if (this.queue.length > 0 && this.inFlight < (this.options.maxInFlight ?? 2)) this.startBatch();
       else await Promise.race(this.flushes);
+    }
+  }
+
+  /**
+   * For shutdown: flushes, then writes the spool back while PostgreSQL answers and time is left;
+   * what is left stays in the spool for the next start. Stops the background loop.
+   */
+  async close(deadline: number): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.spool && this.spoolOpen) {
+      if (this.spool.depth > 0 && Date.now() < deadline) {
+        await this.drainSpool(() => Date.now() >= deadline).catch((err: unknown) =>
+          this.log?.warn({ err }, 'the spool could not be written back before stopping; it is kept for the next start'),
+        );
+      }
+      await this.recovery?.catch(() => undefined);
+      await this.spool.close();
+      if (this.spool.depth > 0) this.log?.warn({ shares: this.spool.depth }, 'shares stay in the spool until the next start');
     }
   }
 
@@ -171,38 +259,31 @@ export class ShareCounter {
       else first.set(p.input.messageId, p);
     }
     const rows = [...first.values()].map((p) => p.input);
-    const stop = this.metrics?.shareBatchSeconds.startTimer();
-    let result: Array<{
-      message_id: string;
-      bound: boolean;
-      inserted: boolean;
-      effective: boolean;
-      informant_id: number | null;
-      day: string;
-    }>;
+    let result: BatchRow[];
     try {
-      result = await this.withDeadlockRetry(() =>
-        // One statement is one transaction: the share events, effective shares and rollups of a
-        // batch commit together or not at all.
-        this.ds.query(BATCH_SQL, [
-            rows.map((r) => r.messageId),
-            rows.map((r) => r.roomId),
-            rows.map((r) => r.talkerId),
-            rows.map((r) => r.talkerName.slice(0, 128)),
-            rows.map((r) => r.link.contentKey.slice(0, 512)),
-            rows.map((r) => r.link.url),
-            rows.map((r) => r.link.title ?? null),
-            rows.map((r) => r.link.kind),
-          rows.map((r) => r.sentAt.toISOString()),
-          SHARE_LOCK_KEY,
-        ]),
-      );
+      if (this.mode === 'spooling' && this.spoolOpen) throw new Error('spooling');
+      result = await this.writeRows(rows);
     } catch (err) {
-      this.log?.error({ err, size: batch.length }, 'writing a batch of shares failed');
-      for (const p of batch) p.reject(err);
+      if (!this.spoolOpen || this.closed) {
+        this.log?.error({ err, size: batch.length }, 'writing a batch of shares failed');
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      try {
+        await this.toSpool(rows);
+      } catch (spoolErr) {
+        this.log?.error({ err: spoolErr, size: batch.length }, 'a batch of shares could neither be written nor spooled');
+        this.metrics?.sharesLost.inc(batch.length);
+        for (const p of batch) p.reject(spoolErr);
+        return;
+      }
+      if (this.mode === 'direct') {
+        this.log?.warn({ err, size: batch.length }, 'PostgreSQL did not take a batch of shares: spooling until it is back');
+        this.mode = 'spooling';
+        this.startRecovery();
+      }
+      for (const p of batch) p.resolve(SPOOLED);
       return;
-    } finally {
-      stop?.();
     }
     for (const row of result) {
       const p = first.get(row.message_id)!;
@@ -219,6 +300,111 @@ export class ShareCounter {
       this.count(outcome);
       p.resolve({ outcome, informantId: firstResult?.informant_id ?? null, day: firstResult?.day ?? null });
     }
+  }
+
+  /** One batch in one statement (one transaction); throws on failure or after the write timeout. */
+  private async writeRows(rows: ShareInput[]): Promise<BatchRow[]> {
+    const stop = this.metrics?.shareBatchSeconds.startTimer();
+    const timeoutMs = this.options.writeTimeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const query = this.withDeadlockRetry(() =>
+        // One statement is one transaction: the share events, effective shares and rollups of a
+        // batch commit together or not at all.
+        this.ds.query(BATCH_SQL, [
+          rows.map((r) => r.messageId),
+          rows.map((r) => r.roomId),
+          rows.map((r) => r.talkerId),
+          rows.map((r) => r.talkerName.slice(0, 128)),
+          rows.map((r) => r.link.contentKey.slice(0, 512)),
+          rows.map((r) => r.link.url),
+          rows.map((r) => r.link.title ?? null),
+          rows.map((r) => r.link.kind),
+          rows.map((r) => r.sentAt.toISOString()),
+          SHARE_LOCK_KEY,
+        ]) as Promise<BatchRow[]>,
+      );
+      // If the timeout wins, the statement may still commit later: the spooled copy is then a
+      // replay, which the unique message id ignores.
+      query.catch(() => undefined);
+      return await Promise.race([
+        query,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new WriteTimeout(timeoutMs)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      if (timer) clearTimeout(timer);
+      stop?.();
+    }
+  }
+
+  private async toSpool(rows: ShareInput[]): Promise<void> {
+    try {
+      await this.spool!.append(rows);
+      this.metrics?.sharesSpooled.inc(rows.length);
+    } finally {
+      this.updateGauges();
+    }
+  }
+
+  private updateGauges(): void {
+    if (!this.metrics || !this.spool) return;
+    this.metrics.spoolDepth.set(this.spool.depth);
+    this.metrics.spoolBytes.set(this.spool.sizeBytes);
+  }
+
+  /** Writes the spool back to PostgreSQL, counting each share's outcome; throws when PostgreSQL fails. */
+  private async drainSpool(shouldStop?: () => boolean): Promise<number> {
+    const spool = this.spool!;
+    let total = 0;
+    const size = Math.max(this.options.batchMax, 1000);
+    while (spool.depth > 0) {
+      const n = await spool.drain(
+        async (batch) => {
+          const unique = [...new Map(batch.map((s) => [s.messageId, s])).values()];
+          for (const row of await this.writeRows(unique)) {
+            if (!row.bound) this.count('unbound-group');
+            else if (!row.inserted) this.count('replay');
+            else this.count(row.effective ? 'effective' : 'repeat');
+          }
+          this.metrics?.sharesDrained.inc(batch.length);
+          this.updateGauges();
+        },
+        size,
+        shouldStop,
+      );
+      total += n;
+      this.updateGauges();
+      if (shouldStop?.() || n === 0) break;
+    }
+    return total;
+  }
+
+  /** Retries PostgreSQL with backoff and writes the spool back; then counts directly again. */
+  private startRecovery(): void {
+    if (this.recovery || this.closed) return;
+    this.recovery = (async () => {
+      for (let attempt = 0; !this.closed; attempt++) {
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(attempt, 5))));
+        if (this.closed) break;
+        try {
+          await this.ds.query('SELECT 1');
+          const n = await this.drainSpool(() => this.closed);
+          if (n > 0) this.log?.info({ shares: n }, 'spooled shares written to PostgreSQL');
+          if (this.spool!.depth === 0) {
+            this.mode = 'direct';
+            this.log?.info('PostgreSQL takes shares again: counting directly');
+            return;
+          }
+          attempt = -1;
+        } catch (err) {
+          if (attempt % 10 === 0) this.log?.warn({ err, spooled: this.spool!.depth }, 'PostgreSQL still unavailable; shares stay in the spool');
+        }
+      }
+    })().finally(() => {
+      this.recovery = null;
+    });
   }
 
   private count(outcome: ShareOutcome): void {

@@ -58,10 +58,14 @@ describe('HTTP: /healthz and /metrics on a real Koa server', () => {
     expect(((await res.json()) as { error: string }).error).toContain('/nope');
   });
 
-  it('answers 503 when the database is down', async () => {
+  it('stays live (/healthz 200) but not ready (/readyz 503 with the reason) when the database is down', async () => {
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
     await db.ds.destroy();
     const res = await fetch(`${base}/healthz`);
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(200);
     expect(((await res.json()) as { database: string }).database).toBe('down');
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { reasons: string[] }).reasons).toEqual(['数据库无法连接']);
   });
 });

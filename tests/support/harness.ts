@@ -3,6 +3,8 @@ import { Robot } from '../../src/bot/robot';
 import { loadScripts } from '../../src/bot/script-loader';
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
 import { WechatChannel } from '../../src/channels/wechat/wechat-channel';
+import { WechatReplies } from '../../src/channels/wechat/wechat-replies';
+import { WechatSendLimiter } from '../../src/services/wechat-send-limiter';
 import { ManualClock } from '../../src/clock';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { Informant, WechatGroup } from '../../src/db/entities';
@@ -51,7 +53,8 @@ export interface BotHarness {
 
 export async function startHarness(env: Record<string, string> = {}, now = new Date()): Promise<BotHarness> {
   const db = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', SHARE_BATCH_WAIT_MS: '0', ...env });
+  // Replies pass the account's limiter; spacing 0 here so tests need not move the clock between answers.
+  const config = loadConfig({ LOG_LEVEL: 'silent', SHARE_BATCH_WAIT_MS: '0', SEND_INTERVAL_MS: '0', SEND_JITTER_MS: '0', ...env });
   const log = createLogger('silent');
   const metrics = createMetrics();
   const clock = new ManualClock(now);
@@ -78,6 +81,20 @@ export async function startHarness(env: Record<string, string> = {}, now = new D
     groups: services.groups,
     metrics,
     log,
+    replies: new WechatReplies(
+      db.ds,
+      new WechatSendLimiter({
+        intervalMs: config.schedule.sendIntervalMs,
+        jitterMs: config.schedule.sendJitterMs,
+        dailyCap: config.schedule.sendDailyCap,
+        quiet: config.schedule.quiet,
+        zone: config.schedule.zone,
+      }),
+      clock,
+      { intervalMs: config.schedule.sendIntervalMs },
+      log,
+      metrics,
+    ),
   });
   channel.attach(bot);
   await bot.start();

@@ -13,6 +13,7 @@ import {
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics';
 import type { GroupService } from '../../services/group.service';
+import type { WechatReplies } from './wechat-replies';
 
 export interface WechatChannelDeps {
   robot: Robot;
@@ -23,6 +24,8 @@ export interface WechatChannelDeps {
   groups: GroupService;
   metrics: Metrics;
   log: Logger;
+  /** Every reply goes through the account's limiter. */
+  replies: WechatReplies;
 }
 
 /** Turns Wechaty messages (groups and private chats) into IncomingMessages for the robot. */
@@ -59,12 +62,14 @@ export class WechatChannel {
     const incoming = await this.toIncoming(message, sentAt);
     if (!incoming) return;
     const room = message.room();
-    if (room && incoming.room) await this.deps.groups.remember(incoming.room.id, incoming.room.topic);
+    if (room && incoming.room) {
+      // Knowing the group's topic is a nicety: a database outage must not keep the share from the spool.
+      await this.deps.groups
+        .remember(incoming.room.id, incoming.room.topic)
+        .catch((err: unknown) => this.deps.log.debug({ err }, 'could not remember the group'));
+    }
     const talker = message.talker();
-    await this.deps.robot.receive(incoming, async (text) => {
-      if (room) await room.say(text, talker);
-      else await talker.say(text);
-    });
+    await this.deps.robot.receive(incoming, (text) => this.deps.replies.say({ room: room ?? undefined, contact: talker }, text));
   }
 
   private async toIncoming(message: Message, sentAt: Date): Promise<IncomingMessage | null> {

@@ -14,6 +14,7 @@ import { InformantPeriod, StationDay, StationPeriod, SummaryWatermark } from './
 import { StationManager } from './station-manager.entity';
 import { Station } from './station.entity';
 import { WechatGroup } from './wechat-group.entity';
+import { WechatSendSlot } from './wechat-send-slot.entity';
 
 export {
   InformantPeriod,
@@ -35,6 +36,7 @@ export {
   Station,
   StationManager,
   WechatGroup,
+  WechatSendSlot,
 };
 
 /** Every entity, for the DataSource. */
@@ -58,6 +60,7 @@ export const ENTITIES = [
   InformantPeriod,
   StationPeriod,
   SummaryWatermark,
+  WechatSendSlot,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

@@ -1,0 +1,22 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * The bot's WeChat account's send budget, shared by every kepubot instance: when it last said
+ * something (immediate replies and queued messages alike) and how much it said today.
+ */
+@Entity({ name: 'wechat_send_slot' })
+export class WechatSendSlot {
+  /** One row per WeChat account ('default': the account this deployment logs in). */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  account: string;
+
+  @Column({ name: 'last_sent_at', type: 'timestamptz', nullable: true })
+  lastSentAt: Date | null;
+
+  /** The day (Asia/Shanghai) `sentToday` counts. */
+  @Column({ type: 'date', nullable: true })
+  day: string | null;
+
+  @Column({ name: 'sent_today', type: 'integer', default: 0 })
+  sentToday: number;
+}

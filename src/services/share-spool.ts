@@ -1,0 +1,250 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Logger } from '../logger';
+import type { ShareInput } from './share-counter.service';
+
+/**
+ * One spooled share, as one JSON line. Short keys keep the spool small; the spool lives under
+ * the data directory next to the database files and holds the same data (mode 0600).
+ */
+interface SpoolRecord {
+  m: string;
+  r: string;
+  t: string;
+  n: string;
+  k: string;
+  u: string;
+  ti: string | null;
+  y: ShareInput['link']['kind'];
+  s: string;
+}
+
+function toRecord(s: ShareInput): SpoolRecord {
+  return {
+    m: s.messageId,
+    r: s.roomId,
+    t: s.talkerId,
+    n: s.talkerName,
+    k: s.link.contentKey,
+    u: s.link.url,
+    ti: s.link.title ?? null,
+    y: s.link.kind,
+    s: s.sentAt.toISOString(),
+  };
+}
+
+function fromRecord(r: SpoolRecord): ShareInput {
+  return {
+    messageId: r.m,
+    roomId: r.r,
+    talkerId: r.t,
+    talkerName: r.n,
+    link: { contentKey: r.k, url: r.u, title: r.ti ?? undefined, kind: r.y } as ShareInput['link'],
+    sentAt: new Date(r.s),
+  };
+}
+
+/** The spool is over its size cap: the share cannot be kept. */
+export class SpoolFullError extends Error {}
+
+interface PendingAppend {
+  bytes: Buffer;
+  count: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const SEGMENT = /^segment-(\d{12})\.jsonl$/;
+
+/**
+ * A durable, append-only spool for shares that could not be written to PostgreSQL.
+ *
+ * Why a plain file: an append followed by fdatasync is the cheapest durable write there is,
+ * needs no native module, and a crash can at worst leave one torn last line, which is
+ * detectable (no trailing newline / not JSON) and was never acknowledged. Concurrent appends are
+ * group-committed: everything queued while one fdatasync runs goes out in the next write.
+ *
+ * Segments (`segment-000000000001.jsonl`, ...) are drained oldest first and deleted only after
+ * every record in them was committed to PostgreSQL; a crash mid-drain replays the segment,
+ * which the share_event unique message id makes harmless.
+ */
+export class ShareSpool {
+  private current: FileHandle | null = null;
+  private currentSeq = 0;
+  private currentBytes = 0;
+  private writing: Promise<void> | null = null;
+  private queue: PendingAppend[] = [];
+  /** Records and bytes in segments not yet drained (including the open one). */
+  private records = 0;
+  private bytes = 0;
+  private opened = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: { maxBytes: number; segmentBytes?: number },
+    private readonly log?: Logger,
+  ) {}
+
+  /** Opens the spool directory and counts what an earlier run left in it. */
+  async open(): Promise<void> {
+    if (this.opened) return;
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    let records = 0;
+    let bytes = 0;
+    for (const seg of await this.segments()) {
+      const file = path.join(this.dir, seg.name);
+      bytes += (await stat(file)).size;
+      for await (const _ of this.readSegment(file)) records++;
+      this.currentSeq = Math.max(this.currentSeq, seg.seq);
+    }
+    this.records = records;
+    this.bytes = bytes;
+    this.opened = true;
+    if (records > 0) this.log?.warn({ records, bytes }, 'spooled shares from an earlier run wait to be written');
+  }
+
+  /** Shares waiting in the spool. */
+  get depth(): number {
+    return this.records;
+  }
+
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  /** Appends shares durably (resolves after fdatasync). Throws SpoolFullError past the cap. */
+  append(shares: ShareInput[]): Promise<void> {
+    if (!this.opened) return Promise.reject(new Error('the spool is not open'));
+    if (shares.length === 0) return Promise.resolve();
+    const bytes = Buffer.from(shares.map((s) => JSON.stringify(toRecord(s))).join('\n') + '\n', 'utf8');
+    if (this.bytes + bytes.length > this.options.maxBytes) {
+      return Promise.reject(new SpoolFullError(`the share spool is full (${this.bytes} of ${this.options.maxBytes} bytes)`));
+    }
+    this.bytes += bytes.length;
+    this.records += shares.length;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ bytes, count: shares.length, resolve, reject });
+      if (!this.writing) this.writing = this.writeLoop();
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, this.queue.length);
+        try {
+          const fh = await this.handle();
+          const buf = group.length === 1 ? group[0].bytes : Buffer.concat(group.map((g) => g.bytes));
+          await fh.write(buf, 0, buf.length, null);
+          await fh.datasync();
+          this.currentBytes += buf.length;
+          for (const g of group) g.resolve();
+        } catch (err) {
+          for (const g of group) {
+            this.bytes -= g.bytes.length;
+            this.records -= g.count;
+            g.reject(err);
+          }
+          await this.closeCurrent();
+        }
+      }
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  private async handle(): Promise<FileHandle> {
+    const limit = this.options.segmentBytes ?? 16 * 1024 * 1024;
+    if (this.current && this.currentBytes >= limit) await this.closeCurrent();
+    if (!this.current) {
+      this.currentSeq++;
+      this.current = await open(this.segmentPath(this.currentSeq), 'a', 0o600);
+      this.currentBytes = 0;
+    }
+    return this.current;
+  }
+
+  private async closeCurrent(): Promise<void> {
+    const fh = this.current;
+    this.current = null;
+    if (fh) await fh.close().catch(() => undefined);
+  }
+
+  private segmentPath(seq: number): string {
+    return path.join(this.dir, `segment-${String(seq).padStart(12, '0')}.jsonl`);
+  }
+
+  private async segments(): Promise<Array<{ name: string; seq: number }>> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    return names
+      .map((name) => ({ name, m: SEGMENT.exec(name) }))
+      .filter((x): x is { name: string; m: RegExpExecArray } => x.m !== null)
+      .map((x) => ({ name: x.name, seq: Number(x.m[1]) }))
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  private async *readSegment(file: string): AsyncGenerator<ShareInput> {
+    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line.length === 0) continue;
+      let record: SpoolRecord;
+      try {
+        record = JSON.parse(line) as SpoolRecord;
+      } catch {
+        // A torn last line from a crash during a write that was never acknowledged.
+        this.log?.warn({ file: path.basename(file) }, 'skipped an unreadable line in the share spool');
+        continue;
+      }
+      yield fromRecord(record);
+    }
+  }
+
+  /**
+   * Writes everything spooled, oldest first, in batches through `write`; a segment is deleted
+   * once all its batches committed. Stops (leaving the rest) when `write` throws or `shouldStop`
+   * says so. Returns how many shares were written.
+   */
+  async drain(write: (batch: ShareInput[]) => Promise<void>, batchSize: number, shouldStop: () => boolean = () => false): Promise<number> {
+    // New appends go to a new segment while the older ones drain.
+    await this.writing;
+    await this.closeCurrent();
+    let written = 0;
+    for (const seg of await this.segments()) {
+      if (seg.seq > this.currentSeq) break;
+      if (this.current && seg.seq === this.currentSeq) break;
+      const file = path.join(this.dir, seg.name);
+      const size = (await stat(file)).size;
+      let batch: ShareInput[] = [];
+      let inSegment = 0;
+      for await (const share of this.readSegment(file)) {
+        batch.push(share);
+        if (batch.length >= batchSize) {
+          if (shouldStop()) return written;
+          await write(batch);
+          written += batch.length;
+          inSegment += batch.length;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) {
+        if (shouldStop()) return written;
+        await write(batch);
+        written += batch.length;
+        inSegment += batch.length;
+      }
+      await rm(file, { force: true });
+      this.records = Math.max(0, this.records - inSegment);
+      this.bytes = Math.max(0, this.bytes - size);
+    }
+    if (this.records === 0) this.bytes = 0;
+    return written;
+  }
+
+  /** Waits for appends in flight and closes the open segment. */
+  async close(): Promise<void> {
+    while (this.writing) await this.writing;
+    await this.closeCurrent();
+  }
+}
