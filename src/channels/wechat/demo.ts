@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { mock } from 'wechaty-puppet-mock';
 import type { DemoGroup } from '../../services/demo-seed.service';
 import type { Logger } from '../../logger';
@@ -27,9 +28,15 @@ export class DemoWorld {
   private readonly recent: Array<{ contactId: string; roomId: string; item: (typeof ITEMS)[number] }> = [];
 
   constructor(
-    private readonly groups: DemoGroup[],
+    readonly groups: DemoGroup[],
     private readonly log: Logger,
+    /** When set, the id of every share the demo sends is appended here (to check nothing was lost). */
+    private readonly shareLog?: string,
   ) {}
+
+  private logShare(id: string): void {
+    if (this.shareLog) appendFileSync(this.shareLog, `${id}\n`);
+  }
 
   /** Creates the contacts and rooms and logs the bot account in; call after the bot started. */
   login(): void {
@@ -72,11 +79,13 @@ export class DemoWorld {
     const r = Math.random();
     if (r < 0.1 && this.recent.length > 0) {
       const again = pick(this.recent);
-      this.puppet.injectText({
-        talkerId: again.contactId,
-        roomId: again.roomId,
-        text: `再发一次 https://m.kepuchina.cn/tuwendetail?id=${again.item.id}`,
-      });
+      this.logShare(
+        this.puppet.injectText({
+          talkerId: again.contactId,
+          roomId: again.roomId,
+          text: `再发一次 https://m.kepuchina.cn/tuwendetail?id=${again.item.id}`,
+        }),
+      );
       return;
     }
     if (r < 0.45) {
@@ -85,20 +94,24 @@ export class DemoWorld {
       if (this.recent.length > 50) this.recent.shift();
       const style = Math.random();
       if (style < 0.4) {
-        this.puppet.injectUrlLink(
-          { talkerId, roomId },
-          {
-            title: item.title,
-            url: `https://www.kepuchina.cn/article/articleinfo?business_type=100&classify=0&ar_id=${item.id}`,
-            description: '科普中国',
-          },
+        this.logShare(
+          this.puppet.injectUrlLink(
+            { talkerId, roomId },
+            {
+              title: item.title,
+              url: `https://www.kepuchina.cn/article/articleinfo?business_type=100&classify=0&ar_id=${item.id}`,
+              description: '科普中国',
+            },
+          ),
         );
       } else if (style < 0.7) {
-        this.puppet.injectText({ talkerId, roomId, text: `${item.title} https://m.kepuchina.cn/tuwendetail?id=${item.id}` });
+        this.logShare(this.puppet.injectText({ talkerId, roomId, text: `${item.title} https://m.kepuchina.cn/tuwendetail?id=${item.id}` }));
       } else {
-        this.puppet.injectMiniProgram(
-          { talkerId, roomId },
-          { appid: 'wx0000000000000000', title: item.title, description: '科普中国', pagePath: `pages/detail/detail?id=${item.id}` },
+        this.logShare(
+          this.puppet.injectMiniProgram(
+            { talkerId, roomId },
+            { appid: 'wx0000000000000000', title: item.title, description: '科普中国', pagePath: `pages/detail/detail?id=${item.id}` },
+          ),
         );
       }
       return;
