@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { userInfo } from 'node:os';
 import type { DataSource } from 'typeorm';
+import { systemClock, type Clock } from './clock';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { openDataSource } from './db/data-source';
 import { openDatabaseServer } from './db/embedded-postgres';
@@ -10,6 +11,7 @@ import { STATION_TYPES, type StationType } from './db/entities';
 import { createLogger } from './logger';
 import { createServices, type Services } from './services';
 import { UserError } from './services/group.service';
+import type { PlannedMessage } from './jobs/job';
 import { JobRunner, type ScopeRun } from './services/job-runner.service';
 import { dayOf } from './domain/calendar';
 import { parsePeriod, periodLabel, type Period } from './domain/periods';
@@ -28,9 +30,9 @@ type Action = (services: Services, ds: DataSource) => Promise<void>;
 
 /**
  * The operator's command line (`npx kepubot ...`). Returns the exit code instead of exiting,
- * so tests run it in-process.
+ * so tests run it in-process (with their own clock).
  */
-export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo, clock: Clock = systemClock): Promise<number> {
   let config: AppConfig;
   try {
     config = loadConfig(env);
@@ -131,7 +133,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .requiredOption('--station <name>', 'e站名称')
     .action(async (room: string, opts: { station: string }) => {
       await withDatabase(`group bind ${room} --station ${opts.station}`, async (s) => {
-        const g = await s.groups.bind(room, opts.station, new Date());
+        const g = await s.groups.bind(room, opts.station, clock.now());
         io.out(`已将群“${g.topic || g.roomId}”（${g.roomId}）绑定到“${opts.station}”`);
       });
     });
@@ -158,13 +160,28 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       .filter(Boolean)
       .join('、');
 
+  /** After a new recipient: plans the pending runs that can go now, and says so (the server retries too, every few minutes). */
+  const retryPending = async (s: Services, ds: DataSource): Promise<void> => {
+    let runs: ScopeRun[];
+    try {
+      runs = await new JobRunner(ds, s, config, log).retryPending(clock.now());
+    } catch (err) {
+      io.err(`补发等待中的定时任务时出错（kepubot 服务每 5 分钟会再试）：${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    for (const r of runs) {
+      io.out(`已补发等待中的定时任务 ${r.job} ${r.scope} ${r.period}：${r.messages.length} 条消息加入发送队列${r.state === 'pending' ? `（仍有消息在等待：${r.reason}）` : ''}`);
+    }
+  };
+
   const manager = program.command('manager').description('管理e站管理员');
   handles(manager.command('add').description('登记e站管理员（可在企业微信、公众号或与机器人私聊中管理本站）'))
     .requiredOption('--station <name>', 'e站名称')
     .action(async (opts: HandleOpts & { station: string }) => {
-      await withDatabase(`manager add --station ${opts.station}`, async (s) => {
+      await withDatabase(`manager add --station ${opts.station}`, async (s, ds) => {
         await s.people.addManager(opts.station, opts);
         io.out(`已登记“${opts.station}”的管理员${opts.name ? ` ${opts.name}` : ''}（${describe(opts)}）`);
+        await retryPending(s, ds);
       });
     });
 
@@ -172,20 +189,35 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   handles(staff.command('add').description('登记旗县区工作人员（可查看本旗县区各e站的数据）'))
     .requiredOption('--county <name>', '旗县区名称')
     .action(async (opts: HandleOpts & { county: string }) => {
-      await withDatabase(`staff add --county ${opts.county}`, async (s) => {
+      await withDatabase(`staff add --county ${opts.county}`, async (s, ds) => {
         await s.people.addStaff(opts.county, opts);
         io.out(`已登记${opts.county}的工作人员${opts.name ? ` ${opts.name}` : ''}（${describe(opts)}）`);
+        await retryPending(s, ds);
       });
     });
 
+  const target = (m: PlannedMessage) =>
+    `${m.channel} ${m.recipient}${m.payload.mentions?.length ? ` @${m.payload.mentions.length}人` : ''}${m.payload.file ? ` 附件 ${m.payload.file.name}` : ''}`;
   const printRun = (r: ScopeRun): void => {
-    const what = r.state === 'dry-run' ? '（试运行，未发送）' : r.state === 'already' ? '（此前已运行，不再重复）' : '（已加入发送队列）';
+    const what =
+      r.state === 'dry-run'
+        ? '（试运行，未发送）'
+        : r.state === 'already'
+          ? '（此前已运行，不再重复；确要再发一次请加 --resend）'
+          : r.state === 'pending'
+            ? '（等待中：下面标明原因的消息暂时发不出，条件满足后自动补发）'
+            : r.round > 0
+              ? `（已重新加入发送队列，第 ${r.round} 次重发）`
+              : '（已加入发送队列）';
     io.out(`== ${r.job} ${r.scope} ${r.period} ${what}`);
-    if (r.messages.length === 0 && r.state !== 'already') io.out('   无需发送');
+    if (r.messages.length === 0 && r.waiting.length === 0 && r.state !== 'already') io.out('   无需发送');
     for (const m of r.messages) {
-      if (!m.recipient) io.out('-> （没有接收人：请用 kepubot staff add --county … --wecom-user … 登记旗县区工作人员，或用 kepubot county … --webhook 设置群机器人）');
-      else io.out(`-> ${m.channel} ${m.recipient}${m.payload.mentions?.length ? ` @${m.payload.mentions.length}人` : ''}${m.payload.file ? ` 附件 ${m.payload.file.name}` : ''}`);
+      io.out(`-> ${target(m)}`);
       io.out(m.payload.text);
+    }
+    for (const { message, reason } of r.waiting) {
+      io.out(`-> ${message.recipient ? `${target(message)} ` : ''}（${reason}）`);
+      io.out(message.payload.text);
     }
   };
 
@@ -199,7 +231,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         const runs = await runner.listRuns(Number(opts.limit) || 30);
         if (runs.length === 0) io.out('还没有运行过定时任务');
         for (const r of runs) {
-          io.out(`${r.id}\t${r.job}\t${r.scope}\t${r.period}\t${r.state}\t已发送 ${r.sent}，待发送 ${r.queued}，失败 ${r.failed}，过期/未确认 ${r.other}`);
+          const round = r.round > 0 ? `（重发 ${r.round} 次）` : '';
+          io.out(`${r.id}\t${r.job}\t${r.scope}\t${r.period}\t${r.state}${round}\t已发送 ${r.sent}，待发送 ${r.queued}，失败 ${r.failed}，过期/未确认 ${r.other}`);
+          if (r.pendingReason && r.state === 'pending') io.out(`\t等待中（条件满足后自动补发）：${r.pendingReason}`);
+          if (r.pendingReason && r.state === 'missed') io.out(`\t已错过（过了有效期仍发不出）：${r.pendingReason}`);
         }
       });
     });
@@ -210,9 +245,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .option('--period <key>', '统计期：2026-11-25 / 2026-W48 / 2026-11 / 2026Q3 / 2026（默认按当前时间）')
     .option('--county <name>', '只运行这个旗县区')
     .option('--dry-run', '只打印将要发送的内容，不保存、不发送')
-    .action(async (job: string, opts: { period?: string; county?: string; dryRun?: boolean }) => {
+    .option('--resend', '此前已发过也再发一次（新的一轮，每个接收人再收到一次）')
+    .action(async (job: string, opts: { period?: string; county?: string; dryRun?: boolean; resend?: boolean }) => {
       if (!isJobName(job)) throw new UserError(`没有任务“${job}”，可选：${JOB_NAMES.join('、')}`);
-      const now = new Date();
+      if (opts.dryRun && opts.resend) throw new UserError('--dry-run 和 --resend 不能同时使用');
+      const now = clock.now();
       let period = periodFor(job, now);
       if (opts.period) {
         const p = parsePeriod(opts.period);
@@ -220,10 +257,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         if (p.kind !== period.kind) throw new UserError(`任务 ${job} 的统计期应为${KIND_LABEL[period.kind]}，例如 ${period.key}`);
         period = p;
       }
-      await withDatabase(`run ${job}`, async (s, ds) => {
+      await withDatabase(`run ${job}${opts.resend ? ' --resend' : ''}`, async (s, ds) => {
         const runner = new JobRunner(ds, s, config, log);
         const countyIds = opts.county ? [(await s.reports.countyByName(opts.county)).id] : undefined;
-        const runs = await runner.run(job, period, now, { countyIds, dryRun: opts.dryRun });
+        const runs = await runner.run(job, period, now, { countyIds, dryRun: opts.dryRun, mode: opts.resend ? 'resend' : 'retry' });
         if (runs.length === 0) io.out('没有需要运行的范围（没有旗县区、e站或已绑定的群）');
         runs.forEach(printRun);
       });
@@ -242,7 +279,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         if (!p || p.kind !== kind) throw new UserError(`--${option} 格式不对，例如 ${example}`);
         await withDatabase(`report ${name} --county ${opts.county}`, async (s) => {
           const county = await s.reports.countyByName(opts.county);
-          const today = dayOf(new Date());
+          const today = dayOf(clock.now());
           const result =
             name === 'annual'
               ? await s.reports.annualWorkbook(county, p, today)
@@ -282,6 +319,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
           }
           await ds.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [county.id, opts.webhook === 'none' ? null : opts.webhook]);
           io.out(opts.webhook === 'none' ? `已清除${county.name}的群机器人` : `已设置${county.name}的周报群机器人`);
+          if (opts.webhook !== 'none') await retryPending(s, ds);
         }
       });
     });

@@ -114,7 +114,7 @@ const SCHEDULE_VARS: Record<JobName, keyof z.infer<typeof schema>> = {
 };
 
 /** Channels whose variables must be all set or all absent. */
-const CHANNEL_GROUPS: Record<string, Array<keyof z.infer<typeof schema>>> = {
+export const CHANNEL_GROUPS: Record<string, Array<keyof z.infer<typeof schema>>> = {
   WeCom: ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'],
   'Official Account': ['MP_APP_ID', 'MP_TOKEN'],
 };

@@ -7,7 +7,18 @@ describe('kepubot CLI (in-process, real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
+    // WeCom and the Official Account configured, so their handles may be registered (the CLI never calls them here).
+    env = {
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'silent',
+      WECOM_CORP_ID: 'ww1234567890abcdef',
+      WECOM_AGENT_ID: '1000002',
+      WECOM_SECRET: 'secret-secret',
+      WECOM_TOKEN: 'kepubot',
+      WECOM_ENCODING_AES_KEY: 'k'.repeat(43),
+      MP_APP_ID: 'wx0123456789abcdef',
+      MP_TOKEN: 'kepubot',
+    };
   });
 
   afterAll(async () => {

@@ -26,6 +26,10 @@ function webhookUploadUrl(sendUrl: string): string {
   return u.toString();
 }
 
+/**
+ * Sends one outbox entry through its channel. The runner stores a message's text and its file as
+ * separate entries, so each call sends one of them (older entries may still carry both: text first).
+ */
 export function createDeliver(deps: OutboundDeps): Deliver {
   return async (msg: OutboxMessage) => {
     const { payload } = msg;
@@ -40,7 +44,7 @@ export function createDeliver(deps: OutboundDeps): Deliver {
           const c = await deps.bot.Contact.find({ id });
           if (c) mentions.push(c);
         }
-        await room.say(payload.text, ...mentions);
+        if (payload.text) await room.say(payload.text, ...mentions);
         if (file) await room.say(FileBox.fromBuffer(file.bytes, file.name));
         return;
       }
@@ -48,18 +52,21 @@ export function createDeliver(deps: OutboundDeps): Deliver {
         if (!deps.bot) throw new Error('no WeChat bot to send through');
         const contact = await deps.bot.Contact.find({ id: msg.recipient });
         if (!contact) throw new Error(`unknown WeChat contact ${msg.recipient}`);
-        await contact.say(payload.text);
+        if (payload.text) await contact.say(payload.text);
+        if (file) await contact.say(FileBox.fromBuffer(file.bytes, file.name));
         return;
       }
       case 'wecom-app': {
         if (!deps.wecom) throw new Error('the WeCom app is not configured');
-        if (payload.markdown) await deps.wecom.sendMarkdown(msg.recipient, payload.text);
-        else await deps.wecom.sendText(msg.recipient, payload.text);
+        if (payload.text && payload.markdown) await deps.wecom.sendMarkdown(msg.recipient, payload.text);
+        else if (payload.text) await deps.wecom.sendText(msg.recipient, payload.text);
         if (file) await deps.wecom.sendFile(msg.recipient, await deps.wecom.uploadFile(file.name, file.bytes));
         return;
       }
       case 'wecom-webhook': {
-        await webhookCall(msg.recipient, payload.markdown ? { msgtype: 'markdown', markdown: { content: payload.text } } : { msgtype: 'text', text: { content: payload.text } });
+        if (payload.text) {
+          await webhookCall(msg.recipient, payload.markdown ? { msgtype: 'markdown', markdown: { content: payload.text } } : { msgtype: 'text', text: { content: payload.text } });
+        }
         if (file) {
           const form = new FormData();
           form.append('media', new Blob([new Uint8Array(file.bytes)]), file.name);

@@ -8,13 +8,20 @@ export async function toCountyStaff(ctx: JobContext, countyId: number, payload: 
     `SELECT wecom_user_id FROM county_staff WHERE county_id = $1 AND wecom_user_id IS NOT NULL ORDER BY wecom_user_id`,
     [countyId],
   );
-  const [county]: Array<{ digest_webhook_url: string | null }> = await ds.query(`SELECT digest_webhook_url FROM region WHERE id = $1`, [countyId]);
+  const [county]: Array<{ name: string; digest_webhook_url: string | null }> = await ds.query(
+    `SELECT name, digest_webhook_url FROM region WHERE id = $1`,
+    [countyId],
+  );
   const out: PlannedMessage[] = [];
   if (staff.length > 0) out.push({ channel: 'wecom-app', recipient: staff.map((s) => s.wecom_user_id).join('|'), payload });
   if (county?.digest_webhook_url) out.push({ channel: 'wecom-webhook', recipient: county.digest_webhook_url, payload });
-  // Nobody to send to: keep the message (with no recipient) so a dry run still shows it; the
-  // runner never queues it.
-  return out.length > 0 ? out : [{ channel: 'wecom-app', recipient: '', payload }];
+  if (out.length > 0) return out;
+  // Nobody to send to: keep the message so a dry run still shows it; the runner keeps the run pending.
+  const name = county?.name ?? `旗县区 ${countyId}`;
+  const noRecipient =
+    `没有接收人：${name}还没有登记有企业微信账号的工作人员（npx kepubot staff add --county ${name} --wecom-user <企业微信UserID>），` +
+    `也没有设置群机器人（npx kepubot county ${name} --webhook <地址>）`;
+  return [{ channel: 'wecom-app', recipient: '', payload, noRecipient }];
 }
 
 export async function countyName(ctx: JobContext, countyId: number): Promise<string> {

@@ -12,6 +12,11 @@ export interface PlannedMessage {
   payload: OutboxPayload;
   /** Not worth sending after this instant (a reminder for a past evening). */
   validUntil?: Date;
+  /**
+   * Set (with recipient '') when nobody can receive the message yet: why, and how to register
+   * someone, in Chinese. The runner keeps the run pending instead of done.
+   */
+  noRecipient?: string;
 }
 
 export interface JobContext {

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics';
 import { ActivityService } from './activity.service';
 import { AuditService } from './audit.service';
 import { CallbackReceiptService } from './callback-receipt.service';
+import { configuredChannels } from './channels';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { PeopleService } from './people.service';
@@ -55,7 +56,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     reports: new ReportService(ds, statistics),
     roster: new RosterService(ds),
     audit: new AuditService(ds),
-    people: new PeopleService(ds),
+    people: new PeopleService(ds, configuredChannels(config)),
     activities: new ActivityService(ds),
     receipts: new CallbackReceiptService(ds),
   };

@@ -1,19 +1,38 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config';
-import type { Period } from '../domain/periods';
-import { lastFiring, periodFor, ruleProblem, stillUseful, type JobName } from '../domain/schedule';
+import type { OutboxChannel, OutboxPayload } from '../db/entities';
+import { parsePeriod, type Period } from '../domain/periods';
+import { isJobName, lastFiring, periodFor, ruleProblem, stillUseful, type JobName } from '../domain/schedule';
 import { JOBS } from '../jobs';
 import type { JobContext, PlannedMessage } from '../jobs/job';
 import type { Logger } from '../logger';
 import type { Services } from '.';
+import { NOT_CONFIGURED } from './channels';
+
+/**
+ * normal: plan a run that has not been planned (the scheduler, the catch-up);
+ * retry: also plan again a pending or missed run (the periodic pass, `kepubot run`, after `staff add`);
+ * resend: queue the run again on purpose as a new round (`kepubot run --resend`).
+ */
+export type RunMode = 'normal' | 'retry' | 'resend';
 
 export interface ScopeRun {
   job: JobName;
   scope: string;
   period: string;
-  /** planned: queued now; already: an earlier run (or another instance) did it; dry-run: nothing stored. */
-  state: 'planned' | 'already' | 'dry-run';
+  /**
+   * planned: queued now; pending: stored, waiting for a recipient or channel (see `reason`);
+   * already: an earlier run (or another instance) did it; dry-run: nothing stored.
+   */
+  state: 'planned' | 'pending' | 'already' | 'dry-run';
+  /** The run's round (0, or n after the n-th resend). */
+  round: number;
+  /** Messages queued by this call (a dry run: those that would be). */
   messages: PlannedMessage[];
+  /** Messages that cannot go yet, each with why (Chinese). */
+  waiting: Array<{ message: PlannedMessage; reason: string }>;
+  /** Why the run is pending (the distinct reasons of `waiting`, joined). */
+  reason?: string;
 }
 
 export interface RunListItem {
@@ -22,18 +41,31 @@ export interface RunListItem {
   scope: string;
   period: string;
   state: string;
+  round: number;
+  /** Why the run is pending or was missed. */
+  pendingReason: string | null;
   startedAt: Date;
+  /** Outbox entries (each text and each file is one) by state. */
   queued: number;
   sent: number;
   failed: number;
   other: number;
 }
 
+/** A planned message as stored: its text part, then its file part (each its own outbox entry). */
+function parts(payload: OutboxPayload): OutboxPayload[] {
+  const { file, ...text } = payload;
+  if (!file) return [text];
+  return text.text ? [text, { text: '', file }] : [{ text: '', file }];
+}
+
 /**
  * Runs scheduled jobs exactly once per (job, scope, period): the job_run row is claimed and
- * locked, the messages are planned and queued in the same transaction, keyed by (run, recipient).
- * A run that died half way left nothing (rolled back) and is planned again; a second instance
- * waits on the row lock and then finds the run done.
+ * locked, the messages are planned and queued in the same transaction, one outbox entry per
+ * (run, round, recipient, part). A run that died half way left nothing (rolled back) and is
+ * planned again; a second instance waits on the row lock and then finds the run done. A run with
+ * no recipient or an unconfigured channel stays pending with its reason and is planned again
+ * (only the messages not yet queued) while it is still useful.
  */
 export class JobRunner {
   constructor(
@@ -78,41 +110,113 @@ export class JobRunner {
   }
 
   /** Runs a job for all its scopes in the counties (all counties when omitted) for the period. */
-  async run(job: JobName, period: Period, now: Date, opts: { countyIds?: number[]; dryRun?: boolean } = {}): Promise<ScopeRun[]> {
+  async run(
+    job: JobName,
+    period: Period,
+    now: Date,
+    opts: { countyIds?: number[]; dryRun?: boolean; mode?: RunMode } = {},
+  ): Promise<ScopeRun[]> {
     const counties = opts.countyIds ?? (await this.allCounties());
     const scopes = await JOBS[job].scopes(this.ctx, counties);
     const out: ScopeRun[] = [];
-    for (const scope of scopes) out.push(await this.runScope(job, scope, period, now, opts.dryRun ?? false));
+    for (const scope of scopes) out.push(await this.runScope(job, scope, period, now, opts));
     return out;
   }
 
-  async runScope(job: JobName, scope: string, period: Period, now: Date, dryRun: boolean): Promise<ScopeRun> {
+  async runScope(job: JobName, scope: string, period: Period, now: Date, opts: { dryRun?: boolean; mode?: RunMode } = {}): Promise<ScopeRun> {
     const def = JOBS[job];
-    if (dryRun) {
-      return { job, scope, period: period.key, state: 'dry-run', messages: await def.plan(this.ctx, scope, period, now) };
+    const mode = opts.mode ?? 'normal';
+    if (opts.dryRun) {
+      const { sendable, waiting } = this.split(await def.plan(this.ctx, scope, period, now));
+      return { job, scope, period: period.key, state: 'dry-run', round: 0, messages: sendable, waiting, reason: reasonOf(waiting) };
     }
     return this.ds.transaction(async (m) => {
       await m.query(
         `INSERT INTO job_run (job, scope, period) VALUES ($1, $2, $3) ON CONFLICT (job, scope, period) DO NOTHING`,
         [job, scope, period.key],
       );
-      const [run]: Array<{ id: number; state: string }> = await m.query(
-        `SELECT id, state FROM job_run WHERE job = $1 AND scope = $2 AND period = $3 FOR UPDATE`,
+      const [run]: Array<{ id: number; state: string; round: number }> = await m.query(
+        `SELECT id, state, round FROM job_run WHERE job = $1 AND scope = $2 AND period = $3 FOR UPDATE`,
         [job, scope, period.key],
       );
-      if (run.state !== 'planning') return { job, scope, period: period.key, state: 'already' as const, messages: [] };
-      const messages = (await def.plan(this.ctx, scope, period, now)).filter((msg) => msg.recipient !== '');
-      for (const msg of messages) {
-        await m.query(
-          `INSERT INTO outbox_message (run_id, channel, recipient, payload, due_at, valid_until)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_id, recipient) DO NOTHING`,
-          [run.id, msg.channel, msg.recipient, JSON.stringify(msg.payload), now, msg.validUntil ?? null],
-        );
+      const fresh = run.state === 'planning';
+      const plannable = fresh || mode === 'resend' || (mode === 'retry' && (run.state === 'pending' || run.state === 'missed'));
+      if (!plannable) return { job, scope, period: period.key, state: 'already' as const, round: run.round, messages: [], waiting: [] };
+      const round = mode === 'resend' && !fresh ? run.round + 1 : run.round;
+      const { sendable, waiting } = this.split(await def.plan(this.ctx, scope, period, now));
+      const queued: PlannedMessage[] = [];
+      for (const msg of sendable) {
+        if (await this.enqueue(m, run.id, round, msg, now)) queued.push(msg);
       }
-      await m.query(`UPDATE job_run SET state = 'planned', messages = $2, finished_at = $3 WHERE id = $1`, [run.id, messages.length, now]);
-      this.log.info({ job, scope, period: period.key, messages: messages.length }, 'job run planned');
-      return { job, scope, period: period.key, state: 'planned' as const, messages };
+      const reason = reasonOf(waiting);
+      const state = reason ? ('pending' as const) : ('planned' as const);
+      await m.query(
+        `UPDATE job_run SET state = $2, round = $3, pending_reason = $4, messages = messages + $5, finished_at = $6 WHERE id = $1`,
+        [run.id, state, round, reason ?? null, queued.length, now],
+      );
+      const fields = { job, scope, period: period.key, round, messages: queued.length };
+      if (state === 'pending') {
+        const why = waiting.every((w) => w.message.recipient === '') ? 'no recipient' : 'channel not configured';
+        this.log.warn({ ...fields, why }, 'job run pending');
+      } else this.log.info(fields, mode === 'resend' && !fresh ? 'job run queued again (resend)' : 'job run planned');
+      return { job, scope, period: period.key, state, round, messages: queued, waiting, reason };
     });
+  }
+
+  /** Queues one message's parts (text, then file); false when all were queued before. */
+  private async enqueue(m: EntityManager, runId: number, round: number, msg: PlannedMessage, now: Date): Promise<boolean> {
+    let inserted = false;
+    for (const [part, payload] of parts(msg.payload).entries()) {
+      const rows: unknown[] = await m.query(
+        `INSERT INTO outbox_message (run_id, round, recipient, part, channel, payload, due_at, valid_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, round, recipient, part) DO NOTHING RETURNING id`,
+        [runId, round, msg.recipient, part, msg.channel, JSON.stringify(payload), now, msg.validUntil ?? null],
+      );
+      inserted ||= rows.length > 0;
+    }
+    return inserted;
+  }
+
+  /** Separates the messages that can be queued from those waiting for a recipient or a channel. */
+  private split(planned: PlannedMessage[]): { sendable: PlannedMessage[]; waiting: ScopeRun['waiting'] } {
+    const sendable: PlannedMessage[] = [];
+    const waiting: ScopeRun['waiting'] = [];
+    for (const message of planned) {
+      const reason = message.recipient === '' ? (message.noRecipient ?? '没有接收人') : this.channelProblem(message.channel);
+      if (reason) waiting.push({ message, reason });
+      else sendable.push(message);
+    }
+    return { sendable, waiting };
+  }
+
+  /** Why this process cannot send through the channel, or null when it can. */
+  private channelProblem(channel: OutboxChannel): string | null {
+    if (channel === 'wecom-app' && !this.config.wecom) return `${NOT_CONFIGURED.wecom}，设置后重启 kepubot`;
+    return null;
+  }
+
+  /**
+   * Plans again every pending run that is still useful (only the messages not queued before), and
+   * marks the others missed. Called at start, periodically by the scheduler, and by the CLI after
+   * `staff add`, `manager add` and `county --webhook`. Returns the runs that queued something.
+   */
+  async retryPending(now: Date): Promise<ScopeRun[]> {
+    const rows: Array<{ id: number; job: string; scope: string; period: string }> = await this.ds.query(
+      `SELECT id, job, scope, period FROM job_run WHERE state = 'pending' ORDER BY id`,
+    );
+    const out: ScopeRun[] = [];
+    for (const r of rows) {
+      const period = parsePeriod(r.period);
+      if (!isJobName(r.job) || !period) continue;
+      if (!stillUseful(r.job, period, now, this.config.schedule.zone)) {
+        await this.ds.query(`UPDATE job_run SET state = 'missed', finished_at = $2 WHERE id = $1 AND state = 'pending'`, [r.id, now]);
+        this.log.warn({ job: r.job, scope: r.scope, period: r.period }, 'pending job run no longer useful: missed');
+        continue;
+      }
+      const run = await this.runScope(r.job, r.scope, period, now, { mode: 'retry' });
+      if (run.messages.length > 0) out.push(run);
+    }
+    return out;
   }
 
   /** What fires at `now` for the counties on a rule (called by the scheduler). */
@@ -123,6 +227,7 @@ export class JobRunner {
   /**
    * Catch-up at start: for each job and rule, the latest firing before now; run it when it has
    * not run and is still useful (a weekly digest is; a reminder for a past evening is not).
+   * Returns the runs it claimed: planned, or pending when nobody could receive them yet.
    */
   async catchUp(now: Date): Promise<ScopeRun[]> {
     const out: ScopeRun[] = [];
@@ -133,7 +238,7 @@ export class JobRunner {
         const period = periodFor(job, at);
         if (!stillUseful(job, period, now, this.config.schedule.zone)) continue;
         const runs = await this.run(job, period, now, { countyIds });
-        out.push(...runs.filter((r) => r.state === 'planned'));
+        out.push(...runs.filter((r) => r.state === 'planned' || r.state === 'pending'));
       }
     }
     if (out.length > 0) this.log.info({ runs: out.map((r) => `${r.job} ${r.scope} ${r.period}`) }, 'caught up missed runs');
@@ -142,7 +247,7 @@ export class JobRunner {
 
   async listRuns(limit = 30): Promise<RunListItem[]> {
     const rows: Array<Record<string, unknown>> = await this.ds.query(
-      `SELECT r.id, r.job, r.scope, r.period, r.state, r.started_at,
+      `SELECT r.id, r.job, r.scope, r.period, r.state, r.round, r.pending_reason, r.started_at,
               count(o.id) FILTER (WHERE o.state IN ('queued', 'sending'))::int AS queued,
               count(o.id) FILTER (WHERE o.state = 'sent')::int AS sent,
               count(o.id) FILTER (WHERE o.state = 'failed')::int AS failed,
@@ -157,6 +262,8 @@ export class JobRunner {
       scope: String(r.scope),
       period: String(r.period),
       state: String(r.state),
+      round: Number(r.round),
+      pendingReason: (r.pending_reason as string | null) ?? null,
       startedAt: r.started_at as Date,
       queued: Number(r.queued),
       sent: Number(r.sent),
@@ -169,4 +276,9 @@ export class JobRunner {
     const rows: Array<{ id: number }> = await this.ds.query(`SELECT id FROM region WHERE level = 'county' ORDER BY id`);
     return rows.map((r) => r.id);
   }
+}
+
+function reasonOf(waiting: ScopeRun['waiting']): string | undefined {
+  const reasons = [...new Set(waiting.map((w) => w.reason))];
+  return reasons.length > 0 ? reasons.join('；') : undefined;
 }

@@ -13,7 +13,7 @@ export type TickResult = 'sent' | 'failed' | 'retry' | 'expired' | 'throttled' |
 const WECHAT: OutboxChannel[] = ['wechat-room', 'wechat-contact'];
 
 /**
- * The send queue worker. Each tick sends at most one due message: claimed with
+ * The send queue worker. Each tick sends at most one due outbox entry (a text or a file): claimed with
  * FOR UPDATE SKIP LOCKED (so instances share the work), marked 'sending' with its slot time in
  * the same transaction (so the spacing holds across instances and restarts), then delivered.
  */
@@ -71,6 +71,11 @@ export class OutboxWorker {
       .getRepository(OutboxMessage)
       .createQueryBuilder('o')
       .where(`o.state = 'queued' AND o.due_at <= :now`, { now })
+      // A part (the file) waits while an earlier part of the same message (its text) may still go.
+      .andWhere(
+        `NOT EXISTS (SELECT 1 FROM outbox_message p WHERE p.run_id = o.run_id AND p.round = o.round AND p.recipient = o.recipient
+           AND p.part < o.part AND p.state IN ('queued', 'sending'))`,
+      )
       .orderBy('o.due_at', 'ASC')
       .addOrderBy('o.id', 'ASC')
       .limit(1)

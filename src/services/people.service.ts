@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { ChannelName } from '../bot/context';
 import { CountyStaff, Region, Station, StationManager } from '../db/entities';
+import { NOT_CONFIGURED, type ConfiguredChannels } from './channels';
 import { UserError } from './group.service';
 
 /** How a person is reached: at least one of these. */
@@ -24,9 +25,15 @@ const COLUMN: Record<ChannelName, 'wecom_user_id' | 'mp_openid' | 'wechat_contac
   'wechat-group': 'wechat_contact_id',
 };
 
-/** Station managers and county staff: registration and recognition on each channel. */
+/**
+ * Station managers and county staff: registration and recognition on each channel. A handle on
+ * a channel this installation has not configured is refused (nobody could reach them through it).
+ */
 export class PeopleService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly channels: ConfiguredChannels,
+  ) {}
 
   async addManager(stationName: string, handles: Handles): Promise<StationManager> {
     this.requireHandle(handles);
@@ -86,6 +93,8 @@ export class PeopleService {
     if (!h.wecomUser && !h.openid && !h.wechatContact) {
       throw new UserError('请至少给出一种联系方式：--wecom-user、--openid 或 --wechat-contact');
     }
+    if (h.wecomUser && !this.channels.wecom) throw new UserError(`不能登记 --wecom-user。${NOT_CONFIGURED.wecom}，设置后再登记（kepubot 服务也要重启）`);
+    if (h.openid && !this.channels.mp) throw new UserError(`不能登记 --openid。${NOT_CONFIGURED.mp}，设置后再登记（kepubot 服务也要重启）`);
   }
 
   private async ensureUnused(query: (sql: string, params: unknown[]) => Promise<unknown[]>, h: Handles): Promise<void> {

@@ -6,17 +6,23 @@ import type { Logger } from '../logger';
 import type { JobRunner } from './job-runner.service';
 import type { OutboxWorker } from './outbox.service';
 
+/** How often pending runs (no recipient or channel yet) are planned again; the CLI also does it at once after `staff add`. */
+export const RETRY_PENDING_MS = 5 * 60_000;
+
 /** A county's stored rule is malformed: start-up stops naming it. */
 export class ScheduleError extends Error {}
 
 /**
- * Fires the jobs on node-schedule (Asia/Shanghai), catches up missed runs at start and drains
- * the send queue. The job functions themselves take an instant, so tests call them directly.
+ * Fires the jobs on node-schedule (Asia/Shanghai), catches up missed runs at start, plans pending
+ * runs again (at start and every RETRY_PENDING_MS) and drains the send queue. The job functions
+ * themselves take an instant, so tests call them directly.
  */
 export class Scheduler {
   private readonly jobs: schedule.Job[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
+  private retrying: Promise<void> | null = null;
 
   constructor(
     private readonly runner: JobRunner,
@@ -30,6 +36,7 @@ export class Scheduler {
     const problems = await this.runner.ruleProblems();
     if (problems.length > 0) throw new ScheduleError(`定时任务配置有误 (invalid schedule):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     await this.worker.recover();
+    await this.runner.retryPending(this.clock.now());
     await this.runner.catchUp(this.clock.now());
     for (const job of JOB_NAMES) {
       for (const [rule, countyIds] of await this.runner.countiesByRule(job)) {
@@ -44,6 +51,7 @@ export class Scheduler {
       }
     }
     this.timer = setInterval(() => void this.drain(), 500);
+    this.retryTimer = setInterval(() => void this.retryPending(), RETRY_PENDING_MS);
     this.log.info({ jobs: this.jobs.length }, 'scheduler started');
   }
 
@@ -65,11 +73,29 @@ export class Scheduler {
     return this.draining;
   }
 
+  /** Plans pending runs again (one pass at a time). */
+  retryPending(): Promise<void> {
+    if (this.retrying) return this.retrying;
+    this.retrying = (async () => {
+      try {
+        await this.runner.retryPending(this.clock.now());
+      } catch (err) {
+        this.log.error({ err }, 'retrying pending job runs failed');
+      } finally {
+        this.retrying = null;
+      }
+    })();
+    return this.retrying;
+  }
+
   async stop(): Promise<void> {
     for (const j of this.jobs) j.cancel();
     this.jobs.length = 0;
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearInterval(this.retryTimer);
     this.timer = null;
+    this.retryTimer = null;
+    await this.retrying;
     await this.draining;
   }
 }

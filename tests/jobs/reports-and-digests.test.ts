@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { runCli } from '../../src/cli';
 import { createDeliver } from '../../src/channels/outbound';
 import { WecomApiClient } from '../../src/channels/wecom/wecom-api';
-import { loadConfig } from '../../src/config';
+import { loadConfig, type AppConfig } from '../../src/config';
 import { parsePeriod } from '../../src/domain/periods';
 import { createLogger } from '../../src/logger';
 import { createServices, type Services } from '../../src/services';
@@ -29,12 +29,24 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
   let services: Services;
   let fake: FakeWecom;
   let dir: string;
-  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  let config: AppConfig;
+  /** The CLI's environment: this database, and WeCom configured against the fake. */
+  let env: Record<string, string>;
   const ids: Record<string, number> = {};
 
   beforeAll(async () => {
     db = await createTestDatabase();
     fake = await startFakeWecom({ corpId: CORP, secret: 'secret-secret' });
+    const wecom = {
+      WECOM_CORP_ID: CORP,
+      WECOM_AGENT_ID: '1000002',
+      WECOM_SECRET: 'secret-secret',
+      WECOM_TOKEN: 'kepubot',
+      WECOM_ENCODING_AES_KEY: 'k'.repeat(43),
+      WECOM_API_BASE: fake.url,
+    };
+    config = loadConfig({ LOG_LEVEL: 'silent', ...wecom });
+    env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...wecom };
     dir = await mkdtemp(join(tmpdir(), 'kepubot-report-'));
     services = createServices(db.ds, config);
     const east = await services.stations.add({ name: '东站', county: '报表旗' });
@@ -125,8 +137,8 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
 
     const api = new WecomApiClient({ baseUrl: fake.url, corpId: CORP, secret: 'secret-secret', agentId: 1000002, sleep: async () => undefined });
     const worker = new OutboxWorker(db.ds, createDeliver({ wecom: api }), { intervalMs: 1500, jitterMs: 0, dailyCap: 10, quiet: { start: 0, end: 0 }, zone: 'Asia/Shanghai' }, log);
-    expect(await worker.tick(monday)).toBe('sent');
-    expect(await worker.tick(monday)).toBe('sent');
+    // Four outbox entries: each recipient's text, then its file.
+    for (let i = 0; i < 4; i++) expect(await worker.tick(monday)).toBe('sent');
     expect(await worker.tick(monday)).toBe('idle');
     expect(fake.sent.map((b) => b.msgtype)).toEqual(['markdown', 'file']);
     expect(fake.sent[0]).toMatchObject({ touser: 'staff-a|staff-b', agentid: 1000002 });
@@ -142,7 +154,6 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
 
   it('kepubot run weekly-digest --dry-run prints the digest without storing it; kepubot jobs lists runs', async () => {
     const lines: string[] = [];
-    const env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
     expect(await runCli(['run', 'weekly-digest', '--period', '2026-W37', '--dry-run'], env, io)).toBe(0);
     const out = lines.join('\n');
@@ -155,23 +166,25 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
     expect(lines.join('\n')).toContain('统计期应为周');
     lines.length = 0;
     expect(await runCli(['jobs'], env, io)).toBe(0);
-    expect(lines.join('\n')).toMatch(/weekly-digest\tcounty:\d+\t2026-W27\tplanned\t已发送 2，待发送 0/);
+    expect(lines.join('\n')).toMatch(/weekly-digest\tcounty:\d+\t2026-W27\tplanned\t已发送 4，待发送 0/);
   });
 
-  it('a county with nobody to send to: the dry run still shows the digest, a real run queues nothing', async () => {
+  it('a county with nobody to send to: the dry run still shows the digest, a real run queues nothing and waits', async () => {
     await services.stations.add({ name: '孤站', county: '无人旗' });
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
-    const env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
     expect(await runCli(['run', 'weekly-digest', '--period', '2026-W27', '--county', '无人旗', '--dry-run'], env, io)).toBe(0);
     expect(lines.join('\n')).toContain('-> （没有接收人');
     expect(lines.join('\n')).toContain('## 无人旗 科普e站周报');
     lines.length = 0;
     expect(await runCli(['run', 'weekly-digest', '--period', '2026-W27', '--county', '无人旗'], env, io)).toBe(0);
+    expect(lines.join('\n')).toContain('（等待中：下面标明原因的消息暂时发不出，条件满足后自动补发）');
     const [{ n }] = await db.ds.query(
       `SELECT count(*)::int AS n FROM outbox_message o JOIN job_run r ON r.id = o.run_id WHERE r.scope = (SELECT 'county:' || id FROM region WHERE name = '无人旗')`,
     );
     expect(n).toBe(0);
+    const [run] = await db.ds.query(`SELECT state, pending_reason FROM job_run WHERE scope = (SELECT 'county:' || id FROM region WHERE name = '无人旗')`);
+    expect(run).toEqual({ state: 'pending', pending_reason: expect.stringMatching(/^没有接收人：无人旗还没有登记有企业微信账号的工作人员/) });
   });
 
   it('stops start-up on a malformed county rule, and the CLI refuses one', async () => {

@@ -153,7 +153,21 @@ describe('scheduled jobs, exactly once (injected clock, real PostgreSQL, Wechaty
     const png = Buffer.from(msg.payload.file!.base64, 'base64');
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(720); // width from the IHDR chunk
-    expect(await worker().tick(EVENING)).toBe('sent');
+    // The text and the card are two WeChat messages, spaced by the interval. The card fails once:
+    // it is retried alone, the text is not said again.
+    const sendFile = h.puppet.messageSendFile;
+    let failures = 1;
+    h.puppet.messageSendFile = async (...args) => {
+      if (failures-- > 0) throw new Error('upload failed');
+      return sendFile(...args);
+    };
+    const w = worker();
+    const t = EVENING.getTime();
+    expect(await w.tick(new Date(t))).toBe('sent');
+    expect(await w.tick(new Date(t))).toBe('throttled');
+    expect(await w.tick(new Date(t + 1500))).toBe('retry');
+    expect(await w.tick(new Date(t + 1500 + 30_000))).toBe('sent');
+    expect(await w.tick(new Date(t + 1500 + 60_000))).toBe('idle');
     await h.settle();
     expect(h.sent.filter((s) => s.conversationId === ROOM).map((s) => s.file ?? 'text')).toEqual(['text', 'ranking-2026-11-25.png']);
   });
@@ -162,9 +176,10 @@ describe('scheduled jobs, exactly once (injected clock, real PostgreSQL, Wechaty
     // Down from Monday morning to 10:00: the weekly digest and the monthly check of the 25th (both still
     // useful) run; last evening's reminder and ranking do not.
     const monday = new Date('2026-11-30T02:00:00Z'); // Monday 10:00
-    await h.services.people.addStaff('测试旗', { wecomUser: 'county-li' });
+    await h.db.ds.query(`UPDATE region SET digest_webhook_url = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k' WHERE name = '测试旗'`);
     const caught = await runner.catchUp(monday);
-    expect(caught.map((r) => `${r.job} ${r.period}`)).toEqual(['weekly-digest 2026-W48', 'monthly-check 2026-11']);
+    // The station has no manager yet: its activity check waits for one (pending) instead of being used up.
+    expect(caught.map((r) => `${r.job} ${r.period} ${r.state}`)).toEqual(['weekly-digest 2026-W48 planned', 'monthly-check 2026-11 pending']);
     expect(await runner.catchUp(monday)).toEqual([]);
     // Down over 19:30 but back at 20:10 the same evening: the reminder is still useful (and so is
     // the digest of the week before, which this fresh database never sent).

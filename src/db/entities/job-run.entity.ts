@@ -1,6 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type JobRunState = 'planning' | 'planned' | 'done';
+/**
+ * planning: being planned (only inside the planning transaction); planned: its messages are queued;
+ * pending: waiting for a recipient or a channel (pending_reason says which), planned again while
+ * still useful; missed: was still pending when it stopped being useful.
+ */
+export type JobRunState = 'planning' | 'planned' | 'pending' | 'missed';
 
 /** One run of a scheduled job for one scope and period: the unit of "exactly once". */
 @Entity({ name: 'job_run' })
@@ -26,6 +31,14 @@ export class JobRun {
 
   @Column({ type: 'integer', default: 0 })
   messages: number;
+
+  /** 0 for the scheduled send; each `kepubot run --resend` queues the run again as the next round. */
+  @Column({ type: 'integer', default: 0 })
+  round: number;
+
+  /** Why a pending (or missed) run could not be sent, in Chinese for `kepubot jobs`. */
+  @Column({ name: 'pending_reason', type: 'text', nullable: true })
+  pendingReason: string | null;
 
   @CreateDateColumn({ name: 'started_at', type: 'timestamptz' })
   startedAt: Date;

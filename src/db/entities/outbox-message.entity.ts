@@ -3,8 +3,12 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 export type OutboxState = 'queued' | 'sending' | 'sent' | 'failed' | 'expired' | 'uncertain';
 export type OutboxChannel = 'wechat-room' | 'wecom-app' | 'wecom-webhook' | 'wechat-contact';
 
-/** What an outgoing message carries (JSON). */
+/**
+ * What an outgoing message carries (JSON). A job plans text and file together; the outbox stores
+ * them as separate parts (the text part with an empty `file`, the file part with empty `text`).
+ */
 export interface OutboxPayload {
+  /** Empty in a file part. */
   text: string;
   /** WeChat contact ids to @-mention in a room. */
   mentions?: string[];
@@ -14,11 +18,12 @@ export interface OutboxPayload {
 }
 
 /**
- * The send queue, in PostgreSQL: one row per (run, recipient), so a restart neither loses nor
- * repeats a message, and several instances share the work (FOR UPDATE SKIP LOCKED).
+ * The send queue, in PostgreSQL: one row per (run, round, recipient, part), so a restart neither
+ * loses nor repeats a message, a failed file never repeats its text, and several instances share
+ * the work (FOR UPDATE SKIP LOCKED).
  */
 @Entity({ name: 'outbox_message' })
-@Index('uq_outbox_run_recipient', ['runId', 'recipient'], { unique: true })
+@Index('uq_outbox_run_part', ['runId', 'round', 'recipient', 'part'], { unique: true })
 @Index('ix_outbox_state_due', ['state', 'dueAt'])
 export class OutboxMessage {
   @PrimaryGeneratedColumn({ type: 'bigint' })
@@ -26,6 +31,14 @@ export class OutboxMessage {
 
   @Column({ name: 'run_id', type: 'integer' })
   runId: number;
+
+  /** The run's round: 0 normally, 1, 2, … for each `--resend`. */
+  @Column({ type: 'integer', default: 0 })
+  round: number;
+
+  /** 0 the text, 1 the file after it; a part is sent only once the parts before it are settled. */
+  @Column({ type: 'smallint', default: 0 })
+  part: number;
 
   @Column({ type: 'varchar', length: 16 })
   channel: OutboxChannel;

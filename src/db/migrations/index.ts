@@ -3,6 +3,14 @@ import { StationCommands1764000000000 } from './1764000000000-station-commands';
 import { Scheduling1764200000000 } from './1764200000000-scheduling';
 import { Summaries1764400000000 } from './1764400000000-summaries';
 import { WechatSendSlot1764600000000 } from './1764600000000-wechat-send-slot';
+import { OutboxParts1764630000000 } from './1764630000000-outbox-parts';
 
 /** Versioned migrations, oldest first; run at start-up. */
-export const MIGRATIONS = [InitialSchema1763800000000, StationCommands1764000000000, Scheduling1764200000000, Summaries1764400000000, WechatSendSlot1764600000000];
+export const MIGRATIONS = [
+  InitialSchema1763800000000,
+  StationCommands1764000000000,
+  Scheduling1764200000000,
+  Summaries1764400000000,
+  WechatSendSlot1764600000000,
+  OutboxParts1764630000000,
+];
