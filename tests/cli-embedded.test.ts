@@ -3,6 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { openDatabaseServer } from '../src/db/embedded-postgres';
+import { createLogger } from '../src/logger';
 
 function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }) {
   return new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
@@ -90,6 +92,37 @@ describe('embedded PostgreSQL: the server and the CLI share one database', () =>
     // the server is still serving after the CLI exited
     expect((await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status).toBe(200);
 
+    const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+  });
+
+  it('a CLI that started the database first does not take it away from a server that came later', async () => {
+    // This test process plays the CLI: it starts the embedded PostgreSQL itself.
+    const cli = await openDatabaseServer(
+      { dataDir, embeddedPort: Number(env.EMBEDDED_PG_PORT) },
+      createLogger('silent'),
+      'cli',
+    );
+    expect(cli.mode).toBe('embedded');
+    const pid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    server = spawn('node', [MAIN], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    server.stdout!.on('data', (d) => (output += d));
+    server.stderr!.on('data', (d) => (output += d));
+    const deadline = Date.now() + 60_000;
+    while (!output.includes('kepubot is ready')) {
+      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(output).toContain('using the embedded PostgreSQL another kepubot process runs');
+    // The CLI finishes: the server still uses the database, so it stays up and the server owns it now.
+    await cli.stop();
+    expect(Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0])).toBe(pid);
+    expect(readFileSync(path.join(dataDir, 'embedded-postgres.owner'), 'utf8')).toBe(String(server.pid));
+    expect((await fetch(`http://127.0.0.1:${env.PORT}/readyz`)).status).toBe(200);
+    // The server, now the owner and the last user, stops it when it stops.
     const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
     server.kill('SIGTERM');
     expect(await exited).toBe(0);

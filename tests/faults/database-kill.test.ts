@@ -41,9 +41,9 @@ describe('faults: the embedded PostgreSQL is killed (SIGKILL) while groups are b
     kepubot = await startKepubot(config, { log: createLogger('debug', 'kepubot', logs), demoTraffic: false });
     const puppet = kepubot.demo!.puppet;
     const send = puppet.messageSendText.bind(puppet);
-    puppet.messageSendText = async (conversationId: string, text: string, mentions?: string[]) => {
+    puppet.messageSendText = async (conversationId: string, text: string) => {
       said.push({ at: Date.now(), room: conversationId, text });
-      return send(conversationId, text, mentions);
+      return send(conversationId, text);
     };
 
     const base = `http://127.0.0.1:${kepubot.port}`;
