@@ -25,6 +25,7 @@ import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { createServices } from '../src/services';
 import { benchCallbacks } from './callbacks';
+import { benchSpool, type SpoolBench } from './spool';
 import { benchStatistics } from './statistics';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
@@ -157,7 +158,20 @@ async function main(): Promise<void> {
 
   const config = loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'warn', KEPU_MINIPROGRAM_APPIDS: 'wx1234567890abcdef' });
   const ds = await openDataSource({ url: url.toString(), poolSize: 10 });
+  const printSpool = (sp: SpoolBench): void => {
+    console.log('\nkepubot benchmark — durable intake (PostgreSQL refusing connections, then back)');
+    console.log(`  ${sp.shares} shares, ${sp.concurrency} in flight, ${sp.spoolBytes} bytes in ${sp.spoolWrites} group-committed fdatasync'd writes`);
+    console.log(`  spool while down:   ${sp.spoolSharesPerSecond} shares/s (each acknowledged after fdatasync)`);
+    console.log(`  plain append:       ${sp.plainAppendSharesPerSecond} shares/s (same bytes, same number of write+fdatasync)`);
+    console.log(`  ratio:              ${sp.ratioSpoolVsPlainAppend}× the plain append (target ≥ 0.5); one fdatasync per share would give ${sp.onePerShareFsyncSharesPerSecond} shares/s`);
+    console.log(`  drain after:        ${sp.drainSharesPerSecond} shares/s written back, vs ${sp.directCountingSharesPerSecond} shares/s counted directly (${sp.ratioDrainVsDirect}×)`);
+    console.log(JSON.stringify(sp));
+  };
   try {
+    if (env.BENCH_ONLY === 'spool') {
+      printSpool(await benchSpool(adminUrl, seed, log));
+      return;
+    }
     await seed(ds);
     const start = new Date('2026-11-25T01:00:00Z');
     const clock = new ManualClock(start);
@@ -280,6 +294,8 @@ async function main(): Promise<void> {
     console.log(`                  share rows/s ÷ plain INSERT rows/s = ${report.ratioStoredRowsVsPlainInsert} (each share also writes effective_share and daily_rollup)`);
     console.log(`  memory:         RSS ${report.rssMiB.before} MiB before, peak ${report.rssMiB.peak} MiB`);
     console.log(JSON.stringify(report));
+
+    printSpool(await benchSpool(adminUrl, seed, log));
 
     // Callbacks before the year of statistics, so autovacuum of the big tables does not disturb them.
     const cb = await benchCallbacks(ds);

@@ -185,7 +185,11 @@ export class ShareCounter {
   /** Stores one share; resolves once it is committed (or durably spooled). */
   record(input: ShareInput): Promise<ShareResult> {
     if (this.mode === 'spooling' && this.spoolOpen) {
-      return this.toSpool([input]).then(() => SPOOLED);
+      // Shares arriving in the same turn of the event loop go to the spool in one append.
+      return new Promise<ShareResult>((resolve, reject) => {
+        this.spoolQueue.push({ input, resolve, reject });
+        if (this.spoolQueue.length === 1) queueMicrotask(() => void this.flushSpoolQueue());
+      });
     }
     return new Promise<ShareResult>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
@@ -193,8 +197,31 @@ export class ShareCounter {
     });
   }
 
+  private spoolQueue: Pending[] = [];
+  private spoolAppends = new Set<Promise<void>>();
+
+  private flushSpoolQueue(): Promise<void> {
+    const batch = this.spoolQueue.splice(0);
+    if (batch.length === 0) return Promise.resolve();
+    const p = this.toSpool(batch.map((b) => b.input)).then(
+      () => {
+        for (const b of batch) b.resolve(SPOOLED);
+      },
+      (err: unknown) => {
+        this.log?.error({ err, size: batch.length }, 'shares could not be spooled');
+        this.metrics?.sharesLost.inc(batch.length);
+        for (const b of batch) b.reject(err);
+      },
+    );
+    this.spoolAppends.add(p);
+    void p.finally(() => this.spoolAppends.delete(p));
+    return p;
+  }
+
   /** Writes everything queued (to PostgreSQL or the spool) and waits for writes in flight. */
   async flush(): Promise<void> {
+    await this.flushSpoolQueue();
+    await Promise.all([...this.spoolAppends]);
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -354,8 +381,27 @@ export class ShareCounter {
     this.metrics.spoolBytes.set(this.spool.sizeBytes);
   }
 
+  /**
+   * Writes the spool back now (PostgreSQL must answer) and counts directly again when it is
+   * empty. Returns how many shares were written. The background loop does the same by itself.
+   */
+  async drainNow(): Promise<number> {
+    const n = await this.drainSpool(() => this.closed);
+    if (this.spool && this.spool.depth === 0) this.mode = 'direct';
+    return n;
+  }
+
+  private drainSpool(shouldStop?: () => boolean): Promise<number> {
+    // One drain at a time: the background loop, drainNow and close() may all ask.
+    const run = this.draining.then(() => this.drainSpoolOnce(shouldStop));
+    this.draining = run.catch(() => undefined);
+    return run;
+  }
+
+  private draining: Promise<unknown> = Promise.resolve();
+
   /** Writes the spool back to PostgreSQL, counting each share's outcome; throws when PostgreSQL fails. */
-  private async drainSpool(shouldStop?: () => boolean): Promise<number> {
+  private async drainSpoolOnce(shouldStop?: () => boolean): Promise<number> {
     const spool = this.spool!;
     let total = 0;
     const size = Math.max(this.options.batchMax, 1000);

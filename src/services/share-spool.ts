@@ -6,43 +6,36 @@ import type { Logger } from '../logger';
 import type { ShareInput } from './share-counter.service';
 
 /**
- * One spooled share, as one JSON line. Short keys keep the spool small; the spool lives under
- * the data directory next to the database files and holds the same data (mode 0600).
+ * One spooled share, as one JSON line: an array in a fixed order (message id, room, sender id,
+ * sender name, content key, url, title, kind, sent at in epoch ms). An array serialises about
+ * twice as fast as an object with names. The spool lives under the data directory next to the
+ * database files and holds the same data (mode 0600).
  */
-interface SpoolRecord {
-  m: string;
-  r: string;
-  t: string;
-  n: string;
-  k: string;
-  u: string;
-  ti: string | null;
-  y: ShareInput['link']['kind'];
-  s: string;
-}
+type SpoolRecord = [string, string, string, string, string, string, string | null, ShareInput['link']['kind'], number];
 
-function toRecord(s: ShareInput): SpoolRecord {
-  return {
-    m: s.messageId,
-    r: s.roomId,
-    t: s.talkerId,
-    n: s.talkerName,
-    k: s.link.contentKey,
-    u: s.link.url,
-    ti: s.link.title ?? null,
-    y: s.link.kind,
-    s: s.sentAt.toISOString(),
-  };
+function toLine(s: ShareInput): string {
+  const r: SpoolRecord = [
+    s.messageId,
+    s.roomId,
+    s.talkerId,
+    s.talkerName,
+    s.link.contentKey,
+    s.link.url,
+    s.link.title ?? null,
+    s.link.kind,
+    s.sentAt.getTime(),
+  ];
+  return JSON.stringify(r);
 }
 
 function fromRecord(r: SpoolRecord): ShareInput {
   return {
-    messageId: r.m,
-    roomId: r.r,
-    talkerId: r.t,
-    talkerName: r.n,
-    link: { contentKey: r.k, url: r.u, title: r.ti ?? undefined, kind: r.y } as ShareInput['link'],
-    sentAt: new Date(r.s),
+    messageId: r[0],
+    roomId: r[1],
+    talkerId: r[2],
+    talkerName: r[3],
+    link: { contentKey: r[4], url: r[5], title: r[6] ?? undefined, kind: r[7] } as ShareInput['link'],
+    sentAt: new Date(r[8]),
   };
 }
 
@@ -80,6 +73,8 @@ export class ShareSpool {
   private records = 0;
   private bytes = 0;
   private opened = false;
+  /** Writes and fdatasyncs done (group commits), for the benchmark. */
+  syncs = 0;
 
   constructor(
     readonly dir: string,
@@ -118,7 +113,7 @@ export class ShareSpool {
   append(shares: ShareInput[]): Promise<void> {
     if (!this.opened) return Promise.reject(new Error('the spool is not open'));
     if (shares.length === 0) return Promise.resolve();
-    const bytes = Buffer.from(shares.map((s) => JSON.stringify(toRecord(s))).join('\n') + '\n', 'utf8');
+    const bytes = Buffer.from(shares.map(toLine).join('\n') + '\n', 'utf8');
     if (this.bytes + bytes.length > this.options.maxBytes) {
       return Promise.reject(new SpoolFullError(`the share spool is full (${this.bytes} of ${this.options.maxBytes} bytes)`));
     }
@@ -139,6 +134,7 @@ export class ShareSpool {
           const buf = group.length === 1 ? group[0].bytes : Buffer.concat(group.map((g) => g.bytes));
           await fh.write(buf, 0, buf.length, null);
           await fh.datasync();
+          this.syncs++;
           this.currentBytes += buf.length;
           for (const g of group) g.resolve();
         } catch (err) {
@@ -192,6 +188,7 @@ export class ShareSpool {
       let record: SpoolRecord;
       try {
         record = JSON.parse(line) as SpoolRecord;
+        if (!Array.isArray(record) || record.length !== 9) throw new Error('not a spool record');
       } catch {
         // A torn last line from a crash during a write that was never acknowledged.
         this.log?.warn({ file: path.basename(file) }, 'skipped an unreadable line in the share spool');
