@@ -12,7 +12,7 @@ import { createDeliver } from './channels/outbound';
 import { WecomApiClient } from './channels/wecom/wecom-api';
 import { wecomCallback } from './channels/wecom/wecom-callback';
 import { WechatChannel } from './channels/wechat/wechat-channel';
-import { WechatRuntime, createServicePuppet } from './channels/wechat/wechat-runtime';
+import { WechatRuntime, createServicePuppet, servicePuppetProbe } from './channels/wechat/wechat-runtime';
 import { systemClock, type Clock } from './clock';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { openDataSource } from './db/data-source';
@@ -21,10 +21,12 @@ import { createApp, type HealthReport } from './http/app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createServices, type Services } from './services';
+import { AlertService } from './services/alert.service';
 import { seedDemo } from './services/demo-seed.service';
 import { JobRunner } from './services/job-runner.service';
 import { OutboxWorker } from './services/outbox.service';
 import { ScheduleError, Scheduler } from './services/scheduler';
+import { watchWechatForAlerts } from './services/wechat-alerts';
 
 /** The package version, from package.json (dist/src/main.js → ../../package.json). */
 const VERSION: string = (() => {
@@ -48,6 +50,8 @@ export interface Kepubot {
   port: number;
   jobs: JobRunner;
   scheduler: Scheduler | null;
+  /** Alerts to county staff and the operator (raise/resolve by incident key). */
+  alerts: AlertService;
   stop(): Promise<void>;
 }
 
@@ -90,7 +94,11 @@ export async function startKepubot(
       puppet = demo.puppet;
       log.warn('no WECHATY_PUPPET_SERVICE_TOKEN: running the demo WeChat (mock puppet, demo county)');
     }
-    const wechat = new WechatRuntime(puppet, config.wechat.name, log.child({ component: 'wechat' }));
+    const wechat = new WechatRuntime(puppet, config.wechat.name, log.child({ component: 'wechat' }), {
+      clock,
+      reconnectMaxMs: config.wechat.reconnectMaxMs,
+      probe: config.wechat.puppetService ? servicePuppetProbe(config.wechat.puppetService) : undefined,
+    });
     const channel = new WechatChannel({
       robot,
       rules: config.links,
@@ -120,9 +128,10 @@ export async function startKepubot(
       } catch {
         database = 'down';
       }
+      const { qrcode: _secret, ...bot } = wechat.status();
       return {
         database,
-        bot: { ...wechat.status(), mode: demo ? 'demo' : 'puppet-service' },
+        bot: { ...bot, mode: demo ? 'demo' : 'puppet-service' },
         version: VERSION,
       };
     };
@@ -136,6 +145,11 @@ export async function startKepubot(
           log: log.child({ component: 'wecom-api' }),
         })
       : undefined;
+    const alertLog = log.child({ component: 'alerts' });
+    const alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: wecomApi }), log: alertLog, clock });
+    await alerts.refreshRecipients().catch((err: unknown) => alertLog.warn({ err: { message: (err as Error).message } }, 'could not read alert recipients'));
+    const wechatAlerts = watchWechatForAlerts(wechat, alerts, { log: alertLog, clock, zone: config.schedule.zone });
+    stack.push(async () => wechatAlerts.stop());
     const routers = [];
     if (config.wecom) routers.push(wecomCallback(config.wecom, config.callbacks, callbackDeps, wecomApi));
     if (config.mp) routers.push(mpCallback(config.mp, config.callbacks, callbackDeps));
@@ -170,7 +184,7 @@ export async function startKepubot(
     }
     log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /metrics)');
 
-    return { config, ds, services, metrics, wechat, channel, demo, port, jobs, scheduler, stop };
+    return { config, ds, services, metrics, wechat, channel, demo, port, jobs, scheduler, alerts, stop };
   } catch (err) {
     await stop();
     throw err;
