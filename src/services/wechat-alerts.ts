@@ -42,6 +42,7 @@ export function watchWechatForAlerts(
     graceTimer = null;
   };
   const raise = (qrcode: string | null): void => {
+    if (alerts.isOpen(WECHAT_LOGOUT)) return; // a QR code refresh during the same incident
     track(
       wechatLogoutAlert(clock.now(), qrcode, opts.zone)
         .then((content) => alerts.raise(WECHAT_LOGOUT, content))

@@ -163,8 +163,9 @@ export class WechatRuntime {
   private reason(): string | null {
     if (this.state === 'stopped') return '微信通道已停止';
     if (!this.connected) {
-      if (this.state === 'starting') return '正在连接微信 puppet 服务';
-      return `与微信 puppet 服务的连接已断开，正在重连${this.lostReason ? `（${this.lostReason}）` : ''}`;
+      const tried = this.attempt > 0 ? `，已尝试 ${this.attempt} 次` : '';
+      if (this.state === 'starting') return `正在连接微信 puppet 服务${tried}`;
+      return `与微信 puppet 服务的连接已断开（${this.lostReason ?? '原因不明'}），正在重连${tried}`;
     }
     if (!this.loggedIn) return this.qrcode ? '微信号已退出登录，等待扫码登录' : '微信号未登录';
     return null;
@@ -229,6 +230,7 @@ export class WechatRuntime {
       else await this.bot.stop().catch(() => undefined);
       if (this.stopping) return;
       this.retryTimer = setTimeout(() => void this.attemptConnect(), delay);
+      this.emitChange();
       return;
     }
     if (this.stopping) return;
