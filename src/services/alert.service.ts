@@ -294,3 +294,40 @@ export function databaseDownAlert(since: Date, zone = TIME_ZONE): AlertContent {
     text: `【科普e站助手】数据库自 ${shanghaiTime(since, zone)} 起无法连接，统计查询和定时消息暂停。请尽快检查服务器上的 PostgreSQL。`,
   };
 }
+
+/** The alert incident of an unreachable database. */
+export const DATABASE_DOWN = 'database-down';
+
+/**
+ * Turns database health observations into the `database-down` incident: raised (directly, not
+ * through the outbox) once the database has been unreachable for `afterSeconds`, resolved when
+ * it answers again. Call observe() from whatever checks the database (e.g. every few seconds).
+ */
+export class DatabaseDownAlarm {
+  private downSince: Date | null = null;
+
+  constructor(
+    private readonly alerts: AlertService,
+    private readonly afterSeconds: number,
+    private readonly clock: Clock = systemClock,
+    private readonly zone = TIME_ZONE,
+  ) {}
+
+  /** Since when the database has been unreachable (null while it answers). */
+  get since(): Date | null {
+    return this.downSince;
+  }
+
+  async observe(up: boolean): Promise<AlertOutcome | 'resolved' | null> {
+    if (up) {
+      if (!this.downSince) return null;
+      this.downSince = null;
+      await this.alerts.resolve(DATABASE_DOWN);
+      return 'resolved';
+    }
+    const now = this.clock.now();
+    this.downSince ??= now;
+    if (now.getTime() - this.downSince.getTime() < this.afterSeconds * 1000) return null;
+    return this.alerts.raise(DATABASE_DOWN, databaseDownAlert(this.downSince, this.zone), { direct: true });
+  }
+}

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type AppConfig } from '../../src/config';
 import { openDataSource } from '../../src/db/data-source';
 import { createLogger } from '../../src/logger';
 import { createServices } from '../../src/services';
-import { AlertService, databaseDownAlert, userBatches } from '../../src/services/alert.service';
+import { AlertService, DatabaseDownAlarm, databaseDownAlert, userBatches } from '../../src/services/alert.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
@@ -101,6 +101,26 @@ describe('alerts while PostgreSQL is unreachable', () => {
     expect(fake.sent).toHaveLength(2);
     await alerts.resolve('database-down');
     await proxy.restore();
+  });
+
+  it('the database-down alarm waits for the configured limit, alerts once, and ends when the database answers', async () => {
+    const alarm = new DatabaseDownAlarm(alerts, config.alerts.dbDownAfterSeconds, clock);
+    const before = fake.sent.length;
+    await proxy.cut();
+    expect(await alarm.observe(false)).toBeNull();
+    clock.advance(299_000);
+    expect(await alarm.observe(false)).toBeNull();
+    expect(fake.sent).toHaveLength(before);
+    clock.advance(1_000);
+    expect(await alarm.observe(false)).toBe('sent');
+    expect(fake.sent).toHaveLength(before + 1);
+    expect(fake.sent[before].text.content).toContain('10:00');
+    clock.advance(60_000);
+    expect(await alarm.observe(false)).toBe('already');
+    expect(fake.sent).toHaveLength(before + 1);
+    await proxy.restore();
+    expect(await alarm.observe(true)).toBe('resolved');
+    expect(alarm.since).toBeNull();
   });
 
   it('an incident resolved while the database was down is recorded when it answers again', async () => {

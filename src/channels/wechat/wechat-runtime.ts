@@ -106,10 +106,10 @@ export class WechatRuntime {
       this.qrcode = null;
       this.set({ loggedIn: true });
     });
-    puppet.on('logout', (payload) => {
+    puppet.on('logout', () => {
       // Stopping the puppet (ours, to reconnect) reports a logout too; only a logout while
-      // connected is the account's own.
-      if (this.connected && !this.stopping) this.log.warn({ reason: payload.data ?? null }, 'WeChat account logged out');
+      // connected is the account's own. (The puppet's reason text is not logged: it may name the account.)
+      if (this.connected && !this.stopping) this.log.warn('WeChat account logged out');
       this.set({ loggedIn: false });
     });
     puppet.on('scan', ({ qrcode, status }) => {
