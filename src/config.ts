@@ -102,6 +102,14 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(500).max(600000).default(10000),
   DB_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(60000).default(2000),
   EMBEDDED_PG_SUPERVISE: boolean.default(true),
+  // Alerts (logout of the WeChat account, database down).
+  ALERT_WECOM_USER: z
+    .string()
+    .regex(/^[\w.@-]{1,64}([|,][\w.@-]{1,64})*$/, 'should be WeCom user ids separated by | or ,, e.g. zhangsan|lisi')
+    .optional(),
+  ALERT_WEBHOOK_URL: z.url({ error: 'should be a group robot webhook URL such as https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' }).optional(),
+  DB_DOWN_ALERT_AFTER_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
+  WECHAT_RECONNECT_MAX_MS: z.coerce.number().int().min(500).max(600000).default(10000),
 });
 
 const SCHEDULE_VARS: Record<JobName, keyof z.infer<typeof schema>> = {
@@ -140,6 +148,8 @@ export interface AppConfig {
     demoIntervalMs: number;
     /** Demo only: a file the demo appends the id of every share it sends to (fault drills). */
     demoShareLog?: string;
+    /** Cap of the backoff between reconnection attempts to the puppet service. */
+    reconnectMaxMs: number;
   };
   links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[] };
   counting: { dailyQuota: number; staleSeconds: number; batchMax: number; batchWaitMs: number };
@@ -172,6 +182,15 @@ export interface AppConfig {
     sendDailyCap: number;
     /** Minutes after midnight: no group messages from `start` until `end`. */
     quiet: { start: number; end: number };
+  };
+  /** Who is told when the WeChat account logs out or the database stays down, and when. */
+  alerts: {
+    /** WeCom user ids of the operator (sent through the WeCom app), besides every county's staff. */
+    operatorWecomUsers: string[];
+    /** The operator's group robot webhook, besides every county's webhook. */
+    operatorWebhookUrl?: string;
+    /** The database must stay unreachable this long before an alert goes out. */
+    dbDownAfterSeconds: number;
   };
 }
 
@@ -208,6 +227,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     }
   }
   if (c.MP_ENCODING_AES_KEY && !c.MP_APP_ID) half.push('MP_APP_ID: missing (MP_ENCODING_AES_KEY is set)');
+  if (c.ALERT_WECOM_USER && !c.WECOM_CORP_ID) {
+    half.push('ALERT_WECOM_USER: alerts to WeCom users need the WeCom app (set WECOM_CORP_ID and the other WECOM_* variables), or use ALERT_WEBHOOK_URL');
+  }
   if (!IANAZone.isValidZone(c.SCHEDULE_TIME_ZONE)) {
     half.push(`SCHEDULE_TIME_ZONE: unknown time zone (got "${c.SCHEDULE_TIME_ZONE}"), e.g. Asia/Shanghai`);
   }
@@ -230,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     wechat: {
       name: c.WECHATY_NAME,
+      reconnectMaxMs: c.WECHAT_RECONNECT_MAX_MS,
       puppetService: hasPuppetService
         ? {
             token: c.WECHATY_PUPPET_SERVICE_TOKEN,
@@ -281,6 +304,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
       dbCheckIntervalMs: c.DB_CHECK_INTERVAL_MS,
       superviseEmbedded: c.EMBEDDED_PG_SUPERVISE,
+    },
+    alerts: {
+      operatorWecomUsers: (c.ALERT_WECOM_USER ?? '').split(/[|,]/).filter(Boolean),
+      operatorWebhookUrl: c.ALERT_WEBHOOK_URL,
+      dbDownAfterSeconds: c.DB_DOWN_ALERT_AFTER_SECONDS,
     },
     callbacks: {
       maxAgeSeconds: c.CALLBACK_MAX_AGE_SECONDS,

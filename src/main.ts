@@ -12,7 +12,7 @@ import { createDeliver } from './channels/outbound';
 import { WecomApiClient } from './channels/wecom/wecom-api';
 import { wecomCallback } from './channels/wecom/wecom-callback';
 import { WechatChannel } from './channels/wechat/wechat-channel';
-import { WechatRuntime, createServicePuppet } from './channels/wechat/wechat-runtime';
+import { WechatRuntime, createServicePuppet, servicePuppetProbe, wechatReadiness } from './channels/wechat/wechat-runtime';
 import { systemClock, type Clock } from './clock';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { openDataSource } from './db/data-source';
@@ -21,6 +21,7 @@ import { createApp, type HealthReport, type ReadinessReport } from './http/app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createServices, type Services } from './services';
+import { AlertService, DatabaseDownAlarm } from './services/alert.service';
 import { seedDemo } from './services/demo-seed.service';
 import { JobRunner } from './services/job-runner.service';
 import { DatabaseMonitor } from './services/database-monitor';
@@ -29,6 +30,7 @@ import { OutageNotices } from './bot/outage-notices';
 import { WechatReplies } from './channels/wechat/wechat-replies';
 import { OutboxWorker } from './services/outbox.service';
 import { ScheduleError, Scheduler } from './services/scheduler';
+import { watchWechatForAlerts } from './services/wechat-alerts';
 
 /** The package version, from package.json (dist/src/main.js → ../../package.json). */
 const VERSION: string = (() => {
@@ -55,6 +57,8 @@ export interface Kepubot {
   port: number;
   jobs: JobRunner;
   scheduler: Scheduler | null;
+  /** Alerts to county staff and the operator (raise/resolve by incident key). */
+  alerts: AlertService;
   /** What GET /readyz answers. */
   readiness(): Promise<ReadinessReport>;
   /**
@@ -104,6 +108,7 @@ export async function startKepubot(
     demo: DemoWorld;
     server: Server;
     scheduler: Scheduler;
+    wechatAlerts: { stop(): void | Promise<void> };
   }> = {};
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -112,6 +117,7 @@ export async function startKepubot(
       const deadline = Date.now() + config.resilience.shutdownTimeoutMs;
       // 1. Intake: no new messages.
       parts.demo?.stop();
+      await parts.wechatAlerts?.stop();
       if (parts.wechat) await until(deadline - 1000, () => parts.wechat!.stop(), log, 'wechat');
       if (parts.channel) await until(deadline - 1000, () => parts.channel!.idle(), log, 'messages in hand');
       // 2. Shares: batches to PostgreSQL (or the spool), then the spool while time is left.
@@ -189,7 +195,11 @@ export async function startKepubot(
       metrics,
     );
     parts.replies = replies;
-    const wechat = new WechatRuntime(puppet, config.wechat.name, log.child({ component: 'wechat' }));
+    const wechat = new WechatRuntime(puppet, config.wechat.name, log.child({ component: 'wechat' }), {
+      clock,
+      reconnectMaxMs: config.wechat.reconnectMaxMs,
+      probe: config.wechat.puppetService ? servicePuppetProbe(config.wechat.puppetService) : undefined,
+    });
     parts.wechat = wechat;
     const channel = new WechatChannel({
       robot,
@@ -212,9 +222,11 @@ export async function startKepubot(
 
     const health = async (): Promise<HealthReport> => {
       const up = await dbMonitor.check();
+      // The login QR code is a secret: never on /healthz.
+      const { qrcode: _secret, ...bot } = wechat.status();
       return {
         database: up ? 'up' : 'down',
-        bot: { ...wechat.status(), mode: demo ? 'demo' : 'puppet-service' },
+        bot: { ...bot, mode: demo ? 'demo' : 'puppet-service' },
         version: VERSION,
       };
     };
@@ -225,15 +237,15 @@ export async function startKepubot(
       if (embedded && embedded.state !== 'running') reasons.push('内置数据库已停止，正在重启');
       else if (!up) reasons.push('数据库无法连接');
       const bot = wechat.status();
-      if (bot.state !== 'online') reasons.push('微信 puppet 服务无法连接');
-      else if (!bot.loggedIn) reasons.push('微信号未登录');
+      const wechatReady = wechatReadiness(bot);
+      if (!wechatReady.ready) reasons.push(wechatReady.reason ?? '微信未就绪');
       const spool = services.shares.state;
       if (spool.spoolDepth > config.resilience.spoolReadyMax) reasons.push(`待写入数据库的转发积压 ${spool.spoolDepth} 条`);
       return {
         ready: reasons.length === 0,
         reasons,
         database: { up, since: dbMonitor.status().since, embedded },
-        wechat: { state: bot.state, loggedIn: bot.loggedIn },
+        wechat: { state: bot.state, connected: bot.connected, loggedIn: bot.loggedIn, since: bot.since },
         spool: { depth: spool.spoolDepth, bytes: spool.spoolBytes, mode: spool.mode },
         replies: { waiting: replies.depth },
         version: VERSION,
@@ -249,6 +261,16 @@ export async function startKepubot(
           log: log.child({ component: 'wecom-api' }),
         })
       : undefined;
+    const alertLog = log.child({ component: 'alerts' });
+    const alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: wecomApi }), log: alertLog, clock });
+    await alerts.refreshRecipients().catch((err: unknown) => alertLog.warn({ err: { message: (err as Error).message } }, 'could not read alert recipients'));
+    const wechatAlerts = watchWechatForAlerts(wechat, alerts, { log: alertLog, clock, zone: config.schedule.zone });
+    parts.wechatAlerts = wechatAlerts;
+    // The database down for longer than DB_DOWN_ALERT_AFTER_SECONDS: one direct alert per incident.
+    const dbAlarm = new DatabaseDownAlarm(alerts, config.alerts.dbDownAfterSeconds, clock, config.schedule.zone);
+    dbMonitor.onCheck((up) => {
+      dbAlarm.observe(up).catch((err: unknown) => alertLog.warn({ err }, 'the database alarm failed'));
+    });
     const routers = [];
     if (config.wecom) routers.push(wecomCallback(config.wecom, config.callbacks, callbackDeps, wecomApi));
     if (config.mp) routers.push(mpCallback(config.mp, config.callbacks, callbackDeps));
@@ -271,7 +293,7 @@ export async function startKepubot(
     }
     log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /readyz, GET /metrics)');
 
-    return { config, ds, dbServer, dbMonitor, services, metrics, wechat, channel, replies, demo, port, jobs, scheduler, readiness, stop };
+    return { config, ds, dbServer, dbMonitor, services, metrics, wechat, channel, replies, demo, port, jobs, scheduler, alerts, readiness, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -5,7 +5,8 @@ import type { Logger } from '../logger';
 
 export interface HealthReport {
   database: 'up' | 'down';
-  bot: { state: string; loggedIn: boolean; user: string | null; mode: 'puppet-service' | 'demo' };
+  /** The WeChat side (WechatRuntime.status() without the QR code, which is a login secret). */
+  bot: { state: string; loggedIn: boolean; connected: boolean; since: Date | null; reason: string | null; mode: 'puppet-service' | 'demo' };
   version: string;
 }
 

@@ -33,6 +33,13 @@ export class DatabaseMonitor {
     return { ...this.health };
   }
 
+  /** Calls `listener` after every check with whether PostgreSQL answered. */
+  onCheck(listener: (up: boolean) => void): void {
+    this.checkListeners.push(listener);
+  }
+
+  private readonly checkListeners: Array<(up: boolean) => void> = [];
+
   /** Calls `listener` on every change between up and down. */
   onChange(listener: (h: DatabaseHealth) => void): void {
     this.listeners.push(listener);
@@ -61,9 +68,11 @@ export class DatabaseMonitor {
           }),
         ]);
         this.set(true, null);
+        for (const l of this.checkListeners) l(true);
         return true;
       } catch (err) {
         this.set(false, err instanceof Error ? err.message.slice(0, 200) : String(err));
+        for (const l of this.checkListeners) l(false);
         return false;
       } finally {
         if (timer) clearTimeout(timer);

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config';
-import type { OutboxChannel, OutboxPayload } from '../db/entities';
+import type { OutboxChannel } from '../db/entities';
 import { parsePeriod, type Period } from '../domain/periods';
 import { isJobName, lastFiring, periodFor, ruleProblem, stillUseful, type JobName } from '../domain/schedule';
 import { JOBS } from '../jobs';
@@ -8,6 +8,7 @@ import type { JobContext, PlannedMessage } from '../jobs/job';
 import type { Logger } from '../logger';
 import type { Services } from '.';
 import { NOT_CONFIGURED } from './channels';
+import { outboxParts } from './outbox.service';
 
 /**
  * normal: plan a run that has not been planned (the scheduler, the catch-up);
@@ -50,13 +51,6 @@ export interface RunListItem {
   sent: number;
   failed: number;
   other: number;
-}
-
-/** A planned message as stored: its text part, then its file part (each its own outbox entry). */
-function parts(payload: OutboxPayload): OutboxPayload[] {
-  const { file, ...text } = payload;
-  if (!file) return [text];
-  return text.text ? [text, { text: '', file }] : [{ text: '', file }];
 }
 
 /**
@@ -166,7 +160,7 @@ export class JobRunner {
   /** Queues one message's parts (text, then file); false when all were queued before. */
   private async enqueue(m: EntityManager, runId: number, round: number, msg: PlannedMessage, now: Date): Promise<boolean> {
     let inserted = false;
-    for (const [part, payload] of parts(msg.payload).entries()) {
+    for (const [part, payload] of outboxParts(msg.payload).entries()) {
       const rows: unknown[] = await m.query(
         `INSERT INTO outbox_message (run_id, round, recipient, part, channel, payload, due_at, valid_until)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, round, recipient, part) DO NOTHING RETURNING id`,

@@ -1,7 +1,14 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { OutboxMessage, type OutboxChannel } from '../db/entities';
+import { OutboxMessage, type OutboxChannel, type OutboxPayload } from '../db/entities';
 import type { Logger } from '../logger';
 import { WechatSendLimiter, type ThrottleOptions } from './wechat-send-limiter';
+
+/** A planned message as stored: its text part, then its file part (each its own outbox entry). */
+export function outboxParts(payload: OutboxPayload): OutboxPayload[] {
+  const { file, ...text } = payload;
+  if (!file) return [text];
+  return text.text ? [text, { text: '', file }] : [{ text: '', file }];
+}
 
 /** Sends one outgoing message through its channel; throws when it failed. */
 export type Deliver = (message: OutboxMessage) => Promise<void>;

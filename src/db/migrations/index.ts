@@ -4,6 +4,7 @@ import { Scheduling1764200000000 } from './1764200000000-scheduling';
 import { Summaries1764400000000 } from './1764400000000-summaries';
 import { WechatSendSlot1764600000000 } from './1764600000000-wechat-send-slot';
 import { OutboxParts1764630000000 } from './1764630000000-outbox-parts';
+import { AlertIncidents1764650000000 } from './1764650000000-alert-incidents';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Summaries1764400000000,
   WechatSendSlot1764600000000,
   OutboxParts1764630000000,
+  AlertIncidents1764650000000,
 ];
