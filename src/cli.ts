@@ -48,7 +48,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     const server = await openDatabaseServer(config.database, log);
     let ds: DataSource | undefined;
     try {
-      ds = await openDataSource({ url: server.url, poolSize: 2 });
+      ds = await openDataSource({ url: server.url, poolSize: 2, log });
       const services = createServices(ds, config);
       let outcome: 'ok' | 'invalid' | 'error' = 'ok';
       let detail = '';

@@ -70,7 +70,7 @@ export async function startKepubot(
   try {
     const dbServer: DatabaseServer = await openDatabaseServer(config.database, log);
     stack.push(() => dbServer.stop());
-    const ds = await openDataSource({ url: dbServer.url, poolSize: config.database.poolSize });
+    const ds = await openDataSource({ url: dbServer.url, poolSize: config.database.poolSize, log });
     stack.push(() => ds.destroy());
     log.info({ database: dbServer.mode }, 'database ready, migrations applied');
 
