@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { Informant } from '../src/db/entities';
 import { createLogger, serializeError } from '../src/logger';
-import { maskPhone, maskPhonesInText } from '../src/domain/privacy';
+import { maskPhone } from '../src/domain/privacy';
 import { startHarness, type BotHarness } from './support/harness';
 
 /** Personal data planted in the run; none of it may reach a log line. */
@@ -118,8 +118,10 @@ describe('no personal data in the logs (real Wechaty on the mock puppet, real Po
     expect(serializeError(Object.assign(new Error('x'), { code: 'E1' }))).toMatchObject({ type: 'Error', code: 'E1', message: 'x' });
   });
 
-  it('masks phone numbers in text', () => {
+  it('masks phone numbers as 138****5678', () => {
     expect(maskPhone('13812345678')).toBe('138****5678');
-    expect(maskPhonesInText(`电话 13812345678、+86 13900001111，订单 123456789012`)).toBe('电话 138****5678、+86 139****1111，订单 123456789012');
+    expect(maskPhone(' 13812345678 ')).toBe('138****5678');
+    expect(maskPhone('8613812345678')).toBe('861******5678');
+    expect(maskPhone('12345')).toBe('*****');
   });
 });
