@@ -4,7 +4,8 @@
  * with a plain batched INSERT of the same rows into the same table, in the same run.
  *
  * Uses DATABASE_URL (a scratch database is created and dropped on it) or an embedded PostgreSQL
- * in a temporary directory. Options: BENCH_MESSAGES (default 100000), BENCH_CONCURRENCY (1000).
+ * in a temporary directory. Options: BENCH_MESSAGES (default 100000), BENCH_CONCURRENCY (1000),
+ * BENCH_ROSTER_ROWS (100000; the roster import part, also runnable alone: bench/roster-import.ts).
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,7 @@ import { createMetrics } from '../src/metrics';
 import { createServices } from '../src/services';
 import { benchCallbacks } from './callbacks';
 import { benchSpool, type SpoolBench } from './spool';
+import { benchRosterImport, printRosterBench } from './roster-import';
 import { benchStatistics } from './statistics';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
@@ -316,6 +318,8 @@ async function main(): Promise<void> {
     console.log(`  quarterly table (.xlsx):   ${st.quarterlyTableMs} ms (target < 2000 ms)`);
     console.log(`  baseline: month ranking from ${st.shareEventsForBaseline} raw share events ${st.baselineMonthRankingFromShareEventsMs} ms vs ${st.rollupMonthRankingMs} ms from rollups`);
     console.log(JSON.stringify(st));
+
+    printRosterBench(await benchRosterImport(adminUrl));
   } finally {
     await ds.destroy();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

@@ -13,6 +13,7 @@
 
 import type { Robot } from '../src/bot/robot';
 import { PRIVATE_CHANNELS, stationCommand } from '../src/bot/station-access';
+import { maskPhone } from '../src/domain/privacy';
 import { parseAddInformant, parseConfirm, parseDisableInformant } from '../src/domain/station-commands';
 
 export default function stationInformants(robot: Robot): void {
@@ -22,7 +23,7 @@ export default function stationInformants(robot: Robot): void {
     { id: 'station.informants.add', channels },
     stationCommand(parseAddInformant, async (ctx, station, v) => {
       const i = await ctx.services.informants.addToRoster(station.id, v.name, v.phone);
-      return `已把“${i.name}”${i.phone ? `（${i.phone}）` : ''}加入本站名册。请他在本站群里发“#绑定 ${i.name}”完成绑定。`;
+      return `已把“${i.name}”${i.phone ? `（${maskPhone(i.phone)}）` : ''}加入本站名册。请他在本站群里发“#绑定 ${i.name}”完成绑定。`;
     }),
   );
   robot.respond(

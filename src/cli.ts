@@ -50,7 +50,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     const server = await openDatabaseServer(config.database, log, 'cli');
     let ds: DataSource | undefined;
     try {
-      ds = await openDataSource({ url: server.url, poolSize: 2 });
+      ds = await openDataSource({ url: server.url, poolSize: 2, log });
       const services = createServices(ds, config);
       let outcome: 'ok' | 'invalid' | 'error' = 'ok';
       let detail = '';
@@ -115,9 +115,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .action(async (file: string, opts: { station: string }) => {
       await withDatabase(`import roster ${file} --station ${opts.station}`, async (s) => {
         const result = await s.roster.importRoster(file, opts.station);
-        if (result.problems.length > 0) {
-          io.err(`名册有 ${result.problems.length} 处问题，未导入任何一行：`);
+        if (result.problemCount > 0) {
+          const listed = result.problems.length < result.problemCount ? `（以下列出前 ${result.problems.length} 处）` : '';
+          io.err(`名册有 ${result.problemCount} 处问题，未导入任何一行${listed}：`);
           for (const p of result.problems) io.err(`  第${p.line}行：${p.reason}`);
+          if (result.problems.length < result.problemCount) io.err(`  ……另有 ${result.problemCount - result.problems.length} 处问题未列出，请修改后重新导入`);
           throw new UserError('名册未导入');
         }
         io.out(

@@ -144,7 +144,7 @@ export async function startKepubot(
   try {
     const dbServer: DatabaseServer = await openDatabaseServer(config.database, log, 'server');
     parts.dbServer = dbServer;
-    const ds = await openDataSource({ url: dbServer.url, poolSize: config.database.poolSize });
+    const ds = await openDataSource({ url: dbServer.url, poolSize: config.database.poolSize, log });
     parts.ds = ds;
     log.info({ database: dbServer.mode }, 'database ready, migrations applied');
     const dbMonitor = new DatabaseMonitor(ds, clock, config.resilience.dbCheckIntervalMs, log.child({ component: 'database' }));

@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rosterRow, writeRosterXlsx } from '../bench/roster-import';
 import { runCli } from '../src/cli';
 import { createTestDatabase, type TestDatabase } from './support/db';
 
@@ -115,5 +116,47 @@ describe('kepubot import roster (xlsx and csv, all or nothing)', () => {
       `SELECT outcome FROM audit_log WHERE listener_id = 'cli.import.roster' ORDER BY id`,
     );
     expect(audit.map((a) => a.outcome)).toEqual(['invalid', 'ok', 'ok', 'ok', 'invalid', 'invalid', 'invalid', 'invalid']);
+  });
+
+  it('imports 20,000 rows (more than one INSERT can bind) in one transaction, and a second time changes nothing', async () => {
+    await cli('station', 'add', '大名册e站', '--county', '演示旗');
+    const file = join(dir, 'big.xlsx');
+    await writeRosterXlsx(file, 20_000);
+    const r = await cli('import', 'roster', file, '--station', '大名册e站');
+    expect(r).toMatchObject({ code: 0, out: '已导入“大名册e站”名册：新增 20000 人，补充手机号 0 人，已存在 0 人' });
+    const [{ n, names, phones }] = await db.ds.query(
+      `SELECT count(*)::int AS n, count(DISTINCT i.name)::int AS names, count(DISTINCT i.phone)::int AS phones
+         FROM informant i JOIN station s ON s.id = i.station_id WHERE s.name = '大名册e站'`,
+    );
+    expect({ n, names, phones }).toEqual({ n: 20_000, names: 20_000, phones: 20_000 });
+    // Names read back exactly (no character broken at a chunk boundary of the streamed XML).
+    const sample: Array<{ name: string; phone: string }> = await db.ds.query(
+      `SELECT name, phone FROM informant WHERE phone = ANY($1::varchar[]) ORDER BY phone`,
+      [[0, 4_321, 19_999].map((i) => rosterRow(i).phone)],
+    );
+    expect(sample).toEqual([0, 4_321, 19_999].map((i) => rosterRow(i)));
+    const again = await cli('import', 'roster', file, '--station', '大名册e站');
+    expect(again.out).toBe('已导入“大名册e站”名册：新增 0 人，补充手机号 0 人，已存在 20000 人');
+  });
+
+  it('a big file with bad rows imports nothing and lists the first 50 problems and the total, no good row', async () => {
+    await cli('station', 'add', '坏名册e站', '--county', '演示旗');
+    const bad = new Map<number, Array<string | number>>();
+    for (let i = 100; i < 20_000; i += 160) bad.set(i, [`坏${i}`, rosterRow(i).phone, '']);
+    const file = join(dir, 'big-bad.xlsx');
+    await writeRosterXlsx(file, 20_000, bad);
+    const r = await cli('import', 'roster', file, '--station', '坏名册e站');
+    expect(r.code).toBe(1);
+    const lines = r.err.split('\n');
+    expect(lines[0]).toBe(`名册有 ${bad.size} 处问题，未导入任何一行（以下列出前 50 处）：`);
+    expect(lines.filter((l) => /^  第\d+行：/.test(l))).toHaveLength(50);
+    expect(lines[1]).toBe('  第102行：姓名“坏100”含有数字或符号');
+    expect(lines.at(-1)).toBe(`  ……另有 ${bad.size - 50} 处问题未列出，请修改后重新导入`);
+    for (const i of [0, 99, 101, 19_999]) {
+      expect(r.err).not.toContain(rosterRow(i).name);
+      expect(r.err).not.toContain(rosterRow(i).phone);
+    }
+    const [{ n }] = await db.ds.query(`SELECT count(*)::int AS n FROM informant i JOIN station s ON s.id = i.station_id WHERE s.name = '坏名册e站'`);
+    expect(n).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { isDatabaseUnavailable } from '../db/availability';
+import { isDatabaseUnavailable } from '../db/errors';
 import { OUTAGE_NOTICE, type OutageNotices } from './outage-notices';
 import type { Services } from '../services';
 import type { BotContext, ChannelName, Handler, HelpEntry, IncomingMessage } from './context';

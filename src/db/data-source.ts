@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { createLogger, type Logger } from '../logger';
+import { PinoTypeOrmLogger } from './typeorm-logger';
 
 export interface DataSourceOptions {
   url: string;
@@ -9,6 +11,8 @@ export interface DataSourceOptions {
   /** Tests only: build the schema from the entities instead of the migrations. */
   synchronize?: boolean;
   logging?: boolean;
+  /** Where failed queries are logged (SQL shape and SQLSTATE, never parameters); default: a pino logger at warn. */
+  log?: Logger;
 }
 
 /** Builds (does not connect) the TypeORM DataSource for kepubot's PostgreSQL. */
@@ -22,6 +26,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     migrationsTransactionMode: 'each',
     synchronize: options.synchronize ?? false,
     logging: options.logging ? ['error', 'warn', 'migration'] : ['error'],
+    logger: new PinoTypeOrmLogger((options.log ?? createLogger('warn')).child({ component: 'typeorm' })),
     extra: { max: options.poolSize ?? 10, application_name: 'kepubot' },
   });
 }

@@ -27,6 +27,9 @@ export interface RosterCheck {
   problems: RosterProblem[];
 }
 
+/** How many problems an import lists; the rest are only counted. */
+export const LISTED_PROBLEMS = 50;
+
 const HEADER_ALIASES: Record<'name' | 'phone' | 'note', string[]> = {
   name: ['姓名', '名字', '信息员姓名', '科普信息员', '信息员', 'name'],
   phone: ['手机号', '手机', '手机号码', '联系电话', '电话', '联系方式', 'phone', 'mobile'],
@@ -108,7 +111,11 @@ export function checkRoster(rows: RosterSheetRow[]): RosterCheck {
   }
   // Same name once with and once without a phone: the one without cannot be told apart.
   const byName = new Map<string, RosterEntry[]>();
-  for (const e of entries) byName.set(e.name, [...(byName.get(e.name) ?? []), e]);
+  for (const e of entries) {
+    const group = byName.get(e.name);
+    if (group) group.push(e);
+    else byName.set(e.name, [e]);
+  }
   for (const group of byName.values()) {
     if (group.length < 2) continue;
     for (const e of group.filter((x) => !x.phone)) {

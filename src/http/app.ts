@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Registry } from 'prom-client';
+import { isDatabaseUnavailable } from '../db/errors';
 import type { Logger } from '../logger';
 
 export interface HealthReport {
@@ -36,10 +37,26 @@ export function createApp(deps: AppDeps): Koa {
     try {
       await next();
     } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '30');
+        ctx.body = { error: '数据库暂时不可用，请稍后再试' };
+        deps.log.warn({ err, path: ctx.path }, 'request failed: database unavailable');
+        return;
+      }
       const status = (err as { status?: number }).status ?? 500;
       ctx.status = status;
       ctx.body = { error: status < 500 ? (err as Error).message : '服务器内部错误 (internal error)' };
       if (status >= 500) deps.log.error({ err, path: ctx.path }, 'request failed');
+    }
+    if (ctx.status === 405 || ctx.status === 501) {
+      const allowed = (ctx.response.get('Allow') || '').split(/,\s*/).filter(Boolean);
+      ctx.body = {
+        error:
+          ctx.status === 405
+            ? `这个地址不接受 ${ctx.method} 请求，只接受 ${allowed.join('、')}`
+            : `不支持 ${ctx.method} 请求方法，这个地址只接受 ${allowed.join('、')}`,
+      };
     }
   });
 

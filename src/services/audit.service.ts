@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AuditLog, type AuditOutcome } from '../db/entities';
 
@@ -12,20 +13,51 @@ export interface AuditEntry {
   detail?: string;
 }
 
-/** The audit log of commands: who ran what, through which channel, and how it ended. */
+/** Column sizes of audit_log, in characters. */
+const LIMITS = { channel: 16, senderId: 128, senderName: 128, listenerId: 64, command: 2000, detail: 2000 };
+
+/**
+ * Text as PostgreSQL will take it: no NUL characters, at most `max`
+ * characters (code points, as varchar(n) counts them).
+ */
+export function fitText(value: string, max: number): string {
+  const clean = value.replace(/\u0000/g, '');
+  if (clean.length <= max) return clean;
+  let out = '';
+  let n = 0;
+  for (const ch of clean) {
+    if (n++ >= max) break;
+    out += ch;
+  }
+  return out;
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/**
+ * The audit log of commands: who ran what, through which channel, and how it ended. Recording
+ * never fails on long or odd input: every field is shortened to its column, and a sender id or
+ * command that had to be shortened keeps the SHA-256 of its original.
+ */
 export class AuditService {
   constructor(private readonly ds: DataSource) {}
 
   async record(entry: AuditEntry): Promise<void> {
+    const senderId = fitText(entry.senderId, LIMITS.senderId);
+    const command = fitText(entry.command, LIMITS.command);
     await this.ds.getRepository(AuditLog).insert({
-      channel: entry.channel,
-      senderId: entry.senderId,
-      senderName: (entry.senderName ?? '').slice(0, 128),
+      channel: fitText(entry.channel, LIMITS.channel),
+      senderId,
+      senderIdSha256: senderId === entry.senderId ? null : sha256(entry.senderId),
+      senderName: fitText(entry.senderName ?? '', LIMITS.senderName),
       stationId: entry.stationId ?? null,
-      listenerId: entry.listenerId,
-      command: entry.command.slice(0, 2000),
+      listenerId: fitText(entry.listenerId, LIMITS.listenerId),
+      command,
+      commandSha256: command === entry.command ? null : sha256(entry.command),
       outcome: entry.outcome,
-      detail: (entry.detail ?? '').slice(0, 2000),
+      detail: fitText(entry.detail ?? '', LIMITS.detail),
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { Informant, WechatGroup } from '../db/entities';
+import { maskPhone } from '../domain/privacy';
 import { UserError } from './group.service';
 import { SHARE_LOCK_KEY } from './share-counter.service';
 
@@ -95,7 +96,7 @@ export class InformantService {
     const repo = this.ds.getRepository(Informant);
     const same = await repo.findBy({ stationId, name, status: 'active' });
     if (same.some((x) => (x.phone ?? null) === phone || (!phone && !x.phone))) {
-      throw new UserError(`名册中已有“${name}”${phone ? `（${phone}）` : ''}，没有重复添加`);
+      throw new UserError(`名册中已有“${name}”${phone ? `（${maskPhone(phone)}）` : ''}，没有重复添加`);
     }
     if (same.length > 0 && !phone) {
       throw new UserError(`名册中已有同名的“${name}”，请加上手机号区分，例如：添加信息员 ${name} 13812345678`);

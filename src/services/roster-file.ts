@@ -2,6 +2,8 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { RosterSheetRow } from '../domain/roster';
 import { UserError } from './group.service';
 
@@ -28,24 +30,65 @@ export function parseRosterCsv(text: string): RosterSheetRow[] {
   return records.map((r) => ({ line: r.info.lines, cells: r.record }));
 }
 
-/** Reads the first worksheet that has data; cells become the text Excel would display. */
+async function* decodeUtf8(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const c of chunks) yield typeof c === 'string' ? c : decoder.write(c);
+  const rest = decoder.end();
+  if (rest) yield rest;
+}
+
+/**
+ * ExcelJS's streaming reader decodes each inflated chunk of XML on its own, so a Chinese
+ * character split across two chunks becomes U+FFFD (exceljs issues #2063, #2316; the fix, PR
+ * #1665, is unreleased). This reader hands ExcelJS text decoded across chunk boundaries instead:
+ * its XML parser passes strings through untouched.
+ */
+class Utf8WorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
+  constructor(path: string, options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>) {
+    super(path, options);
+    const self = this as unknown as {
+      _parseSharedStrings: (entry: Readable) => AsyncGenerator<unknown>;
+      _parseWorksheet: (iterator: AsyncIterable<Buffer | string>, sheetNo: string) => Generator<unknown>;
+    };
+    const sharedStrings = self._parseSharedStrings.bind(this);
+    const worksheet = self._parseWorksheet.bind(this);
+    self._parseSharedStrings = (entry) => {
+      const text = entry.pipe(new PassThrough());
+      text.setEncoding('utf8');
+      return sharedStrings(text);
+    };
+    self._parseWorksheet = (iterator, sheetNo) => worksheet(decodeUtf8(iterator), sheetNo);
+  }
+}
+
+/**
+ * Reads the first worksheet that has data, streaming (ExcelJS's WorkbookReader), so a 100,000-row
+ * file never becomes a whole workbook in memory; cells become the text Excel would display.
+ */
 export async function readRosterXlsx(path: string): Promise<RosterSheetRow[]> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.readFile(path);
-  const sheet = wb.worksheets.find((ws) => ws.actualRowCount > 0);
-  if (!sheet) return [];
-  const rows: RosterSheetRow[] = [];
-  sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const cells: string[] = [];
-    for (let c = 1; c <= row.cellCount; c++) {
-      const cell = row.getCell(c);
-      const v = cell.value;
-      // Phone numbers typed as numbers: take the digits, not Excel's display (1.38E+10).
-      cells.push(typeof v === 'number' ? String(v) : (cell.text ?? ''));
-    }
-    rows.push({ line: rowNumber, cells });
+  const reader = new Utf8WorkbookReader(path, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    entries: 'emit',
   });
-  return rows;
+  for await (const sheet of reader) {
+    const rows: RosterSheetRow[] = [];
+    for await (const row of sheet) {
+      if (!row.hasValues) continue;
+      const cells: string[] = [];
+      for (let c = 1; c <= row.cellCount; c++) {
+        const cell = row.getCell(c);
+        const v = cell.value;
+        // Phone numbers typed as numbers: take the digits, not Excel's display (1.38E+10).
+        cells.push(typeof v === 'number' ? String(v) : (cell.text ?? ''));
+      }
+      rows.push({ line: row.number, cells });
+    }
+    if (rows.length > 0) return rows;
+  }
+  return [];
 }
 
 /** Reads a roster file (.xlsx or .csv) into rows of cell text. */

@@ -180,7 +180,7 @@ describe('WeCom app callback (/wecom/callback): real Koa, real @wecom/crypto, re
     expect(await say(MANAGER, '宣传栏 更换 冬季防火')).toContain('宣传栏更换为「冬季防火」');
     expect(await say(MANAGER, '大屏 5小时')).toContain('大屏播放 5 小时');
     expect(await say(MANAGER, '大屏 30小时')).toContain('0 到 24 小时');
-    expect(await say(MANAGER, '添加信息员 王芳 13812345678')).toContain('已把“王芳”（13812345678）加入本站名册');
+    expect(await say(MANAGER, '添加信息员 王芳 13812345678')).toContain('已把“王芳”（138****5678）加入本站名册');
     expect(await say(MANAGER, '添加信息员 王芳 13812345678')).toContain('没有重复添加');
     expect(await say(MANAGER, '添加信息员 王5')).toContain('不像人名');
     expect(await say(MANAGER, '停用信息员 王芳')).toContain('已停用“王芳”');

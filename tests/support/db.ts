@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openDataSource } from '../../src/db/data-source';
+import { createLogger, type Logger } from '../../src/logger';
 
 /** A fresh PostgreSQL database of its own for one test file, migrated like production. */
 export interface TestDatabase {
@@ -16,7 +17,8 @@ function adminUrl(): string {
   return url;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** `log` receives failed queries (default: silent). */
+export async function createTestDatabase(log: Logger = createLogger('silent')): Promise<TestDatabase> {
   const name = `kepubot_test_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl() });
   await admin.connect();
@@ -24,7 +26,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
-  const ds = await openDataSource({ url: url.toString(), poolSize: 10 });
+  const ds = await openDataSource({ url: url.toString(), poolSize: 10, log });
   return {
     url: url.toString(),
     ds,

@@ -8,7 +8,7 @@ import { WechatSendLimiter } from '../../src/services/wechat-send-limiter';
 import { ManualClock } from '../../src/clock';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { Informant, WechatGroup } from '../../src/db/entities';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import { createServices, type Services } from '../../src/services';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -51,11 +51,11 @@ export interface BotHarness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, now = new Date()): Promise<BotHarness> {
-  const db = await createTestDatabase();
+/** `log` (default silent) is given to every part, the database's failed-query logging included. */
+export async function startHarness(env: Record<string, string> = {}, now = new Date(), log: Logger = createLogger('silent')): Promise<BotHarness> {
+  const db = await createTestDatabase(log);
   // Replies pass the account's limiter; spacing 0 here so tests need not move the clock between answers.
   const config = loadConfig({ LOG_LEVEL: 'silent', SHARE_BATCH_WAIT_MS: '0', SEND_INTERVAL_MS: '0', SEND_JITTER_MS: '0', ...env });
-  const log = createLogger('silent');
   const metrics = createMetrics();
   const clock = new ManualClock(now);
   const services = createServices(db.ds, config, metrics, log);

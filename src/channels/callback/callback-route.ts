@@ -7,7 +7,7 @@ import getRawBody from 'raw-body';
 import type { IncomingMessage } from '../../bot/context';
 import type { Robot } from '../../bot/robot';
 import type { Clock } from '../../clock';
-import type { Logger } from '../../logger';
+import { logRef, type Logger } from '../../logger';
 import type { Metrics } from '../../metrics';
 import type { CallbackReceiptService } from '../../services/callback-receipt.service';
 
@@ -59,7 +59,7 @@ function parseXml(text: string): Fields {
   try {
     doc = parser.parse(text, true) as { xml?: Record<string, unknown> };
   } catch (err) {
-    throw new Reject(400, `malformed XML: ${(err as Error).message}`);
+    throw new Reject(400, 'malformed XML');
   }
   if (!doc.xml || typeof doc.xml !== 'object') throw new Reject(400, 'malformed XML: no <xml> root');
   const out: Fields = {};
@@ -237,14 +237,14 @@ export function callbackRouter(spec: CallbackSpec, deps: CallbackDeps): Router {
     const first = await Promise.race([settled, deadline]).finally(() => clearTimeout(timer));
     if (first !== 'late') return first || null;
     // Too slow for a passive reply: acknowledge now, send the answer when it is ready.
-    log.warn({ channel: spec.channel, key }, 'answer missed the passive-reply deadline; sending it later');
+    log.warn({ channel: spec.channel, ref: logRef(key) }, 'answer missed the passive-reply deadline; sending it later');
     settled
       .then(async (text) => {
         if (!text) return;
         if (spec.sendLate) await spec.sendLate(from, text);
-        else log.error({ channel: spec.channel, key }, 'late answer could not be sent: no send API for this channel');
+        else log.error({ channel: spec.channel, ref: logRef(key) }, 'late answer could not be sent: no send API for this channel');
       })
-      .catch((err: unknown) => log.error({ err, channel: spec.channel, key }, 'late answer failed'));
+      .catch((err: unknown) => log.error({ err, channel: spec.channel, ref: logRef(key) }, 'late answer failed'));
     return null;
   }
 

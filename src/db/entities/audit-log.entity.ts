@@ -36,4 +36,12 @@ export class AuditLog {
 
   @Column({ type: 'text', default: '' })
   detail: string;
+
+  /** SHA-256 (hex) of the full sender id when it was longer than the column; null when stored whole. */
+  @Column({ name: 'sender_id_sha256', type: 'char', length: 64, nullable: true })
+  senderIdSha256: string | null;
+
+  /** SHA-256 (hex) of the full command text when it was shortened; null when stored whole. */
+  @Column({ name: 'command_sha256', type: 'char', length: 64, nullable: true })
+  commandSha256: string | null;
 }

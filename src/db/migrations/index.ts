@@ -3,6 +3,7 @@ import { StationCommands1764000000000 } from './1764000000000-station-commands';
 import { Scheduling1764200000000 } from './1764200000000-scheduling';
 import { Summaries1764400000000 } from './1764400000000-summaries';
 import { WechatSendSlot1764600000000 } from './1764600000000-wechat-send-slot';
+import { AuditHashes1764610000000 } from './1764610000000-audit-hashes';
 import { OutboxParts1764630000000 } from './1764630000000-outbox-parts';
 import { AlertIncidents1764650000000 } from './1764650000000-alert-incidents';
 
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   Scheduling1764200000000,
   Summaries1764400000000,
   WechatSendSlot1764600000000,
+  AuditHashes1764610000000,
   OutboxParts1764630000000,
   AlertIncidents1764650000000,
 ];
