@@ -115,16 +115,16 @@ export async function startKepubot(
     if (stopping) return stopping;
     stopping = (async () => {
       const deadline = Date.now() + config.resilience.shutdownTimeoutMs;
-      // 1. Intake: no new messages.
+      // 1. Intake: no new messages; the reply being said finishes, waiting replies are dropped.
       parts.demo?.stop();
       await parts.wechatAlerts?.stop();
+      if (parts.replies) await until(deadline - 1000, () => parts.replies!.stop(), log, 'replies');
       if (parts.wechat) await until(deadline - 1000, () => parts.wechat!.stop(), log, 'wechat');
       if (parts.channel) await until(deadline - 1000, () => parts.channel!.idle(), log, 'messages in hand');
       // 2. Shares: batches to PostgreSQL (or the spool), then the spool while time is left.
       if (parts.services) await until(deadline - 500, () => parts.services!.shares.close(deadline - 1000), log, 'shares');
-      // 3. Sending: the send in progress finishes; waiting replies are dropped.
+      // 3. Sending: the send in progress finishes.
       if (parts.scheduler) await until(deadline - 500, () => parts.scheduler!.stop(), log, 'send queue');
-      if (parts.replies) await until(deadline - 500, () => parts.replies!.stop(), log, 'replies');
       // 4. HTTP.
       if (parts.server) {
         const server = parts.server;

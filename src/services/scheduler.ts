@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
 import { JOB_NAMES } from '../domain/schedule';
 import type { Logger } from '../logger';
+import { isDatabaseUnavailable } from '../db/errors';
 import type { JobRunner } from './job-runner.service';
 import type { OutboxWorker } from './outbox.service';
 
@@ -65,7 +66,9 @@ export class Scheduler {
           if (r === 'idle' || r === 'throttled') break;
         }
       } catch (err) {
-        this.log.error({ err }, 'send queue failed');
+        // While PostgreSQL is away the queue waits (the database monitor says so once); other failures are errors.
+        if (isDatabaseUnavailable(err)) this.log.debug({ err }, 'send queue waits for PostgreSQL');
+        else this.log.error({ err }, 'send queue failed');
       } finally {
         this.draining = null;
       }
@@ -80,7 +83,8 @@ export class Scheduler {
       try {
         await this.runner.retryPending(this.clock.now());
       } catch (err) {
-        this.log.error({ err }, 'retrying pending job runs failed');
+        if (isDatabaseUnavailable(err)) this.log.debug({ err }, 'pending job runs wait for PostgreSQL');
+        else this.log.error({ err }, 'retrying pending job runs failed');
       } finally {
         this.retrying = null;
       }
