@@ -90,7 +90,7 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
   await ds.query('ANALYZE');
   const seedSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   // The summaries are kept current incrementally in production; here a year arrives at once.
-  const summarySeconds = (await time(() => services.statistics.refresh())) / 1000;
+  const summarySeconds = (await time(() => services.statistics.summaries.refresh())) / 1000;
   await ds.query('ANALYZE');
   const [{ rollups }] = await ds.query(`SELECT count(*)::int AS rollups FROM daily_rollup d JOIN station s ON s.id = d.station_id WHERE s.county_id = $1`, [countyId]);
   const [{ events }] = await ds.query(`SELECT count(*)::int AS events FROM share_event WHERE room_id = 'stat-room'`);
@@ -108,7 +108,7 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
   }
   const [{ id: stationId }]: Array<{ id: number }> = await ds.query(`SELECT id FROM station WHERE county_id = $1 ORDER BY id LIMIT 1`, [countyId]);
   const sm: number[] = [];
-  for (let i = 0; i < RUNS; i++) sm.push(await time(() => services.stats.stationMonth(stationId, monthOf(`${YEAR}-${String((i % 12) + 1).padStart(2, '0')}-15`), today)));
+  for (let i = 0; i < RUNS; i++) sm.push(await time(() => services.statistics.stationMonth(stationId, monthOf(`${YEAR}-${String((i % 12) + 1).padStart(2, '0')}-15`), today)));
   const weeklyDigestMs = await time(() => JOBS['weekly-digest'].plan({ ds, services, config }, `county:${countyId}`, parsePeriod(`${YEAR}-W40`)!, new Date(`${YEAR}-10-06T01:00:00Z`)));
   const county = { id: countyId, name: '统计基准旗' };
   const quarterlyTableMs = await time(() => services.reports.statisticsWorkbook(county, parsePeriod(`${YEAR}Q3`)!, today, '季度统计表'));

@@ -6,7 +6,7 @@
 //   #绑定 姓名 - 把我的微信绑定到本站名册中的信息员（同名时加手机尾号：#绑定 张三 1234）
 
 import type { Robot } from '../src/bot/robot';
-import { UserError } from '../src/services/group.service';
+import { UserError } from '../src/errors';
 
 const USAGE = '请按格式发送：#绑定 您的姓名（例如：#绑定 张三；同名时加手机尾号：#绑定 张三 1234）';
 

@@ -15,7 +15,7 @@ export default function myStats(robot: Robot): void {
       return { outcome: 'invalid', detail: 'not bound' };
     }
     const today = dayOf(ctx.clock.now());
-    const s = await ctx.services.stats.informantSummary(informant.id, today);
+    const s = await ctx.services.statistics.informantSummary(informant.id, today);
     if (!s) throw new Error(`informant ${informant.id} vanished`);
     const missing = Math.max(0, s.quota - s.today.effective);
     const todayLine =

@@ -15,7 +15,7 @@ export default function ranking(robot: Robot): void {
       return { outcome: 'invalid', detail: 'group not bound' };
     }
     const today = dayOf(ctx.clock.now());
-    const r = await ctx.services.stats.stationRanking(station.id, { from: today, to: today }, 10);
+    const r = await ctx.services.statistics.stationRanking(station.id, { from: today, to: today }, 10);
     const lines = [`${r.stationName} 今日转发排行（${chineseDayLabel(today)}）`];
     if (r.rows.length === 0) lines.push('今天还没有人转发科普中国内容，快来做第一个吧！');
     r.rows.forEach((row, i) => lines.push(`${i + 1}. ${row.name} ${row.effective} 条`));

@@ -12,7 +12,7 @@
 import type { Robot } from '../src/bot/robot';
 import { PRIVATE_CHANNELS, stationAccess } from '../src/bot/station-access';
 import { dayOf, monthOf, previousMonthOf } from '../src/domain/calendar';
-import { STATION_TARGETS } from '../src/services/stats.service';
+import { TARGETS } from '../src/domain/figures';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
@@ -23,17 +23,17 @@ export default function stationMonth(robot: Robot): void {
     if (!access.ok) return access.outcome;
     const today = dayOf(ctx.clock.now());
     const month = ctx.match?.[1] === '上月' ? previousMonthOf(today) : monthOf(today);
-    const m = await ctx.services.stats.stationMonth(access.stationId, month, today);
+    const m = await ctx.services.statistics.stationMonth(access.stationId, month, today);
     const label = `${Number(month.from.slice(0, 4))}年${Number(month.from.slice(5, 7))}月`;
     const soFar = m.counted.to < m.month.to ? `（截至${Number(m.counted.to.slice(8, 10))}日）` : '';
     await ctx.reply(
       [
         `${m.stationName} ${label}${soFar}`,
-        `${mark(m.informants >= STATION_TARGETS.informants)} 信息员 ${m.informants} 人（要求 ${STATION_TARGETS.informants} 人）`,
+        `${mark(m.informants >= TARGETS.informants)} 信息员 ${m.informants} 人（要求 ${TARGETS.informants} 人）`,
         `活跃信息员 ${m.activeInformants} 人，活跃率 ${pct(m.activeRate)}`,
         `${mark(m.perInformantDay >= m.quota)} 人均每天有效转发 ${m.perInformantDay.toFixed(2)} 条（要求 ${m.quota} 条），共 ${m.effectiveShares} 条`,
         `达标率 ${pct(m.quotaMetRate)}（每天 ${m.quota} 条及以上的人天占比）`,
-        `${mark(m.activitiesOf50 >= STATION_TARGETS.activitiesPerMonth)} 活动 ${m.activities} 次，参加 ${m.participants} 人次；50 人以上的 ${m.activitiesOf50} 次（要求每月至少 ${STATION_TARGETS.activitiesPerMonth} 次、每次 ${STATION_TARGETS.participantsPerActivity} 人以上）`,
+        `${mark(m.activitiesOf50 >= TARGETS.activitiesPerMonth)} 活动 ${m.activities} 次，参加 ${m.participants} 人次；50 人以上的 ${m.activitiesOf50} 次（要求每月至少 ${TARGETS.activitiesPerMonth} 次、每次 ${TARGETS.participantsPerActivity} 人以上）`,
         `宣传栏更换 ${m.bulletinChanges} 次，大屏播放 ${m.screenHours} 小时`,
       ].join('\n'),
     );

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { TIME_ZONE } from './domain/calendar';
 import { DEFAULT_RULES, ruleProblem, type JobName } from './domain/schedule';
 
-/** Time zone of every kepubot day, week, month and quarter (DOMAIN.md). */
-export const TIME_ZONE = 'Asia/Shanghai';
+
 
 const list = z
   .string()

@@ -23,14 +23,14 @@ import { createMetrics, type Metrics } from './metrics';
 import { createServices, type Services } from './services';
 import { AlertService, DatabaseDownAlarm } from './services/alert.service';
 import { seedDemo } from './services/demo-seed.service';
-import { JobRunner } from './services/job-runner.service';
+import { JobRunner } from './jobs/runner';
 import { DatabaseMonitor } from './services/database-monitor';
 import { WechatSendLimiter } from './services/wechat-send-limiter';
 import { OutageNotices } from './bot/outage-notices';
 import { WechatReplies } from './channels/wechat/wechat-replies';
-import { OutboxWorker } from './services/outbox.service';
-import { ScheduleError, Scheduler } from './services/scheduler';
-import { watchWechatForAlerts } from './services/wechat-alerts';
+import { OutboxWorker } from './jobs/outbox';
+import { ScheduleError, Scheduler } from './jobs/scheduler';
+import { watchWechatForAlerts } from './channels/wechat/wechat-alerts';
 
 /** The package version, from package.json (dist/src/main.js → ../../package.json). */
 const VERSION: string = (() => {

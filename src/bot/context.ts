@@ -4,8 +4,8 @@ import type { KepuLink } from '../domain/kepu-links';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 
-/** Where a message came from. */
-export type ChannelName = 'wechat-group' | 'wechat-private' | 'wecom' | 'mp';
+export type { ChannelName } from '../domain/channels';
+import type { ChannelName } from '../domain/channels';
 
 /** A message from any channel, in one shape. */
 export interface IncomingMessage {

@@ -1,6 +1,6 @@
 import { dayOf, type DayKey } from '../domain/calendar';
 import type { Parsed } from '../domain/station-commands';
-import { UserError } from '../services/group.service';
+import { UserError } from '../errors';
 import type { Identity } from '../services/people.service';
 import type { BotContext, Handler, HandlerOutcome } from './context';
 

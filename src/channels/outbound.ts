@@ -1,7 +1,7 @@
 import { FileBox } from 'file-box';
 import type { Wechaty } from 'wechaty';
 import type { OutboxMessage } from '../db/entities';
-import type { Deliver } from '../services/outbox.service';
+import type { Deliver } from '../db/entities';
 import type { WecomApiClient } from './wecom/wecom-api';
 
 /** What the outbox worker can send through: the bot's WeChat account, the WeCom app, group robot webhooks. */

@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon';
-import { TIME_ZONE } from '../config';
+
+/** Time zone of every kepubot day, week, month and quarter (docs/统计口径.md). */
+export const TIME_ZONE = 'Asia/Shanghai';
 
 /** A calendar day as 'YYYY-MM-DD' in Asia/Shanghai. */
 export type DayKey = string;

@@ -4,8 +4,7 @@
  * All in Asia/Shanghai (luxon does the calendar arithmetic).
  */
 import { DateTime } from 'luxon';
-import { TIME_ZONE } from '../config';
-import type { DayKey, DayRange } from './calendar';
+import { TIME_ZONE, type DayKey, type DayRange } from './calendar';
 
 export type PeriodKind = 'day' | 'week' | 'month' | 'quarter' | 'year';
 

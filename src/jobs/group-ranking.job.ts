@@ -12,8 +12,8 @@ export const groupRanking: JobDefinition = {
     const room = await roomOf(ctx, scope);
     if (!room) return [];
     const { roomId, station } = room;
-    const day = await ctx.services.stats.stationRanking(station.id, { from: period.from, to: period.to }, 10);
-    const month = await ctx.services.stats.stationRanking(station.id, upTo(monthOf(period.from), period.from), 5);
+    const day = await ctx.services.statistics.stationRanking(station.id, { from: period.from, to: period.to }, 10);
+    const month = await ctx.services.statistics.stationRanking(station.id, upTo(monthOf(period.from), period.from), 5);
     const [, m, d] = period.from.split('-').map(Number);
     const lines = [`${station.name} ${m}月${d}日科普转发排行`];
     if (day.rows.length === 0) lines.push('今天还没有人转发科普中国内容。');

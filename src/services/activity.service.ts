@@ -2,7 +2,7 @@ import { QueryFailedError, type DataSource } from 'typeorm';
 import type { DayRange } from '../domain/calendar';
 import type { ActivityInput, Correction } from '../domain/station-commands';
 import { Activity, ResourceLog } from '../db/entities';
-import { UserError } from './group.service';
+import { UserError } from '../errors';
 
 const UNIQUE_VIOLATION = '23505';
 

@@ -2,11 +2,11 @@ import { DateTime } from 'luxon';
 import QRCode from 'qrcode';
 import type { DataSource, EntityManager } from 'typeorm';
 import { systemClock, type Clock } from '../clock';
-import { TIME_ZONE, type AppConfig } from '../config';
+import type { AppConfig } from '../config';
+import { TIME_ZONE } from '../domain/calendar';
 import type { OutboxChannel, OutboxMessage, OutboxPayload } from '../db/entities';
 import type { Logger } from '../logger';
-import { outboxParts } from './outbox.service';
-import type { Deliver } from './outbox.service';
+import { outboxParts, type Deliver } from '../db/entities';
 
 /** What an alert says: Chinese text and, optionally, a PNG (the login QR code). */
 export interface AlertContent {

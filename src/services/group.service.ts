@@ -1,13 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { Station, WechatGroup } from '../db/entities';
 
-/** A user-facing failure: the message is Chinese and safe to show as it is. */
-export class UserError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
+import { UserError } from '../errors';
 
 export interface GroupListItem {
   roomId: string;

@@ -15,7 +15,6 @@ import { ShareCounter } from './share-counter.service';
 import { ShareSpool } from './share-spool';
 import { StationService } from './station.service';
 import { StatisticsService } from './statistics.service';
-import { StatsService } from './stats.service';
 
 /** The use cases, built once from the DataSource and handed to scripts, channels and the CLI. */
 export interface Services {
@@ -23,7 +22,6 @@ export interface Services {
   groups: GroupService;
   informants: InformantService;
   stations: StationService;
-  stats: StatsService;
   statistics: StatisticsService;
   reports: ReportService;
   roster: RosterService;
@@ -51,7 +49,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     groups: new GroupService(ds),
     informants: new InformantService(ds),
     stations: new StationService(ds),
-    stats: new StatsService(ds, config.counting.dailyQuota, statistics),
     statistics,
     reports: new ReportService(ds, statistics),
     roster: new RosterService(ds),

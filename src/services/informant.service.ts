@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { Informant, WechatGroup } from '../db/entities';
 import { maskPhone } from '../domain/privacy';
-import { UserError } from './group.service';
+import { UserError } from '../errors';
 import { SHARE_LOCK_KEY } from './share-counter.service';
 
 export interface BindResult {

@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { ChannelName } from '../bot/context';
+import type { ChannelName } from '../domain/channels';
 import { CountyStaff, Region, Station, StationManager } from '../db/entities';
 import { NOT_CONFIGURED, type ConfiguredChannels } from './channels';
-import { UserError } from './group.service';
+import { UserError } from '../errors';
 
 /** How a person is reached: at least one of these. */
 export interface Handles {

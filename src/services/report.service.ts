@@ -4,7 +4,7 @@ import type { DayKey } from '../domain/calendar';
 import { periodLabel, type Period } from '../domain/periods';
 import type { Figures } from '../domain/figures';
 import type { StatisticsService, StationTable, TopInformant } from './statistics.service';
-import { UserError } from './group.service';
+import { UserError } from '../errors';
 
 /** How many stations an annual evaluation lists at the top (to praise) and bottom (to rectify). */
 export const EVALUATION_SIZE = { praiseStations: 3, rectifyStations: 3, praiseInformants: 20 } as const;

@@ -5,7 +5,7 @@ import { extname } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { RosterSheetRow } from '../domain/roster';
-import { UserError } from './group.service';
+import { UserError } from '../errors';
 
 /**
  * Decodes a CSV file's bytes. Excel and WPS on Chinese Windows save CSV as GB18030 (ANSI) unless

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { checkRoster, LISTED_PROBLEMS, type RosterEntry, type RosterProblem } from '../domain/roster';
 import { Station } from '../db/entities';
-import { UserError } from './group.service';
+import { UserError } from '../errors';
 import { readRosterFile } from './roster-file';
 
 export interface RosterImportResult {

@@ -1,19 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { TIME_ZONE } from '../config';
-import type { KepuLink } from '../domain/kepu-links';
+import { TIME_ZONE } from '../domain/calendar';
+import type { ShareInput } from '../domain/shares';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { ShareSpool } from './share-spool';
 
-/** One group message that carries a Kepu China link. */
-export interface ShareInput {
-  messageId: string;
-  roomId: string;
-  talkerId: string;
-  talkerName: string;
-  link: KepuLink;
-  sentAt: Date;
-}
+export type { ShareInput } from '../domain/shares';
 
 /**
  * - effective: stored, and the first share of this item by this sender today

@@ -3,7 +3,7 @@ import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promise
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../logger';
-import type { ShareInput } from './share-counter.service';
+import type { ShareInput } from '../domain/shares';
 
 /**
  * One spooled share, as one JSON line: an array in a fixed order (message id, room, sender id,

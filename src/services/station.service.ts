@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { IsNull } from 'typeorm';
 import { Region, Station, STATION_TYPES, type StationType } from '../db/entities';
-import { UserError } from './group.service';
+import { UserError } from '../errors';
 
 export interface StationInput {
   name: string;

@@ -1,13 +1,10 @@
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
-import { TIME_ZONE } from '../config';
-import { upTo, daysIn, type DayKey, type DayRange } from '../domain/calendar';
+import { TIME_ZONE } from '../domain/calendar';
+import { daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
+import { SummaryRefresher } from './summaries.service';
 import { compareStations, figuresOf, sumAggregates, type Aggregates, type Figures } from '../domain/figures';
 
-/** Serialises summary refreshes across connections and instances. */
-const SUMMARY_LOCK = 0x6b657078;
-/** Rollups changed after this were not (or may not have been) summarised yet. */
-const WATERMARK = `(SELECT least(refreshed_to, refreshed_at) FROM summary_watermark WHERE id = 1)`;
 
 /**
  * Which summary answers "active informants" over a counted range: one day; a week from its
@@ -51,6 +48,56 @@ export interface TopInformant {
   quotaMetDays: number;
 }
 
+export interface InformantSummary {
+  informantId: number;
+  name: string;
+  stationName: string;
+  quota: number;
+  today: { effective: number; raw: number };
+  week: { effective: number; days: number };
+  month: { effective: number; days: number; quotaMetDays: number };
+}
+
+export interface RankingRow {
+  informantId: number;
+  name: string;
+  effective: number;
+  raw: number;
+}
+
+export interface StationRanking {
+  stationName: string;
+  quota: number;
+  range: DayRange;
+  rows: RankingRow[];
+  /** Roster size (active informants). */
+  informants: number;
+  /** Informants with at least `quota` effective shares (meaningful for a single day). */
+  quotaMet: number;
+}
+
+export interface StationMonth {
+  stationName: string;
+  month: DayRange;
+  /** The days counted: the whole month, or up to today for the current month. */
+  counted: DayRange;
+  quota: number;
+  informants: number;
+  activeInformants: number;
+  activeRate: number;
+  effectiveShares: number;
+  /** Effective shares per informant-day (vs the quota). */
+  perInformantDay: number;
+  /** Share of informant-days with the quota met. */
+  quotaMetRate: number;
+  activities: number;
+  participants: number;
+  /** Activities with at least 50 participants. */
+  activitiesOf50: number;
+  bulletinChanges: number;
+  screenHours: number;
+}
+
 /**
  * Statistics for an informant, station, county, prefecture or province over any range of days,
  * from the per-informant daily rollups and the activity log (never from raw share events).
@@ -59,6 +106,8 @@ export class StatisticsService {
   constructor(
     private readonly ds: DataSource,
     private readonly defaultQuota: number,
+    /** Keeps the summary tables the rankings read up to date (refreshed before each read). */
+    readonly summaries: SummaryRefresher = new SummaryRefresher(ds, defaultQuota),
   ) {}
 
   /** Station ids under a region (any level) or the station itself. */
@@ -73,82 +122,6 @@ export class StatisticsService {
       [id],
     );
     return rows.map((r) => r.id);
-  }
-
-  /**
-   * Brings station_day, informant_period and station_period up to date with the daily rollups changed since the
-   * last refresh (recomputing the touched groups, so running it twice is harmless). Cheap when
-   * nothing changed: one index lookup. One refresher at a time (advisory lock); the others go on
-   * with the summaries as they are.
-   */
-  async refresh(attempt = 1): Promise<void> {
-    try {
-      await this.refreshOnce();
-    } catch (err) {
-      // A refresher that waited for the lock may hold an older snapshot than the one that just
-      // committed: PostgreSQL refuses its writes (40001); run again with a fresh snapshot.
-      const code = (err as { driverError?: { code?: string } }).driverError?.code;
-      if (code === '40001' && attempt < 3) return this.refresh(attempt + 1);
-      throw err;
-    }
-  }
-
-  private async refreshOnce(): Promise<void> {
-    // One snapshot for the whole refresh.
-    await this.ds.transaction('REPEATABLE READ', async (m) => {
-      // Another refresh is running: it brings the summaries up to date; do not queue behind it
-      // (a snapshot taken while waiting would be older than its writes).
-      const [{ locked }]: Array<{ locked: boolean }> = await m.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [SUMMARY_LOCK]);
-      if (!locked) return;
-      // Rows of transactions still open at the last refresh were invisible to it; refreshed_at is
-      // the start of the oldest of them, so look again at anything written since.
-      // As text, so the microseconds survive the trip through JavaScript; as a parameter, so the
-      // planner uses the updated_at index.
-      const [{ wm }]: Array<{ wm: string }> = await m.query(`SELECT ${WATERMARK}::text AS wm`);
-      const changed: unknown[] = await m.query(`SELECT 1 FROM daily_rollup WHERE updated_at > $1::timestamptz LIMIT 1`, [wm]);
-      if (changed.length === 0) return;
-      await m.query(
-        `WITH c AS (SELECT DISTINCT station_id, day FROM daily_rollup WHERE updated_at > $2::timestamptz)
-         INSERT INTO station_day (station_id, day, active_informants, raw_shares, effective_shares, quota_met)
-         SELECT d.station_id, d.day, count(*) FILTER (WHERE d.effective_shares > 0), sum(d.raw_shares), sum(d.effective_shares),
-                count(*) FILTER (WHERE d.effective_shares >= coalesce(r.daily_quota, $1))
-         FROM c JOIN daily_rollup d ON d.station_id = c.station_id AND d.day = c.day
-         JOIN station s ON s.id = d.station_id JOIN region r ON r.id = s.county_id
-         GROUP BY d.station_id, d.day
-         ON CONFLICT (station_id, day) DO UPDATE SET active_informants = excluded.active_informants,
-           raw_shares = excluded.raw_shares, effective_shares = excluded.effective_shares, quota_met = excluded.quota_met`,
-        [this.defaultQuota, wm],
-      );
-      for (const [kind, unit, span] of [['w', 'week', '7 days'], ['m', 'month', '1 month'], ['q', 'quarter', '3 months']] as const) {
-        await m.query(
-          `WITH c AS (SELECT DISTINCT informant_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
-           INSERT INTO informant_period (informant_id, kind, period_start, station_id, effective_shares)
-           SELECT d.informant_id, '${kind}', c.start, max(d.station_id), sum(d.effective_shares)
-           FROM c JOIN daily_rollup d ON d.informant_id = c.informant_id AND d.day >= c.start AND d.day < (c.start + interval '${span}')::date
-           GROUP BY d.informant_id, c.start
-           ON CONFLICT (informant_id, kind, period_start) DO UPDATE SET station_id = excluded.station_id, effective_shares = excluded.effective_shares`,
-          [wm],
-        );
-        await m.query(
-          `WITH c AS (SELECT DISTINCT station_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
-           INSERT INTO station_period (station_id, kind, period_start, active_informants)
-           SELECT c.station_id, '${kind}', c.start,
-                  (SELECT count(*) FROM informant_period p
-                   WHERE p.station_id = c.station_id AND p.kind = '${kind}' AND p.period_start = c.start AND p.effective_shares > 0)
-           FROM c
-           ON CONFLICT (station_id, kind, period_start) DO UPDATE SET active_informants = excluded.active_informants`,
-          [wm],
-        );
-      }
-      await m.query(
-        `UPDATE summary_watermark SET
-           refreshed_to = greatest(refreshed_to, (SELECT max(updated_at) FROM daily_rollup)),
-           refreshed_at = coalesce((SELECT min(xact_start) FROM pg_stat_activity
-                                    WHERE datname = current_database() AND backend_type = 'client backend'
-                                      AND pid <> pg_backend_pid() AND xact_start IS NOT NULL), now())
-         WHERE id = 1`,
-      );
-    });
   }
 
   /** Active informants per station over the counted range, from the summaries when the range allows. */
@@ -186,7 +159,7 @@ export class StatisticsService {
 
   /** Aggregates per station over the range (clipped to today). */
   async stationAggregates(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, Aggregates & { name: string; status: string }>> {
-    await this.refresh();
+    await this.summaries.refresh();
     const counted = upTo(range, today);
     const days = counted.from <= counted.to ? daysIn(counted) : 0;
     const [rows, active]: [Array<Record<string, string | number>>, Map<number, number>] = await Promise.all([
@@ -317,5 +290,103 @@ export class StatisticsService {
       participants: 0,
       activitiesOf50: 0,
     });
+  }
+
+  /** The daily quota of a station's county (DAILY_SHARE_QUOTA unless the county set its own). */
+  async quotaOfStation(stationId: number): Promise<number> {
+    const rows: Array<{ q: number | null }> = await this.ds.query(
+      `SELECT r.daily_quota AS q FROM station s JOIN region r ON r.id = s.county_id WHERE s.id = $1`,
+      [stationId],
+    );
+    return rows[0]?.q ?? this.defaultQuota;
+  }
+
+  async informantSummary(informantId: number, today: DayKey): Promise<InformantSummary | null> {
+    const info: Array<{ name: string; station_id: number; station: string }> = await this.ds.query(
+      `SELECT i.name, i.station_id, s.name AS station FROM informant i JOIN station s ON s.id = i.station_id WHERE i.id = $1`,
+      [informantId],
+    );
+    if (info.length === 0) return null;
+    const quota = await this.quotaOfStation(info[0].station_id);
+    const week = upTo(weekOf(today), today);
+    const month = upTo(monthOf(today), today);
+    const from = week.from < month.from ? week.from : month.from;
+    const [r]: Array<Record<string, string>> = await this.ds.query(
+      `SELECT
+         coalesce(sum(effective_shares) FILTER (WHERE day = $2), 0) AS today_eff,
+         coalesce(sum(raw_shares) FILTER (WHERE day = $2), 0) AS today_raw,
+         coalesce(sum(effective_shares) FILTER (WHERE day BETWEEN $3 AND $2), 0) AS week_eff,
+         coalesce(sum(effective_shares) FILTER (WHERE day BETWEEN $4 AND $2), 0) AS month_eff,
+         count(*) FILTER (WHERE day BETWEEN $4 AND $2 AND effective_shares >= $5) AS month_met
+       FROM daily_rollup WHERE informant_id = $1 AND day BETWEEN $6 AND $2`,
+      [informantId, today, week.from, month.from, quota, from],
+    );
+    return {
+      informantId,
+      name: info[0].name,
+      stationName: info[0].station,
+      quota,
+      today: { effective: Number(r.today_eff), raw: Number(r.today_raw) },
+      week: { effective: Number(r.week_eff), days: daysIn(week) },
+      month: { effective: Number(r.month_eff), days: daysIn(month), quotaMetDays: Number(r.month_met) },
+    };
+  }
+
+  /** The station's informants ordered by effective shares over the range (ties by name). */
+  async stationRanking(stationId: number, range: DayRange, limit = 10): Promise<StationRanking> {
+    const quota = await this.quotaOfStation(stationId);
+    const rows: Array<{ id: number; name: string; eff: string; raw: string; met: string }> = await this.ds.query(
+      `SELECT i.id, i.name, coalesce(sum(r.effective_shares), 0) AS eff, coalesce(sum(r.raw_shares), 0) AS raw,
+              count(r.day) FILTER (WHERE r.effective_shares >= $4) AS met
+       FROM informant i
+       LEFT JOIN daily_rollup r ON r.informant_id = i.id AND r.day BETWEEN $2 AND $3
+       WHERE i.station_id = $1 AND i.status = 'active'
+       GROUP BY i.id, i.name
+       ORDER BY eff DESC, i.name`,
+      [stationId, range.from, range.to, quota],
+    );
+    const [station]: Array<{ name: string }> = await this.ds.query(`SELECT name FROM station WHERE id = $1`, [stationId]);
+    return {
+      stationName: station?.name ?? '',
+      quota,
+      range,
+      informants: rows.length,
+      quotaMet: rows.filter((r) => Number(r.met) > 0 && range.from === range.to).length,
+      rows: rows
+        .filter((r) => Number(r.eff) > 0)
+        .slice(0, limit)
+        .map((r) => ({ informantId: r.id, name: r.name, effective: Number(r.eff), raw: Number(r.raw) })),
+    };
+  }
+
+  /** A station's month so far (or a whole past month), against its targets. */
+  async stationMonth(stationId: number, month: DayRange, today: DayKey): Promise<StationMonth> {
+    const quota = await this.quotaOfStation(stationId);
+    const counted = upTo(month, today);
+    const a = (await this.stationAggregates([stationId], month, today)).get(stationId);
+    if (!a) throw new Error(`station ${stationId} not found`);
+    const f = figuresOf(a);
+    const [res]: Array<{ bulletins: string; screen: string }> = await this.ds.query(
+      `SELECT count(*) FILTER (WHERE kind = 'bulletin') AS bulletins, coalesce(sum(hours) FILTER (WHERE kind = 'screen'), 0) AS screen
+       FROM resource_log WHERE station_id = $1 AND date BETWEEN $2 AND $3`,
+      [stationId, month.from, month.to],
+    );
+    return {
+      stationName: a.name,
+      month,
+      counted,
+      quota,
+      informants: f.informants,
+      activeInformants: f.activeInformants,
+      activeRate: f.activeRate,
+      effectiveShares: f.effectiveShares,
+      perInformantDay: f.perInformantDay,
+      quotaMetRate: f.quotaMetRate,
+      activities: f.activities,
+      participants: f.participants,
+      activitiesOf50: f.activitiesOf50,
+      bulletinChanges: Number(res.bulletins),
+      screenHours: Number(res.screen),
+    };
   }
 }

@@ -13,8 +13,8 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createServices } from '../../src/services';
 import { AlertService } from '../../src/services/alert.service';
-import { OutboxWorker } from '../../src/services/outbox.service';
-import { watchWechatForAlerts, type WechatAlertWatch } from '../../src/services/wechat-alerts';
+import { OutboxWorker } from '../../src/jobs/outbox';
+import { watchWechatForAlerts, type WechatAlertWatch } from '../../src/channels/wechat/wechat-alerts';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
 

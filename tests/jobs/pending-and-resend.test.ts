@@ -8,9 +8,9 @@ import { OutboxParts1764630000000 } from '../../src/db/migrations/1764630000000-
 import { parsePeriod } from '../../src/domain/periods';
 import { createLogger } from '../../src/logger';
 import { createServices, type Services } from '../../src/services';
-import { JobRunner } from '../../src/services/job-runner.service';
-import { OutboxWorker } from '../../src/services/outbox.service';
-import { Scheduler } from '../../src/services/scheduler';
+import { JobRunner } from '../../src/jobs/runner';
+import { OutboxWorker } from '../../src/jobs/outbox';
+import { Scheduler } from '../../src/jobs/scheduler';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
 

@@ -4,8 +4,8 @@ import { parsePeriod } from '../../src/domain/periods';
 import { createLogger } from '../../src/logger';
 import { createServices } from '../../src/services';
 import { openDataSource } from '../../src/db/data-source';
-import { JobRunner } from '../../src/services/job-runner.service';
-import { OutboxWorker } from '../../src/services/outbox.service';
+import { JobRunner } from '../../src/jobs/runner';
+import { OutboxWorker } from '../../src/jobs/outbox';
 import { startHarness, type BotHarness } from '../support/harness';
 
 const log = createLogger('silent');

@@ -70,4 +70,4 @@ export type { RegionLevel } from './region.entity';
 export { STATION_TYPES, type StationStatus, type StationType } from './station.entity';
 export type { ResourceKind } from './resource-log.entity';
 export type { JobRunState } from './job-run.entity';
-export type { OutboxChannel, OutboxPayload, OutboxState } from './outbox-message.entity';
+export { outboxParts, type Deliver, type OutboxChannel, type OutboxPayload, type OutboxState } from './outbox-message.entity';

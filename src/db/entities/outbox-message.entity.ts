@@ -72,3 +72,13 @@ export class OutboxMessage {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }
+
+/** A planned message as stored: its text part, then its file part (each its own outbox entry). */
+export function outboxParts(payload: OutboxPayload): OutboxPayload[] {
+  const { file, ...text } = payload;
+  if (!file) return [text];
+  return text.text ? [text, { text: '', file }] : [{ text: '', file }];
+}
+
+/** Sends one outgoing message through its channel; throws when it failed. */
+export type Deliver = (message: OutboxMessage) => Promise<void>;

@@ -1,7 +1,7 @@
-import type { WechatStatus } from '../channels/wechat/wechat-runtime';
-import { systemClock, type Clock } from '../clock';
-import type { Logger } from '../logger';
-import { wechatLogoutAlert, type AlertService } from './alert.service';
+import type { WechatStatus } from './wechat-runtime';
+import { systemClock, type Clock } from '../../clock';
+import type { Logger } from '../../logger';
+import { wechatLogoutAlert, type AlertService } from '../../services/alert.service';
 
 /** The alert incident of a logged-out WeChat account. */
 export const WECHAT_LOGOUT = 'wechat-logout';

@@ -3,12 +3,12 @@ import type { AppConfig } from '../config';
 import type { OutboxChannel } from '../db/entities';
 import { parsePeriod, type Period } from '../domain/periods';
 import { isJobName, lastFiring, periodFor, ruleProblem, stillUseful, type JobName } from '../domain/schedule';
-import { JOBS } from '../jobs';
-import type { JobContext, PlannedMessage } from '../jobs/job';
+import { JOBS } from '.';
+import type { JobContext, PlannedMessage } from './job';
 import type { Logger } from '../logger';
-import type { Services } from '.';
-import { NOT_CONFIGURED } from './channels';
-import { outboxParts } from './outbox.service';
+import type { Services } from '../services';
+import { NOT_CONFIGURED } from '../services/channels';
+import { outboxParts } from '../db/entities';
 
 /**
  * normal: plan a run that has not been planned (the scheduler, the catch-up);

@@ -4,8 +4,8 @@ import type { AppConfig } from '../config';
 import { JOB_NAMES } from '../domain/schedule';
 import type { Logger } from '../logger';
 import { isDatabaseUnavailable } from '../db/errors';
-import type { JobRunner } from './job-runner.service';
-import type { OutboxWorker } from './outbox.service';
+import type { JobRunner } from './runner';
+import type { OutboxWorker } from './outbox';
 
 /** How often pending runs (no recipient or channel yet) are planned again; the CLI also does it at once after `staff add`. */
 export const RETRY_PENDING_MS = 5 * 60_000;

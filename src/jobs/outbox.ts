@@ -1,19 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { OutboxMessage, type OutboxChannel, type OutboxPayload } from '../db/entities';
+import { OutboxMessage, type Deliver, type OutboxChannel } from '../db/entities';
 import type { Logger } from '../logger';
-import { WechatSendLimiter, type ThrottleOptions } from './wechat-send-limiter';
+import { WechatSendLimiter, type ThrottleOptions } from '../services/wechat-send-limiter';
 
-/** A planned message as stored: its text part, then its file part (each its own outbox entry). */
-export function outboxParts(payload: OutboxPayload): OutboxPayload[] {
-  const { file, ...text } = payload;
-  if (!file) return [text];
-  return text.text ? [text, { text: '', file }] : [{ text: '', file }];
-}
+export { outboxParts, type Deliver } from '../db/entities/outbox-message.entity';
 
-/** Sends one outgoing message through its channel; throws when it failed. */
-export type Deliver = (message: OutboxMessage) => Promise<void>;
-
-export type { ThrottleOptions } from './wechat-send-limiter';
+export type { ThrottleOptions } from '../services/wechat-send-limiter';
 
 export type TickResult = 'sent' | 'failed' | 'retry' | 'expired' | 'throttled' | 'idle';
 

@@ -1,0 +1,93 @@
+import type { DataSource } from 'typeorm';
+
+/** Serialises summary refreshes across connections and instances. */
+const SUMMARY_LOCK = 0x6b657078;
+/** Rollups changed after this were not (or may not have been) summarised yet. */
+const WATERMARK = `(SELECT least(refreshed_to, refreshed_at) FROM summary_watermark WHERE id = 1)`;
+
+/**
+ * Maintains the summary tables (station_day, informant_period, station_period) from the daily
+ * rollups, for fast rankings. StatisticsService reads them; nothing else writes them.
+ */
+export class SummaryRefresher {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly defaultQuota: number,
+  ) {}
+
+  /**
+   * Brings station_day, informant_period and station_period up to date with the daily rollups changed since the
+   * last refresh (recomputing the touched groups, so running it twice is harmless). Cheap when
+   * nothing changed: one index lookup. One refresher at a time (advisory lock); the others go on
+   * with the summaries as they are.
+   */
+  async refresh(attempt = 1): Promise<void> {
+    try {
+      await this.refreshOnce();
+    } catch (err) {
+      // A refresher that waited for the lock may hold an older snapshot than the one that just
+      // committed: PostgreSQL refuses its writes (40001); run again with a fresh snapshot.
+      const code = (err as { driverError?: { code?: string } }).driverError?.code;
+      if (code === '40001' && attempt < 3) return this.refresh(attempt + 1);
+      throw err;
+    }
+  }
+
+  private async refreshOnce(): Promise<void> {
+    // One snapshot for the whole refresh.
+    await this.ds.transaction('REPEATABLE READ', async (m) => {
+      // Another refresh is running: it brings the summaries up to date; do not queue behind it
+      // (a snapshot taken while waiting would be older than its writes).
+      const [{ locked }]: Array<{ locked: boolean }> = await m.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [SUMMARY_LOCK]);
+      if (!locked) return;
+      // Rows of transactions still open at the last refresh were invisible to it; refreshed_at is
+      // the start of the oldest of them, so look again at anything written since.
+      // As text, so the microseconds survive the trip through JavaScript; as a parameter, so the
+      // planner uses the updated_at index.
+      const [{ wm }]: Array<{ wm: string }> = await m.query(`SELECT ${WATERMARK}::text AS wm`);
+      const changed: unknown[] = await m.query(`SELECT 1 FROM daily_rollup WHERE updated_at > $1::timestamptz LIMIT 1`, [wm]);
+      if (changed.length === 0) return;
+      await m.query(
+        `WITH c AS (SELECT DISTINCT station_id, day FROM daily_rollup WHERE updated_at > $2::timestamptz)
+         INSERT INTO station_day (station_id, day, active_informants, raw_shares, effective_shares, quota_met)
+         SELECT d.station_id, d.day, count(*) FILTER (WHERE d.effective_shares > 0), sum(d.raw_shares), sum(d.effective_shares),
+                count(*) FILTER (WHERE d.effective_shares >= coalesce(r.daily_quota, $1))
+         FROM c JOIN daily_rollup d ON d.station_id = c.station_id AND d.day = c.day
+         JOIN station s ON s.id = d.station_id JOIN region r ON r.id = s.county_id
+         GROUP BY d.station_id, d.day
+         ON CONFLICT (station_id, day) DO UPDATE SET active_informants = excluded.active_informants,
+           raw_shares = excluded.raw_shares, effective_shares = excluded.effective_shares, quota_met = excluded.quota_met`,
+        [this.defaultQuota, wm],
+      );
+      for (const [kind, unit, span] of [['w', 'week', '7 days'], ['m', 'month', '1 month'], ['q', 'quarter', '3 months']] as const) {
+        await m.query(
+          `WITH c AS (SELECT DISTINCT informant_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
+           INSERT INTO informant_period (informant_id, kind, period_start, station_id, effective_shares)
+           SELECT d.informant_id, '${kind}', c.start, max(d.station_id), sum(d.effective_shares)
+           FROM c JOIN daily_rollup d ON d.informant_id = c.informant_id AND d.day >= c.start AND d.day < (c.start + interval '${span}')::date
+           GROUP BY d.informant_id, c.start
+           ON CONFLICT (informant_id, kind, period_start) DO UPDATE SET station_id = excluded.station_id, effective_shares = excluded.effective_shares`,
+          [wm],
+        );
+        await m.query(
+          `WITH c AS (SELECT DISTINCT station_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
+           INSERT INTO station_period (station_id, kind, period_start, active_informants)
+           SELECT c.station_id, '${kind}', c.start,
+                  (SELECT count(*) FROM informant_period p
+                   WHERE p.station_id = c.station_id AND p.kind = '${kind}' AND p.period_start = c.start AND p.effective_shares > 0)
+           FROM c
+           ON CONFLICT (station_id, kind, period_start) DO UPDATE SET active_informants = excluded.active_informants`,
+          [wm],
+        );
+      }
+      await m.query(
+        `UPDATE summary_watermark SET
+           refreshed_to = greatest(refreshed_to, (SELECT max(updated_at) FROM daily_rollup)),
+           refreshed_at = coalesce((SELECT min(xact_start) FROM pg_stat_activity
+                                    WHERE datname = current_database() AND backend_type = 'client backend'
+                                      AND pid <> pg_backend_pid() AND xact_start IS NOT NULL), now())
+         WHERE id = 1`,
+      );
+    });
+  }
+}
