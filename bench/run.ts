@@ -14,9 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { Robot } from '../src/bot/robot';
 import type { IncomingMessage } from '../src/bot/context';
-import { loadScripts } from '../src/bot/script-loader';
 import { ManualClock } from '../src/clock';
 import { loadConfig } from '../src/config';
 import { openDataSource } from '../src/db/data-source';
@@ -24,7 +22,8 @@ import { openDatabaseServer } from '../src/db/embedded-postgres';
 import { findKepuLinksInText, recognizeMiniProgram, recognizeUrlCard, type KepuLink } from '../src/domain/kepu-links';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
-import { createServices } from '../src/services';
+import { compose } from '../src/compose';
+import { KepuPuppetMock } from '../src/channels/wechat/kepu-puppet-mock';
 import { benchCallbacks } from './callbacks';
 import { benchSpool, type SpoolBench } from './spool';
 import { benchRosterImport, printRosterBench } from './roster-import';
@@ -179,9 +178,18 @@ async function main(): Promise<void> {
     const start = new Date('2026-11-25T01:00:00Z');
     const clock = new ManualClock(start);
     const metrics = createMetrics();
-    const services = createServices(ds, config, metrics, log);
-    const robot = new Robot({ services, config, clock, log, metrics });
-    loadScripts(robot);
+    // The real wiring, on the bench's database and clock; messages go straight to the robot.
+    const app = await compose(config, {
+      dataSource: ds,
+      clock,
+      log,
+      metrics,
+      puppet: new KepuPuppetMock(),
+      http: false,
+      scheduler: false,
+      resilience: false,
+    });
+    const { services, robot } = app;
     const { stream, shares } = makeStream(start);
     const rules = config.links;
 

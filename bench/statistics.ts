@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config';
 import { addDays, monthOf } from '../src/domain/calendar';
 import { parsePeriod, periodContaining } from '../src/domain/periods';
 import { JOBS } from '../src/jobs';
-import { createServices } from '../src/services';
+import { composeCore } from '../src/compose';
 
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 50);
 const PER_STATION = Number(process.env.BENCH_INFORMANTS_PER_STATION ?? 500);
@@ -45,7 +45,7 @@ function pcts(xs: number[]): { p50: number; p99: number } {
 
 export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> {
   const config = loadConfig({ LOG_LEVEL: 'silent' });
-  const services = createServices(ds, config);
+  const { services } = await composeCore(config, { dataSource: ds });
   const t0 = process.hrtime.bigint();
   await ds.query(`INSERT INTO region (name, level) VALUES ('统计基准旗', 'county')`);
   const [{ id: countyId }]: Array<{ id: number }> = await ds.query(`SELECT id FROM region WHERE name = '统计基准旗'`);

@@ -5,11 +5,10 @@ import { userInfo } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { systemClock, type Clock } from './clock';
 import { ConfigError, loadConfig, type AppConfig } from './config';
-import { openDataSource } from './db/data-source';
-import { openDatabaseServer } from './db/embedded-postgres';
+import { composeCore } from './compose';
 import { STATION_TYPES, type StationType } from './db/entities';
 import { createLogger } from './logger';
-import { createServices, type Services } from './services';
+import type { Services } from './services';
 import { UserError } from './errors';
 import type { PlannedMessage } from './jobs/job';
 import { JobRunner, type ScopeRun } from './jobs/runner';
@@ -47,11 +46,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   let exitCode = 0;
 
   const withDatabase = async (commandLine: string, action: Action): Promise<void> => {
-    const server = await openDatabaseServer(config.database, log, 'cli');
-    let ds: DataSource | undefined;
+    // The composition root's database part: the embedded PostgreSQL shared with a running server.
+    const core = await composeCore(config, { log, role: 'cli' });
     try {
-      ds = await openDataSource({ url: server.url, poolSize: 2, log });
-      const services = createServices(ds, config);
+      const { services, ds } = core;
       let outcome: 'ok' | 'invalid' | 'error' = 'ok';
       let detail = '';
       try {
@@ -71,8 +69,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         });
       }
     } finally {
-      if (ds?.isInitialized) await ds.destroy();
-      await server.stop();
+      await core.stop();
     }
   };
 

@@ -1,5 +1,5 @@
 import { loadConfig } from '../src/config';
-import { startKepubot, type Kepubot } from '../src/main';
+import { compose, type Kepubot } from '../src/compose';
 import { createLogger } from '../src/logger';
 import { createTestDatabase, type TestDatabase } from './support/db';
 
@@ -26,7 +26,7 @@ describe('kepubot with nothing configured but the database: the demo', () => {
     db = await createTestDatabase();
     await db.ds.destroy();
     const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', DEMO_MESSAGE_INTERVAL_MS: '50', LOG_LEVEL: 'silent' });
-    kepubot = await startKepubot(config, { log: createLogger('silent') });
+    kepubot = await compose(config, { log: createLogger('silent') });
   });
 
   afterAll(async () => {

@@ -54,8 +54,9 @@ eff AS (
   SELECT r.talker_id, r.content_key, r.day, r.informant_id, r.message_id
   FROM resolved r
   -- A replayed message has the same sender, item and day as its original, so it conflicts here
-  -- too and never becomes effective twice; no lookup in share_event is needed.
-  ORDER BY r.talker_id, r.content_key, r.day
+  -- too and never becomes effective twice; no lookup in share_event is needed. Within a batch the
+  -- earliest message of a (sender, item, day) is the effective one.
+  ORDER BY r.talker_id, r.content_key, r.day, r.sent_at, r.message_id
   ON CONFLICT (talker_id, content_key, day) DO NOTHING
   RETURNING message_id
 ),

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { OUTAGE_NOTICE } from '../../src/bot/outage-notices';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { startKepubot, type Kepubot } from '../../src/main';
+import { compose, type Kepubot } from '../../src/compose';
 import { LogCapture, dataDir, freePort, postmasterPid, waitFor } from '../support/faults';
 
 const INTERVAL_MS = 300;
@@ -38,7 +38,7 @@ describe('faults: the embedded PostgreSQL is killed (SIGKILL) while groups are b
       DB_CHECK_INTERVAL_MS: '200',
       STALE_MESSAGE_SECONDS: '3600',
     });
-    kepubot = await startKepubot(config, { log: createLogger('debug', 'kepubot', logs), demoTraffic: false });
+    kepubot = await compose(config, { log: createLogger('debug', 'kepubot', logs), demoTraffic: false });
     const puppet = kepubot.demo!.puppet;
     const send = puppet.messageSendText.bind(puppet);
     puppet.messageSendText = async (conversationId: string, text: string) => {

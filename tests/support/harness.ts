@@ -1,16 +1,14 @@
-import { WechatyBuilder, type Wechaty } from 'wechaty';
+import type { Wechaty } from 'wechaty';
 import { Robot } from '../../src/bot/robot';
-import { loadScripts } from '../../src/bot/script-loader';
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
 import { WechatChannel } from '../../src/channels/wechat/wechat-channel';
-import { WechatReplies } from '../../src/channels/wechat/wechat-replies';
-import { WechatSendLimiter } from '../../src/services/wechat-send-limiter';
 import { ManualClock } from '../../src/clock';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { Informant, WechatGroup } from '../../src/db/entities';
 import { createLogger, type Logger } from '../../src/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
-import { createServices, type Services } from '../../src/services';
+import type { Services } from '../../src/services';
+import { compose } from '../../src/compose';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export interface SentMessage {
@@ -55,12 +53,16 @@ export interface BotHarness {
 export async function startHarness(env: Record<string, string> = {}, now = new Date(), log: Logger = createLogger('silent')): Promise<BotHarness> {
   const db = await createTestDatabase(log);
   // Replies pass the account's limiter; spacing 0 here so tests need not move the clock between answers.
-  const config = loadConfig({ LOG_LEVEL: 'silent', SHARE_BATCH_WAIT_MS: '0', SEND_INTERVAL_MS: '0', SEND_JITTER_MS: '0', ...env });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    SHARE_BATCH_WAIT_MS: '0',
+    SEND_INTERVAL_MS: '0',
+    SEND_JITTER_MS: '0',
+    WECHATY_NAME: `test-${Math.random().toString(36).slice(2)}`,
+    ...env,
+  });
   const metrics = createMetrics();
   const clock = new ManualClock(now);
-  const services = createServices(db.ds, config, metrics, log);
-  const robot = new Robot({ services, config, clock, log, metrics });
-  loadScripts(robot);
   const puppet = new KepuPuppetMock();
   const sent: SentMessage[] = [];
   const originalSend = puppet.messageSendText.bind(puppet);
@@ -72,32 +74,21 @@ export async function startHarness(env: Record<string, string> = {}, now = new D
     sent.push({ conversationId, text: '', file: file.name });
     return undefined;
   };
-  const bot = WechatyBuilder.build({ puppet, name: `test-${Math.random().toString(36).slice(2)}` });
-  const channel = new WechatChannel({
-    robot,
-    rules: config.links,
+  // The real wiring (src/compose.ts), with the test's database, clock and puppet; no HTTP, no
+  // scheduler timers, no background database checks.
+  const app = await compose(config, {
+    dataSource: db.ds,
+    puppet,
     clock,
-    staleSeconds: config.counting.staleSeconds,
-    groups: services.groups,
-    metrics,
     log,
-    replies: new WechatReplies(
-      db.ds,
-      new WechatSendLimiter({
-        intervalMs: config.schedule.sendIntervalMs,
-        jitterMs: config.schedule.sendJitterMs,
-        dailyCap: config.schedule.sendDailyCap,
-        quiet: config.schedule.quiet,
-        zone: config.schedule.zone,
-      }),
-      clock,
-      { intervalMs: config.schedule.sendIntervalMs },
-      log,
-      metrics,
-    ),
+    metrics,
+    http: false,
+    scheduler: false,
+    resilience: false,
   });
-  channel.attach(bot);
-  await bot.start();
+  const { services, robot, channel } = app;
+  const bot = app.wechat.bot;
+  await app.wechat.started;
   const self = puppet.mocker.createContact({ id: 'kepubot-self', name: '科普e站助手' });
   puppet.mocker.login(self);
 
@@ -158,7 +149,7 @@ export async function startHarness(env: Record<string, string> = {}, now = new D
     world,
     stop: async () => {
       await settle();
-      await bot.stop();
+      await app.stop();
       await db.close();
     },
   };

@@ -1,0 +1,410 @@
+import 'reflect-metadata';
+import type * as PUPPET from 'wechaty-puppet';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DataSource } from 'typeorm';
+import { Robot } from './bot/robot';
+import { loadScripts } from './bot/script-loader';
+import { mpCallback } from './channels/mp/mp-callback';
+import { DemoWorld } from './channels/wechat/demo';
+import { createDeliver } from './channels/outbound';
+import { WecomApiClient } from './channels/wecom/wecom-api';
+import { wecomCallback } from './channels/wecom/wecom-callback';
+import { WechatChannel } from './channels/wechat/wechat-channel';
+import { WechatRuntime, createServicePuppet, servicePuppetProbe, wechatReadiness } from './channels/wechat/wechat-runtime';
+import { systemClock, type Clock } from './clock';
+import type { AppConfig } from './config';
+import { openDataSource } from './db/data-source';
+import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
+import { createApp, type HealthReport, type ReadinessReport } from './http/app';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { createServices, type Services } from './services';
+import { AlertService, DatabaseDownAlarm } from './services/alert.service';
+import { seedDemo } from './services/demo-seed.service';
+import { JobRunner } from './jobs/runner';
+import { DatabaseMonitor } from './services/database-monitor';
+import { WechatSendLimiter } from './services/wechat-send-limiter';
+import { OutageNotices } from './bot/outage-notices';
+import { WechatReplies } from './channels/wechat/wechat-replies';
+import { OutboxWorker } from './jobs/outbox';
+import { Scheduler } from './jobs/scheduler';
+import { watchWechatForAlerts } from './channels/wechat/wechat-alerts';
+
+/** The package version, from package.json (dist/src/main.js → ../../package.json). */
+const VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+/** A running kepubot: what tests and the process entry point hold on to. */
+export interface Kepubot {
+  robot: Robot;
+  log: Logger;
+  clock: Clock;
+  config: AppConfig;
+  ds: DataSource;
+  dbServer: DatabaseServer;
+  dbMonitor: DatabaseMonitor;
+  services: Services;
+  metrics: Metrics;
+  wechat: WechatRuntime;
+  channel: WechatChannel;
+  replies: WechatReplies;
+  demo: DemoWorld | null;
+  /** The HTTP port actually bound (useful with PORT=0); 0 without HTTP. */
+  port: number;
+  jobs: JobRunner;
+  scheduler: Scheduler | null;
+  /** Alerts to county staff and the operator (raise/resolve by incident key). */
+  alerts: AlertService;
+  /** What GET /readyz answers. */
+  readiness(): Promise<ReadinessReport>;
+  /**
+   * Stops in order: intake (WeChat), share batches and the spool, the send in progress, HTTP,
+   * the database connections, and the embedded PostgreSQL last. Bounded by SHUTDOWN_TIMEOUT_MS.
+   */
+  stop(): Promise<void>;
+}
+
+/** Runs `step`, but gives up waiting for it at `deadline` (epoch ms). */
+async function until(deadline: number, step: () => Promise<unknown>, log: Logger, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const left = Math.max(0, deadline - Date.now());
+  const timedOut = await Promise.race([
+    step().then(
+      () => false,
+      (err: unknown) => {
+        log.error({ err, step: what }, 'error while stopping');
+        return false;
+      },
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), left);
+    }),
+  ]);
+  if (timer) clearTimeout(timer);
+  if (timedOut) log.warn({ step: what }, 'stopping took too long: going on without waiting for it');
+}
+
+/** What a caller may put in place of the real thing; everything else is built from the config. */
+export interface ComposeOverrides {
+  log?: Logger;
+  clock?: Clock;
+  metrics?: Metrics;
+  /** An open DataSource (tests, bench): no database server is opened, and stop() leaves it open. */
+  dataSource?: DataSource;
+  /** The WeChat puppet (tests: a KepuPuppetMock); default: the puppet service, or the demo without one. */
+  puppet?: PUPPET.Puppet;
+  /** Demo only: send the demo's messages (default true). */
+  demoTraffic?: boolean;
+  /** Serve HTTP (default true). */
+  http?: boolean;
+  /** Run the scheduler and the send queue (default: SCHEDULER_ENABLED). */
+  scheduler?: boolean;
+  /** Watch PostgreSQL, restart the embedded one, open the share spool (default true). */
+  resilience?: boolean;
+}
+
+/**
+ * The composition root: config → database → services → robot and scripts → channels → jobs →
+ * HTTP. main.ts, the CLI, the test harness and the bench all build kepubot here, overriding only
+ * what they must; stop() takes it down in order.
+ */
+export async function compose(config: AppConfig, overrides: ComposeOverrides = {}): Promise<Kepubot> {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const metrics = overrides.metrics ?? createMetrics({ defaultMetrics: true });
+  const resilient = overrides.resilience !== false;
+  // Filled in as parts start; stop() takes them down in a fixed order, whatever has started.
+  const parts: Partial<{
+    dbServer: DatabaseServer;
+    ds: DataSource;
+    dbMonitor: DatabaseMonitor;
+    services: Services;
+    wechat: WechatRuntime;
+    channel: WechatChannel;
+    replies: WechatReplies;
+    demo: DemoWorld;
+    server: Server;
+    scheduler: Scheduler;
+    wechatAlerts: { stop(): void | Promise<void> };
+  }> = {};
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      const deadline = Date.now() + config.resilience.shutdownTimeoutMs;
+      // 1. Intake: no new messages; the reply being said finishes, waiting replies are dropped.
+      parts.demo?.stop();
+      await parts.wechatAlerts?.stop();
+      if (parts.replies) await until(deadline - 1000, () => parts.replies!.stop(), log, 'replies');
+      if (parts.wechat) await until(deadline - 1000, () => parts.wechat!.stop(), log, 'wechat');
+      if (parts.channel) await until(deadline - 1000, () => parts.channel!.idle(), log, 'messages in hand');
+      // 2. Shares: batches to PostgreSQL (or the spool), then the spool while time is left.
+      if (parts.services) await until(deadline - 500, () => parts.services!.shares.close(deadline - 1000), log, 'shares');
+      // 3. Sending: the send in progress finishes.
+      if (parts.scheduler) await until(deadline - 500, () => parts.scheduler!.stop(), log, 'send queue');
+      // 4. HTTP.
+      if (parts.server) {
+        const server = parts.server;
+        await until(deadline - 300, () => new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }), log, 'http');
+      }
+      // 5. Database connections, then the embedded PostgreSQL last.
+      parts.dbMonitor?.stop();
+      if (parts.ds?.isInitialized && !overrides.dataSource) await until(deadline, () => parts.ds!.destroy(), log, 'database connections');
+      if (parts.dbServer) await parts.dbServer.stop().catch((err: unknown) => log.error({ err }, 'stopping the embedded PostgreSQL failed'));
+    })();
+    return stopping;
+  };
+
+  try {
+    const { dbServer, ds } = await openDatabase(config, log, 'server', overrides.dataSource);
+    parts.dbServer = dbServer;
+    parts.ds = ds;
+    const dbMonitor = new DatabaseMonitor(ds, clock, config.resilience.dbCheckIntervalMs, log.child({ component: 'database' }));
+    parts.dbMonitor = dbMonitor;
+    const outage = new OutageNotices();
+    dbMonitor.onChange((h) => {
+      if (h.up) outage.reset();
+    });
+    if (resilient) dbMonitor.start();
+    if (resilient && dbServer.mode !== 'external' && config.resilience.superviseEmbedded) {
+      dbServer.supervise(1000, (s) => {
+        if (s.state === 'running') void dbMonitor.check();
+      });
+    }
+
+    const services = createServices(ds, config, metrics, log);
+    parts.services = services;
+    // Shares a crash or an outage left in the spool are written before any new message.
+    if (resilient) await services.shares.start();
+    const robot = new Robot({ services, config, clock, log, metrics, outage });
+    const scripts = loadScripts(robot);
+    log.info({ scripts }, 'bot scripts loaded');
+
+    let demo: DemoWorld | null = null;
+    let puppet;
+    if (overrides.puppet) {
+      puppet = overrides.puppet;
+    } else if (config.wechat.puppetService) {
+      puppet = createServicePuppet(config.wechat.puppetService);
+    } else {
+      const groups = await seedDemo(ds, clock.now());
+      demo = new DemoWorld(groups, log.child({ component: 'demo' }), config.wechat.demoShareLog);
+      parts.demo = demo;
+      puppet = demo.puppet;
+      log.warn('no WECHATY_PUPPET_SERVICE_TOKEN: running the demo WeChat (mock puppet, demo county)');
+    }
+    const throttle = {
+      intervalMs: config.schedule.sendIntervalMs,
+      jitterMs: config.schedule.sendJitterMs,
+      dailyCap: config.schedule.sendDailyCap,
+      quiet: config.schedule.quiet,
+      zone: config.schedule.zone,
+    };
+    const replies = new WechatReplies(
+      ds,
+      new WechatSendLimiter(throttle),
+      clock,
+      { intervalMs: config.schedule.sendIntervalMs },
+      log.child({ component: 'replies' }),
+      metrics,
+    );
+    parts.replies = replies;
+    const wechat = new WechatRuntime(puppet, config.wechat.name, log.child({ component: 'wechat' }), {
+      clock,
+      reconnectMaxMs: config.wechat.reconnectMaxMs,
+      probe: config.wechat.puppetService ? servicePuppetProbe(config.wechat.puppetService) : undefined,
+    });
+    parts.wechat = wechat;
+    const channel = new WechatChannel({
+      robot,
+      rules: config.links,
+      clock,
+      staleSeconds: config.counting.staleSeconds,
+      groups: services.groups,
+      metrics,
+      log: log.child({ component: 'wechat-channel' }),
+      replies,
+    });
+    parts.channel = channel;
+    channel.attach(wechat.bot);
+    wechat.start();
+    if (demo) {
+      await wechat.started;
+      demo.login();
+      if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
+    }
+
+    const health = async (): Promise<HealthReport> => {
+      const up = await dbMonitor.check();
+      // The login QR code is a secret: never on /healthz.
+      const { qrcode: _secret, ...bot } = wechat.status();
+      return {
+        database: up ? 'up' : 'down',
+        bot: { ...bot, mode: demo ? 'demo' : 'puppet-service' },
+        version: VERSION,
+      };
+    };
+    const readiness = async (): Promise<ReadinessReport> => {
+      const reasons: string[] = [];
+      const up = await dbMonitor.check();
+      const embedded = dbServer.status();
+      if (embedded && embedded.state !== 'running') reasons.push('内置数据库已停止，正在重启');
+      else if (!up) reasons.push('数据库无法连接');
+      const bot = wechat.status();
+      const wechatReady = wechatReadiness(bot);
+      if (!wechatReady.ready) reasons.push(wechatReady.reason ?? '微信未就绪');
+      const spool = services.shares.state;
+      if (spool.spoolDepth > config.resilience.spoolReadyMax) reasons.push(`待写入数据库的转发积压 ${spool.spoolDepth} 条`);
+      return {
+        ready: reasons.length === 0,
+        reasons,
+        database: { up, since: dbMonitor.status().since, embedded },
+        wechat: { state: bot.state, connected: bot.connected, loggedIn: bot.loggedIn, since: bot.since },
+        spool: { depth: spool.spoolDepth, bytes: spool.spoolBytes, mode: spool.mode },
+        replies: { waiting: replies.depth },
+        version: VERSION,
+      };
+    };
+    const callbackDeps = { robot, receipts: services.receipts, clock, log: log.child({ component: 'callbacks' }), metrics };
+    const wecomApi = config.wecom
+      ? new WecomApiClient({
+          baseUrl: config.wecom.apiBase,
+          corpId: config.wecom.corpId,
+          secret: config.wecom.secret,
+          agentId: config.wecom.agentId,
+          log: log.child({ component: 'wecom-api' }),
+        })
+      : undefined;
+    const alertLog = log.child({ component: 'alerts' });
+    const alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: wecomApi }), log: alertLog, clock });
+    await alerts.refreshRecipients().catch((err: unknown) => alertLog.warn({ err: { message: (err as Error).message } }, 'could not read alert recipients'));
+    const wechatAlerts = watchWechatForAlerts(wechat, alerts, { log: alertLog, clock, zone: config.schedule.zone });
+    parts.wechatAlerts = wechatAlerts;
+    // The database down for longer than DB_DOWN_ALERT_AFTER_SECONDS: one direct alert per incident.
+    const dbAlarm = new DatabaseDownAlarm(alerts, config.alerts.dbDownAfterSeconds, clock, config.schedule.zone);
+    dbMonitor.onCheck((up) => {
+      dbAlarm.observe(up).catch((err: unknown) => alertLog.warn({ err }, 'the database alarm failed'));
+    });
+    const routers = [];
+    if (config.wecom) routers.push(wecomCallback(config.wecom, config.callbacks, callbackDeps, wecomApi));
+    if (config.mp) routers.push(mpCallback(config.mp, config.callbacks, callbackDeps));
+    log.info({ wecom: Boolean(config.wecom), mp: Boolean(config.mp) }, 'manager channels');
+    const app = createApp({ health, ready: readiness, metrics: metrics.registry, log, routers });
+    let port = 0;
+    if (overrides.http !== false) {
+      const server: Server = await new Promise((resolve, reject) => {
+        const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+        s.once('error', reject);
+      });
+      parts.server = server;
+      port = (server.address() as AddressInfo).port;
+    }
+
+    const jobs = new JobRunner(ds, services, config, log.child({ component: 'jobs' }));
+    let scheduler: Scheduler | null = null;
+    if (overrides.scheduler ?? config.schedule.enabled) {
+      const worker = new OutboxWorker(ds, createDeliver({ bot: wechat.bot, wecom: wecomApi }), throttle, log.child({ component: 'outbox' }));
+      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }));
+      parts.scheduler = scheduler;
+      await scheduler.start();
+    }
+    log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /readyz, GET /metrics)');
+
+    return {
+      config,
+      log,
+      clock,
+      ds,
+      dbServer,
+      dbMonitor,
+      services,
+      metrics,
+      robot,
+      wechat,
+      channel,
+      replies,
+      demo,
+      port,
+      jobs,
+      scheduler,
+      alerts,
+      readiness,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+
+/** The database part alone: what the CLI and the bench need (no robot, channels, jobs or HTTP). */
+export interface Core {
+  config: AppConfig;
+  log: Logger;
+  dbServer: DatabaseServer;
+  ds: DataSource;
+  services: Services;
+  metrics: Metrics;
+  /** Closes the connections and leaves the database (the embedded one stops if nobody else uses it). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the database (DATABASE_URL, or the embedded PostgreSQL shared with other kepubot
+ * processes) and brings the schema up to date; an open `existing` DataSource is used as it is.
+ */
+export async function openDatabase(
+  config: AppConfig,
+  log: Logger,
+  role: 'server' | 'cli',
+  existing?: DataSource,
+): Promise<{ dbServer: DatabaseServer; ds: DataSource }> {
+  if (existing) {
+    return { dbServer: { url: '', mode: 'external', status: () => null, supervise: () => undefined, stop: async () => undefined }, ds: existing };
+  }
+  const dbServer = await openDatabaseServer(config.database, log, role);
+  try {
+    const ds = await openDataSource({ url: dbServer.url, poolSize: role === 'cli' ? 2 : config.database.poolSize, log });
+    log.info({ database: dbServer.mode }, 'database ready, migrations applied');
+    return { dbServer, ds };
+  } catch (err) {
+    await dbServer.stop();
+    throw err;
+  }
+}
+
+/** The composition root's database part, for the CLI and the bench. */
+export async function composeCore(
+  config: AppConfig,
+  overrides: Pick<ComposeOverrides, 'log' | 'metrics' | 'dataSource'> & { role?: 'server' | 'cli' } = {},
+): Promise<Core> {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const metrics = overrides.metrics ?? createMetrics();
+  const { dbServer, ds } = await openDatabase(config, log, overrides.role ?? 'cli', overrides.dataSource);
+  const services = createServices(ds, config, metrics, log);
+  return {
+    config,
+    log,
+    dbServer,
+    ds,
+    services,
+    metrics,
+    stop: async () => {
+      await services.shares.flush();
+      if (!overrides.dataSource && ds.isInitialized) await ds.destroy();
+      await dbServer.stop();
+    },
+  };
+}
