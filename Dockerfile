@@ -1,8 +1,9 @@
 # kepubot production image. Build: docker build -t kepubot .
 # Run with a real PostgreSQL (see docker-compose.yml); migrations run at start-up.
+# Node 22 LTS (Node 20 reaches end of life in April 2026); package.json `engines` admits 20.19+ and 22.
 
 # --- build stage: compile TypeScript (tsc emits the decorator metadata TypeORM needs) ---
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -15,7 +16,7 @@ COPY tests ./tests
 RUN npm run build
 
 # --- runtime stage: production dependencies and the compiled output only ---
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 # A CJK font for the ranking card (PNG) drawn with @napi-rs/canvas.
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \

@@ -1,6 +1,7 @@
 // Description:
-//   The station's month against its targets: informants (500), active rate, effective shares per
-//   informant-day (3), quota-met rate, activities (1) and participants (50), resource use.
+//   The station's month against its targets (src/domain/figures.ts TARGETS and the daily quota):
+//   informants, active rate, effective shares per informant-day, quota-met rate, activities and
+//   participants, resource use.
 //
 // Commands:
 //   本月 [e站名称] - 本站本月至今的各项指标与要求对照
@@ -33,7 +34,7 @@ export default function stationMonth(robot: Robot): void {
         `活跃信息员 ${m.activeInformants} 人，活跃率 ${pct(m.activeRate)}`,
         `${mark(m.perInformantDay >= m.quota)} 人均每天有效转发 ${m.perInformantDay.toFixed(2)} 条（要求 ${m.quota} 条），共 ${m.effectiveShares} 条`,
         `达标率 ${pct(m.quotaMetRate)}（每天 ${m.quota} 条及以上的人天占比）`,
-        `${mark(m.activitiesOf50 >= TARGETS.activitiesPerMonth)} 活动 ${m.activities} 次，参加 ${m.participants} 人次；50 人以上的 ${m.activitiesOf50} 次（要求每月至少 ${TARGETS.activitiesPerMonth} 次、每次 ${TARGETS.participantsPerActivity} 人以上）`,
+        `${mark(m.activitiesOf50 >= TARGETS.activitiesPerMonth)} 活动 ${m.activities} 次，参加 ${m.participants} 人次；${TARGETS.participantsPerActivity} 人以上的 ${m.activitiesOf50} 次（要求每月至少 ${TARGETS.activitiesPerMonth} 次、每次 ${TARGETS.participantsPerActivity} 人以上）`,
         `宣传栏更换 ${m.bulletinChanges} 次，大屏播放 ${m.screenHours} 小时`,
       ].join('\n'),
     );

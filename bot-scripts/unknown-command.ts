@@ -5,13 +5,14 @@
 //   (其他内容) - 提示最接近的命令
 
 import type { Robot } from '../src/bot/robot';
+import { commandWords } from '../src/bot/script-loader';
 import { PRIVATE_CHANNELS } from '../src/bot/station-access';
 import { suggestCommand } from '../src/domain/station-commands';
 
 export default function unknownCommand(robot: Robot): void {
   robot.fallback({ id: 'station.unknown', channels: [...PRIVATE_CHANNELS] }, async (ctx) => {
     const text = ctx.match?.[0] ?? '';
-    const nearest = suggestCommand(text);
+    const nearest = suggestCommand(text, commandWords(ctx.help));
     const entry = nearest ? ctx.help.find((h) => h.command.replace(/^#/, '').startsWith(nearest)) : undefined;
     await ctx.reply(
       nearest

@@ -48,11 +48,33 @@ export function parseHeader(source: string, script: string): HelpEntry[] {
   return entries;
 }
 
-/** Loads every script in the folder, in name order, and collects their help entries. */
-export function loadScripts(robot: Robot, dir: string = SCRIPTS_DIR): string[] {
-  const files = readdirSync(dir)
+function scriptFiles(dir: string): string[] {
+  return readdirSync(dir)
     .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
     .sort();
+}
+
+/** The help entries the scripts in the folder declare in their headers, without loading them. */
+export function readHelp(dir: string = SCRIPTS_DIR): HelpEntry[] {
+  return scriptFiles(dir).flatMap((file) => parseHeader(readFileSync(path.join(dir, file), 'utf8'), path.basename(file).replace(/\.(ts|js)$/, '')));
+}
+
+/**
+ * The command words of the private-chat commands (audience manager or staff) the scripts declare:
+ * the first word of each `Commands:` line, without a group's `#`; `(…)` lines are no command.
+ * Adding a command to a script's header adds its word (for "did you mean" suggestions).
+ */
+export function commandWords(help: readonly HelpEntry[]): string[] {
+  const words = help
+    .filter((h) => !h.command.startsWith('(') && h.audience.some((a) => a === 'manager' || a === 'staff'))
+    .map((h) => h.command.replace(/^[#＃]/, '').split(/\s+/)[0])
+    .filter(Boolean);
+  return [...new Set(words)];
+}
+
+/** Loads every script in the folder, in name order, and collects their help entries. */
+export function loadScripts(robot: Robot, dir: string = SCRIPTS_DIR): string[] {
+  const files = scriptFiles(dir);
   const loaded: string[] = [];
   for (const file of files) {
     const full = path.join(dir, file);

@@ -5,7 +5,7 @@
  */
 import cronParser from 'cron-parser';
 import { DateTime, IANAZone } from 'luxon';
-import { dayOf } from './calendar';
+import { dayOf, type DayKey } from './calendar';
 import { periodBefore, periodContaining, type Period } from './periods';
 
 export const JOB_NAMES = ['group-reminder', 'group-ranking', 'weekly-digest', 'monthly-check', 'quarterly-table', 'annual-evaluation'] as const;
@@ -20,6 +20,23 @@ export const DEFAULT_RULES: Record<JobName, string> = {
   'quarterly-table': '0 9 1 1,4,7,10 *',
   'annual-evaluation': '0 9 1 12 *',
 };
+
+/** Quiet hours (QUIET_HOURS): minutes after midnight where they start and end; 22:30-07:30 is { start: 1350, end: 450 }. */
+export interface QuietHours {
+  start: number;
+  end: number;
+}
+
+/**
+ * When the quiet hours begin on the evening of `day`: at their start that day, or the next day
+ * when they start in the morning (after midnight, e.g. 00:30-07:00). A same-evening message
+ * (reminder, ranking) is of no use after it.
+ */
+export function eveningEnd(day: DayKey, quiet: QuietHours, zone: string): Date {
+  const startOfDay = DateTime.fromISO(day, { zone }).startOf('day');
+  const atStart = startOfDay.plus({ minutes: quiet.start });
+  return (quiet.start >= 12 * 60 ? atStart : atStart.plus({ days: 1 })).toJSDate();
+}
 
 export function isJobName(s: string): s is JobName {
   return (JOB_NAMES as readonly string[]).includes(s);
@@ -68,17 +85,17 @@ export function periodFor(job: JobName, at: Date): Period {
 
 /**
  * Whether a run for the period is still useful at `now` (catch-up after downtime): a reminder
- * or ranking only the same evening; a weekly digest during the week after; the monthly check
- * until the month ends; the quarterly table until its deadline (the 5th of the month after the
- * quarter); the annual evaluation during December.
+ * or ranking only the same evening, until the quiet hours begin (`quiet`, QUIET_HOURS); a weekly
+ * digest during the week after; the monthly check until the month ends; the quarterly table until
+ * its deadline (the 5th of the month after the quarter); the annual evaluation during December.
  */
-export function stillUseful(job: JobName, period: Period, now: Date, zone: string): boolean {
+export function stillUseful(job: JobName, period: Period, now: Date, zone: string, quiet: QuietHours): boolean {
   const t = DateTime.fromJSDate(now, { zone });
   const end = (d: string) => DateTime.fromISO(d, { zone }).endOf('day');
   switch (job) {
     case 'group-reminder':
     case 'group-ranking':
-      return t <= end(period.to).set({ hour: 22, minute: 30 }) && t.toISODate() === period.from;
+      return t >= DateTime.fromISO(period.from, { zone }).startOf('day') && now.getTime() <= eveningEnd(period.from, quiet, zone).getTime();
     case 'weekly-digest':
       return t <= end(period.to).plus({ days: 7 });
     case 'monthly-check':

@@ -29,18 +29,16 @@ export const EXAMPLES = {
   month: '本月',
 };
 
-/** Every command word, for "did you mean" suggestions. */
-export const COMMAND_WORDS = [
-  '活动', '活动列表', '修改', '撤销', '本月', '上月', '添加信息员', '停用信息员', '未确认', '确认', '宣传栏', '大屏', '帮助',
-];
-
-/** The nearest command word to an unknown one, when it is close enough to be a slip. */
-export function suggestCommand(text: string): string | null {
+/**
+ * The nearest of the command words to an unknown one, when it is close enough to be a slip.
+ * `words` are the commands the bot-scripts declare (src/bot/script-loader.ts commandWords).
+ */
+export function suggestCommand(text: string, words: readonly string[]): string | null {
   const word = text.trim().split(/\s+/)[0] ?? '';
-  if (!word) return null;
-  const prefix = COMMAND_WORDS.filter((w) => word.startsWith(w) || w.startsWith(word)).sort((a, b) => b.length - a.length)[0];
+  if (!word || words.length === 0) return null;
+  const prefix = words.filter((w) => word.startsWith(w) || w.startsWith(word)).sort((a, b) => b.length - a.length)[0];
   if (prefix) return prefix;
-  const best = closest(word, COMMAND_WORDS);
+  const best = closest(word, [...words]);
   return distance(word, best) <= Math.max(1, Math.floor(best.length / 2)) ? best : null;
 }
 

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { eveningEnd } from '../domain/schedule';
 import type { JobDefinition } from './job';
 import { boundRoomScopes, roomOf } from './job';
 
@@ -19,7 +19,7 @@ export const groupReminder: JobDefinition = {
     const quota = await ctx.services.statistics.quotaOfStation(stationId);
     const lines = under.map((u) => `${u.name} 还差 ${u.missing} 条`);
     const text = [`今天的科普转发还没完成的信息员（每天 ${quota} 条有效转发）：`, ...lines, '请转发科普中国的文章或视频到本群，发“#我的”查看进度。'].join('\n');
-    const endOfEvening = DateTime.fromISO(period.from, { zone: ctx.config.schedule.zone }).set({ hour: 22, minute: 30 }).toJSDate();
+    const endOfEvening = eveningEnd(period.from, ctx.config.schedule.quiet, ctx.config.schedule.zone);
     return [{ channel: 'wechat-room', recipient: roomId, payload: { text, mentions: under.map((u) => u.contactId) }, validUntil: endOfEvening }];
   },
 };

@@ -1,3 +1,4 @@
+import { TARGETS } from '../domain/figures';
 import type { JobDefinition, PlannedMessage } from './job';
 import { scopeId } from './job';
 
@@ -25,7 +26,7 @@ export const monthlyCheck: JobDefinition = {
       [stationId],
     );
     const month = Number(period.from.slice(5, 7));
-    const text = `提醒：${name}${month}月还没有登记活动。每月至少要开展 1 次 50 人以上的科普活动，请在月底前开展并登记，例如：活动 ${month}月28日 讲座 冬季防火知识 65人 文化站`;
+    const text = `提醒：${name}${month}月还没有登记活动。每月至少要开展 ${TARGETS.activitiesPerMonth} 次 ${TARGETS.participantsPerActivity} 人以上的科普活动，请在月底前开展并登记，例如：活动 ${month}月28日 讲座 冬季防火知识 65人 文化站`;
     const out: PlannedMessage[] = [];
     const wecomUsers = managers.map((m) => m.wecom_user_id).filter((x): x is string => Boolean(x));
     if (wecomUsers.length > 0) out.push({ channel: 'wecom-app', recipient: wecomUsers.join('|'), payload: { text } });

@@ -202,7 +202,7 @@ export class JobRunner {
     for (const r of rows) {
       const period = parsePeriod(r.period);
       if (!isJobName(r.job) || !period) continue;
-      if (!stillUseful(r.job, period, now, this.config.schedule.zone)) {
+      if (!stillUseful(r.job, period, now, this.config.schedule.zone, this.config.schedule.quiet)) {
         await this.ds.query(`UPDATE job_run SET state = 'missed', finished_at = $2 WHERE id = $1 AND state = 'pending'`, [r.id, now]);
         this.log.warn({ job: r.job, scope: r.scope, period: r.period }, 'pending job run no longer useful: missed');
         continue;
@@ -230,7 +230,7 @@ export class JobRunner {
         const at = lastFiring(rule, this.config.schedule.zone, now);
         if (!at) continue;
         const period = periodFor(job, at);
-        if (!stillUseful(job, period, now, this.config.schedule.zone)) continue;
+        if (!stillUseful(job, period, now, this.config.schedule.zone, this.config.schedule.quiet)) continue;
         const runs = await this.run(job, period, now, { countyIds });
         out.push(...runs.filter((r) => r.state === 'planned' || r.state === 'pending'));
       }

@@ -1,6 +1,6 @@
-import { percent } from '../domain/figures';
+import { percent, TARGETS } from '../domain/figures';
 import { periodBefore, periodLabel } from '../domain/periods';
-import { countyName, toCountyStaff } from './county-recipients';
+import { countyName, countyQuota, toCountyStaff } from './county-recipients';
 import type { JobDefinition } from './job';
 import { scopeId } from './job';
 
@@ -28,16 +28,18 @@ export const weeklyDigest: JobDefinition = {
     const without = await ctx.services.reports.monthsWithoutActivity(table.rows.map((r) => r.stationId), { kind: 'month', key: period.to.slice(0, 7), from: monthStart, to: period.to }, period.to);
     const top = await ctx.services.statistics.topInformants(table.rows.map((r) => r.stationId), period, TOP);
     const t = table.total;
+    const quota = await countyQuota(ctx, countyId);
+    const activityTarget = `要求每月 ${TARGETS.activitiesPerMonth} 次、${TARGETS.participantsPerActivity} 人`;
     const lines = [
       `## ${name} 科普e站周报`,
       `${periodLabel(period)}`,
-      `> 信息员 ${t.informants} 人，活跃率 ${percent(t.activeRate)}，人均每天有效转发 ${t.perInformantDay.toFixed(2)} 条（要求 3 条，较前一周 ${signed(t.perInformantDay - before.total.perInformantDay)}），达标率 ${percent(t.quotaMetRate)}，活动 ${t.activities} 次 / ${t.participants} 人次`,
+      `> 信息员 ${t.informants} 人，活跃率 ${percent(t.activeRate)}，人均每天有效转发 ${t.perInformantDay.toFixed(2)} 条（要求 ${quota} 条，较前一周 ${signed(t.perInformantDay - before.total.perInformantDay)}），达标率 ${percent(t.quotaMetRate)}，活动 ${t.activities} 次 / ${t.participants} 人次`,
       '',
       '**各站情况**',
       ...table.rows.map((r, i) => {
         const f = r.figures;
         const p = prev.get(r.stationId);
-        return `${i + 1}. ${r.name}：信息员 ${f.informants}，活跃率 ${percent(f.activeRate)}，人均 ${f.perInformantDay.toFixed(2)} 条${p ? `（${signed(f.perInformantDay - p.perInformantDay)}）` : ''}，达标率 ${percent(f.quotaMetRate)}，活动 ${f.activities} 次 ${f.participants} 人次（要求每月 1 次、50 人）`;
+        return `${i + 1}. ${r.name}：信息员 ${f.informants}，活跃率 ${percent(f.activeRate)}，人均 ${f.perInformantDay.toFixed(2)} 条${p ? `（${signed(f.perInformantDay - p.perInformantDay)}）` : ''}，达标率 ${percent(f.quotaMetRate)}，活动 ${f.activities} 次 ${f.participants} 人次（${activityTarget}）`;
       }),
     ];
     const noActivity = table.rows.filter((r) => (without.get(r.stationId) ?? 0) > 0).map((r) => r.name);

@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import type { DataSource } from 'typeorm';
 import type { DayKey } from '../domain/calendar';
 import { periodLabel, type Period } from '../domain/periods';
-import type { Figures } from '../domain/figures';
+import { TARGETS, type Figures } from '../domain/figures';
 import type { StatisticsService, StationTable, TopInformant } from './statistics.service';
 import { UserError } from '../errors';
 
@@ -28,7 +28,7 @@ const FIGURE_COLUMNS: Column[] = [
   { header: '达标率', width: 9, numFmt: '0.0%', value: (f) => f.quotaMetRate },
   { header: '活动次数', width: 9, value: (f) => f.activities },
   { header: '参加人次', width: 9, value: (f) => f.participants },
-  { header: '50人以上活动', width: 12, value: (f) => f.activitiesOf50 },
+  { header: `${TARGETS.participantsPerActivity}人以上活动`, width: 12, value: (f) => f.activitiesOf50 },
 ];
 
 /** The header cells of a station table, in order (tests read the sheet back by these). */

@@ -1,8 +1,10 @@
 import { loadConfig, ConfigError } from '../../src/config';
 import { parsePeriod, periodBefore, periodContaining, periodLabel } from '../../src/domain/periods';
-import { lastFiring, periodFor, ruleProblem, stillUseful } from '../../src/domain/schedule';
+import { eveningEnd, lastFiring, periodFor, ruleProblem, stillUseful } from '../../src/domain/schedule';
 
 const Z = 'Asia/Shanghai';
+/** The default quiet hours (22:30-07:30). */
+const QUIET = loadConfig({}).schedule.quiet;
 
 describe('periods', () => {
   it.each([
@@ -40,12 +42,29 @@ describe('schedule rules', () => {
 
   it('decides whether a missed run is still useful', () => {
     const day = parsePeriod('2026-11-25')!;
-    expect(stillUseful('group-reminder', day, new Date('2026-11-25T12:00:00Z'), Z)).toBe(true); // 20:00
-    expect(stillUseful('group-reminder', day, new Date('2026-11-26T01:00:00Z'), Z)).toBe(false); // next morning
-    expect(stillUseful('weekly-digest', parsePeriod('2026-W47')!, new Date('2026-11-25T12:00:00Z'), Z)).toBe(true);
-    expect(stillUseful('weekly-digest', parsePeriod('2026-W46')!, new Date('2026-11-25T12:00:00Z'), Z)).toBe(false);
-    expect(stillUseful('quarterly-table', parsePeriod('2026Q3')!, new Date('2026-10-05T12:00:00Z'), Z)).toBe(true);
-    expect(stillUseful('quarterly-table', parsePeriod('2026Q3')!, new Date('2026-10-06T12:00:00Z'), Z)).toBe(false);
+    expect(stillUseful('group-reminder', day, new Date('2026-11-25T12:00:00Z'), Z, QUIET)).toBe(true); // 20:00
+    expect(stillUseful('group-reminder', day, new Date('2026-11-26T01:00:00Z'), Z, QUIET)).toBe(false); // next morning
+    expect(stillUseful('weekly-digest', parsePeriod('2026-W47')!, new Date('2026-11-25T12:00:00Z'), Z, QUIET)).toBe(true);
+    expect(stillUseful('weekly-digest', parsePeriod('2026-W46')!, new Date('2026-11-25T12:00:00Z'), Z, QUIET)).toBe(false);
+    expect(stillUseful('quarterly-table', parsePeriod('2026Q3')!, new Date('2026-10-05T12:00:00Z'), Z, QUIET)).toBe(true);
+    expect(stillUseful('quarterly-table', parsePeriod('2026Q3')!, new Date('2026-10-06T12:00:00Z'), Z, QUIET)).toBe(false);
+  });
+
+  it('a reminder or ranking stays useful until the configured quiet hours begin', () => {
+    const day = parsePeriod('2026-11-25')!;
+    const at2130 = new Date('2026-11-25T13:30:00Z');
+    const early = loadConfig({ QUIET_HOURS: '21:00-06:00' }).schedule.quiet;
+    expect(stillUseful('group-reminder', day, at2130, Z, QUIET)).toBe(true);
+    expect(stillUseful('group-reminder', day, at2130, Z, early)).toBe(false);
+    expect(stillUseful('group-ranking', day, new Date('2026-11-25T12:59:00Z'), Z, early)).toBe(true);
+    expect(eveningEnd('2026-11-25', QUIET, Z)).toEqual(new Date('2026-11-25T14:30:00Z'));
+    expect(eveningEnd('2026-11-25', early, Z)).toEqual(new Date('2026-11-25T13:00:00Z'));
+    // Quiet hours starting after midnight: the evening runs until then, on the next calendar day.
+    const afterMidnight = loadConfig({ QUIET_HOURS: '00:30-07:00' }).schedule.quiet;
+    expect(eveningEnd('2026-11-25', afterMidnight, Z)).toEqual(new Date('2026-11-25T16:30:00Z'));
+    expect(stillUseful('group-reminder', day, new Date('2026-11-25T16:10:00Z'), Z, afterMidnight)).toBe(true); // 00:10 on the 26th
+    expect(stillUseful('group-reminder', day, new Date('2026-11-25T16:31:00Z'), Z, afterMidnight)).toBe(false);
+    expect(stillUseful('group-reminder', day, new Date('2026-11-24T15:00:00Z'), Z, QUIET)).toBe(false); // the evening before
   });
 
   it('names malformed rules and time zones', () => {

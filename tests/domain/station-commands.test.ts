@@ -1,6 +1,9 @@
+import { commandWords, readHelp } from '../../src/bot/script-loader';
 import { parseActivity, parseCorrection, parseDay, parseScreen, suggestCommand } from '../../src/domain/station-commands';
 
 const TODAY = '2026-11-22';
+/** The command words the bot-scripts declare. */
+const WORDS = commandWords(readHelp());
 
 describe('station command grammar', () => {
   it.each([
@@ -78,6 +81,6 @@ describe('station command grammar', () => {
     ['添加信息', '添加信息员'],
     ['天气怎么样', null],
   ])('suggests for %s: %s', (text, nearest) => {
-    expect(suggestCommand(text)).toBe(nearest);
+    expect(suggestCommand(text, WORDS)).toBe(nearest);
   });
 });

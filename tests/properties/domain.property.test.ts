@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { commandWords, readHelp } from '../../src/bot/script-loader';
 import {
   contentKeyOf,
   DEFAULT_LINK_RULES,
@@ -24,6 +25,8 @@ import {
 } from '../../src/domain/station-commands';
 
 const RUNS = { numRuns: 300 };
+/** The command words the bot-scripts declare. */
+const WORDS = commandWords(readHelp());
 const RULES: LinkRules = { ...DEFAULT_LINK_RULES, miniProgramAppIds: ['wx1234567890abcdef'] };
 
 /** Any text: arbitrary code points (lone surrogates, NUL, emoji), not only "nice" strings. */
@@ -126,7 +129,7 @@ describe('property: the command grammar never throws and either parses or explai
         expectParsedOrChineseError(parseDay(args, TODAY));
         const p = parseParticipants(args);
         if (p) expectParsedOrChineseError(p);
-        const s = suggestCommand(args);
+        const s = suggestCommand(args, WORDS);
         expect(s === null || typeof s === 'string').toBe(true);
       }),
       RUNS,

@@ -17,8 +17,14 @@ function adminUrl(): string {
   return url;
 }
 
-/** `log` receives failed queries (default: silent). */
-export async function createTestDatabase(log: Logger = createLogger('silent')): Promise<TestDatabase> {
+/** An empty PostgreSQL database of its own (no migrations run), dropped by `drop()`. */
+export interface EmptyDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates an empty database on the test PostgreSQL: nothing in it, not even the migrations table. */
+export async function createEmptyDatabase(): Promise<EmptyDatabase> {
   const name = `kepubot_test_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl() });
   await admin.connect();
@@ -26,16 +32,27 @@ export async function createTestDatabase(log: Logger = createLogger('silent')): 
   await admin.end();
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
-  const ds = await openDataSource({ url: url.toString(), poolSize: 10, log });
   return {
     url: url.toString(),
-    ds,
-    close: async () => {
-      if (ds.isInitialized) await ds.destroy();
+    drop: async () => {
       const c = new Client({ connectionString: adminUrl() });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/** `log` receives failed queries (default: silent). */
+export async function createTestDatabase(log: Logger = createLogger('silent')): Promise<TestDatabase> {
+  const db = await createEmptyDatabase();
+  const ds = await openDataSource({ url: db.url, poolSize: 10, log });
+  return {
+    url: db.url,
+    ds,
+    close: async () => {
+      if (ds.isInitialized) await ds.destroy();
+      await db.drop();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { Activity } from './activity.entity';
+import { AlertIncident } from './alert-incident.entity';
 import { AuditLog } from './audit-log.entity';
 import { CallbackReceipt } from './callback-receipt.entity';
 import { CountyStaff } from './county-staff.entity';
@@ -22,6 +23,7 @@ export {
   StationPeriod,
   SummaryWatermark,
   Activity,
+  AlertIncident,
   AuditLog,
   CallbackReceipt,
   CountyStaff,
@@ -61,6 +63,7 @@ export const ENTITIES = [
   StationPeriod,
   SummaryWatermark,
   WechatSendSlot,
+  AlertIncident,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

@@ -10,6 +10,7 @@ export type JobRunState = 'planning' | 'planned' | 'pending' | 'missed';
 /** One run of a scheduled job for one scope and period: the unit of "exactly once". */
 @Entity({ name: 'job_run' })
 @Index('uq_job_run', ['job', 'scope', 'period'], { unique: true })
+@Index('ix_job_run_pending', ['id'], { where: `"state" = 'pending'` })
 export class JobRun {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;

@@ -27,7 +27,7 @@ export class Region {
   dailyQuota: number | null;
 
   /** Per-county schedule overrides: job name → cron rule (Asia/Shanghai). */
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   schedule: Record<string, string>;
 
   /** WeCom group robot webhook for the county's digests (optional). */

@@ -7,7 +7,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'wechat_send_slot' })
 export class WechatSendSlot {
   /** One row per WeChat account ('default': the account this deployment logs in). */
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn({ type: 'varchar', length: 64, primaryKeyConstraintName: 'PK_wechat_send_slot' })
   account: string;
 
   @Column({ name: 'last_sent_at', type: 'timestamptz', nullable: true })

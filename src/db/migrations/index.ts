@@ -6,6 +6,7 @@ import { WechatSendSlot1764600000000 } from './1764600000000-wechat-send-slot';
 import { AuditHashes1764610000000 } from './1764610000000-audit-hashes';
 import { OutboxParts1764630000000 } from './1764630000000-outbox-parts';
 import { AlertIncidents1764650000000 } from './1764650000000-alert-incidents';
+import { StationPeriodRepair1764700000000 } from './1764700000000-station-period-repair';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AuditHashes1764610000000,
   OutboxParts1764630000000,
   AlertIncidents1764650000000,
+  StationPeriodRepair1764700000000,
 ];

@@ -1,0 +1,170 @@
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../../src/db/data-source';
+import { MIGRATIONS } from '../../src/db/migrations';
+import { createLogger } from '../../src/logger';
+import { createEmptyDatabase, type EmptyDatabase } from '../support/db';
+
+/**
+ * The migrations are the schema: on an empty database they must build exactly what the entities
+ * describe, and every `down` must take it back to nothing.
+ */
+
+const MIGRATIONS_TABLE = 'typeorm_migrations';
+
+async function open(db: EmptyDatabase, synchronize = false): Promise<DataSource> {
+  const ds = createDataSource({ url: db.url, poolSize: 2, log: createLogger('silent'), synchronize });
+  await ds.initialize();
+  return ds;
+}
+
+/** The SQL TypeORM would run to bring the schema in line with the entities. */
+async function pendingSql(ds: DataSource): Promise<string[]> {
+  const sql = await ds.driver.createSchemaBuilder().log();
+  return sql.upQueries.map((q) => q.query);
+}
+
+/** Every column, constraint and index of the user tables, one line each, sorted. */
+async function catalog(ds: DataSource): Promise<string[]> {
+  const lines: string[] = [];
+  const columns: Array<{ t: string; col: string; type: string; nn: boolean; def: string | null }> = await ds.query(
+    `SELECT c.relname AS t, a.attname AS col, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS nn,
+            pg_get_expr(d.adbin, d.adrelid) AS def
+     FROM pg_attribute a
+     JOIN pg_class c ON c.oid = a.attrelid
+     JOIN pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+     WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND c.relname <> $1`,
+    [MIGRATIONS_TABLE],
+  );
+  for (const r of columns) lines.push(`column ${r.t}.${r.col} ${r.type} ${r.nn ? 'NOT NULL' : 'NULL'} ${r.def ?? ''}`.trim());
+  const constraints: Array<{ t: string; name: string; def: string }> = await ds.query(
+    `SELECT c.relname AS t, k.conname AS name, pg_get_constraintdef(k.oid) AS def
+     FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'public' AND c.relname <> $1`,
+    [MIGRATIONS_TABLE],
+  );
+  for (const r of constraints) lines.push(`constraint ${r.t} ${r.name} ${r.def}`);
+  const indexes: Array<{ def: string }> = await ds.query(
+    `SELECT indexdef AS def FROM pg_indexes WHERE schemaname = 'public' AND tablename <> $1`,
+    [MIGRATIONS_TABLE],
+  );
+  for (const r of indexes) lines.push(`index ${r.def}`);
+  return lines.sort();
+}
+
+/** Whatever of ours is left in the database: relations, types, functions (the migrations table aside). */
+async function leftovers(ds: DataSource): Promise<string[]> {
+  const relations: Array<{ name: string }> = await ds.query(
+    `SELECT c.relkind::text || ' ' || c.relname AS name
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_index i ON i.indexrelid = c.oid
+     LEFT JOIN pg_class owner ON owner.oid = i.indrelid
+     WHERE n.nspname = 'public'
+       AND c.relname NOT IN ($1, $2)
+       AND coalesce(owner.relname, '') <> $1`,
+    [MIGRATIONS_TABLE, `${MIGRATIONS_TABLE}_id_seq`],
+  );
+  const types: Array<{ name: string }> = await ds.query(
+    `SELECT 'type ' || t.typname AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'r', 'm')`,
+  );
+  const functions: Array<{ name: string }> = await ds.query(
+    `SELECT 'function ' || p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'`,
+  );
+  return [...relations, ...types, ...functions].map((r) => r.name).sort();
+}
+
+async function executedCount(ds: DataSource): Promise<number> {
+  const [row]: Array<{ n: number }> = await ds.query(`SELECT count(*)::int AS n FROM ${MIGRATIONS_TABLE}`);
+  return row.n;
+}
+
+/** Undoes every executed migration, newest first, checking each one leaves the record. */
+async function downToEmpty(ds: DataSource): Promise<void> {
+  for (let executed = await executedCount(ds); executed > 0; executed--) {
+    await ds.undoLastMigration({ transaction: 'each' });
+    expect(await executedCount(ds)).toBe(executed - 1);
+  }
+}
+
+describe('migrations', () => {
+  let db: EmptyDatabase;
+  let ds: DataSource;
+  let entitySchema: string[];
+
+  beforeAll(async () => {
+    // What the entities alone describe: a second empty database built by TypeORM's synchronize.
+    const reference = await createEmptyDatabase();
+    try {
+      const refDs = await open(reference, true);
+      entitySchema = await catalog(refDs);
+      await refDs.destroy();
+    } finally {
+      await reference.drop();
+    }
+    db = await createEmptyDatabase();
+    ds = await open(db);
+  });
+
+  afterAll(async () => {
+    if (ds?.isInitialized) await ds.destroy();
+    await db?.drop();
+  });
+
+  test('the database starts empty', async () => {
+    const tables: unknown[] = await ds.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'`);
+    expect(tables).toEqual([]);
+    expect(entitySchema.length).toBeGreaterThan(100);
+  });
+
+  test('every migration up: the schema is exactly the entities', async () => {
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    expect(applied.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => new m().name));
+    expect(await pendingSql(ds)).toEqual([]);
+    expect(await catalog(ds)).toEqual(entitySchema);
+  });
+
+  test('every migration down: nothing left but the empty migrations table', async () => {
+    await downToEmpty(ds);
+    expect(await executedCount(ds)).toBe(0);
+    expect(await leftovers(ds)).toEqual([]);
+  });
+
+  test('up again after down: the same schema', async () => {
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    expect(applied).toHaveLength(MIGRATIONS.length);
+    expect(await pendingSql(ds)).toEqual([]);
+    expect(await catalog(ds)).toEqual(entitySchema);
+  });
+
+  test('a database migrated before station_period was added to the summaries migration gets the table, filled', async () => {
+    // Back to just after Summaries1764400000000, as a database that ran its first version left it.
+    const summaries = MIGRATIONS.findIndex((m) => new m().name === 'Summaries1764400000000');
+    expect(summaries).toBeGreaterThan(0);
+    while ((await executedCount(ds)) > summaries + 1) await ds.undoLastMigration({ transaction: 'each' });
+    await ds.query(`DROP TABLE station_period`);
+    await ds.query(
+      `INSERT INTO informant_period (informant_id, kind, period_start, station_id, effective_shares) VALUES
+         (1, 'w', '2026-11-23', 10, 4), (2, 'w', '2026-11-23', 10, 1), (3, 'w', '2026-11-23', 10, 0),
+         (1, 'm', '2026-11-01', 10, 9), (4, 'm', '2026-11-01', 11, 0)`,
+    );
+
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    expect(applied.map((m) => m.name)).toEqual(MIGRATIONS.slice(summaries + 1).map((m) => new m().name));
+    const rows: Array<{ station_id: number; kind: string; period_start: string; active_informants: number }> = await ds.query(
+      `SELECT station_id, kind, to_char(period_start, 'YYYY-MM-DD') AS period_start, active_informants
+       FROM station_period ORDER BY station_id, kind, period_start`,
+    );
+    expect(rows).toEqual([
+      { station_id: 10, kind: 'm', period_start: '2026-11-01', active_informants: 1 },
+      { station_id: 10, kind: 'w', period_start: '2026-11-23', active_informants: 2 },
+      { station_id: 11, kind: 'm', period_start: '2026-11-01', active_informants: 0 },
+    ]);
+    expect(await pendingSql(ds)).toEqual([]);
+    expect(await catalog(ds)).toEqual(entitySchema);
+
+    // Its down leaves the table to the summaries migration's own down.
+    await downToEmpty(ds);
+    expect(await leftovers(ds)).toEqual([]);
+  });
+});
