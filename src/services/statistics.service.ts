@@ -1,9 +1,8 @@
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
-import { TIME_ZONE } from '../domain/calendar';
-import { daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
+import { TIME_ZONE, daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
+import { TARGETS, compareStations, figuresOf, sumAggregates, type Aggregates, type Figures } from '../domain/figures';
 import { SummaryRefresher } from './summaries.service';
-import { compareStations, figuresOf, sumAggregates, type Aggregates, type Figures } from '../domain/figures';
 
 
 /**
@@ -173,7 +172,7 @@ export class StatisticsService {
            FROM station_day WHERE station_id = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY station_id
          ),
          act AS (
-           SELECT station_id, count(*) AS n, sum(participants) AS p, count(*) FILTER (WHERE participants >= 50) AS n50
+           SELECT station_id, count(*) AS n, sum(participants) AS p, count(*) FILTER (WHERE participants >= $5) AS n50
            FROM activity WHERE status = 'active' AND station_id = ANY($1) AND date BETWEEN $2 AND $4
            GROUP BY station_id
          )
@@ -183,7 +182,7 @@ export class StatisticsService {
          FROM station s LEFT JOIN inf ON inf.station_id = s.id LEFT JOIN sums ON sums.station_id = s.id
          LEFT JOIN act ON act.station_id = s.id
          WHERE s.id = ANY($1)`,
-        [stationIds, counted.from, counted.to, range.to],
+        [stationIds, counted.from, counted.to, range.to, TARGETS.participantsPerActivity],
       ),
       counted.from <= counted.to ? this.activeInformants(stationIds, counted, today) : Promise.resolve(new Map<number, number>()),
     ]);
