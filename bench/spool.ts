@@ -13,6 +13,7 @@ import { mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 import { openDataSource } from '../src/db/data-source';
 import type { Logger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
@@ -64,7 +65,7 @@ async function pushAll(counter: ShareCounter, inputs: ShareInput[], concurrency:
 }
 
 /** Runs on a database of its own (created next to `adminUrl`'s, seeded by `seed`), dropped at the end. */
-export async function benchSpool(adminUrl: string, seed: (ds: import('typeorm').DataSource) => Promise<void>, log: Logger): Promise<SpoolBench> {
+export async function benchSpool(adminUrl: string, seed: (ds: DataSource) => Promise<void>, log: Logger): Promise<SpoolBench> {
   const SHARES = Number(process.env.BENCH_SPOOL_SHARES ?? 40_000);
   const CONCURRENCY = 1000;
   const name = `kepubot_bench_spool_${randomBytes(4).toString('hex')}`;

@@ -149,7 +149,7 @@ describe('kepubot import roster (xlsx and csv, all or nothing)', () => {
     expect(r.code).toBe(1);
     const lines = r.err.split('\n');
     expect(lines[0]).toBe(`名册有 ${bad.size} 处问题，未导入任何一行（以下列出前 50 处）：`);
-    expect(lines.filter((l) => /^  第\d+行：/.test(l))).toHaveLength(50);
+    expect(lines.filter((l) => /^ {2}第\d+行：/.test(l))).toHaveLength(50);
     expect(lines[1]).toBe('  第102行：姓名“坏100”含有数字或符号');
     expect(lines.at(-1)).toBe(`  ……另有 ${bad.size - 50} 处问题未列出，请修改后重新导入`);
     for (const i of [0, 99, 101, 19_999]) {

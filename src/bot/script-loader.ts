@@ -79,6 +79,8 @@ export function loadScripts(robot: Robot, dir: string = SCRIPTS_DIR): string[] {
   for (const file of files) {
     const full = path.join(dir, file);
     const name = path.basename(file).replace(/\.(ts|js)$/, '');
+    // Scripts are plain modules found at run time (Hubot's way): loaded with require, not imported.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(full) as { default?: BotScript };
     if (typeof mod.default !== 'function') throw new Error(`bot script ${file} must default-export (robot) => void`);
     robot.help.push(...parseHeader(readFileSync(full, 'utf8'), name));

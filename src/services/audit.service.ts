@@ -21,7 +21,7 @@ const LIMITS = { channel: 16, senderId: 128, senderName: 128, listenerId: 64, co
  * characters (code points, as varchar(n) counts them).
  */
 export function fitText(value: string, max: number): string {
-  const clean = value.replace(/\u0000/g, '');
+  const clean = value.split('\u0000').join('');
   if (clean.length <= max) return clean;
   let out = '';
   let n = 0;

@@ -23,10 +23,12 @@ export interface FakeWecom {
   /** Every request received, in order (scripted ones included). */
   requests: FakeWecomRequest[];
   /** Bodies of message/send calls the fake accepted through its normal behaviour. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies the tests read freely
   sent: any[];
   /** Files uploaded (media/upload and webhook/upload_media): name and raw bytes. */
   uploads: Array<{ name: string; bytes: Buffer; mediaId: string }>;
   /** Bodies posted to the group robot webhook (/cgi-bin/webhook/send). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies the tests read freely
   webhook: any[];
   /** Tokens issued by gettoken so far. */
   tokensIssued: number;

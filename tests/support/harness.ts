@@ -1,7 +1,7 @@
 import type { Wechaty } from 'wechaty';
-import { Robot } from '../../src/bot/robot';
+import { type Robot } from '../../src/bot/robot';
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
-import { WechatChannel } from '../../src/channels/wechat/wechat-channel';
+import { type WechatChannel } from '../../src/channels/wechat/wechat-channel';
 import { ManualClock } from '../../src/clock';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { Informant, WechatGroup } from '../../src/db/entities';

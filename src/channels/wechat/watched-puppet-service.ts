@@ -3,6 +3,7 @@ import { PuppetService } from 'wechaty-puppet-service';
 
 /** The part of wechaty-puppet-service's GrpcManager (not exported) that carries the event stream's fate. */
 interface GrpcEventSource {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shape of the library's own EventEmitter signature
   on(event: string, listener: (...args: any[]) => void): unknown;
 }
 
