@@ -1,5 +1,5 @@
 /**
- * Every figure DOMAIN.md names, from aggregates over daily rollups and activities. One figure,
+ * Every figure docs/统计口径.md names, from aggregates over daily rollups and activities. One figure,
  * one definition: the digests, the tables, 本月 and the rankings all come through here.
  */
 
