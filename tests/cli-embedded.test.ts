@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabaseServer } from '../src/db/embedded-postgres';
 import { createLogger } from '../src/logger';
+import { freePort } from './support/processes';
 
 function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }) {
   return new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
@@ -16,17 +16,6 @@ function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd: s
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist/src/cli.js');
 const MAIN = path.join(ROOT, 'dist/src/main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /**
  * The built program as a user runs it, on the embedded PostgreSQL under a data dir of its own

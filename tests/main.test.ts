@@ -2,16 +2,7 @@ import { loadConfig } from '../src/config';
 import { compose, type Kepubot } from '../src/compose';
 import { createLogger } from '../src/logger';
 import { createTestDatabase, type TestDatabase } from './support/db';
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitFor } from './support/processes';
 
 function counterValue(metricsText: string, name: string): number {
   const line = metricsText.split('\n').find((l) => l.startsWith(`${name} `));

@@ -3,7 +3,7 @@ import { OUTAGE_NOTICE } from '../../src/bot/outage-notices';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { compose, type Kepubot } from '../../src/compose';
-import { LogCapture, dataDir, freePort, postmasterPid, waitFor } from '../support/faults';
+import { LogCapture, dataDir, freePort, postmasterPid, waitFor } from '../support/processes';
 
 const INTERVAL_MS = 300;
 const MESSAGES = 2000;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { SHARE_LOCK_KEY } from '../../src/services/share-counter.service';
-import { dataDir, freePort, postmasterPid, waitFor } from '../support/faults';
+import { dataDir, freePort, postmasterPid, waitFor } from '../support/processes';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MAIN = path.join(ROOT, 'dist/src/main.js');

@@ -8,7 +8,7 @@ import { ShareSpool, SpoolFullError } from '../../src/services/share-spool';
 import { WechatGroup } from '../../src/db/entities';
 import { StationService } from '../../src/services/station.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { dataDir, waitFor } from '../support/faults';
+import { dataDir, waitFor } from '../support/processes';
 
 function share(i: number, over: Partial<ShareInput> = {}): ShareInput {
   return {
