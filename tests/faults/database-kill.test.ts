@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { OUTAGE_NOTICE } from '../../src/bot/outage-notices';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -90,6 +90,21 @@ describe('faults: the embedded PostgreSQL is killed (SIGKILL) while groups are b
   }, 300_000);
 
   afterAll(async () => {
+    // FAULT_SUMMARY_FILE=… npx jest tests/faults: the drill's figures, for the release note.
+    if (process.env.FAULT_SUMMARY_FILE) {
+      const summary = {
+        messages: MESSAGES,
+        shares: shareIds.length,
+        elapsedMs,
+        restarts: kepubot.dbServer.status()?.restarts,
+        botMessages: said.length,
+        allowedByLimiter: 1 + Math.floor(elapsedMs / INTERVAL_MS),
+        outageNotices: said.filter((x) => x.text.includes(OUTAGE_NOTICE)).length,
+        readyz503Polls: readyz.filter((r) => r === 503).length,
+        spooled: Number((await kepubot.metrics.registry.getSingleMetricAsString('kepubot_shares_spooled_total')).trim().split(' ').at(-1)),
+      };
+      writeFileSync(process.env.FAULT_SUMMARY_FILE, JSON.stringify(summary));
+    }
     await kepubot?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
