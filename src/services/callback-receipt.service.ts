@@ -1,10 +1,12 @@
 import type { DataSource } from 'typeorm';
+import { auditRow, type AuditEntry } from './audit.service';
 
 export type ReceiptState = { state: 'new' } | { state: 'answered'; reply: string } | { state: 'pending' };
 
 /**
- * Receipts of WeCom / Official Account callbacks. WeCom and the Official Account retry a callback
- * up to 3 times; the first delivery claims the key and runs the command, retries get its reply.
+ * Receipts of callback deliveries (WeCom, Official Account, any callback channel plug-in). They
+ * retry a callback up to 3 times; the first delivery claims the key and runs the command, retries
+ * get its reply.
  */
 export class CallbackReceiptService {
   constructor(private readonly ds: DataSource) {}
@@ -28,10 +30,41 @@ export class CallbackReceiptService {
     return rows[0].reply === null ? { state: 'pending' } : { state: 'answered', reply: rows[0].reply };
   }
 
-  async answer(channel: string, key: string, reply: string): Promise<void> {
+  /**
+   * Stores the reply of a claimed delivery, and with it (same statement, one round trip and one
+   * commit) the audit entries of the commands it ran.
+   */
+  async answer(channel: string, key: string, reply: string, audit: AuditEntry[] = []): Promise<void> {
+    if (audit.length === 0) {
+      await this.ds.query(
+        `UPDATE callback_receipt SET reply = $3, answered_at = now() WHERE channel = $1 AND dedupe_key = $2`,
+        [channel, key.slice(0, 160), reply],
+      );
+      return;
+    }
+    const rows = audit.map(auditRow);
+    const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
     await this.ds.query(
-      `UPDATE callback_receipt SET reply = $3, answered_at = now() WHERE channel = $1 AND dedupe_key = $2`,
-      [channel, key.slice(0, 160), reply],
+      `WITH audit AS (
+         INSERT INTO audit_log (channel, sender_id, sender_id_sha256, sender_name, station_id, listener_id, command, command_sha256, outcome, detail)
+         SELECT * FROM unnest($4::varchar[], $5::varchar[], $6::char(64)[], $7::varchar[], $8::int[], $9::varchar[], $10::text[], $11::char(64)[], $12::varchar[], $13::text[])
+       )
+       UPDATE callback_receipt SET reply = $3, answered_at = now() WHERE channel = $1 AND dedupe_key = $2`,
+      [
+        channel,
+        key.slice(0, 160),
+        reply,
+        col('channel'),
+        col('senderId'),
+        col('senderIdSha256'),
+        col('senderName'),
+        col('stationId'),
+        col('listenerId'),
+        col('command'),
+        col('commandSha256'),
+        col('outcome'),
+        col('detail'),
+      ],
     );
   }
 
