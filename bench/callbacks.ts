@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { Robot } from '../src/bot/robot';
 import { loadScripts } from '../src/bot/script-loader';
-import { wecomCallback } from '../src/channels/wecom/wecom-callback';
+import { channelRouters } from '../src/channels/registry';
 import { ManualClock } from '../src/clock';
 import { loadConfig } from '../src/config';
 import { createApp } from '../src/http/app';
@@ -78,7 +78,7 @@ export async function benchCallbacks(ds: DataSource, n = Number(process.env.BENC
     health: async () => ({ database: 'up', bot: { state: 'bench', loggedIn: false, connected: false, since: null, reason: null, mode: 'demo' }, version: 'bench' }),
     metrics: metrics.registry,
     log,
-    routers: [wecomCallback(config.wecom!, config.callbacks, { robot, receipts: services.receipts, clock, log, metrics }), bare],
+    routers: [...channelRouters(config, { robot, receipts: services.receipts, clock, log, metrics }), bare],
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -7,11 +7,10 @@ import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { Robot } from './bot/robot';
 import { loadScripts } from './bot/script-loader';
-import { mpCallback } from './channels/mp/mp-callback';
+import { channelRouters } from './channels/registry';
 import { DemoWorld } from './channels/wechat/demo';
 import { createDeliver } from './channels/outbound';
 import { WecomApiClient } from './channels/wecom/wecom-api';
-import { wecomCallback } from './channels/wecom/wecom-callback';
 import { WechatChannel } from './channels/wechat/wechat-channel';
 import { WechatRuntime, createServicePuppet, servicePuppetProbe, wechatReadiness } from './channels/wechat/wechat-runtime';
 import { systemClock, type Clock } from './clock';
@@ -296,10 +295,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     dbMonitor.onCheck((up) => {
       dbAlarm.observe(up).catch((err: unknown) => alertLog.warn({ err }, 'the database alarm failed'));
     });
-    const routers = [];
-    if (config.wecom) routers.push(wecomCallback(config.wecom, config.callbacks, callbackDeps, wecomApi));
-    if (config.mp) routers.push(mpCallback(config.mp, config.callbacks, callbackDeps));
-    log.info({ wecom: Boolean(config.wecom), mp: Boolean(config.mp) }, 'manager channels');
+    // Every configured channel plug-in (src/channels/registry.ts) mounts its callback routes.
+    const routers = channelRouters(config, { ...callbackDeps, wecomApi });
     const app = createApp({ health, ready: readiness, metrics: metrics.registry, log, routers });
     let port = 0;
     if (overrides.http !== false) {

@@ -4,7 +4,6 @@ import { ConfigError, loadConfig, type AppConfig } from './config';
 import { ScheduleError } from './jobs/scheduler';
 import { createLogger } from './logger';
 
-
 /** The process: reads the config once, composes kepubot, and stops it in order on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   (await import('dotenv')).config({ quiet: true });

@@ -4,8 +4,29 @@ import type { KepuLink } from '../domain/kepu-links';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 
-export type { ChannelName } from '../domain/channels';
-import type { ChannelName } from '../domain/channels';
+export type { ChannelName, IdentityKind } from '../domain/channels';
+import type { ChannelName, IdentityKind } from '../domain/channels';
+
+/** What a listener may serve: a channel by name, or 'private' for every one-to-one channel. */
+export type ChannelFilter = ChannelName | 'private';
+
+
+const BUILT_IN_IDENTITY: Record<string, IdentityKind> = {
+  wecom: 'wecom-user',
+  mp: 'openid',
+  'wechat-private': 'wechat-contact',
+  'wechat-group': 'wechat-contact',
+};
+
+/** The identity kind of a message's sender: the one its channel declared, else the built-in channel's. */
+export function identityKindOf(message: Pick<IncomingMessage, 'channel' | 'identityKind'>): IdentityKind {
+  return message.identityKind ?? BUILT_IN_IDENTITY[message.channel] ?? 'wechat-contact';
+}
+
+/** Whether a message came through a one-to-one channel (anything but a WeChat group). */
+export function isPrivate(message: Pick<IncomingMessage, 'channel'>): boolean {
+  return message.channel !== 'wechat-group';
+}
 
 /** A message from any channel, in one shape. */
 export interface IncomingMessage {
@@ -18,6 +39,8 @@ export interface IncomingMessage {
   kind: 'text' | 'url' | 'mini-program' | 'other';
   sentAt: Date;
   sender: { id: string; name: string };
+  /** Which handle `sender.id` is; set by channel plug-ins, derived from `channel` for the built-in ones. */
+  identityKind?: IdentityKind;
   room?: { id: string; topic: string };
   /** Kepu China links the message carries (recognised by the channel). */
   links: KepuLink[];

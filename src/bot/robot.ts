@@ -5,7 +5,8 @@ import type { Metrics } from '../metrics';
 import { isDatabaseUnavailable } from '../db/errors';
 import { OUTAGE_NOTICE, type OutageNotices } from './outage-notices';
 import type { Services } from '../services';
-import type { BotContext, ChannelName, Handler, HelpEntry, IncomingMessage } from './context';
+import type { AuditEntry } from '../services/audit.service';
+import { isPrivate, type BotContext, type ChannelFilter, type Handler, type HelpEntry, type IncomingMessage } from './context';
 
 type Matcher = RegExp | ((message: IncomingMessage) => boolean);
 
@@ -13,15 +14,15 @@ interface Listener {
   id: string;
   kind: 'hear' | 'respond';
   matcher: Matcher;
-  channels?: ChannelName[];
+  channels?: ChannelFilter[];
   handler: Handler;
 }
 
 export interface ListenerOptions {
   /** A dotted id such as `shares.count`; tags the logger, the audit log and the metrics. */
   id: string;
-  /** Channels this listener serves; all when omitted. */
-  channels?: ChannelName[];
+  /** Channels this listener serves ('private': every one-to-one channel); all when omitted. */
+  channels?: ChannelFilter[];
 }
 
 export interface RobotDeps {
@@ -32,6 +33,12 @@ export interface RobotDeps {
   metrics: Metrics;
   /** Remembers who was told about a database outage (one notice per conversation per outage). */
   outage?: OutageNotices;
+}
+
+/** How a caller wants one message handled. */
+export interface ReceiveOptions {
+  /** Takes the commands' audit entries (the caller writes them); by default the robot writes each. */
+  audit?: (entry: AuditEntry) => void;
 }
 
 /** The apology a user sees when a script fails; the log gets the detail. */
@@ -79,16 +86,24 @@ export class Robot {
   static commandText(message: IncomingMessage): string | null {
     const text = message.text.trim();
     if (COMMAND_PREFIX.test(text)) return text.replace(COMMAND_PREFIX, '').trim();
-    return message.channel === 'wechat-group' ? null : text;
+    return isPrivate(message) ? text : null;
   }
 
-  /** Dispatches one message to every matching listener; never throws. */
-  async receive(message: IncomingMessage, reply: (text: string) => Promise<void>): Promise<void> {
+  private static serves(listener: Listener, message: IncomingMessage): boolean {
+    return !listener.channels || listener.channels.some((c) => c === message.channel || (c === 'private' && isPrivate(message)));
+  }
+
+  /**
+   * Dispatches one message to every matching listener; never throws. With `options.audit`, the
+   * commands' audit entries go to the caller (who writes them with its own statement) instead of
+   * being written one by one.
+   */
+  async receive(message: IncomingMessage, reply: (text: string) => Promise<void>, options: ReceiveOptions = {}): Promise<void> {
     this.deps.metrics.messages.inc({ channel: message.channel });
     const command = Robot.commandText(message);
     let responded = false;
     for (const listener of this.listeners) {
-      if (listener.channels && !listener.channels.includes(message.channel)) continue;
+      if (!Robot.serves(listener, message)) continue;
       let match: RegExpMatchArray | null = null;
       if (listener.kind === 'respond') {
         if (command === null || message.kind !== 'text') continue;
@@ -101,11 +116,11 @@ export class Robot {
         match = message.text.match(listener.matcher);
         if (!match) continue;
       }
-      await this.run(listener, message, match, reply);
+      await this.run(listener, message, match, reply, options);
     }
     const fb = this.fallbackListener;
-    if (!responded && fb && command !== null && message.kind === 'text' && message.channel !== 'wechat-group') {
-      if (!fb.channels || fb.channels.includes(message.channel)) await this.run(fb, message, [command], reply);
+    if (!responded && fb && command !== null && message.kind === 'text' && isPrivate(message)) {
+      if (Robot.serves(fb, message)) await this.run(fb, message, [command], reply, options);
     }
   }
 
@@ -114,6 +129,7 @@ export class Robot {
     message: IncomingMessage,
     match: RegExpMatchArray | null,
     reply: (text: string) => Promise<void>,
+    options: ReceiveOptions,
   ): Promise<void> {
     const log = this.deps.log.child({ listener: listener.id, messageId: message.id });
     const ctx: BotContext = {
@@ -153,18 +169,18 @@ export class Robot {
       }
     }
     if (listener.kind === 'respond') {
-      await this.deps.services.audit
-        .record({
-          channel: message.channel,
-          senderId: message.sender.id,
-          senderName: message.sender.name,
-          listenerId: listener.id,
-          stationId,
-          command: message.text,
-          outcome,
-          detail,
-        })
-        .catch((err: unknown) => log.error({ err }, 'could not write the audit log'));
+      const entry: AuditEntry = {
+        channel: message.channel,
+        senderId: message.sender.id,
+        senderName: message.sender.name,
+        listenerId: listener.id,
+        stationId,
+        command: message.text,
+        outcome,
+        detail,
+      };
+      if (options.audit) options.audit(entry);
+      else await this.deps.services.audit.record(entry).catch((err: unknown) => log.error({ err }, 'could not write the audit log'));
     }
   }
 }

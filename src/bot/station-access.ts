@@ -2,10 +2,10 @@ import { dayOf, type DayKey } from '../domain/calendar';
 import type { Parsed } from '../domain/station-commands';
 import { UserError } from '../errors';
 import type { Identity } from '../services/people.service';
-import type { BotContext, Handler, HandlerOutcome } from './context';
+import { identityKindOf, type BotContext, type Handler, type HandlerOutcome } from './context';
 
-/** Channels where station managers and county staff talk to the bot one to one. */
-export const PRIVATE_CHANNELS = ['wecom', 'mp', 'wechat-private'] as const;
+/** Where station managers and county staff talk to the bot: every one-to-one channel (built-in or plug-in). */
+export const PRIVATE_CHANNELS = ['private'] as const;
 
 export type StationAccess =
   | { ok: true; stationId: number; stationName: string; identity: Identity; by: string }
@@ -21,7 +21,7 @@ const NOT_REGISTERED =
  */
 export async function stationAccess(ctx: BotContext, mode: 'read' | 'write', stationName?: string): Promise<StationAccess> {
   const { message } = ctx;
-  const identity = await ctx.services.people.whoIs(message.channel, message.sender.id);
+  const identity = await ctx.services.people.whoIs(identityKindOf(message), message.sender.id);
   const by = `${message.channel}:${message.sender.id}`;
   const refuse = async (text: string, detail: string): Promise<StationAccess> => {
     await ctx.reply(text);

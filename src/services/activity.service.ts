@@ -21,15 +21,16 @@ export class ActivityService {
         `这次活动已经登记过了（编号 ${existing?.id ?? '?'}），没有重复记录。如需更正请发“修改 ${existing?.id ?? '编号'} 人数 70”`,
       );
     const same = { stationId, date: input.date, type: input.type, title: input.title, status: 'active' as const };
-    const before = await repo.findOneBy(same);
-    if (before) throw duplicate(before);
-    try {
-      return await repo.save(repo.create({ stationId, ...input, status: 'active', createdBy: by }));
-    } catch (err) {
-      // Two managers logging the same activity at the same moment: the unique index decides.
-      if (!isDuplicate(err)) throw err;
-      throw duplicate(await repo.findOneBy(same));
-    }
+    // One statement: the unique index on active activities decides whether this one is new.
+    const rows: Array<{ id: number; created_at: Date }> = await this.ds.query(
+      `INSERT INTO activity (station_id, date, type, title, participants, place, status, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, 'active', $7)
+       ON CONFLICT (station_id, date, type, title) WHERE status = 'active' DO NOTHING
+       RETURNING id, created_at`,
+      [stationId, input.date, input.type, input.title, input.participants, input.place ?? null, by],
+    );
+    if (rows.length === 0) throw duplicate(await repo.findOneBy(same));
+    return repo.create({ ...same, participants: input.participants, place: input.place ?? null, createdBy: by, id: rows[0].id, createdAt: rows[0].created_at, updatedAt: null });
   }
 
   async list(stationId: number, range: DayRange): Promise<Activity[]> {

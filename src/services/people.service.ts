@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { ChannelName } from '../domain/channels';
+import type { IdentityKind } from '../domain/channels';
 import { CountyStaff, Region, Station, StationManager } from '../db/entities';
 import { NOT_CONFIGURED, type ConfiguredChannels } from './channels';
 import { UserError } from '../errors';
@@ -18,11 +18,10 @@ export type Identity =
   | { role: 'staff'; name: string | null; county: { id: number; name: string } }
   | { role: 'nobody' };
 
-const COLUMN: Record<ChannelName, 'wecom_user_id' | 'mp_openid' | 'wechat_contact_id'> = {
-  wecom: 'wecom_user_id',
-  mp: 'mp_openid',
-  'wechat-private': 'wechat_contact_id',
-  'wechat-group': 'wechat_contact_id',
+const COLUMN: Record<IdentityKind, 'wecom_user_id' | 'mp_openid' | 'wechat_contact_id'> = {
+  'wecom-user': 'wecom_user_id',
+  openid: 'mp_openid',
+  'wechat-contact': 'wechat_contact_id',
 };
 
 /**
@@ -68,24 +67,24 @@ export class PeopleService {
     });
   }
 
-  /** Recognises the sender of a message on a channel. */
-  async whoIs(channel: ChannelName, senderId: string): Promise<Identity> {
-    const col = COLUMN[channel];
-    const managers: Array<{ name: string | null; id: number; station: string; county_id: number }> = await this.ds.query(
-      `SELECT m.name, s.id, s.name AS station, s.county_id FROM station_manager m JOIN station s ON s.id = m.station_id
-       WHERE m.${col} = $1 ORDER BY m.id LIMIT 1`,
+  /**
+   * Recognises a sender by the handle of the given kind: a manager first, then county staff
+   * (one round trip for both).
+   */
+  async whoIs(kind: IdentityKind, senderId: string): Promise<Identity> {
+    const col = COLUMN[kind];
+    const rows: Array<{ role: 'manager' | 'staff'; name: string | null; id: number; place: string; county_id: number | null }> = await this.ds.query(
+      `(SELECT 'manager' AS role, m.name, s.id, s.name AS place, s.county_id FROM station_manager m
+          JOIN station s ON s.id = m.station_id WHERE m.${col} = $1 ORDER BY m.id LIMIT 1)
+       UNION ALL
+       (SELECT 'staff', c.name, r.id, r.name, NULL FROM county_staff c
+          JOIN region r ON r.id = c.county_id WHERE c.${col} = $1 ORDER BY c.id LIMIT 1)`,
       [senderId],
     );
-    if (managers[0]) {
-      const r = managers[0];
-      return { role: 'manager', name: r.name, station: { id: r.id, name: r.station, countyId: r.county_id } };
-    }
-    const staff: Array<{ name: string | null; id: number; county: string }> = await this.ds.query(
-      `SELECT c.name, r.id, r.name AS county FROM county_staff c JOIN region r ON r.id = c.county_id
-       WHERE c.${col} = $1 ORDER BY c.id LIMIT 1`,
-      [senderId],
-    );
-    if (staff[0]) return { role: 'staff', name: staff[0].name, county: { id: staff[0].id, name: staff[0].county } };
+    const manager = rows.find((r) => r.role === 'manager');
+    if (manager) return { role: 'manager', name: manager.name, station: { id: manager.id, name: manager.place, countyId: manager.county_id! } };
+    const staff = rows.find((r) => r.role === 'staff');
+    if (staff) return { role: 'staff', name: staff.name, county: { id: staff.id, name: staff.place } };
     return { role: 'nobody' };
   }
 

@@ -22,6 +22,11 @@ export class SummaryRefresher {
    * with the summaries as they are.
    */
   async refresh(attempt = 1): Promise<void> {
+    // Nothing written since the last refresh (the usual case on a read): one statement, no transaction.
+    const [{ changed }]: Array<{ changed: boolean }> = await this.ds.query(
+      `SELECT EXISTS (SELECT 1 FROM daily_rollup WHERE updated_at > ${WATERMARK}) AS changed`,
+    );
+    if (!changed) return;
     try {
       await this.refreshOnce();
     } catch (err) {

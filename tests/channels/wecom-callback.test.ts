@@ -201,7 +201,11 @@ describe('WeCom app callback (/wecom/callback): real Koa, real @wecom/crypto, re
       const { query, body } = sealed(textXml('slowpoke', '活动 今天 讲座 慢慢讲 60人', 'slow-1', TS), {
         token: VECTOR.token, aesKey: VECTOR.aesKey, receiveId: VECTOR.corpId, timestamp: TS,
       });
-      const res = await fetch(`${slow.base}/wecom/callback?${query}`, { method: 'POST', body });
+      const sent = fetch(`${slow.base}/wecom/callback?${query}`, { method: 'POST', body });
+      // The reply deadline runs on the injected clock: once the callback waits on it, move past it.
+      await slow.clock.whenTimerPending();
+      slow.clock.advance(100);
+      const res = await sent;
       expect(res.status).toBe(200);
       expect(await res.text()).toBe('');
       await runner.commitTransaction();

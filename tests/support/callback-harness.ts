@@ -3,9 +3,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Robot } from '../../src/bot/robot';
 import { loadScripts } from '../../src/bot/script-loader';
-import { mpCallback } from '../../src/channels/mp/mp-callback';
+import { channelRouters } from '../../src/channels/registry';
 import { WecomApiClient } from '../../src/channels/wecom/wecom-api';
-import { wecomCallback } from '../../src/channels/wecom/wecom-callback';
 import { ManualClock } from '../../src/clock';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { createApp } from '../../src/http/app';
@@ -39,7 +38,7 @@ export interface CallbackHarness {
   stop(): Promise<void>;
 }
 
-/** kepubot's Koa app with the WeCom and Official Account callbacks on port 0, real PostgreSQL, fake WeCom API. */
+/** kepubot's Koa app with the registry's channels (WeCom, Official Account) on port 0, real PostgreSQL, fake WeCom API. */
 export async function startCallbackHarness(now: Date, env: Record<string, string> = {}): Promise<CallbackHarness> {
   const db = await createTestDatabase();
   const fakeWecom = await startFakeWecom({ corpId: VECTOR.corpId, secret: 'wecom-secret-1' });
@@ -68,7 +67,7 @@ export async function startCallbackHarness(now: Date, env: Record<string, string
     health: async () => ({ database: 'up', bot: { state: 'test', loggedIn: false, connected: false, since: null, reason: null, mode: 'demo' }, version: 'test' }),
     metrics: metrics.registry,
     log,
-    routers: [wecomCallback(config.wecom!, config.callbacks, deps, api), mpCallback(config.mp!, config.callbacks, deps)],
+    routers: channelRouters(config, { ...deps, wecomApi: api }),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

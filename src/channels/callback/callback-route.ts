@@ -1,287 +1,207 @@
 import Router from '@koa/router';
-import { decrypt, encrypt, getSignature } from '@wecom/crypto';
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import type { Context } from 'koa';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import getRawBody from 'raw-body';
-import type { IncomingMessage } from '../../bot/context';
-import type { Robot } from '../../bot/robot';
-import type { Clock } from '../../clock';
-import { logRef, type Logger } from '../../logger';
-import type { Metrics } from '../../metrics';
-import type { CallbackReceiptService } from '../../services/callback-receipt.service';
+import type { ChannelName, IdentityKind, IncomingMessage } from '../../bot/context';
+import { sleep } from '../../clock';
+import { logRef } from '../../logger';
+import type { AuditEntry } from '../../services/audit.service';
+import type { ChannelDeps, ChannelPlugin } from '../channel';
+import { answerWithin } from '../deadline';
 
-/** How one callback channel (WeCom app or Official Account) differs from the other. */
-export interface CallbackSpec {
-  channel: 'wecom' | 'mp';
-  path: string;
-  token: string;
-  /** EncodingAESKey; absent = plain mode (Official Account only). */
-  aesKey?: string;
-  /** CorpID (WeCom) or AppID (Official Account): must equal the receiveid inside every ciphertext. */
-  receiveId: string;
-  maxAgeSeconds: number;
-  bodyLimitBytes: number;
-  replyDeadlineMs: number;
-  /** Sends an answer that missed the passive-reply deadline (WeCom: message/send). */
-  sendLate?: (toUser: string, text: string) => Promise<void>;
-  /** Answer to an event (subscribe, enter_agent), or null for none. */
-  onEvent?: (event: string, from: string) => string | null;
+/** The dependencies of a callback channel's route (the plug-ins' deps without channel-specific clients). */
+export type CallbackDeps = Omit<ChannelDeps, 'wecomApi'>;
+
+/** A query string as the route hands it to a channel: single values only. */
+export type CallbackQuery = Record<string, string | undefined>;
+
+/** An HTTP answer: content type and body. */
+export interface CallbackAnswer {
+  type: string;
+  body: string;
 }
 
-export interface CallbackDeps {
-  robot: Robot;
-  receipts: CallbackReceiptService;
-  clock: Clock;
-  log: Logger;
-  metrics?: Metrics;
-}
-
-/** A 4xx answer with a message for the caller. */
-class Reject extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-// Entities are never expanded (no XXE, no billion laughs); values stay strings.
-const parser = new XMLParser({ processEntities: false, parseTagValue: false, ignoreDeclaration: true, ignoreAttributes: true });
-const builder = new XMLBuilder({ cdataPropName: '__cdata' });
-
-type Fields = Record<string, string | undefined>;
-
-function parseXml(text: string): Fields {
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new Reject(400, 'XML with DOCTYPE or ENTITY is not accepted');
-  let doc: { xml?: Record<string, unknown> };
-  try {
-    doc = parser.parse(text, true) as { xml?: Record<string, unknown> };
-  } catch (err) {
-    throw new Reject(400, 'malformed XML');
-  }
-  if (!doc.xml || typeof doc.xml !== 'object') throw new Reject(400, 'malformed XML: no <xml> root');
-  const out: Fields = {};
-  for (const [k, v] of Object.entries(doc.xml)) out[k] = v === undefined || v === null ? undefined : String(v);
-  return out;
-}
-
-function sameSignature(expected: string, given: string | undefined): boolean {
-  if (!given) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given.toLowerCase());
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function query(ctx: Context, name: string): string | undefined {
-  const v = ctx.query[name];
-  return typeof v === 'string' ? v : undefined;
+/** One delivery, opened and checked by its channel. */
+export interface Delivery {
+  /** The sender's id on the channel. */
+  from?: string;
+  /** 'text', 'event', or any other message type (answered with a hint). */
+  type?: string;
+  text?: string;
+  /** The event's name, for type 'event'. */
+  event?: string;
+  /** The channel's message id (dedupes retries). */
+  messageId?: string;
+  /** The channel's send time, in seconds since the epoch (as the channel wrote it). */
+  createTime?: string;
+  /** The passive reply carrying `text`. */
+  reply(text: string): CallbackAnswer;
+  /** The acknowledgement when there is nothing to say now. */
+  empty: CallbackAnswer;
 }
 
 /**
- * Mounts GET (URL verification) and POST (messages and events) for a WeCom app or an Official
- * Account: signature check, decryption with @wecom/crypto and a receiveid check, a timestamp
- * window, a body size limit, XML without entity expansion, dedupe of retried callbacks, and a
- * passive reply within the deadline (otherwise an acknowledgement and a late send).
+ * A channel whose messages arrive as HTTP callbacks. The shared route does the HTTP part, the
+ * dedupe of retries, the robot, and the reply deadline; the channel opens and seals its envelope.
  */
-export function callbackRouter(spec: CallbackSpec, deps: CallbackDeps): Router {
+export interface CallbackChannelSpec {
+  name: ChannelName;
+  identityKind: IdentityKind;
+  path: string;
+  bodyLimitBytes: number;
+  replyDeadlineMs: number;
+  /** GET: checks a URL verification and returns the text to answer. Refusals are thrown as HTTP errors (http-errors). */
+  verifyUrl(query: CallbackQuery, now: Date): string;
+  /** POST: checks and opens one delivery. Refusals are thrown as HTTP errors (http-errors). */
+  open(query: CallbackQuery, body: string, now: Date): Delivery;
+  /** Sends an answer that missed the passive-reply deadline. */
+  send?(recipient: string, text: string): Promise<void>;
+  /** The answer to an event (subscribe, enter_agent), or null for none. */
+  onEvent?(event: string, from: string): string | null;
+}
+
+const NOT_TEXT = '目前只支持文字命令。发“帮助”查看您可以使用的命令。';
+
+function queryOf(ctx: Context): CallbackQuery {
+  const out: CallbackQuery = {};
+  for (const [k, v] of Object.entries(ctx.query)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/**
+ * The routes of a callback channel: GET (URL verification) and POST (messages and events) with a
+ * body size limit, dedupe of retried deliveries, the robot, and a passive reply within the
+ * deadline (otherwise an acknowledgement now and the answer sent later through `spec.send`).
+ */
+export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): Router {
   const router = new Router();
-  const { log } = deps;
+  const { log, clock, receipts, robot } = deps;
+  /** Deliveries being answered by this process, so a retry waits for the first one's answer. */
+  const inFlight = new Map<string, Promise<string>>();
 
-  const fail = (ctx: Context, err: unknown): void => {
-    if (err instanceof Reject) {
-      ctx.status = err.status;
-      ctx.body = { error: err.message };
-      log.warn({ channel: spec.channel, status: err.status, reason: err.message }, 'callback rejected');
-      return;
-    }
-    throw err;
-  };
-
-  const checkTimestamp = (timestamp: string | undefined): void => {
-    const ts = Number(timestamp);
-    if (!timestamp || !Number.isFinite(ts)) throw new Reject(400, 'timestamp missing');
-    const age = Math.abs(deps.clock.now().getTime() / 1000 - ts);
-    if (age > spec.maxAgeSeconds) throw new Reject(403, `timestamp outside the ${spec.maxAgeSeconds}s window`);
-  };
-
-  const open = (ciphertext: string): string => {
-    let plain: { message: string; id: string };
+  router.use(async (ctx, next) => {
     try {
-      plain = decrypt(spec.aesKey!, ciphertext);
-    } catch {
-      throw new Reject(400, 'cannot decrypt');
+      await next();
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status && status < 500) log.warn({ channel: spec.name, status, reason: (err as Error).message }, 'callback rejected');
+      throw err;
     }
-    if (plain.id !== spec.receiveId) throw new Reject(403, 'receiveid does not match the configured id');
-    return plain.message;
-  };
+  });
 
   router.get(spec.path, (ctx) => {
-    try {
-      const timestamp = query(ctx, 'timestamp');
-      const nonce = query(ctx, 'nonce') ?? '';
-      const echostr = query(ctx, 'echostr');
-      if (!echostr) throw new Reject(400, 'echostr missing');
-      checkTimestamp(timestamp);
-      if (spec.channel === 'wecom') {
-        if (!sameSignature(getSignature(spec.token, timestamp!, nonce, echostr), query(ctx, 'msg_signature'))) {
-          throw new Reject(403, 'msg_signature mismatch');
-        }
-        ctx.type = 'text/plain';
-        ctx.body = open(echostr);
-      } else {
-        // The Official Account verifies the URL with the plain signature in both modes.
-        if (!sameSignature(getSignature(spec.token, timestamp!, nonce, ''), query(ctx, 'signature'))) {
-          throw new Reject(403, 'signature mismatch');
-        }
-        ctx.type = 'text/plain';
-        ctx.body = echostr;
-      }
-    } catch (err) {
-      fail(ctx, err);
-    }
+    ctx.type = 'text/plain';
+    ctx.body = spec.verifyUrl(queryOf(ctx), clock.now());
   });
 
   router.post(spec.path, async (ctx) => {
-    let body: string;
-    try {
-      body = await getRawBody(ctx.req, { limit: spec.bodyLimitBytes, encoding: 'utf8', length: ctx.get('content-length') || undefined });
-    } catch (err) {
-      const e = err as { status?: number; type?: string };
-      ctx.status = e.type === 'entity.too.large' ? 413 : (e.status ?? 400);
-      ctx.body = { error: e.type === 'entity.too.large' ? `body larger than ${spec.bodyLimitBytes} bytes` : 'cannot read body' };
-      return;
-    }
-    try {
-      const timestamp = query(ctx, 'timestamp');
-      const nonce = query(ctx, 'nonce') ?? '';
-      checkTimestamp(timestamp);
-      const outer = parseXml(body);
-      const encrypted = spec.channel === 'wecom' || query(ctx, 'encrypt_type') === 'aes';
-      let fields: Fields;
-      if (encrypted) {
-        if (!spec.aesKey) throw new Reject(400, 'encrypted callback but no EncodingAESKey is configured');
-        const ciphertext = outer.Encrypt;
-        if (!ciphertext) throw new Reject(400, 'Encrypt missing');
-        if (!sameSignature(getSignature(spec.token, timestamp!, nonce, ciphertext), query(ctx, 'msg_signature'))) {
-          throw new Reject(403, 'msg_signature mismatch');
-        }
-        fields = parseXml(open(ciphertext));
-      } else {
-        if (!sameSignature(getSignature(spec.token, timestamp!, nonce, ''), query(ctx, 'signature'))) {
-          throw new Reject(403, 'signature mismatch');
-        }
-        fields = outer;
-      }
-      const text = await answer(fields);
-      if (text === null) {
-        ctx.type = 'text/plain';
-        ctx.body = spec.channel === 'mp' ? 'success' : '';
-        return;
-      }
-      ctx.type = 'application/xml';
-      ctx.body = reply(fields, text, encrypted, nonce);
-    } catch (err) {
-      fail(ctx, err);
-    }
+    const body = await getRawBody(ctx.req, { limit: spec.bodyLimitBytes, encoding: 'utf8', length: ctx.get('content-length') || undefined }).catch(
+      (err: { status?: number; type?: string }) =>
+        err.type === 'entity.too.large' ? ctx.throw(413, `body larger than ${spec.bodyLimitBytes} bytes`) : ctx.throw(err.status ?? 400, 'cannot read body'),
+    );
+    const delivery = spec.open(queryOf(ctx), body, clock.now());
+    const { from, type } = delivery;
+    if (!from || !type) return ctx.throw(400, 'FromUserName or MsgType missing');
+    const text = await answer(delivery, from, type);
+    const out = text ? delivery.reply(text) : delivery.empty;
+    ctx.type = out.type;
+    ctx.body = out.body;
   });
 
-  /** Runs the message through the robot once per MsgId; null means "acknowledge, nothing to say now". */
-  async function answer(f: Fields): Promise<string | null> {
-    const from = f.FromUserName;
-    const msgType = f.MsgType;
-    if (!from || !msgType) throw new Reject(400, 'FromUserName or MsgType missing');
-    const key = msgType === 'event' ? `event:${from}:${f.CreateTime ?? ''}:${f.Event ?? ''}` : `msg:${f.MsgId ?? `${from}:${f.CreateTime ?? ''}`}`;
-    const claim = await deps.receipts.claim(spec.channel, key);
-    if (claim.state === 'answered') return claim.reply || null;
+  /** Runs the delivery through the robot once per dedupe key; '' means "acknowledge, nothing to say now". */
+  async function answer(d: Delivery, from: string, type: string): Promise<string> {
+    const key = type === 'event' ? `event:${from}:${d.createTime ?? ''}:${d.event ?? ''}` : `msg:${d.messageId ?? `${from}:${d.createTime ?? ''}`}`;
+    const claim = await receipts.claim(spec.name, key);
+    if (claim.state === 'answered') return claim.reply;
     if (claim.state === 'pending') return waitForEarlier(key);
 
-    let run: Promise<string>;
-    if (msgType === 'event') {
-      run = Promise.resolve(spec.onEvent?.(f.Event ?? '', from) ?? '');
-    } else if (msgType !== 'text') {
-      run = Promise.resolve('目前只支持文字命令。发“帮助”查看您可以使用的命令。');
-    } else {
-      const incoming: IncomingMessage = {
-        id: `${spec.channel}:${f.MsgId ?? key}`,
-        channel: spec.channel,
-        kind: 'text',
-        text: (f.Content ?? '').trim(),
-        sentAt: new Date(Number(f.CreateTime ?? 0) * 1000 || deps.clock.now().getTime()),
-        sender: { id: from, name: from },
-        links: [],
-      };
-      run = (async () => {
-        const parts: string[] = [];
-        await deps.robot.receive(incoming, async (t) => {
-          parts.push(t);
-        });
-        return parts.join('\n\n');
-      })();
-    }
-    const settled = run.then(
-      async (text) => {
-        await deps.receipts.answer(spec.channel, key, text);
+    const work = run(d, from, type, key).then(
+      async ({ text, audit }) => {
+        await receipts.answer(spec.name, key, text, audit);
         return text;
       },
       async (err: unknown) => {
-        await deps.receipts.release(spec.channel, key).catch(() => undefined);
+        await receipts.release(spec.name, key).catch(() => undefined);
         throw err;
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), spec.replyDeadlineMs);
-    });
-    const first = await Promise.race([settled, deadline]).finally(() => clearTimeout(timer));
-    if (first !== 'late') return first || null;
-    // Too slow for a passive reply: acknowledge now, send the answer when it is ready.
-    log.warn({ channel: spec.channel, ref: logRef(key) }, 'answer missed the passive-reply deadline; sending it later');
-    settled
-      .then(async (text) => {
+    inFlight.set(key, work);
+    void work.then(
+      () => inFlight.delete(key),
+      () => inFlight.delete(key),
+    );
+    const within = await answerWithin(clock, spec.replyDeadlineMs, work, {
+      send: async (text) => {
         if (!text) return;
-        if (spec.sendLate) await spec.sendLate(from, text);
-        else log.error({ channel: spec.channel, ref: logRef(key) }, 'late answer could not be sent: no send API for this channel');
-      })
-      .catch((err: unknown) => log.error({ err, channel: spec.channel, ref: logRef(key) }, 'late answer failed'));
-    return null;
+        if (spec.send) await spec.send(from, text);
+        else log.error({ channel: spec.name, ref: logRef(key) }, 'late answer could not be sent: no send API for this channel');
+      },
+      failed: (err) => log.error({ err, channel: spec.name, ref: logRef(key) }, 'late answer failed'),
+    });
+    if (within.inTime) return within.value;
+    log.warn({ channel: spec.name, ref: logRef(key) }, 'answer missed the passive-reply deadline; sending it later');
+    return '';
   }
 
-  /** A retry while the first delivery is still running: wait for its answer until the deadline. */
-  async function waitForEarlier(key: string): Promise<string | null> {
-    const until = Date.now() + spec.replyDeadlineMs;
-    while (Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 50));
-      const s = await deps.receipts.state(spec.channel, key);
-      if (s.state === 'answered') return s.reply || null;
+  /** The answer to one delivery, and the audit entries of the commands it ran. */
+  async function run(d: Delivery, from: string, type: string, key: string): Promise<{ text: string; audit: AuditEntry[] }> {
+    if (type === 'event') return { text: spec.onEvent?.(d.event ?? '', from) ?? '', audit: [] };
+    if (type !== 'text') return { text: NOT_TEXT, audit: [] };
+    const incoming: IncomingMessage = {
+      id: `${spec.name}:${d.messageId ?? key}`,
+      channel: spec.name,
+      identityKind: spec.identityKind,
+      kind: 'text',
+      text: (d.text ?? '').trim(),
+      sentAt: new Date(Number(d.createTime ?? 0) * 1000 || clock.now().getTime()),
+      sender: { id: from, name: from },
+      links: [],
+    };
+    const parts: string[] = [];
+    const audit: AuditEntry[] = [];
+    await robot.receive(
+      incoming,
+      async (t) => {
+        parts.push(t);
+      },
+      { audit: (entry) => audit.push(entry) },
+    );
+    return { text: parts.join('\n\n'), audit };
+  }
+
+  /**
+   * A retry while the first delivery is still running: its answer if it comes within the
+   * deadline, else nothing (the first delivery sends it late). A first delivery in another
+   * process is watched through its receipt.
+   */
+  async function waitForEarlier(key: string): Promise<string> {
+    const stop = new AbortController();
+    const earlier =
+      inFlight.get(key) ??
+      (async () => {
+        while (!stop.signal.aborted) {
+          await sleep(clock, 50, stop.signal);
+          const s = await receipts.state(spec.name, key);
+          if (s.state === 'answered') return s.reply;
+        }
+        return '';
+      })();
+    try {
+      const within = await answerWithin(clock, spec.replyDeadlineMs, earlier, { send: async () => undefined, failed: () => undefined });
+      return within.inTime ? within.value : '';
+    } finally {
+      stop.abort();
     }
-    return null;
-  }
-
-  function reply(f: Fields, text: string, encrypted: boolean, nonce: string): string {
-    const now = Math.floor(deps.clock.now().getTime() / 1000);
-    const inner = builder.build({
-      xml: {
-        ToUserName: { __cdata: f.FromUserName },
-        FromUserName: { __cdata: f.ToUserName ?? spec.receiveId },
-        CreateTime: now,
-        MsgType: { __cdata: 'text' },
-        Content: { __cdata: text },
-      },
-    }) as string;
-    if (!encrypted) return inner;
-    const replyNonce = nonce || randomBytes(8).toString('hex');
-    const ciphertext = encrypt(spec.aesKey!, inner, spec.receiveId);
-    return builder.build({
-      xml: {
-        Encrypt: { __cdata: ciphertext },
-        MsgSignature: { __cdata: getSignature(spec.token, now, replyNonce, ciphertext) },
-        TimeStamp: now,
-        Nonce: { __cdata: replyNonce },
-      },
-    }) as string;
   }
 
   return router;
+}
+
+/** A callback channel as a plug-in: its routes are the shared callback route with its envelope. */
+export function callbackChannel(spec: CallbackChannelSpec, deps: CallbackDeps): ChannelPlugin {
+  return {
+    name: spec.name,
+    identityKind: spec.identityKind,
+    router: () => callbackRouter(spec, deps),
+    send: spec.send ? (recipient, text) => spec.send!(recipient, text) : undefined,
+  };
 }

@@ -1,21 +1,43 @@
 import type Router from '@koa/router';
+import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../../config';
-import { callbackRouter, type CallbackDeps } from '../callback/callback-route';
+import { callbackChannel, callbackRouter, type CallbackChannelSpec, type CallbackDeps } from '../callback/callback-route';
+import { openMessage, verifyUrl, wechatDelivery, type EnvelopeKeys } from '../callback/wechat-envelope';
+import type { ChannelFactory } from '../channel';
 
 const WELCOME = '欢迎关注！e站管理员登记后，可以直接在这里发送命令登记活动、查看本站指标，发“帮助”查看命令。';
 
-/** The Official Account's callback (/mp/callback), in plain mode or safe (encrypted) mode. */
-export function mpCallback(mp: NonNullable<AppConfig['mp']>, callbacks: AppConfig['callbacks'], deps: CallbackDeps): Router {
-  return callbackRouter(
-    {
-      channel: 'mp',
-      path: '/mp/callback',
-      token: mp.token,
-      aesKey: mp.encodingAesKey,
-      receiveId: mp.appId,
-      ...callbacks,
-      onEvent: (event) => (event === 'subscribe' ? WELCOME : null),
+/**
+ * The Official Account's callback (/mp/callback): plain mode, or safe mode (encrypt_type=aes,
+ * the AppID as receiveid). The URL verification uses the plain signature in both modes. No
+ * customer-service send: an answer that misses the deadline is logged, not sent.
+ */
+export function mpSpec(mp: NonNullable<AppConfig['mp']>, callbacks: AppConfig['callbacks'], clock: CallbackDeps['clock']): CallbackChannelSpec {
+  const keys: EnvelopeKeys = { token: mp.token, aesKey: mp.encodingAesKey, receiveId: mp.appId, maxAgeSeconds: callbacks.maxAgeSeconds };
+  return {
+    name: 'mp',
+    identityKind: 'openid',
+    path: '/mp/callback',
+    bodyLimitBytes: callbacks.bodyLimitBytes,
+    replyDeadlineMs: callbacks.replyDeadlineMs,
+    verifyUrl: (q, now) => verifyUrl(keys, q, now, false),
+    open: (q, body, now) => {
+      const encrypted = q.encrypt_type === 'aes';
+      return wechatDelivery(keys, openMessage(keys, q, body, now, encrypted), {
+        encrypted,
+        nonce: q.nonce || randomBytes(8).toString('hex'),
+        emptyBody: 'success',
+        now: () => clock.now(),
+      });
     },
-    deps,
-  );
+    onEvent: (event) => (event === 'subscribe' ? WELCOME : null),
+  };
+}
+
+/** The Official Account as a channel plug-in (null when MP_* is not configured). */
+export const mpChannel: ChannelFactory = (config, deps) => (config.mp ? callbackChannel(mpSpec(config.mp, config.callbacks, deps.clock), deps) : null);
+
+/** The Official Account's callback routes alone (for callers that mount one channel by hand). */
+export function mpCallback(mp: NonNullable<AppConfig['mp']>, callbacks: AppConfig['callbacks'], deps: CallbackDeps): Router {
+  return callbackRouter(mpSpec(mp, callbacks, deps.clock), deps);
 }

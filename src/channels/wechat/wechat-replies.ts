@@ -88,6 +88,8 @@ export class WechatReplies {
         continue;
       }
       this.queue.shift();
+      // The spacing counts from the moment the message really goes out (the booking may have taken a while).
+      this.lastLocalSend = this.clock.now().getTime();
       try {
         if (next.room) await next.room.say(next.text, next.contact);
         else await next.contact.say(next.text);
@@ -110,7 +112,6 @@ export class WechatReplies {
       // PostgreSQL is unreachable: keep the spacing in this process.
       wait = null;
     }
-    if (!wait) this.lastLocalSend = now.getTime();
     return wait;
   }
 
