@@ -138,13 +138,17 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
   const stop = (): Promise<void> => {
     if (stopping) return stopping;
     stopping = (async () => {
-      const deadline = Date.now() + config.resilience.shutdownTimeoutMs;
+      const limit = config.resilience.shutdownTimeoutMs;
+      const deadline = Date.now() + limit;
+      // Messages in hand (a command waiting on a lock) get at most a third of the time: the shares
+      // and the spool need the rest.
+      const intakeDeadline = Date.now() + Math.floor(limit / 3);
       // 1. Intake: no new messages; the reply being said finishes, waiting replies are dropped.
       parts.demo?.stop();
       await parts.wechatAlerts?.stop();
-      if (parts.replies) await until(deadline - 1000, () => parts.replies!.stop(), log, 'replies');
-      if (parts.wechat) await until(deadline - 1000, () => parts.wechat!.stop(), log, 'wechat');
-      if (parts.channel) await until(deadline - 1000, () => parts.channel!.idle(), log, 'messages in hand');
+      if (parts.replies) await until(intakeDeadline, () => parts.replies!.stop(), log, 'replies');
+      if (parts.wechat) await until(intakeDeadline, () => parts.wechat!.stop(), log, 'wechat');
+      if (parts.channel) await until(intakeDeadline, () => parts.channel!.idle(), log, 'messages in hand');
       // 2. Shares: batches to PostgreSQL (or the spool), then the spool while time is left.
       if (parts.services) await until(deadline - 500, () => parts.services!.shares.close(deadline - 1000), log, 'shares');
       // 3. Sending: the send in progress finishes.
