@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
-import type { KepuLink } from '../domain/kepu-links';
+import type { KepuLink, UnknownShape } from '../domain/kepu-links';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 
@@ -19,8 +19,10 @@ export interface IncomingMessage {
   sentAt: Date;
   sender: { id: string; name: string };
   room?: { id: string; topic: string };
-  /** Kepu China links the message carries (recognised by the channel). */
+  /** Kepu China content links the message carries (recognised by the channel), distinct items in order. */
   links: KepuLink[];
+  /** Kepu China URLs of shapes no rule knows (not counted; kept for the operator). */
+  unknownLinks?: UnknownShape[];
 }
 
 /** Everything a bot-script handler needs: the message, a way to answer, the services, the clock. */
