@@ -32,7 +32,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     sharesCounted: new Counter({
       name: 'kepubot_shares_counted_total',
-      help: 'Kepu China shares stored (raw shares, each WeChat message once)',
+      help: 'Kepu China shares stored (raw shares: each distinct content item of a WeChat message once)',
       registers: [registry],
     }),
     effectiveShares: new Counter({
