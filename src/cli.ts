@@ -16,6 +16,7 @@ import { dayOf } from './domain/calendar';
 import { parsePeriod, periodLabel, type Period } from './domain/periods';
 import { isJobName, JOB_NAMES, periodFor, ruleProblem } from './domain/schedule';
 import { writeFile } from 'node:fs/promises';
+import { CONTENT_TOP, contentWorkbook } from './services/content-report';
 
 const KIND_LABEL: Record<Period['kind'], string> = { day: '日', week: '周', month: '月', quarter: '季度', year: '年' };
 
@@ -290,6 +291,48 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   reportCommand('quarterly', 'quarter', '2026Q3', 'quarter');
   reportCommand('weekly', 'week', '2026-W47', 'week');
   reportCommand('annual', 'year', '2026', 'year');
+  report
+    .command('content')
+    .description('转发最多的内容：标题、转发人数、群数、原始转发、有效转发')
+    .requiredOption('--county <name>', '旗县区名称')
+    .option('--week <key>', '统计周，例如 2026-W47')
+    .option('--month <key>', '统计月，例如 2026-11')
+    .option('--quarter <key>', '统计季度，例如 2026Q4')
+    .option('--top <n>', '列出前几条', String(CONTENT_TOP))
+    .requiredOption('--out <file>', '输出的 .xlsx 文件')
+    .action(async (opts: { county: string; week?: string; month?: string; quarter?: string; top: string; out: string }) => {
+      const given = (['week', 'month', 'quarter'] as const).filter((k) => opts[k] !== undefined);
+      if (given.length !== 1) throw new UserError('请用 --week、--month、--quarter 中的一个指定统计期，例如 --month 2026-11');
+      const kind = given[0];
+      const p = parsePeriod(opts[kind]!);
+      if (!p || p.kind !== kind) throw new UserError(`--${kind} 格式不对，例如 ${kind === 'week' ? '2026-W47' : kind === 'month' ? '2026-11' : '2026Q4'}`);
+      const top = Number(opts.top);
+      if (!Number.isInteger(top) || top < 1 || top > 1000) throw new UserError('--top 应为 1 到 1000 的整数');
+      await withDatabase(`report content --county ${opts.county}`, async (s) => {
+        const county = await s.reports.countyByName(opts.county);
+        const result = await contentWorkbook(s.statistics, county, p, dayOf(clock.now()), top);
+        await writeFile(opts.out, result.buffer);
+        io.out(`已生成 ${opts.out}：${county.name} ${periodLabel(p)}，${result.rows.length} 条内容`);
+      });
+    });
+
+  const links = program.command('links').description('科普中国链接的识别');
+  links
+    .command('unknown')
+    .description('列出没有识别的科普中国链接形式（不计数），可用 KEPU_URL_RULES 添加')
+    .option('--limit <n>', '条数', '50')
+    .action(async (opts: { limit: string }) => {
+      await withDatabase('links unknown', async (s) => {
+        const rows = await s.links.listUnknown(Number(opts.limit) || 50);
+        if (rows.length === 0) {
+          io.out('没有未识别的科普中国链接形式');
+          return;
+        }
+        io.out('形式\t次数\t首次\t最近\t示例');
+        for (const r of rows) io.out(`${r.shape}\t${r.seen}\t${dayOf(r.firstSeenAt)}\t${dayOf(r.lastSeenAt)}\t${r.example}`);
+        io.out('确认是一篇内容的链接形式，可加入 KEPU_URL_RULES（类别:主机/路径?编号参数，例如 special:www.kepuchina.cn/special/specialinfo?id）后重启。');
+      });
+    });
 
   program
     .command('county <name>')

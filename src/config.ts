@@ -3,6 +3,7 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { TIME_ZONE } from './domain/calendar';
 import { DEFAULT_RULES, ruleProblem, type JobName } from './domain/schedule';
+import { parseUrlRules, type UrlRule } from './domain/kepu-links';
 
 
 
@@ -57,6 +58,9 @@ const schema = z.object({
   KEPU_EXTRA_DOMAINS: list.pipe(z.array(domainName)).default([]),
   KEPU_MINIPROGRAM_NAMES: list.default(['科普中国']),
   KEPU_MINIPROGRAM_APPIDS: list.pipe(z.array(z.string().regex(/^wx[0-9a-f]{16}$/i, 'should be wx + 16 hex digits'))).default([]),
+  /** Extra content URL shapes: kind:host/path?param, separated by commas (or a JSON array). */
+  KEPU_URL_RULES: z.string().optional(),
+  SHARE_ITEMS_PER_MESSAGE_MAX: z.coerce.number().int().min(1).max(20).default(3),
 
   DAILY_SHARE_QUOTA: z.coerce.number().int().min(1).max(100).default(3),
   STALE_MESSAGE_SECONDS: z.coerce.number().int().min(1).default(600),
@@ -151,8 +155,15 @@ export interface AppConfig {
     /** Cap of the backoff between reconnection attempts to the puppet service. */
     reconnectMaxMs: number;
   };
-  links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[] };
-  counting: { dailyQuota: number; staleSeconds: number; batchMax: number; batchWaitMs: number };
+  links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[]; urlRules: UrlRule[] };
+  counting: {
+    dailyQuota: number;
+    staleSeconds: number;
+    batchMax: number;
+    batchWaitMs: number;
+    /** At most this many distinct content items of one message are counted. */
+    itemsPerMessage: number;
+  };
   /** WeCom self-built app (企业微信自建应用); absent when not configured. */
   wecom?: { corpId: string; agentId: number; secret: string; token: string; encodingAesKey: string; apiBase: string };
   /** Official Account (公众号); plain mode without an EncodingAESKey, safe mode with one. */
@@ -237,6 +248,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     const problem = ruleProblem(String(c[name]), IANAZone.isValidZone(c.SCHEDULE_TIME_ZONE) ? c.SCHEDULE_TIME_ZONE : TIME_ZONE);
     if (problem && !problem.startsWith('unknown time zone')) half.push(`${name}: ${problem} (job ${job})`);
   }
+  let urlRules: UrlRule[] = [];
+  try {
+    urlRules = parseUrlRules(c.KEPU_URL_RULES ?? '', c.KEPU_EXTRA_DOMAINS);
+  } catch (err) {
+    half.push(`KEPU_URL_RULES: ${(err as Error).message}`);
+  }
   if (half.length > 0) throw new ConfigError(half);
   const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
   const hasPuppetService = Boolean(c.WECHATY_PUPPET_SERVICE_TOKEN || c.WECHATY_PUPPET_SERVICE_ENDPOINT);
@@ -267,12 +284,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       extraDomains: c.KEPU_EXTRA_DOMAINS.map((d) => d.toLowerCase()),
       miniProgramNames: c.KEPU_MINIPROGRAM_NAMES,
       miniProgramAppIds: c.KEPU_MINIPROGRAM_APPIDS,
+      urlRules,
     },
     counting: {
       dailyQuota: c.DAILY_SHARE_QUOTA,
       staleSeconds: c.STALE_MESSAGE_SECONDS,
       batchMax: c.SHARE_BATCH_MAX,
       batchWaitMs: c.SHARE_BATCH_WAIT_MS,
+      itemsPerMessage: c.SHARE_ITEMS_PER_MESSAGE_MAX,
     },
     wecom: c.WECOM_CORP_ID
       ? {

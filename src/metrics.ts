@@ -16,6 +16,7 @@ export interface Metrics {
   spoolDepth: Gauge;
   spoolBytes: Gauge;
   repliesDropped: Counter<'reason'>;
+  linksNotCounted: Counter<'reason'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -31,7 +32,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     sharesCounted: new Counter({
       name: 'kepubot_shares_counted_total',
-      help: 'Kepu China shares stored (raw shares, each WeChat message once)',
+      help: 'Kepu China shares stored (raw shares: each distinct content item of a WeChat message once)',
       registers: [registry],
     }),
     effectiveShares: new Counter({
@@ -91,6 +92,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     repliesDropped: new Counter({
       name: 'kepubot_replies_dropped_total',
       help: 'Immediate WeChat replies not sent: queue_full, too_old (waited for the limiter too long), stopping',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    linksNotCounted: new Counter({
+      name: 'kepubot_links_not_counted_total',
+      help: 'Kepu China links in group messages not counted: unknown_shape (no rule knows the URL; see `kepubot links unknown`), over_limit (beyond SHARE_ITEMS_PER_MESSAGE_MAX items in one message)',
       labelNames: ['reason'],
       registers: [registry],
     }),

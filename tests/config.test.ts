@@ -25,6 +25,21 @@ describe('loadConfig', () => {
     expect(c.http.port).toBe(0);
   });
 
+  it('reads extra content URL shapes (KEPU_URL_RULES) and the items counted per message', () => {
+    const c = loadConfig({
+      KEPU_EXTRA_DOMAINS: 'kepu.example.cn',
+      KEPU_URL_RULES: 'special:www.kepuchina.cn/special/specialinfo?id, news:kepu.example.cn/detail?newsId',
+      SHARE_ITEMS_PER_MESSAGE_MAX: '5',
+    });
+    expect(c.links.urlRules).toEqual([
+      { kind: 'special', host: 'www.kepuchina.cn', path: '/special/specialinfo', param: 'id' },
+      { kind: 'news', host: 'kepu.example.cn', path: '/detail', param: 'newsId' },
+    ]);
+    expect(c.counting.itemsPerMessage).toBe(5);
+    expect(loadConfig({}).counting.itemsPerMessage).toBe(3);
+    expect(loadConfig({}).links.urlRules).toEqual([]);
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: ' ' }).database.url).toBeUndefined();
   });
@@ -38,6 +53,9 @@ describe('loadConfig', () => {
     ['WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT', 'maybe', /WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: should be true or false/],
     ['KEPU_EXTRA_DOMAINS', 'not a domain!', /KEPU_EXTRA_DOMAINS/],
     ['KEPU_MINIPROGRAM_APPIDS', 'wx123', /KEPU_MINIPROGRAM_APPIDS.*wx \+ 16 hex digits/],
+    ['KEPU_URL_RULES', 'www.kepuchina.cn/special/specialinfo?id', /KEPU_URL_RULES: rule "www\.kepuchina\.cn\/special\/specialinfo\?id" should be kind:host\/path\?param/],
+    ['KEPU_URL_RULES', 'special:www.example.com/a?id', /KEPU_URL_RULES: .*not kepuchina\.cn or a KEPU_EXTRA_DOMAINS domain/],
+    ['SHARE_ITEMS_PER_MESSAGE_MAX', '0', /SHARE_ITEMS_PER_MESSAGE_MAX/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
   ])('stops on a bad %s (%s) naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
-import type { KepuLink } from '../domain/kepu-links';
+import type { KepuLink, UnknownShape } from '../domain/kepu-links';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 
@@ -42,8 +42,10 @@ export interface IncomingMessage {
   /** Which handle `sender.id` is; set by channel plug-ins, derived from `channel` for the built-in ones. */
   identityKind?: IdentityKind;
   room?: { id: string; topic: string };
-  /** Kepu China links the message carries (recognised by the channel). */
+  /** Kepu China content links the message carries (recognised by the channel), distinct items in order. */
   links: KepuLink[];
+  /** Kepu China URLs of shapes no rule knows (not counted; kept for the operator). */
+  unknownLinks?: UnknownShape[];
 }
 
 /** Everything a bot-script handler needs: the message, a way to answer, the services, the clock. */

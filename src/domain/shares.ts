@@ -1,6 +1,15 @@
 import type { KepuLink } from './kepu-links';
 
-/** One group message that carries a Kepu China link. */
+/**
+ * The share id of the n-th (0-based) distinct item of a message: the message id itself for the
+ * first, `<messageId>#<n+1>` for the others. share_event is unique on it, so a replayed
+ * message (same id, same items in the same order) adds nothing.
+ */
+export function shareIdOf(messageId: string, index: number): string {
+  return index === 0 ? messageId : `${messageId}#${index + 1}`;
+}
+
+/** One content item of a group message carrying Kepu China links (messageId from shareIdOf). */
 export interface ShareInput {
   messageId: string;
   roomId: string;

@@ -2,11 +2,14 @@ import { percent, TARGETS } from '../domain/figures';
 import { periodBefore, periodLabel } from '../domain/periods';
 import { countyName, countyQuota, toCountyStaff } from './county-recipients';
 import type { JobDefinition } from './job';
+import { contentTitle } from '../services/content-report';
 import { scopeId } from './job';
 
 /** How many top informants and bottom stations the digest names. */
 const TOP = 5;
 const BOTTOM = 3;
+/** How many of the week's most shared items the digest lists. */
+const TOP_CONTENT = 5;
 
 const signed = (x: number, digits = 2) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 
@@ -47,6 +50,11 @@ export const weeklyDigest: JobDefinition = {
     lines.push('', `**优秀信息员**：${top.length > 0 ? top.map((x) => `${x.name}（${x.station}，${x.effective} 条）`).join('、') : '本周无有效转发'}`);
     const bottom = table.rows.slice(-BOTTOM).reverse();
     lines.push('', `**排名靠后的e站**：${bottom.map((r) => `${r.name}（人均 ${r.figures.perInformantDay.toFixed(2)} 条）`).join('、')}`);
+    // What spread: the week's most shared items (informants' shares in the county's groups).
+    const content = await ctx.services.statistics.topContent(table.rows.map((r) => r.stationId), period, today, TOP_CONTENT);
+    const clip = (t: string) => (t.length > 40 ? `${t.slice(0, 39)}…` : t);
+    lines.push('', `**转发最多的内容**：${content.length > 0 ? '' : '本周无'}`);
+    content.forEach((c, i) => lines.push(`${i + 1}. ${clip(contentTitle(c))}：${c.informants} 人转发到 ${c.groups} 个群，有效转发 ${c.effectiveShares} 条`));
     lines.push('', '详细数据见附件《周统计表》。');
     return toCountyStaff(ctx, countyId, {
       text: lines.join('\n'),

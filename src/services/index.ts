@@ -8,6 +8,7 @@ import { CallbackReceiptService } from './callback-receipt.service';
 import { configuredChannels } from './channels';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
+import { LinkShapeService } from './link-shapes.service';
 import { PeopleService } from './people.service';
 import { ReportService } from './report.service';
 import { RosterService } from './roster.service';
@@ -29,6 +30,8 @@ export interface Services {
   people: PeopleService;
   activities: ActivityService;
   receipts: CallbackReceiptService;
+  /** Kepu China links not counted: unknown URL shapes, items over the per-message limit. */
+  links: LinkShapeService;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -56,5 +59,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     people: new PeopleService(ds, configuredChannels(config)),
     activities: new ActivityService(ds),
     receipts: new CallbackReceiptService(ds),
+    links: new LinkShapeService(ds, metrics),
   };
 }

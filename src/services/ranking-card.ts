@@ -1,25 +1,51 @@
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 
-/** CJK fonts looked for on the server (Debian: fonts-wqy-microhei or fonts-noto-cjk). */
-const CJK_FONTS = [
+/**
+ * The CJK font that arrives with `npm ci`: Noto Sans Hans (GB2312 subset, SIL OFL 1.1) from
+ * @embedpdf/fonts-sc, regular and bold. The package exports no file paths, so the fonts are
+ * found beside its entry point.
+ */
+function bundledFonts(): string[] {
+  try {
+    const dir = path.join(path.dirname(require.resolve('@embedpdf/fonts-sc')), '..', 'fonts');
+    return ['NotoSansHans-Regular.otf', 'NotoSansHans-Bold.otf'].map((f) => path.join(dir, f)).filter((f) => existsSync(f));
+  } catch {
+    return [];
+  }
+}
+
+/** System CJK fonts, optional (Debian: fonts-wqy-microhei or fonts-noto-cjk): characters outside GB2312 fall back to them. */
+const SYSTEM_CJK_FONTS = [
   '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
   '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
   '/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc',
 ];
-let fontFamily: string | null = null;
 
-function font(): string {
-  if (fontFamily === null) {
-    fontFamily = 'sans-serif';
-    for (const path of CJK_FONTS) {
-      if (existsSync(path) && GlobalFonts.registerFromPath(path, 'KepubotCJK')) {
-        fontFamily = 'KepubotCJK';
-        break;
-      }
-    }
-  }
-  return fontFamily;
+/** Which fonts the card draws with. */
+export interface CardFont {
+  /** The CSS font-family list given to the canvas. */
+  family: string;
+  /** Where the CJK font came from: the npm package, the system, or nowhere (boxes for Chinese). */
+  source: 'bundled' | 'system' | 'none';
+}
+
+let cardFontCache: CardFont | null = null;
+
+/** Registers the card's CJK fonts with the canvas once and says which are in use. */
+export function cardFont(): CardFont {
+  if (cardFontCache) return cardFontCache;
+  const families: string[] = [];
+  const bundled = bundledFonts().filter((f) => GlobalFonts.registerFromPath(f, 'KepubotCJK'));
+  if (bundled.length > 0) families.push('KepubotCJK');
+  const system = SYSTEM_CJK_FONTS.find((f) => existsSync(f) && GlobalFonts.registerFromPath(f, 'KepubotCJKSystem'));
+  if (system) families.push('KepubotCJKSystem');
+  cardFontCache = {
+    family: [...families, 'sans-serif'].join(', '),
+    source: bundled.length > 0 ? 'bundled' : system ? 'system' : 'none',
+  };
+  return cardFontCache;
 }
 
 export interface CardRow {
@@ -35,7 +61,7 @@ export function renderRankingCard(title: string, subtitle: string, rows: CardRow
   const height = top + Math.max(1, rows.length) * rowH + 40;
   const canvas = createCanvas(width, height);
   const g = canvas.getContext('2d');
-  const family = font();
+  const family = cardFont().family;
   g.fillStyle = '#ffffff';
   g.fillRect(0, 0, width, height);
   g.fillStyle = '#1f5fa8';

@@ -53,9 +53,10 @@ eff AS (
   INSERT INTO effective_share (talker_id, content_key, day, informant_id, message_id)
   SELECT r.talker_id, r.content_key, r.day, r.informant_id, r.message_id
   FROM resolved r
-  -- A replayed message has the same sender, item and day as its original, so it conflicts here
-  -- too and never becomes effective twice; no lookup in share_event is needed. Within a batch the
+  -- A replayed share (its share id already stored) never claims an effective share, even when it
+  -- is recognised under another content key now (new URL rules, an upgrade). Within a batch the
   -- earliest message of a (sender, item, day) is the effective one.
+  WHERE NOT EXISTS (SELECT 1 FROM share_event s WHERE s.message_id = r.message_id)
   ORDER BY r.talker_id, r.content_key, r.day, r.sent_at, r.message_id
   ON CONFLICT (talker_id, content_key, day) DO NOTHING
   RETURNING message_id

@@ -97,6 +97,21 @@ export interface StationMonth {
   screenHours: number;
 }
 
+/** One content item of a period: what spreads (report content, weekly digest). */
+export interface ContentRow {
+  contentKey: string;
+  /** The latest title seen for the item (link card or mini-program title), if any. */
+  title: string | null;
+  /** The first URL the item was shared with. */
+  url: string;
+  /** Informants who shared it. */
+  informants: number;
+  /** Groups it was shared into. */
+  groups: number;
+  rawShares: number;
+  effectiveShares: number;
+}
+
 /**
  * Statistics for an informant, station, county, prefecture or province over any range of days,
  * from the per-informant daily rollups and the activity log (never from raw share events).
@@ -387,5 +402,38 @@ export class StatisticsService {
       bulletinChanges: Number(res.bulletins),
       screenHours: Number(res.screen),
     };
+  }
+
+  /**
+   * The most shared content items of the stations' groups over the range (clipped to today):
+   * informants' shares only (an unconfirmed member's count once they bind), ordered by effective
+   * shares, then informants, raw shares and key.
+   */
+  async topContent(stationIds: number[], range: DayRange, today: DayKey, limit: number): Promise<ContentRow[]> {
+    const counted = upTo(range, today);
+    if (counted.from > counted.to || stationIds.length === 0) return [];
+    const rows: Array<{ content_key: string; title: string | null; url: string; informants: string; groups: string; raw: string; eff: string }> =
+      await this.ds.query(
+        `SELECT e.content_key,
+                (array_agg(e.title ORDER BY e.sent_at DESC) FILTER (WHERE coalesce(e.title, '') <> ''))[1] AS title,
+                (array_agg(e.url ORDER BY e.sent_at, e.id))[1] AS url,
+                count(DISTINCT e.informant_id) AS informants, count(DISTINCT e.room_id) AS groups,
+                count(*) AS raw, count(*) FILTER (WHERE e.effective) AS eff
+         FROM share_event e
+         WHERE e.station_id = ANY($1) AND e.day BETWEEN $2 AND $3 AND e.informant_id IS NOT NULL
+         GROUP BY e.content_key
+         ORDER BY eff DESC, informants DESC, raw DESC, e.content_key
+         LIMIT $4`,
+        [stationIds, counted.from, counted.to, limit],
+      );
+    return rows.map((r) => ({
+      contentKey: r.content_key,
+      title: r.title,
+      url: r.url,
+      informants: Number(r.informants),
+      groups: Number(r.groups),
+      rawShares: Number(r.raw),
+      effectiveShares: Number(r.eff),
+    }));
   }
 }

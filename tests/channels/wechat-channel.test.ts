@@ -58,7 +58,7 @@ describe('WeChat groups on the mock puppet → counting and commands', () => {
     expect(rows.map((r) => [r.contentKey, r.messageType, r.effective])).toEqual([
       ['kepu:item:101', 'text', true],
       ['kepu:item:202', 'url', true],
-      ['kepu:item:303', 'mini-program', true],
+      ['kepu:mp:wx1234567890abcdef:pages/detail/detail:303', 'mini-program', true],
     ]);
     expect(rows[1].title).toBe('流感防护指南');
     expect(rows[1].url).toBe(desktop(202));
@@ -79,15 +79,17 @@ describe('WeChat groups on the mock puppet → counting and commands', () => {
     expect(await h.metrics.messages.get()).toMatchObject({ values: [{ value: 6, labels: { channel: 'wechat-group' } }] });
   });
 
-  it('counts the same item once a day as effective, whatever the front-end or group, but keeps raw shares', async () => {
+  it('counts the same item once a day as effective, whatever the front-end or group, but keeps raw shares; another id space is another item', async () => {
     h.puppet.injectText({ talkerId: ZHANG.id, roomId: ROOM, timestamp: ts, text: article(7) });
     h.puppet.injectUrlLink({ talkerId: ZHANG.id, roomId: ROOM, timestamp: ts + 1000 }, { url: desktop(7), title: 'x' });
     h.puppet.injectText({ talkerId: ZHANG.id, roomId: ROOM, timestamp: ts + 2000, text: `https://cloud.kepuchina.cn/h5/detail?id=7` });
     await h.settle();
-    expect((await shares()).map((s) => s.effective)).toEqual([true, false, false]);
-    expect(await rollup('张三')).toEqual({ raw_shares: 3, effective_shares: 1 });
+    // mobile and desktop article 7 are one item; cloud resource 7 is another id space
+    const byKey = (await shares()).reduce<Record<string, boolean[]>>((acc, r) => ({ ...acc, [r.contentKey]: [...(acc[r.contentKey] ?? []), r.effective].sort() }), {});
+    expect(byKey).toEqual({ 'kepu:item:7': [false, true], 'kepu:cloud:7': [true] });
+    expect(await rollup('张三')).toEqual({ raw_shares: 3, effective_shares: 2 });
     const dup = await h.metrics.duplicatesIgnored.get();
-    expect(dup.values.find((v) => v.labels.reason === 'same_item_same_day')?.value).toBe(2);
+    expect(dup.values.find((v) => v.labels.reason === 'same_item_same_day')?.value).toBe(1);
 
     // the next day in Asia/Shanghai (16:00Z is 00:00 in Shanghai) counts again
     const nextDay = new Date('2026-11-22T16:00:00Z');
@@ -96,7 +98,7 @@ describe('WeChat groups on the mock puppet → counting and commands', () => {
     await h.settle();
     const rows = await h.db.ds.getRepository(DailyRollup).find({ order: { day: 'ASC' } });
     expect(rows.map((r) => [r.day, r.rawShares, r.effectiveShares])).toEqual([
-      ['2026-11-22', 3, 1],
+      ['2026-11-22', 3, 2],
       ['2026-11-23', 1, 1],
     ]);
   });

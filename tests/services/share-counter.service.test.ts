@@ -66,6 +66,17 @@ describe('ShareCounter: batched counting straight into PostgreSQL', () => {
     expect(await db.ds.query(`SELECT DISTINCT to_char(day, 'YYYY-MM-DD') AS d FROM share_event`)).toEqual([{ d: '2026-11-22' }]);
   });
 
+  it('lets a replay claim nothing, even when it is recognised under another content key now (new URL rules, an upgrade)', async () => {
+    const first = await services.shares.record(share(50000, 1, { messageId: 'm-rekeyed', talkerId: 'c1', link: { contentKey: 'kepu:item:777', url: 'https://m.kepuchina.cn/videodetail?id=777', kind: 'text' } }));
+    expect(first.outcome).toBe('effective');
+    const again = await services.shares.record(share(50000, 1, { messageId: 'm-rekeyed', talkerId: 'c1', link: { contentKey: 'kepu:video:777', url: 'https://m.kepuchina.cn/videodetail?id=777', kind: 'text' } }));
+    expect(again.outcome).toBe('replay');
+    expect(await db.ds.query(`SELECT content_key FROM effective_share WHERE message_id = 'm-rekeyed'`)).toEqual([{ content_key: 'kepu:item:777' }]);
+    // The item under its new key is still effective when the sender really shares it again that day.
+    const real = await services.shares.record(share(50001, 1, { messageId: 'm-real', talkerId: 'c1', link: { contentKey: 'kepu:video:777', url: 'https://m.kepuchina.cn/videodetail?id=777', kind: 'text' } }));
+    expect(real.outcome).toBe('effective');
+  });
+
   it('leaves a group that is not bound to a station untouched', async () => {
     const r = await services.shares.record(share(99999, 1, { roomId: 'stranger@chatroom', messageId: 'm-stranger' }));
     expect(r).toEqual({ outcome: 'unbound-group', informantId: null, day: '2026-11-22' });

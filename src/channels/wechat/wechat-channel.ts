@@ -4,11 +4,13 @@ import type { Robot } from '../../bot/robot';
 import type { IncomingMessage } from '../../bot/context';
 import type { Clock } from '../../clock';
 import {
-  findKepuLinksInText,
   recognizeMiniProgram,
   recognizeUrlCard,
+  scanKepuText,
+  unknownShapeOfCard,
   type KepuLink,
   type LinkRules,
+  type UnknownShape,
 } from '../../domain/kepu-links';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics';
@@ -79,18 +81,24 @@ export class WechatChannel {
     let kind: IncomingMessage['kind'] = 'other';
     let text = '';
     let links: KepuLink[] = [];
+    let unknownLinks: UnknownShape[] = [];
     switch (message.type()) {
-      case types.Message.Text:
+      case types.Message.Text: {
         kind = 'text';
         text = message.text();
-        links = findKepuLinksInText(text, rules);
+        const scan = scanKepuText(text, rules);
+        links = scan.links;
+        unknownLinks = scan.unknown;
         break;
+      }
       case types.Message.Url: {
         kind = 'url';
         const card = await message.toUrlLink();
         text = card.title() ?? '';
         const link = recognizeUrlCard({ url: card.url(), title: card.title(), description: card.description() }, rules);
         links = link ? [link] : [];
+        const unknown = link ? undefined : unknownShapeOfCard({ url: card.url() }, rules);
+        unknownLinks = unknown ? [unknown] : [];
         break;
       }
       case types.Message.MiniProgram: {
@@ -122,6 +130,7 @@ export class WechatChannel {
       sender: { id: talker.id, name: talker.name() },
       room: room ? { id: room.id, topic: await room.topic() } : undefined,
       links,
+      unknownLinks,
     };
   }
 }

@@ -16,6 +16,7 @@ import { StationManager } from './station-manager.entity';
 import { Station } from './station.entity';
 import { WechatGroup } from './wechat-group.entity';
 import { WechatSendSlot } from './wechat-send-slot.entity';
+import { UnknownLinkShape } from './unknown-link-shape.entity';
 
 export {
   InformantPeriod,
@@ -39,6 +40,7 @@ export {
   StationManager,
   WechatGroup,
   WechatSendSlot,
+  UnknownLinkShape,
 };
 
 /** Every entity, for the DataSource. */
@@ -64,6 +66,7 @@ export const ENTITIES = [
   SummaryWatermark,
   WechatSendSlot,
   AlertIncident,
+  UnknownLinkShape,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

@@ -1,8 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * One share: a message in a bound group carrying a Kepu China link. Unique per WeChat message id,
- * so a replayed message is never counted twice. informantId is null while the sender is unconfirmed.
+ * One share: one content item of a message in a bound group. message_id is the share id: the
+ * WeChat message id for a message's first item, `<message id>#<n>` for its n-th (shareIdOf).
+ * Unique, so a replayed message is never counted twice. informantId is null while the sender is
+ * unconfirmed.
  */
 @Entity({ name: 'share_event' })
 @Index('ix_share_event_talker_day', ['talkerId', 'day'])
