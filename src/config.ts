@@ -59,6 +59,8 @@ const schema = z.object({
   KEPU_MINIPROGRAM_APPIDS: list.pipe(z.array(z.string().regex(/^wx[0-9a-f]{16}$/i, 'should be wx + 16 hex digits'))).default([]),
 
   DAILY_SHARE_QUOTA: z.coerce.number().int().min(1).max(100).default(3),
+  /** Annual evaluation: the bottom this many percent of the stations counting the whole year are listed to rectify. */
+  EVALUATION_BOTTOM_PERCENT: z.coerce.number().int().min(1).max(50).default(10),
   STALE_MESSAGE_SECONDS: z.coerce.number().int().min(1).default(600),
   SHARE_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   SHARE_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(2),
@@ -153,6 +155,8 @@ export interface AppConfig {
   };
   links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[] };
   counting: { dailyQuota: number; staleSeconds: number; batchMax: number; batchWaitMs: number };
+  /** Annual evaluation (docs/统计口径.md 年度评定). */
+  evaluation: { bottomPercent: number };
   /** WeCom self-built app (企业微信自建应用); absent when not configured. */
   wecom?: { corpId: string; agentId: number; secret: string; token: string; encodingAesKey: string; apiBase: string };
   /** Official Account (公众号); plain mode without an EncodingAESKey, safe mode with one. */
@@ -274,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       batchMax: c.SHARE_BATCH_MAX,
       batchWaitMs: c.SHARE_BATCH_WAIT_MS,
     },
+    evaluation: { bottomPercent: c.EVALUATION_BOTTOM_PERCENT },
     wecom: c.WECOM_CORP_ID
       ? {
           corpId: c.WECOM_CORP_ID,

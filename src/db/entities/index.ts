@@ -6,6 +6,7 @@ import { CountyStaff } from './county-staff.entity';
 import { DailyRollup } from './daily-rollup.entity';
 import { EffectiveShare } from './effective-share.entity';
 import { Informant } from './informant.entity';
+import { InformantRoster } from './informant-roster.entity';
 import { JobRun } from './job-run.entity';
 import { OutboxMessage } from './outbox-message.entity';
 import { Region } from './region.entity';
@@ -30,6 +31,7 @@ export {
   DailyRollup,
   EffectiveShare,
   Informant,
+  InformantRoster,
   JobRun,
   OutboxMessage,
   Region,
@@ -64,6 +66,7 @@ export const ENTITIES = [
   SummaryWatermark,
   WechatSendSlot,
   AlertIncident,
+  InformantRoster,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';
