@@ -71,22 +71,73 @@ function monthsCounted(r: TableRow): number {
 
 /** The columns of every station table (weekly, quarterly, annual, prefecture), in order. */
 const COLUMNS: Column[] = [
-  { header: '类型', width: 10, definition: 'e站类型（社区、乡镇、村、学校、企业、医院、科普基地、学会协会、其他）；旗县区行为该旗县区的e站数。', value: (r) => r.type },
+  {
+    header: '类型',
+    width: 10,
+    definition: 'e站类型（社区、乡镇、村、学校、企业、医院、科普基地、学会协会、其他）；旗县区行为该旗县区的e站数。',
+    value: (r) => r.type,
+  },
   { header: '状态', width: 7, definition: 'e站状态：正常、整改中、已撤销。', value: (r) => r.status },
-  { header: '统计开始日', width: 11, definition: 'e站开始统计的日期：第一个微信群绑定的日期，或旗县区设定的日期（kepubot station set --counting-from）。此前的日子不计入。', value: (r) => r.start ?? '未开始' },
-  { header: '统计天数', width: 8, definition: '本期从首个统计日到统计截至日（本期含今天时截至今天）的天数。', value: (r) => r.figures.days },
-  { header: '信息员', width: 8, definition: '本期在册的信息员人数：本期至少有 1 个统计日在名册上的信息员（本期内停用的也计入）。', value: (r) => r.figures.informants },
-  { header: `信息员≥${TARGETS.informants}`, width: 9, definition: `信息员人数是否达到每站 ${TARGETS.informants} 人（旗县区、合计行按e站数 × ${TARGETS.informants}）。`, value: (r) => mark(r.figures.informants >= TARGETS.informants * r.stations) },
+  {
+    header: '统计开始日',
+    width: 11,
+    definition: 'e站开始统计的日期：第一个微信群绑定的日期，或旗县区设定的日期（kepubot station set --counting-from）。此前的日子不计入。',
+    value: (r) => r.start ?? '未开始',
+  },
+  {
+    header: '统计天数',
+    width: 8,
+    definition: '本期从首个统计日到统计截至日（本期含今天时截至今天）的天数。',
+    value: (r) => r.figures.days,
+  },
+  {
+    header: '信息员',
+    width: 8,
+    definition: '本期在册的信息员人数：本期至少有 1 个统计日在名册上的信息员（本期内停用的也计入）。',
+    value: (r) => r.figures.informants,
+  },
+  {
+    header: `信息员≥${TARGETS.informants}`,
+    width: 9,
+    definition: `信息员人数是否达到每站 ${TARGETS.informants} 人（旗县区、合计行按e站数 × ${TARGETS.informants}）。`,
+    value: (r) => mark(r.figures.informants >= TARGETS.informants * r.stations),
+  },
   { header: '本期新增', width: 8, definition: '首次加入名册的日期在本期（截至统计截至日）的信息员人数。', value: (r) => r.newInformants },
-  { header: '活跃信息员', width: 9, definition: '本期在册信息员中，在统计日至少有 1 条有效转发的人数。', value: (r) => r.figures.activeInformants },
+  {
+    header: '活跃信息员',
+    width: 9,
+    definition: '本期在册信息员中，在统计日至少有 1 条有效转发的人数。',
+    value: (r) => r.figures.activeInformants,
+  },
   { header: '活跃率', width: 8, numFmt: '0.0%', definition: '活跃信息员 ÷ 信息员。', value: (r) => r.figures.activeRate },
-  { header: '有效转发', width: 9, definition: '统计日内的有效转发条数（同一信息员、同一内容、同一天只算 1 条）。', value: (r) => r.figures.effectiveShares },
+  {
+    header: '有效转发',
+    width: 9,
+    definition: '统计日内的有效转发条数（同一信息员、同一内容、同一天只算 1 条）。',
+    value: (r) => r.figures.effectiveShares,
+  },
   { header: '信息员人天', width: 10, definition: '每位信息员本期在册且e站已开始统计的天数之和。', value: (r) => r.figures.informantDays },
   { header: '人均每天有效转发', width: 10, numFmt: '0.00', definition: '有效转发 ÷ 信息员人天。', value: (r) => r.figures.perInformantDay },
-  { header: '人均达标', width: 8, definition: '人均每天有效转发是否达到每日要求（DAILY_SHARE_QUOTA，旗县区可单独设置）。', value: (r, c) => mark(r.figures.informantDays > 0 && r.figures.perInformantDay >= c.quota) },
-  { header: '达标率', width: 8, numFmt: '0.0%', definition: '有效转发达到每日要求的人天数 ÷ 信息员人天。', value: (r) => r.figures.quotaMetRate },
+  {
+    header: '人均达标',
+    width: 8,
+    definition: '人均每天有效转发是否达到每日要求（DAILY_SHARE_QUOTA，旗县区可单独设置）。',
+    value: (r, c) => mark(r.figures.informantDays > 0 && r.figures.perInformantDay >= c.quota),
+  },
+  {
+    header: '达标率',
+    width: 8,
+    numFmt: '0.0%',
+    definition: '有效转发达到每日要求的人天数 ÷ 信息员人天。',
+    value: (r) => r.figures.quotaMetRate,
+  },
   { header: '活动次数', width: 8, definition: '本期登记且未撤销的科普活动次数。', value: (r) => r.figures.activities },
-  { header: `${TARGETS.participantsPerActivity}人以上活动`, width: 9, definition: `参加人数 ≥ ${TARGETS.participantsPerActivity} 的活动次数。`, value: (r) => r.figures.activitiesOf50 },
+  {
+    header: `${TARGETS.participantsPerActivity}人以上活动`,
+    width: 9,
+    definition: `参加人数 ≥ ${TARGETS.participantsPerActivity} 的活动次数。`,
+    value: (r) => r.figures.activitiesOf50,
+  },
   {
     header: '活动达标',
     width: 8,
@@ -168,7 +219,14 @@ function layout(ws: ExcelJS.Worksheet, title: string, subtitle: string, headers:
 const dayLabel = (d: DayKey): string => `${Number(d.slice(0, 4))}年${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
 
 /** The station (or county) sheet: ranked rows, a totals row with recomputed ratios, an optional note column. */
-function writeStationSheet(ws: ExcelJS.Worksheet, rows: TableRow[], total: TableRow, ctx: TableContext, head: { title: string; subtitle: string; first: string }, note?: (i: number) => string): void {
+function writeStationSheet(
+  ws: ExcelJS.Worksheet,
+  rows: TableRow[],
+  total: TableRow,
+  ctx: TableContext,
+  head: { title: string; subtitle: string; first: string },
+  note?: (i: number) => string,
+): void {
   const headers = [...STATION_HEADERS, ...(note ? ['评定'] : [])];
   headers[1] = head.first;
   layout(ws, head.title, head.subtitle, headers, [5, 20, ...COLUMNS.map((c) => c.width), 24]);
@@ -190,7 +248,9 @@ function writeStationSheet(ws: ExcelJS.Worksheet, rows: TableRow[], total: Table
 function writeLedger(wb: ExcelJS.Workbook, ledger: LedgerRow[], title: string, subtitle: string): void {
   const ws = wb.addWorksheet('统计台账');
   layout(ws, title, subtitle, LEDGER_HEADERS, [6, 12, 20, 14, 9, 9, 9, 9]);
-  ledger.forEach((x, i) => ws.addRow([i + 1, x.name, x.station, x.phone ? maskPhone(x.phone) : '', x.days, x.activeDays, x.effective, x.quotaMetDays]));
+  ledger.forEach((x, i) =>
+    ws.addRow([i + 1, x.name, x.station, x.phone ? maskPhone(x.phone) : '', x.days, x.activeDays, x.effective, x.quotaMetDays]),
+  );
 }
 
 function writeDefinitions(wb: ExcelJS.Workbook, title: string, notes: Array<[string, string]>): void {
@@ -198,7 +258,10 @@ function writeDefinitions(wb: ExcelJS.Workbook, title: string, notes: Array<[str
   layout(ws, title, '本表各栏目的统计口径（详见 docs/统计口径.md）', ['栏目', '定义'], [18, 100]);
   const rows: Array<[string, string]> = [
     ['统计截至', '本期含今天时统计到今天（今天的数字还会增加），否则统计到本期最后一天。'],
-    ['统计日、信息员人天', '信息员在册（加入名册当天起，停用当天止）且所在e站已开始统计的日子，才是该信息员的统计日；所有“人均”“达标率”都以信息员人天为分母。'],
+    [
+      '统计日、信息员人天',
+      '信息员在册（加入名册当天起，停用当天止）且所在e站已开始统计的日子，才是该信息员的统计日；所有“人均”“达标率”都以信息员人天为分母。',
+    ],
     ['序号', '按人均每天有效转发从高到低排名，相同时依次比达标率、活跃率、名称。'],
     ...notes,
     ...COLUMNS.map((c): [string, string] => [c.header, c.definition]),
@@ -243,7 +306,10 @@ export class ReportService {
   }
 
   private async regionByName(name: string, level: string, label: string): Promise<{ id: number; name: string }> {
-    const rows: Array<{ id: number; name: string }> = await this.ds.query(`SELECT id, name FROM region WHERE name = $1 AND level = $2`, [name, level]);
+    const rows: Array<{ id: number; name: string }> = await this.ds.query(`SELECT id, name FROM region WHERE name = $1 AND level = $2`, [
+      name,
+      level,
+    ]);
     if (!rows[0]) throw new UserError(`找不到${label}“${name}”`);
     return rows[0];
   }
@@ -256,7 +322,10 @@ export class ReportService {
   /** The station rows of a table with the extra columns (new informants, resources). */
   private async stationRows(table: StationTable, period: Period, today: DayKey): Promise<{ rows: TableRow[]; total: TableRow }> {
     const ids = table.rows.map((r) => r.stationId);
-    const [fresh, resources] = await Promise.all([this.statistics.newInformants(ids, period, today), this.statistics.resources(ids, upTo(period, today))]);
+    const [fresh, resources] = await Promise.all([
+      this.statistics.newInformants(ids, period, today),
+      this.statistics.resources(ids, upTo(period, today)),
+    ]);
     const rows = table.rows.map((r) => ({
       label: r.name,
       type: STATION_TYPE_LABEL[r.type] ?? r.type,
@@ -271,7 +340,14 @@ export class ReportService {
     return { rows, total: totalRow(rows, table.total) };
   }
 
-  private heading(region: string, period: Period, today: DayKey, title: string, t: Figures, quota: number): { title: string; subtitle: string } {
+  private heading(
+    region: string,
+    period: Period,
+    today: DayKey,
+    title: string,
+    t: Figures,
+    quota: number,
+  ): { title: string; subtitle: string } {
     const end = upTo(period, today).to;
     return {
       title: `${region} ${periodLabel(period)} ${title}（统计截至 ${dayLabel(end)}）`,
@@ -283,40 +359,90 @@ export class ReportService {
   }
 
   /** The statistics table of a county over a period (weekly or quarterly), one row per station with totals, the ledger and the definitions. */
-  async statisticsWorkbook(county: { id: number; name: string }, period: Period, today: DayKey, title: string): Promise<StatisticsWorkbook> {
+  async statisticsWorkbook(
+    county: { id: number; name: string },
+    period: Period,
+    today: DayKey,
+    title: string,
+  ): Promise<StatisticsWorkbook> {
     const table = await this.statistics.stationTable(county.id, period, today);
-    const ledger = await this.statistics.informantLedger(table.rows.map((r) => r.stationId), period, today);
+    const ledger = await this.statistics.informantLedger(
+      table.rows.map((r) => r.stationId),
+      period,
+      today,
+    );
     const quota = await this.quotaOf(county.id);
     const { rows, total } = await this.stationRows(table, period, today);
     const head = this.heading(county.name, period, today, title, table.total, quota);
     const wb = newWorkbook();
-    writeStationSheet(wb.addWorksheet(title.slice(0, 31)), rows, total, { quota, monthly: period.kind !== 'week' && period.kind !== 'day' }, { ...head, first: 'e站' });
-    writeLedger(wb, ledger, `${county.name} ${periodLabel(period)} 信息员统计台账（统计截至 ${dayLabel(upTo(period, today).to)}）`, head.subtitle);
+    writeStationSheet(
+      wb.addWorksheet(title.slice(0, 31)),
+      rows,
+      total,
+      { quota, monthly: period.kind !== 'week' && period.kind !== 'day' },
+      { ...head, first: 'e站' },
+    );
+    writeLedger(
+      wb,
+      ledger,
+      `${county.name} ${periodLabel(period)} 信息员统计台账（统计截至 ${dayLabel(upTo(period, today).to)}）`,
+      head.subtitle,
+    );
     writeDefinitions(wb, `${county.name} ${periodLabel(period)} ${title} 口径说明`, []);
     return { buffer: Buffer.from(await wb.xlsx.writeBuffer()), table, ledger };
   }
 
   /** A prefecture's table: one row per county (its stations' sums), the prefecture's totals, every informant in the ledger. */
-  async prefectureWorkbook(prefecture: { id: number; name: string }, period: Period, today: DayKey, title: string): Promise<{ buffer: Buffer; rows: TableRow[]; total: TableRow }> {
-    const counties: Array<{ id: number; name: string }> = await this.ds.query(`SELECT id, name FROM region WHERE parent_id = $1 AND level = 'county' ORDER BY name`, [prefecture.id]);
+  async prefectureWorkbook(
+    prefecture: { id: number; name: string },
+    period: Period,
+    today: DayKey,
+    title: string,
+  ): Promise<{ buffer: Buffer; rows: TableRow[]; total: TableRow }> {
+    const counties: Array<{ id: number; name: string }> = await this.ds.query(
+      `SELECT id, name FROM region WHERE parent_id = $1 AND level = 'county' ORDER BY name`,
+      [prefecture.id],
+    );
     const rows: TableRow[] = [];
     const ledger: LedgerRow[] = [];
     for (const c of counties) {
       const table = await this.statistics.stationTable(c.id, period, today);
       if (table.rows.length === 0) continue;
       const { total } = await this.stationRows(table, period, today);
-      const starts = table.rows.map((r) => r.start).filter((d): d is string => Boolean(d)).sort();
+      const starts = table.rows
+        .map((r) => r.start)
+        .filter((d): d is string => Boolean(d))
+        .sort();
       rows.push({ ...total, label: c.name, type: `${table.rows.length} 个e站`, status: '', start: starts[0] ?? null });
-      ledger.push(...(await this.statistics.informantLedger(table.rows.map((r) => r.stationId), period, today)));
+      ledger.push(
+        ...(await this.statistics.informantLedger(
+          table.rows.map((r) => r.stationId),
+          period,
+          today,
+        )),
+      );
     }
     rows.sort((a, b) => compareStations({ name: a.label, figures: a.figures }, { name: b.label, figures: b.figures }));
     const total = totalRow(rows, figuresOf(sumAggregates(rows.map((r) => r.figures))));
     const quota = await this.quotaOf(prefecture.id);
     const head = this.heading(prefecture.name, period, today, title, total.figures, quota);
     const wb = newWorkbook();
-    writeStationSheet(wb.addWorksheet(title.slice(0, 31)), rows, total, { quota, monthly: period.kind !== 'week' && period.kind !== 'day' }, { ...head, first: '旗县区' });
-    writeLedger(wb, ledger, `${prefecture.name} ${periodLabel(period)} 信息员统计台账（统计截至 ${dayLabel(upTo(period, today).to)}）`, head.subtitle);
-    writeDefinitions(wb, `${prefecture.name} ${periodLabel(period)} ${title} 口径说明`, [['旗县区行', '该旗县区各e站的合计；类型栏为e站数，统计开始日为最早的e站统计开始日。']]);
+    writeStationSheet(
+      wb.addWorksheet(title.slice(0, 31)),
+      rows,
+      total,
+      { quota, monthly: period.kind !== 'week' && period.kind !== 'day' },
+      { ...head, first: '旗县区' },
+    );
+    writeLedger(
+      wb,
+      ledger,
+      `${prefecture.name} ${periodLabel(period)} 信息员统计台账（统计截至 ${dayLabel(upTo(period, today).to)}）`,
+      head.subtitle,
+    );
+    writeDefinitions(wb, `${prefecture.name} ${periodLabel(period)} ${title} 口径说明`, [
+      ['旗县区行', '该旗县区各e站的合计；类型栏为e站数，统计开始日为最早的e站统计开始日。'],
+    ]);
     return { buffer: Buffer.from(await wb.xlsx.writeBuffer()), rows, total };
   }
 
@@ -347,12 +473,26 @@ export class ReportService {
       return noActivity;
     });
     const wi = wb.addWorksheet('优秀信息员');
-    layout(wi, `${county.name} ${periodLabel(year)} 拟表彰信息员（统计截至 ${dayLabel(upTo(year, today).to)}）`, head.subtitle, ['序号', '姓名', 'e站', '全年有效转发', '达标天数'], [6, 12, 22, 14, 10]);
+    layout(
+      wi,
+      `${county.name} ${periodLabel(year)} 拟表彰信息员（统计截至 ${dayLabel(upTo(year, today).to)}）`,
+      head.subtitle,
+      ['序号', '姓名', 'e站', '全年有效转发', '达标天数'],
+      [6, 12, 22, 14, 10],
+    );
     informants.forEach((x, i) => wi.addRow([i + 1, x.name, x.station, x.effective, x.quotaMetDays]));
-    writeLedger(wb, ledger, `${county.name} ${periodLabel(year)} 信息员统计台账（统计截至 ${dayLabel(upTo(year, today).to)}）`, head.subtitle);
+    writeLedger(
+      wb,
+      ledger,
+      `${county.name} ${periodLabel(year)} 信息员统计台账（统计截至 ${dayLabel(upTo(year, today).to)}）`,
+      head.subtitle,
+    );
     writeDefinitions(wb, `${county.name} ${periodLabel(year)} 年度评定 口径说明`, [
       ['拟表彰', `排名前列的e站，最多 ${EVALUATION_SIZE.praiseStations} 个且不超过e站数的一半；不与拟整改重叠。`],
-      ['拟整改', `全年统计（统计开始日不晚于 1 月 1 日）的e站不少于 ${EVALUATION_MIN_STATIONS} 个时，其中排名最后的 ${this.evaluation.bottomPercent}%（向上取整，EVALUATION_BOTTOM_PERCENT）；不足 ${EVALUATION_MIN_STATIONS} 个时不列整改名单。`],
+      [
+        '拟整改',
+        `全年统计（统计开始日不晚于 1 月 1 日）的e站不少于 ${EVALUATION_MIN_STATIONS} 个时，其中排名最后的 ${this.evaluation.bottomPercent}%（向上取整，EVALUATION_BOTTOM_PERCENT）；不足 ${EVALUATION_MIN_STATIONS} 个时不列整改名单。`,
+      ],
       ['几个月无活动', '从e站首个统计月起（到统计截至日）没有登记活动的月数。'],
     ]);
     return { buffer: Buffer.from(await wb.xlsx.writeBuffer()), table, informants, monthsWithout, ...lists };
@@ -398,9 +538,19 @@ export interface AnnualEvaluation {
  * rectify; the top stations, at most EVALUATION_SIZE.praiseStations and half the stations, and
  * never one to rectify, to praise.
  */
-export function evaluationLists(table: StationTable, year: Period, percent: number): { praise: number[]; rectify: number[]; wholeYear: number } {
+export function evaluationLists(
+  table: StationTable,
+  year: Period,
+  percent: number,
+): { praise: number[]; rectify: number[]; wholeYear: number } {
   const whole = table.rows.filter((r) => r.start !== null && r.start <= year.from);
-  const rectify = whole.length >= EVALUATION_MIN_STATIONS ? whole.slice(whole.length - Math.ceil((whole.length * percent) / 100)).reverse().map((r) => r.stationId) : [];
+  const rectify =
+    whole.length >= EVALUATION_MIN_STATIONS
+      ? whole
+          .slice(whole.length - Math.ceil((whole.length * percent) / 100))
+          .reverse()
+          .map((r) => r.stationId)
+      : [];
   const excluded = new Set(rectify);
   const praiseCount = Math.min(EVALUATION_SIZE.praiseStations, Math.floor(table.rows.length / 2));
   const praise = table.rows
@@ -415,7 +565,11 @@ function totalRow(rows: TableRow[], total: Figures): TableRow {
     label: '合计',
     type: '',
     status: '',
-    start: rows.map((r) => r.start).filter((d): d is string => Boolean(d)).sort()[0] ?? null,
+    start:
+      rows
+        .map((r) => r.start)
+        .filter((d): d is string => Boolean(d))
+        .sort()[0] ?? null,
     stations: rows.reduce((n, r) => n + r.stations, 0),
     figures: total,
     newInformants: rows.reduce((n, r) => n + r.newInformants, 0),

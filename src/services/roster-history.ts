@@ -32,7 +32,10 @@ export async function joinRoster(q: Queryable, informantIds: number[], day: DayK
 /** Takes informants off the roster: their open interval ends with `day` (their last day on it). */
 export async function leaveRoster(q: Queryable, informantIds: number[], day: DayKey): Promise<void> {
   if (informantIds.length === 0) return;
-  await q.query(`UPDATE informant_roster SET to_day = greatest(from_day, $2::date) WHERE informant_id = ANY($1) AND to_day IS NULL`, [informantIds, day]);
+  await q.query(`UPDATE informant_roster SET to_day = greatest(from_day, $2::date) WHERE informant_id = ANY($1) AND to_day IS NULL`, [
+    informantIds,
+    day,
+  ]);
   await touchRollups(q, informantIds);
 }
 

@@ -5,7 +5,6 @@ import { TARGETS, compareStations, figuresOf, sumAggregates, type Aggregates, ty
 import { countedRollupSql, stationStartSql } from './counted-days';
 import { SummaryRefresher } from './summaries.service';
 
-
 /**
  * Which summary answers "active informants" over a counted range: one day; a week from its
  * Monday; whole months from a 1st (ending on a month's last day or today, after which there is
@@ -16,7 +15,11 @@ export function rangeShape(r: DayRange, today: DayKey): 'day' | 'week' | 'quarte
   const from = DateTime.fromISO(r.from, { zone: TIME_ZONE });
   const to = DateTime.fromISO(r.to, { zone: TIME_ZONE });
   if (from.weekday === 1 && to <= from.plus({ days: 6 }) && (to.weekday === 7 || r.to === today)) return 'week';
-  if (from.hasSame(from.startOf('quarter'), 'day') && from.hasSame(to, 'quarter') && (to.hasSame(to.endOf('quarter'), 'day') || r.to === today)) {
+  if (
+    from.hasSame(from.startOf('quarter'), 'day') &&
+    from.hasSame(to, 'quarter') &&
+    (to.hasSame(to.endOf('quarter'), 'day') || r.to === today)
+  ) {
     return 'quarter';
   }
   if (from.day === 1 && (to.day === to.daysInMonth || r.to === today)) return 'months';
@@ -176,7 +179,13 @@ export class StatisticsService {
     const out = new Map<number, StationCounting>();
     for (const r of rows) {
       const from = r.start && r.start > range.from ? r.start : range.from;
-      out.set(r.id, { name: r.name, status: r.status, type: r.type, start: r.start, counted: r.start && from <= end ? { from, to: end } : null });
+      out.set(r.id, {
+        name: r.name,
+        status: r.status,
+        type: r.type,
+        start: r.start,
+        counted: r.start && from <= end ? { from, to: end } : null,
+      });
     }
     return out;
   }
@@ -260,7 +269,13 @@ export class StatisticsService {
           counting.map(([, c]) => c.counted!.from),
         ],
       ),
-      counting.length > 0 ? this.activeInformants(counting.map(([id]) => id), counted, today) : Promise.resolve(new Map<number, number>()),
+      counting.length > 0
+        ? this.activeInformants(
+            counting.map(([id]) => id),
+            counted,
+            today,
+          )
+        : Promise.resolve(new Map<number, number>()),
     ]);
     const out = new Map<number, StationAggregates>();
     for (const r of rows) {
@@ -325,18 +340,33 @@ export class StatisticsService {
        LIMIT $5`,
       [stationIds, range.from, range.to, this.defaultQuota, limit],
     );
-    return rows.map((r) => ({ informantId: r.id, name: r.name, station: r.station, effective: Number(r.eff), quotaMetDays: Number(r.met) }));
+    return rows.map((r) => ({
+      informantId: r.id,
+      name: r.name,
+      station: r.station,
+      effective: Number(r.eff),
+      quotaMetDays: Number(r.met),
+    }));
   }
 
   /**
    * The informants' ledger (统计台账) of the stations over the range: every informant with at least
    * one counted informant-day, with their counted days, active days, effective shares and
-   * quota-met days; ordered by station, then name.
+   * quota-met days; ordered by station, then name (pinyin order).
    */
   async informantLedger(stationIds: number[], range: DayRange, today: DayKey): Promise<LedgerRow[]> {
     const counted = upTo(range, today);
     if (counted.from > counted.to) return [];
-    const rows: Array<{ id: number; name: string; phone: string | null; station: string; days: string; active: string; eff: string; met: string }> = await this.ds.query(
+    const rows: Array<{
+      id: number;
+      name: string;
+      phone: string | null;
+      station: string;
+      days: string;
+      active: string;
+      eff: string;
+      met: string;
+    }> = await this.ds.query(
       `WITH iv AS (
          SELECT ir.informant_id, ir.station_id, greatest(ir.from_day, ${stationStartSql('s')}, $2::date) AS a,
                 least(coalesce(ir.to_day, $3::date), $3::date) AS b, coalesce(rg.daily_quota, $4) AS quota
@@ -355,10 +385,11 @@ export class StatisticsService {
          GROUP BY iv.informant_id, iv.station_id
        )
        SELECT i.id, i.name, i.phone, s.name AS station, per.days, per.active, per.eff, per.met
-       FROM per JOIN informant i ON i.id = per.informant_id JOIN station s ON s.id = per.station_id
-       ORDER BY s.name, i.name, i.id`,
+       FROM per JOIN informant i ON i.id = per.informant_id JOIN station s ON s.id = per.station_id`,
       [stationIds, counted.from, counted.to, this.defaultQuota],
     );
+    const zh = (a: string, b: string) => a.localeCompare(b, 'zh-Hans-CN');
+    rows.sort((a, b) => zh(a.station, b.station) || zh(a.name, b.name) || a.id - b.id);
     return rows.map((r) => ({
       informantId: r.id,
       name: r.name,
@@ -386,7 +417,10 @@ export class StatisticsService {
   }
 
   /** Bound informants of a station under the quota on a day, with how many effective shares each still needs. */
-  async underQuota(stationId: number, day: DayKey): Promise<Array<{ informantId: number; name: string; contactId: string; missing: number }>> {
+  async underQuota(
+    stationId: number,
+    day: DayKey,
+  ): Promise<Array<{ informantId: number; name: string; contactId: string; missing: number }>> {
     const rows: Array<{ id: number; name: string; contact: string; eff: number; quota: number }> = await this.ds.query(
       `SELECT i.id, i.name, i.wechat_contact_id AS contact, coalesce(d.effective_shares, 0) AS eff,
               coalesce(r.daily_quota, $3) AS quota
