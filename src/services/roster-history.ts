@@ -13,7 +13,7 @@ interface Queryable {
 export async function joinRoster(q: Queryable, informantIds: number[], day: DayKey): Promise<void> {
   if (informantIds.length === 0) return;
   await q.query(
-    `UPDATE informant_roster r SET to_day = NULL
+    `UPDATE informant_roster r SET to_day = NULL, updated_at = now()
      WHERE r.informant_id = ANY($1) AND r.to_day >= $2::date
        AND r.station_id = (SELECT station_id FROM informant WHERE id = r.informant_id)
        AND NOT EXISTS (SELECT 1 FROM informant_roster o WHERE o.informant_id = r.informant_id AND o.to_day IS NULL)
@@ -32,10 +32,10 @@ export async function joinRoster(q: Queryable, informantIds: number[], day: DayK
 /** Takes informants off the roster: their open interval ends with `day` (their last day on it). */
 export async function leaveRoster(q: Queryable, informantIds: number[], day: DayKey): Promise<void> {
   if (informantIds.length === 0) return;
-  await q.query(`UPDATE informant_roster SET to_day = greatest(from_day, $2::date) WHERE informant_id = ANY($1) AND to_day IS NULL`, [
-    informantIds,
-    day,
-  ]);
+  await q.query(
+    `UPDATE informant_roster SET to_day = greatest(from_day, $2::date), updated_at = now() WHERE informant_id = ANY($1) AND to_day IS NULL`,
+    [informantIds, day],
+  );
   await touchRollups(q, informantIds);
 }
 

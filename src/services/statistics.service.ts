@@ -237,12 +237,20 @@ export class StatisticsService {
     const [rows, active]: [Array<Record<string, string | number>>, Map<number, number>] = await Promise.all([
       this.ds.query(
         `WITH r AS (SELECT * FROM unnest($6::int[], $7::date[]) AS r(station_id, a)),
+         -- Joins and leaves per day (station_roster_day): informant-days and intervals on the roster over [a, end].
          roster AS (
-           SELECT ir.station_id, count(DISTINCT ir.informant_id) AS informants,
-                  sum(least(coalesce(ir.to_day, $3::date), $3::date) - greatest(ir.from_day, r.a) + 1) AS idays
-           FROM r JOIN informant_roster ir ON ir.station_id = r.station_id AND ir.from_day <= $3::date
-             AND (ir.to_day IS NULL OR ir.to_day >= r.a)
-           GROUP BY ir.station_id
+           SELECT r.station_id, sum((d.joins - d.leaves) * ($3::date - greatest(r.a, d.day) + 1)) AS idays,
+                  coalesce(sum(d.joins - d.leaves) FILTER (WHERE d.day <= r.a), 0) + coalesce(sum(d.joins) FILTER (WHERE d.day > r.a), 0) AS intervals
+           FROM r JOIN station_roster_day d ON d.station_id = r.station_id AND d.day <= $3::date
+           GROUP BY r.station_id
+         ),
+         -- An informant back on the roster within the range has two intervals in it: count them once.
+         rejoined AS (
+           SELECT x.station_id, count(*) AS n
+           FROM r JOIN informant_roster x ON x.station_id = r.station_id AND x.from_day > r.a AND x.from_day <= $3::date
+           WHERE EXISTS (SELECT 1 FROM informant_roster y WHERE y.informant_id = x.informant_id AND y.station_id = x.station_id
+                           AND y.from_day < x.from_day AND y.to_day >= r.a)
+           GROUP BY x.station_id
          ),
          sums AS (
            SELECT station_id, sum(raw_shares) AS raw, sum(effective_shares) AS eff, sum(quota_met) AS met
@@ -253,10 +261,11 @@ export class StatisticsService {
            FROM activity WHERE status = 'active' AND station_id = ANY($1) AND date BETWEEN $2 AND $4
            GROUP BY station_id
          )
-         SELECT s.id, coalesce(roster.informants, 0) AS informants, coalesce(roster.idays, 0) AS idays,
+         SELECT s.id, coalesce(roster.intervals, 0) - coalesce(rejoined.n, 0) AS informants, coalesce(roster.idays, 0) AS idays,
                 coalesce(sums.raw, 0) AS raw, coalesce(sums.eff, 0) AS eff, coalesce(sums.met, 0) AS met,
                 coalesce(act.n, 0) AS n, coalesce(act.p, 0) AS p, coalesce(act.n50, 0) AS n50
-         FROM station s LEFT JOIN roster ON roster.station_id = s.id LEFT JOIN sums ON sums.station_id = s.id
+         FROM station s LEFT JOIN roster ON roster.station_id = s.id LEFT JOIN rejoined ON rejoined.station_id = s.id
+         LEFT JOIN sums ON sums.station_id = s.id
          LEFT JOIN act ON act.station_id = s.id
          WHERE s.id = ANY($1)`,
         [
@@ -357,36 +366,39 @@ export class StatisticsService {
   async informantLedger(stationIds: number[], range: DayRange, today: DayKey): Promise<LedgerRow[]> {
     const counted = upTo(range, today);
     if (counted.from > counted.to) return [];
+    await this.summaries.refresh();
+    // Whole weeks, months and quarters from informant_period (counted days only); other ranges from the rollups.
+    const shape = rangeShape(counted, today);
+    const fromSummary = shape === 'week' || shape === 'quarter' || shape === 'months';
+    const sums = fromSummary
+      ? `SELECT informant_id, sum(effective_shares) AS eff, sum(active_days) AS active, sum(quota_met_days) AS met
+         FROM informant_period WHERE station_id = ANY($1) AND kind = $4 AND period_start BETWEEN $2 AND $3 GROUP BY informant_id`
+      : `SELECT d.informant_id, sum(d.effective_shares) AS eff, count(*) FILTER (WHERE d.effective_shares > 0) AS active,
+                count(*) FILTER (WHERE d.effective_shares >= coalesce(rg.daily_quota, $4)) AS met
+         FROM daily_rollup d JOIN station s ON s.id = d.station_id JOIN region rg ON rg.id = s.county_id
+         WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 's')} GROUP BY d.informant_id`;
     const rows: Array<{
       id: number;
       name: string;
       phone: string | null;
       station: string;
       days: string;
-      active: string;
-      eff: string;
-      met: string;
+      active: string | null;
+      eff: string | null;
+      met: string | null;
     }> = await this.ds.query(
       `WITH iv AS (
-         SELECT ir.informant_id, ir.station_id, greatest(ir.from_day, ${stationStartSql('s')}, $2::date) AS a,
-                least(coalesce(ir.to_day, $3::date), $3::date) AS b, coalesce(rg.daily_quota, $4) AS quota
-         FROM informant_roster ir JOIN station s ON s.id = ir.station_id JOIN region rg ON rg.id = s.county_id
-         WHERE ir.station_id = ANY($1) AND ir.from_day <= $3::date AND (ir.to_day IS NULL OR ir.to_day >= $2::date)
-       ),
-       per AS (
-         SELECT iv.informant_id, iv.station_id, sum(iv.b - iv.a + 1) AS days,
-                coalesce(sum(x.active), 0) AS active, coalesce(sum(x.eff), 0) AS eff, coalesce(sum(x.met), 0) AS met
-         FROM iv LEFT JOIN LATERAL (
-           SELECT count(*) FILTER (WHERE d.effective_shares > 0) AS active, sum(d.effective_shares) AS eff,
-                  count(*) FILTER (WHERE d.effective_shares >= iv.quota) AS met
-           FROM daily_rollup d WHERE d.informant_id = iv.informant_id AND d.station_id = iv.station_id AND d.day BETWEEN iv.a AND iv.b
-         ) x ON true
-         WHERE iv.a <= iv.b
-         GROUP BY iv.informant_id, iv.station_id
-       )
-       SELECT i.id, i.name, i.phone, s.name AS station, per.days, per.active, per.eff, per.met
-       FROM per JOIN informant i ON i.id = per.informant_id JOIN station s ON s.id = per.station_id`,
-      [stationIds, counted.from, counted.to, this.defaultQuota],
+           SELECT ir.informant_id, ir.station_id, greatest(ir.from_day, ${stationStartSql('s')}, $2::date) AS a,
+                  least(coalesce(ir.to_day, $3::date), $3::date) AS b
+           FROM informant_roster ir JOIN station s ON s.id = ir.station_id
+           WHERE ir.station_id = ANY($1) AND ir.from_day <= $3::date AND (ir.to_day IS NULL OR ir.to_day >= $2::date)
+         ),
+         days AS (SELECT informant_id, station_id, sum(b - a + 1) AS days FROM iv WHERE a <= b GROUP BY informant_id, station_id),
+         sums AS (${sums})
+         SELECT i.id, i.name, i.phone, s.name AS station, days.days, sums.active, sums.eff, sums.met
+         FROM days JOIN informant i ON i.id = days.informant_id JOIN station s ON s.id = days.station_id
+         LEFT JOIN sums ON sums.informant_id = days.informant_id`,
+      [stationIds, counted.from, counted.to, fromSummary ? (shape === 'week' ? 'w' : shape === 'quarter' ? 'q' : 'm') : this.defaultQuota],
     );
     const zh = (a: string, b: string) => a.localeCompare(b, 'zh-Hans-CN');
     rows.sort((a, b) => zh(a.station, b.station) || zh(a.name, b.name) || a.id - b.id);
@@ -396,9 +408,9 @@ export class StatisticsService {
       phone: r.phone,
       station: r.station,
       days: Number(r.days),
-      activeDays: Number(r.active),
-      effective: Number(r.eff),
-      quotaMetDays: Number(r.met),
+      activeDays: Number(r.active ?? 0),
+      effective: Number(r.eff ?? 0),
+      quotaMetDays: Number(r.met ?? 0),
     }));
   }
 

@@ -12,7 +12,7 @@ import { OutboxMessage } from './outbox-message.entity';
 import { Region } from './region.entity';
 import { ResourceLog } from './resource-log.entity';
 import { ShareEvent } from './share-event.entity';
-import { InformantPeriod, StationDay, StationPeriod, SummaryWatermark } from './summaries.entity';
+import { InformantPeriod, StationDay, StationPeriod, StationRosterDay, SummaryWatermark } from './summaries.entity';
 import { StationManager } from './station-manager.entity';
 import { Station } from './station.entity';
 import { WechatGroup } from './wechat-group.entity';
@@ -32,6 +32,7 @@ export {
   EffectiveShare,
   Informant,
   InformantRoster,
+  StationRosterDay,
   JobRun,
   OutboxMessage,
   Region,
@@ -67,6 +68,7 @@ export const ENTITIES = [
   WechatSendSlot,
   AlertIncident,
   InformantRoster,
+  StationRosterDay,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Informant } from './informant.entity';
 import { Station } from './station.entity';
 
@@ -37,4 +37,9 @@ export class InformantRoster {
   /** Last day on the roster; null while still on it. */
   @Column({ name: 'to_day', type: 'date', nullable: true })
   toDay: string | null;
+
+  /** When the interval last changed: the summary refresh recounts station_roster_day from here. */
+  @Index('ix_informant_roster_updated_at')
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
 }
