@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import { TIME_ZONE, daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
 import { TARGETS, compareStations, figuresOf, sumAggregates, type Aggregates, type Figures } from '../domain/figures';
-import { countedRollupSql, stationStartSql } from './counted-days';
+import { STATION_START_CTE, countedRollupSql, stationStartSql } from './counted-days';
 import { SummaryRefresher } from './summaries.service';
 
 /**
@@ -215,8 +215,9 @@ export class StatisticsService {
       );
     } else {
       rows = await this.ds.query(
-        `SELECT d.station_id, count(DISTINCT d.informant_id) AS active FROM daily_rollup d JOIN station s ON s.id = d.station_id
-         WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND d.effective_shares > 0 AND ${countedRollupSql('d', 's')}
+        `WITH ${STATION_START_CTE}
+         SELECT d.station_id, count(DISTINCT d.informant_id) AS active FROM daily_rollup d JOIN station_start ss ON ss.station_id = d.station_id
+         WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND d.effective_shares > 0 AND ${countedRollupSql('d', 'ss.start')}
          GROUP BY d.station_id`,
         [stationIds, counted.from, counted.to],
       );
@@ -232,11 +233,16 @@ export class StatisticsService {
   async stationAggregates(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, StationAggregates>> {
     await this.summaries.refresh();
     const counted = upTo(range, today);
-    const stations = await this.countedRanges(stationIds, range, today);
-    const counting = [...stations.entries()].filter(([, c]) => c.counted);
-    const [rows, active]: [Array<Record<string, string | number>>, Map<number, number>] = await Promise.all([
-      this.ds.query(
-        `WITH r AS (SELECT * FROM unnest($6::int[], $7::date[]) AS r(station_id, a)),
+    // One round trip: the stations' starts, the sums and the active informants in parallel.
+    const [stations, rows, active]: [Map<number, StationCounting>, Array<Record<string, string | number>>, Map<number, number>] =
+      await Promise.all([
+        this.countedRanges(stationIds, range, today),
+        this.ds.query(
+          `WITH ${STATION_START_CTE},
+         r AS (
+           SELECT station_id, greatest($2::date, start) AS a FROM station_start
+           WHERE station_id = ANY($1) AND start IS NOT NULL AND greatest($2::date, start) <= $3::date
+         ),
          -- Joins and leaves per day (station_roster_day): informant-days and intervals on the roster over [a, end].
          roster AS (
            SELECT r.station_id, sum((d.joins - d.leaves) * ($3::date - greatest(r.a, d.day) + 1)) AS idays,
@@ -254,7 +260,7 @@ export class StatisticsService {
          ),
          sums AS (
            SELECT station_id, sum(raw_shares) AS raw, sum(effective_shares) AS eff, sum(quota_met) AS met
-           FROM station_day WHERE station_id = ANY($6) AND day BETWEEN $2 AND $3 GROUP BY station_id
+           FROM station_day WHERE station_id = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY station_id
          ),
          act AS (
            SELECT station_id, count(*) AS n, sum(participants) AS p, count(*) FILTER (WHERE participants >= $5) AS n50
@@ -268,24 +274,10 @@ export class StatisticsService {
          LEFT JOIN sums ON sums.station_id = s.id
          LEFT JOIN act ON act.station_id = s.id
          WHERE s.id = ANY($1)`,
-        [
-          stationIds,
-          counted.from,
-          counted.to,
-          range.to,
-          TARGETS.participantsPerActivity,
-          counting.map(([id]) => id),
-          counting.map(([, c]) => c.counted!.from),
-        ],
-      ),
-      counting.length > 0
-        ? this.activeInformants(
-            counting.map(([id]) => id),
-            counted,
-            today,
-          )
-        : Promise.resolve(new Map<number, number>()),
-    ]);
+          [stationIds, counted.from, counted.to, range.to, TARGETS.participantsPerActivity],
+        ),
+        counted.from <= counted.to ? this.activeInformants(stationIds, counted, today) : Promise.resolve(new Map<number, number>()),
+      ]);
     const out = new Map<number, StationAggregates>();
     for (const r of rows) {
       const id = Number(r.id);
@@ -336,13 +328,15 @@ export class StatisticsService {
    */
   async topInformants(stationIds: number[], range: DayRange, limit: number): Promise<TopInformant[]> {
     const rows: Array<{ id: number; name: string; station: string; eff: string; met: string }> = await this.ds.query(
-      `SELECT i.id, i.name, s.name AS station, sum(d.effective_shares) AS eff,
+      `WITH ${STATION_START_CTE}
+       SELECT i.id, i.name, s.name AS station, sum(d.effective_shares) AS eff,
               count(*) FILTER (WHERE d.effective_shares >= coalesce(r.daily_quota, $4)) AS met
        FROM daily_rollup d
        JOIN informant i ON i.id = d.informant_id
        JOIN station s ON s.id = d.station_id
        JOIN region r ON r.id = s.county_id
-       WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 's')}
+       JOIN station_start ss ON ss.station_id = d.station_id
+       WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')}
        GROUP BY i.id, i.name, s.name
        HAVING sum(d.effective_shares) > 0
        ORDER BY eff DESC, met DESC, i.name
@@ -376,7 +370,8 @@ export class StatisticsService {
       : `SELECT d.informant_id, sum(d.effective_shares) AS eff, count(*) FILTER (WHERE d.effective_shares > 0) AS active,
                 count(*) FILTER (WHERE d.effective_shares >= coalesce(rg.daily_quota, $4)) AS met
          FROM daily_rollup d JOIN station s ON s.id = d.station_id JOIN region rg ON rg.id = s.county_id
-         WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 's')} GROUP BY d.informant_id`;
+         JOIN station_start ss ON ss.station_id = d.station_id
+         WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')} GROUP BY d.informant_id`;
     const rows: Array<{
       id: number;
       name: string;
@@ -456,12 +451,14 @@ export class StatisticsService {
          SELECT greatest(ir.from_day, ${stationStartSql('s')}, $2::date) AS a, least(coalesce(ir.to_day, $3::date), $3::date) AS b
          FROM informant_roster ir JOIN station s ON s.id = ir.station_id WHERE ir.informant_id = $1
        ),
+       ${STATION_START_CTE},
        sums AS (
          SELECT coalesce(sum(d.raw_shares), 0) AS raw, coalesce(sum(d.effective_shares), 0) AS eff,
                 count(*) FILTER (WHERE d.effective_shares >= coalesce(rg.daily_quota, $4)) AS met,
                 (count(*) FILTER (WHERE d.effective_shares > 0) > 0)::int AS active
          FROM daily_rollup d JOIN station s ON s.id = d.station_id JOIN region rg ON rg.id = s.county_id
-         WHERE d.informant_id = $1 AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 's')}
+         JOIN station_start ss ON ss.station_id = d.station_id
+         WHERE d.informant_id = $1 AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')}
        )
        SELECT sums.*, (SELECT coalesce(sum(b - a + 1) FILTER (WHERE a <= b), 0) FROM days) AS idays,
               (SELECT to_char(min(a) FILTER (WHERE a <= b), 'YYYY-MM-DD') FROM days) AS first
