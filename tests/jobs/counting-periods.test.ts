@@ -320,6 +320,9 @@ describe('counting periods: a station starting mid-quarter, an informant joining
       informantDays: 17,
       days: 8,
     });
+    // July to today: 张二's two intervals are one informant; 张一 100 days, 张二 41 + 1, 张三 38 (1 September – 8 October).
+    const both = await h.services.statistics.figures('station', jia, { from: '2026-07-01', to: '2026-10-31' }, '2026-10-08');
+    expect({ informants: both.informants, informantDays: both.informantDays }).toEqual({ informants: 3, informantDays: 100 + 42 + 38 });
   });
 
   it('kepubot station set --counting-from moves the start; report quarterly --prefecture sums the counties', async () => {
