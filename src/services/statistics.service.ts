@@ -5,6 +5,7 @@ import { TARGETS, compareStations, figuresOf, sumAggregates, type Aggregates, ty
 import { STATION_START_CTE, countedRollupSql, stationStartSql } from './counted-days';
 import { SummaryRefresher } from './summaries.service';
 
+
 /**
  * Which summary answers "active informants" over a counted range: one day; a week from its
  * Monday; whole months from a 1st (ending on a month's last day or today, after which there is
@@ -15,11 +16,7 @@ export function rangeShape(r: DayRange, today: DayKey): 'day' | 'week' | 'quarte
   const from = DateTime.fromISO(r.from, { zone: TIME_ZONE });
   const to = DateTime.fromISO(r.to, { zone: TIME_ZONE });
   if (from.weekday === 1 && to <= from.plus({ days: 6 }) && (to.weekday === 7 || r.to === today)) return 'week';
-  if (
-    from.hasSame(from.startOf('quarter'), 'day') &&
-    from.hasSame(to, 'quarter') &&
-    (to.hasSame(to.endOf('quarter'), 'day') || r.to === today)
-  ) {
+  if (from.hasSame(from.startOf('quarter'), 'day') && from.hasSame(to, 'quarter') && (to.hasSame(to.endOf('quarter'), 'day') || r.to === today)) {
     return 'quarter';
   }
   if (from.day === 1 && (to.day === to.daysInMonth || r.to === today)) return 'months';
