@@ -6,7 +6,7 @@
  * Uses DATABASE_URL (a scratch database is created and dropped on it) or an embedded PostgreSQL
  * in a temporary directory. Options: BENCH_MESSAGES (default 100000), BENCH_CONCURRENCY (1000),
  * BENCH_ROSTER_ROWS (100000; the roster import part, also runnable alone: bench/roster-import.ts),
- * BENCH_ONLY=spool or BENCH_ONLY=callbacks (run only that part), BENCH_CALLBACKS (4000).
+ * BENCH_ONLY=spool, BENCH_ONLY=callbacks or BENCH_ONLY=statistics (run only that part), BENCH_CALLBACKS (4000).
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -28,7 +28,7 @@ import { KepuPuppetMock } from '../src/channels/wechat/kepu-puppet-mock';
 import { benchCallbacks, type CallbackBench } from './callbacks';
 import { benchSpool, type SpoolBench } from './spool';
 import { benchRosterImport, printRosterBench } from './roster-import';
-import { benchStatistics } from './statistics';
+import { benchStatistics, type StatisticsBench } from './statistics';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1000);
@@ -178,6 +178,16 @@ async function main(): Promise<void> {
     console.log(`  ratio:          ${cb.ratio}× the bare route (target ≥ 0.4; WeCom's deadline is 5 s per callback)`);
     console.log(JSON.stringify(cb));
   };
+  const printStatistics = (st: StatisticsBench): void => {
+    console.log('\nkepubot benchmark — statistics for a county over a year (from daily rollups)');
+    console.log(`  ${st.stations} stations × ${st.informants / st.stations} informants, ${st.rollupRows} rollup rows, seeded in ${st.seedSeconds} s, summaries built in ${st.summarySeconds} s`);
+    for (const [k, v] of Object.entries(st.rankingMs)) console.log(`  county ranking (${k}):`.padEnd(28) + `p50 ${v.p50} ms  p99 ${v.p99} ms (target p99 < 20 ms)`);
+    console.log(`  one station's month:       p50 ${st.stationMonthMs.p50} ms  p99 ${st.stationMonthMs.p99} ms`);
+    console.log(`  weekly digest (county):    ${st.weeklyDigestMs} ms`);
+    console.log(`  quarterly table (.xlsx):   ${st.quarterlyTableMs} ms (target < 2000 ms)`);
+    console.log(`  baseline: month ranking from ${st.shareEventsForBaseline} raw share events ${st.baselineMonthRankingFromShareEventsMs} ms vs ${st.rollupMonthRankingMs} ms from rollups`);
+    console.log(JSON.stringify(st));
+  };
   try {
     if (env.BENCH_ONLY === 'spool') {
       printSpool(await benchSpool(adminUrl, seed, log));
@@ -185,6 +195,10 @@ async function main(): Promise<void> {
     }
     if (env.BENCH_ONLY === 'callbacks') {
       printCallbacks(await benchCallbacks(ds));
+      return;
+    }
+    if (env.BENCH_ONLY === 'statistics') {
+      printStatistics(await benchStatistics(ds));
       return;
     }
     await seed(ds);
@@ -324,15 +338,7 @@ async function main(): Promise<void> {
     // Callbacks before the year of statistics, so autovacuum of the big tables does not disturb them.
     printCallbacks(await benchCallbacks(ds));
 
-    const st = await benchStatistics(ds);
-    console.log('\nkepubot benchmark — statistics for a county over a year (from daily rollups)');
-    console.log(`  ${st.stations} stations × ${st.informants / st.stations} informants, ${st.rollupRows} rollup rows, seeded in ${st.seedSeconds} s, summaries built in ${st.summarySeconds} s`);
-    for (const [k, v] of Object.entries(st.rankingMs)) console.log(`  county ranking (${k}):`.padEnd(28) + `p50 ${v.p50} ms  p99 ${v.p99} ms (target p99 < 20 ms)`);
-    console.log(`  one station's month:       p50 ${st.stationMonthMs.p50} ms  p99 ${st.stationMonthMs.p99} ms`);
-    console.log(`  weekly digest (county):    ${st.weeklyDigestMs} ms`);
-    console.log(`  quarterly table (.xlsx):   ${st.quarterlyTableMs} ms (target < 2000 ms)`);
-    console.log(`  baseline: month ranking from ${st.shareEventsForBaseline} raw share events ${st.baselineMonthRankingFromShareEventsMs} ms vs ${st.rollupMonthRankingMs} ms from rollups`);
-    console.log(JSON.stringify(st));
+    printStatistics(await benchStatistics(ds));
 
     printRosterBench(await benchRosterImport(adminUrl));
   } finally {

@@ -59,6 +59,15 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
      FROM station st, generate_series(1, $2) n WHERE st.county_id = $1`,
     [countyId, PER_STATION],
   );
+  // Every station counts, and every informant is on its roster, from 1 January; one informant in 50
+  // leaves on 30 June (an informant-day count that is not informants × days).
+  await ds.query(`UPDATE station SET counting_from = $2 WHERE county_id = $1`, [countyId, `${YEAR}-01-01`]);
+  await ds.query(
+    `INSERT INTO informant_roster (informant_id, station_id, from_day, to_day)
+     SELECT i.id, i.station_id, $2::date, CASE WHEN i.id % 50 = 0 THEN $3::date END
+     FROM informant i JOIN station s ON s.id = i.station_id WHERE s.county_id = $1`,
+    [countyId, `${YEAR}-01-01`, `${YEAR}-06-30`],
+  );
   // Effective shares per informant-day: 0..6, mean about 3; raw a little higher.
   await ds.query(
     `INSERT INTO daily_rollup (informant_id, day, station_id, raw_shares, effective_shares)
@@ -66,8 +75,8 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
      FROM informant i JOIN station s ON s.id = i.station_id,
           generate_series($2::date, $3::date, interval '1 day') d,
           LATERAL (SELECT (floor(random() * 7))::int + 0 * i.id AS e) r
-     WHERE s.county_id = $1 AND r.e > 0`,
-    [countyId, `${YEAR}-01-01`, `${YEAR}-12-31`],
+     WHERE s.county_id = $1 AND r.e > 0 AND (i.id % 50 <> 0 OR d <= $4::date)`,
+    [countyId, `${YEAR}-01-01`, `${YEAR}-12-31`, `${YEAR}-06-30`],
   );
   await ds.query(
     `INSERT INTO activity (station_id, date, type, title, participants, created_by)

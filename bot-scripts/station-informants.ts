@@ -4,7 +4,7 @@
 //
 // Commands:
 //   添加信息员 姓名 [手机号] - 把一位信息员加入本站名册
-//   停用信息员 姓名 [手机尾号] - 停用一位信息员（不再计入名册和统计）
+//   停用信息员 姓名 [手机尾号] - 停用一位信息员（今后不再计入名册和统计，以往统计期保留）
 //   未确认 - 列出本站群里转发了但还没绑定名册的成员
 //   确认 序号 [姓名] - 把“未确认”名单中的成员绑定到名册（名册中没有则新增）
 //
@@ -22,7 +22,7 @@ export default function stationInformants(robot: Robot): void {
     /^添加信息员(?:\s+([\s\S]*))?$/,
     { id: 'station.informants.add', channels },
     stationCommand(parseAddInformant, async (ctx, station, v) => {
-      const i = await ctx.services.informants.addToRoster(station.id, v.name, v.phone);
+      const i = await ctx.services.informants.addToRoster(station.id, v.name, v.phone, ctx.clock.now());
       return `已把“${i.name}”${i.phone ? `（${maskPhone(i.phone)}）` : ''}加入本站名册。请他在本站群里发“#绑定 ${i.name}”完成绑定。`;
     }),
   );
@@ -30,7 +30,7 @@ export default function stationInformants(robot: Robot): void {
     /^停用信息员(?:\s+([\s\S]*))?$/,
     { id: 'station.informants.disable', channels },
     stationCommand(parseDisableInformant, async (ctx, station, v) => {
-      const i = await ctx.services.informants.disable(station.id, v.name, v.phoneTail);
+      const i = await ctx.services.informants.disable(station.id, v.name, v.phoneTail, ctx.clock.now());
       return `已停用“${i.name}”，今后不再计入本站名册和统计。`;
     }),
   );

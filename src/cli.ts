@@ -105,6 +105,19 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       });
     });
 
+  station
+    .command('set <name>')
+    .description('设置e站：统计开始日（默认为第一个群绑定的日期）')
+    .requiredOption('--counting-from <day>', '统计开始日，例如 2026-11-27（此前的日子不计入统计）')
+    .action(async (name: string, opts: { countingFrom: string }) => {
+      const day = parsePeriod(opts.countingFrom);
+      if (!day || day.kind !== 'day') throw new UserError(`--counting-from 格式不对，例如 2026-11-27`);
+      await withDatabase(`station set ${name} --counting-from ${day.key}`, async (s) => {
+        const st = await s.stations.setCountingFrom(name, day.key);
+        io.out(`已设置e站“${st.name}”的统计开始日为 ${day.key}`);
+      });
+    });
+
   const imp = program.command('import').description('导入数据');
   imp
     .command('roster <file>')
@@ -112,7 +125,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     .requiredOption('--station <name>', 'e站名称')
     .action(async (file: string, opts: { station: string }) => {
       await withDatabase(`import roster ${file} --station ${opts.station}`, async (s) => {
-        const result = await s.roster.importRoster(file, opts.station);
+        const result = await s.roster.importRoster(file, opts.station, clock.now());
         if (result.problemCount > 0) {
           const listed = result.problems.length < result.problemCount ? `（以下列出前 ${result.problems.length} 处）` : '';
           io.err(`名册有 ${result.problemCount} 处问题，未导入任何一行${listed}：`);
@@ -267,27 +280,39 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     });
 
   const report = program.command('report').description('生成 .xlsx 统计表');
-  const reportCommand = (name: 'quarterly' | 'weekly' | 'annual', option: string, example: string, kind: Period['kind']) =>
-    report
+  const reportCommand = (name: 'quarterly' | 'weekly' | 'annual', option: string, example: string, kind: Period['kind']) => {
+    const cmd = report
       .command(name)
-      .description(name === 'quarterly' ? '季度统计表（每站一行，含合计）' : name === 'weekly' ? '周统计表' : '年度评定（表彰与整改名单）')
-      .requiredOption('--county <name>', '旗县区名称')
+      .description(name === 'quarterly' ? '季度统计表（每站一行，含合计、统计台账、口径说明）' : name === 'weekly' ? '周统计表' : '年度评定（表彰与整改名单）')
+      .option('--county <name>', '旗县区名称')
       .requiredOption(`--${option} <key>`, `统计期，例如 ${example}`)
-      .requiredOption('--out <file>', '输出的 .xlsx 文件')
-      .action(async (opts: Record<string, string>) => {
-        const p = parsePeriod(opts[option]);
-        if (!p || p.kind !== kind) throw new UserError(`--${option} 格式不对，例如 ${example}`);
-        await withDatabase(`report ${name} --county ${opts.county}`, async (s) => {
-          const county = await s.reports.countyByName(opts.county);
-          const today = dayOf(clock.now());
-          const result =
-            name === 'annual'
-              ? await s.reports.annualWorkbook(county, p, today)
-              : await s.reports.statisticsWorkbook(county, p, today, name === 'weekly' ? '周统计表' : '季度统计表');
-          await writeFile(opts.out, result.buffer);
-          io.out(`已生成 ${opts.out}：${county.name} ${periodLabel(p)}，${result.table.rows.length} 个e站`);
+      .requiredOption('--out <file>', '输出的 .xlsx 文件');
+    if (name !== 'annual') cmd.option('--prefecture <name>', '盟市名称：各旗县区一行的盟市统计表（代替 --county）');
+    cmd.action(async (opts: Record<string, string | undefined>) => {
+      const p = parsePeriod(opts[option] ?? '');
+      if (!p || p.kind !== kind) throw new UserError(`--${option} 格式不对，例如 ${example}`);
+      if (!opts.county === !opts.prefecture) throw new UserError(name === 'annual' ? '缺少 --county' : '请给出 --county 或 --prefecture 之一');
+      const title = name === 'weekly' ? '周统计表' : '季度统计表';
+      const today = dayOf(clock.now());
+      if (opts.prefecture) {
+        const prefectureName = opts.prefecture;
+        await withDatabase(`report ${name} --prefecture ${prefectureName}`, async (s) => {
+          const prefecture = await s.reports.prefectureByName(prefectureName);
+          const result = await s.reports.prefectureWorkbook(prefecture, p, today, title);
+          await writeFile(opts.out!, result.buffer);
+          io.out(`已生成 ${opts.out}：${prefecture.name} ${periodLabel(p)}，${result.rows.length} 个旗县区`);
         });
+        return;
+      }
+      const countyName = opts.county!;
+      await withDatabase(`report ${name} --county ${countyName}`, async (s) => {
+        const county = await s.reports.countyByName(countyName);
+        const result = name === 'annual' ? await s.reports.annualWorkbook(county, p, today) : await s.reports.statisticsWorkbook(county, p, today, title);
+        await writeFile(opts.out!, result.buffer);
+        io.out(`已生成 ${opts.out}：${county.name} ${periodLabel(p)}，${result.table.rows.length} 个e站`);
       });
+    });
+  };
   reportCommand('quarterly', 'quarter', '2026Q3', 'quarter');
   reportCommand('weekly', 'week', '2026-W47', 'week');
   reportCommand('annual', 'year', '2026', 'year');

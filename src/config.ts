@@ -63,6 +63,8 @@ const schema = z.object({
   SHARE_ITEMS_PER_MESSAGE_MAX: z.coerce.number().int().min(1).max(20).default(3),
 
   DAILY_SHARE_QUOTA: z.coerce.number().int().min(1).max(100).default(3),
+  /** Annual evaluation: the bottom this many percent of the stations counting the whole year are listed to rectify. */
+  EVALUATION_BOTTOM_PERCENT: z.coerce.number().int().min(1).max(50).default(10),
   STALE_MESSAGE_SECONDS: z.coerce.number().int().min(1).default(600),
   SHARE_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   SHARE_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(2),
@@ -164,6 +166,8 @@ export interface AppConfig {
     /** At most this many distinct content items of one message are counted. */
     itemsPerMessage: number;
   };
+  /** Annual evaluation (docs/统计口径.md 年度评定). */
+  evaluation: { bottomPercent: number };
   /** WeCom self-built app (企业微信自建应用); absent when not configured. */
   wecom?: { corpId: string; agentId: number; secret: string; token: string; encodingAesKey: string; apiBase: string };
   /** Official Account (公众号); plain mode without an EncodingAESKey, safe mode with one. */
@@ -293,6 +297,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       batchWaitMs: c.SHARE_BATCH_WAIT_MS,
       itemsPerMessage: c.SHARE_ITEMS_PER_MESSAGE_MAX,
     },
+    evaluation: { bottomPercent: c.EVALUATION_BOTTOM_PERCENT },
     wecom: c.WECOM_CORP_ID
       ? {
           corpId: c.WECOM_CORP_ID,

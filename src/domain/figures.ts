@@ -3,12 +3,23 @@
  * one definition: the digests, the tables, 本月 and the rankings all come through here.
  */
 
-/** Sums over a set of informants (one informant, a station, a county …) and a range of days. */
+import type { DayKey } from './calendar';
+
+/**
+ * Sums over a set of informants (one informant, a station, a county …) and a range of days,
+ * over counted informant-days only (docs/统计口径.md): a day of an informant counts while the
+ * informant is on the roster of a station that has started counting, up to today.
+ */
 export interface Aggregates {
-  /** Active informants on the roster. */
+  /** Informants on the period's roster: at least one counted informant-day in the range. */
   informants: number;
-  /** Days in the range counted (clipped to today for the current period). */
+  /** 统计天数: days from the first counted day to the last (clipped to today); 0 when nothing counts. */
   days: number;
+  /** The first counted day of the range (null when nothing counts). */
+  firstDay: DayKey | null;
+  /** 信息员人天: the sum over informants of their counted days in the range. */
+  informantDays: number;
+  /** Informants of that roster with at least one effective share on a counted day. */
   activeInformants: number;
   rawShares: number;
   effectiveShares: number;
@@ -21,36 +32,43 @@ export interface Aggregates {
 }
 
 export interface Figures extends Aggregates {
-  informantDays: number;
+  /** Active informants ÷ informants on the period's roster. */
   activeRate: number;
   /** Effective shares per informant-day (target: the quota, 3). */
   perInformantDay: number;
+  /** Quota-met informant-days ÷ informant-days. */
   quotaMetRate: number;
   /** Average participants per activity (target 50). */
   participantsPerActivity: number;
 }
 
-export const TARGETS = { informants: 500, activitiesPerMonth: 1, participantsPerActivity: 50 } as const;
+/** The station targets of the policies (docs/统计口径.md e站指标). */
+export const TARGETS = { informants: 500, activitiesPerMonth: 1, participantsPerActivity: 50, bulletinMonths: 2, screenHoursPerDay: 5 } as const;
 
 const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
 
+/** The ratios of docs/统计口径.md from the sums (their only definition). */
 export function figuresOf(a: Aggregates): Figures {
-  const informantDays = a.informants * a.days;
   return {
     ...a,
-    informantDays,
     activeRate: ratio(a.activeInformants, a.informants),
-    perInformantDay: ratio(a.effectiveShares, informantDays),
-    quotaMetRate: ratio(a.quotaMetDays, informantDays),
+    perInformantDay: ratio(a.effectiveShares, a.informantDays),
+    quotaMetRate: ratio(a.quotaMetDays, a.informantDays),
     participantsPerActivity: ratio(a.participants, a.activities),
   };
 }
 
-/** Adds aggregates of disjoint sets (stations of a county): the county's figures are sums and ratios. */
-export function sumAggregates(list: Aggregates[], days: number): Aggregates {
-  const z: Aggregates = { informants: 0, days, activeInformants: 0, rawShares: 0, effectiveShares: 0, quotaMetDays: 0, activities: 0, participants: 0, activitiesOf50: 0 };
+/**
+ * Adds aggregates of disjoint sets (stations of a county): the county's figures are sums and
+ * ratios of sums. Its counted days run from the earliest first counted day to the common end.
+ */
+export function sumAggregates(list: Aggregates[]): Aggregates {
+  const z: Aggregates = { informants: 0, days: 0, firstDay: null, informantDays: 0, activeInformants: 0, rawShares: 0, effectiveShares: 0, quotaMetDays: 0, activities: 0, participants: 0, activitiesOf50: 0 };
   for (const a of list) {
     z.informants += a.informants;
+    z.days = Math.max(z.days, a.days);
+    if (a.firstDay && (!z.firstDay || a.firstDay < z.firstDay)) z.firstDay = a.firstDay;
+    z.informantDays += a.informantDays;
     z.activeInformants += a.activeInformants;
     z.rawShares += a.rawShares;
     z.effectiveShares += a.effectiveShares;

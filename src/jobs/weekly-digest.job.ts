@@ -1,3 +1,4 @@
+import { chineseDayLabel, dayOf } from '../domain/calendar';
 import { percent, TARGETS } from '../domain/figures';
 import { periodBefore, periodLabel } from '../domain/periods';
 import { countyName, countyQuota, toCountyStaff } from './county-recipients';
@@ -19,16 +20,17 @@ export const weeklyDigest: JobDefinition = {
   async scopes(_ctx, countyIds) {
     return countyIds.map((id) => `county:${id}`);
   },
-  async plan(ctx, scope, period) {
+  async plan(ctx, scope, period, now) {
     const countyId = Number(scopeId(scope).id);
     const name = await countyName(ctx, countyId);
-    const today = period.to; // the week is over when the digest runs
+    // The same clipping as every report: a week that contains today ends today.
+    const today = dayOf(now) < period.to ? dayOf(now) : period.to;
     const { buffer, table } = await ctx.services.reports.statisticsWorkbook({ id: countyId, name }, period, today, '周统计表');
     if (table.rows.length === 0) return [];
     const before = await ctx.services.statistics.stationTable(countyId, periodBefore('week', period.from), today);
     const prev = new Map(before.rows.map((r) => [r.stationId, r.figures]));
     const monthStart = `${period.to.slice(0, 8)}01`;
-    const without = await ctx.services.reports.monthsWithoutActivity(table.rows.map((r) => r.stationId), { kind: 'month', key: period.to.slice(0, 7), from: monthStart, to: period.to }, period.to);
+    const without = await ctx.services.reports.monthsWithoutActivity(table.rows.map((r) => r.stationId), { kind: 'month', key: period.to.slice(0, 7), from: monthStart, to: period.to }, today);
     const top = await ctx.services.statistics.topInformants(table.rows.map((r) => r.stationId), period, TOP);
     const t = table.total;
     const quota = await countyQuota(ctx, countyId);
@@ -36,13 +38,15 @@ export const weeklyDigest: JobDefinition = {
     const lines = [
       `## ${name} 科普e站周报`,
       `${periodLabel(period)}`,
+      t.firstDay ? `统计 ${t.days} 天（自${chineseDayLabel(t.firstDay)}起，截至${chineseDayLabel(today)}），信息员人天 ${t.informantDays}` : '本周尚无统计天数（还没有e站开始统计）',
       `> 信息员 ${t.informants} 人，活跃率 ${percent(t.activeRate)}，人均每天有效转发 ${t.perInformantDay.toFixed(2)} 条（要求 ${quota} 条，较前一周 ${signed(t.perInformantDay - before.total.perInformantDay)}），达标率 ${percent(t.quotaMetRate)}，活动 ${t.activities} 次 / ${t.participants} 人次`,
       '',
       '**各站情况**',
       ...table.rows.map((r, i) => {
         const f = r.figures;
         const p = prev.get(r.stationId);
-        return `${i + 1}. ${r.name}：信息员 ${f.informants}，活跃率 ${percent(f.activeRate)}，人均 ${f.perInformantDay.toFixed(2)} 条${p ? `（${signed(f.perInformantDay - p.perInformantDay)}）` : ''}，达标率 ${percent(f.quotaMetRate)}，活动 ${f.activities} 次 ${f.participants} 人次（${activityTarget}）`;
+        const started = f.firstDay && f.firstDay !== t.firstDay ? `（${chineseDayLabel(f.firstDay)}起统计 ${f.days} 天）` : '';
+        return `${i + 1}. ${r.name}${started}：信息员 ${f.informants}，活跃率 ${percent(f.activeRate)}，人均 ${f.perInformantDay.toFixed(2)} 条${p ? `（${signed(f.perInformantDay - p.perInformantDay)}）` : ''}，达标率 ${percent(f.quotaMetRate)}，活动 ${f.activities} 次 ${f.participants} 人次（${activityTarget}）`;
       }),
     ];
     const noActivity = table.rows.filter((r) => (without.get(r.stationId) ?? 0) > 0).map((r) => r.name);

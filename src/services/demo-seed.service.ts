@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { Informant, WechatGroup } from '../db/entities';
 import type { StationType } from '../db/entities';
+import { dayOf } from '../domain/calendar';
+import { joinRoster } from './roster-history';
 import { StationService } from './station.service';
 
 /** A demo informant: roster entry plus the WeChat contact that shares for them. */
@@ -45,7 +47,7 @@ export function demoGroups(perStation = 10): DemoGroup[] {
 }
 
 /**
- * Seeds the demo county (3 stations, their groups, 30 informants) when absent. Idempotent:
+ * Seeds the demo county (3 stations, their groups, 30 informants on the roster from today) when absent. Idempotent:
  * a restart keeps the counts gathered so far.
  */
 export async function seedDemo(ds: DataSource, now: Date): Promise<DemoGroup[]> {
@@ -66,7 +68,7 @@ export async function seedDemo(ds: DataSource, now: Date): Promise<DemoGroup[]> 
       }
       const repo = m.getRepository(Informant);
       if ((await repo.countBy({ stationId: station.id })) > 0) return;
-      await repo.save(
+      const saved = await repo.save(
         g.members.map((member, k) =>
           repo.create({
             stationId: station.id,
@@ -77,6 +79,7 @@ export async function seedDemo(ds: DataSource, now: Date): Promise<DemoGroup[]> 
           }),
         ),
       );
+      await joinRoster(m, saved.map((x) => x.id), dayOf(now));
     });
   }
   return groups;

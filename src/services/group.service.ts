@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { Station, WechatGroup } from '../db/entities';
+import { dayOf } from '../domain/calendar';
 
 import { UserError } from '../errors';
 
@@ -27,7 +28,7 @@ export class GroupService {
     this.known.set(roomId, topic);
   }
 
-  /** Binds a group, named by room id or exact topic, to a station. */
+  /** Binds a group, named by room id or exact topic, to a station; the station's first bound group starts its counting. */
   async bind(roomIdOrTopic: string, stationName: string, now: Date): Promise<WechatGroup> {
     const station = await this.ds.getRepository(Station).findOneBy({ name: stationName });
     if (!station) throw new UserError(`找不到e站“${stationName}”，请先用 kepubot station add 添加`);
@@ -52,7 +53,9 @@ export class GroupService {
     }
     group.stationId = station.id;
     group.boundAt = now;
-    return repo.save(group);
+    const saved = await repo.save(group);
+    await this.ds.query(`UPDATE station SET counting_from = $2 WHERE id = $1 AND counting_from IS NULL`, [station.id, dayOf(now)]);
+    return saved;
   }
 
   async list(): Promise<GroupListItem[]> {

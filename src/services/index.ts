@@ -53,7 +53,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     informants: new InformantService(ds),
     stations: new StationService(ds),
     statistics,
-    reports: new ReportService(ds, statistics),
+    reports: new ReportService(ds, statistics, config.evaluation, config.counting.dailyQuota),
     roster: new RosterService(ds),
     audit: new AuditService(ds),
     people: new PeopleService(ds, configuredChannels(config)),

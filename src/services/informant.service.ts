@@ -1,7 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { Informant, WechatGroup } from '../db/entities';
+import { dayOf } from '../domain/calendar';
 import { maskPhone } from '../domain/privacy';
 import { UserError } from '../errors';
+import { joinRoster, leaveRoster } from './roster-history';
 import { SHARE_LOCK_KEY } from './share-counter.service';
 
 export interface BindResult {
@@ -91,28 +93,47 @@ export class InformantService {
     });
   }
 
-  /** Adds one informant to a station's roster (a manager's command). */
-  async addToRoster(stationId: number, name: string, phone: string | null): Promise<Informant> {
-    const repo = this.ds.getRepository(Informant);
-    const same = await repo.findBy({ stationId, name, status: 'active' });
-    if (same.some((x) => (x.phone ?? null) === phone || (!phone && !x.phone))) {
-      throw new UserError(`名册中已有“${name}”${phone ? `（${maskPhone(phone)}）` : ''}，没有重复添加`);
-    }
-    if (same.length > 0 && !phone) {
-      throw new UserError(`名册中已有同名的“${name}”，请加上手机号区分，例如：添加信息员 ${name} 13812345678`);
-    }
-    return repo.save(repo.create({ stationId, name, phone, status: 'active' }));
+  /**
+   * Adds one informant to a station's roster (a manager's command), on the roster from today.
+   * A disabled entry of the same name and phone is enabled again (a new roster interval; its
+   * past stays in the periods it was on the roster).
+   */
+  async addToRoster(stationId: number, name: string, phone: string | null, now: Date): Promise<Informant> {
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(Informant);
+      const same = await repo.findBy({ stationId, name, status: 'active' });
+      if (same.some((x) => (x.phone ?? null) === phone || (!phone && !x.phone))) {
+        throw new UserError(`名册中已有“${name}”${phone ? `（${maskPhone(phone)}）` : ''}，没有重复添加`);
+      }
+      if (same.length > 0 && !phone) {
+        throw new UserError(`名册中已有同名的“${name}”，请加上手机号区分，例如：添加信息员 ${name} 13812345678`);
+      }
+      const disabled = (await repo.findBy({ stationId, name, status: 'disabled' })).find((x) => (x.phone ?? null) === phone);
+      let informant: Informant;
+      if (disabled) {
+        disabled.status = 'active';
+        informant = await repo.save(disabled);
+      } else {
+        informant = await repo.save(repo.create({ stationId, name, phone, status: 'active' }));
+      }
+      await joinRoster(m, [informant.id], dayOf(now));
+      return informant;
+    });
   }
 
-  /** Disables an informant: no longer on the roster, shares no longer count. */
-  async disable(stationId: number, name: string, phoneTail: string | null): Promise<Informant> {
-    const repo = this.ds.getRepository(Informant);
-    let found = await repo.findBy({ stationId, name, status: 'active' });
-    if (phoneTail) found = found.filter((x) => x.phone?.endsWith(phoneTail));
-    if (found.length === 0) throw new UserError(`本站名册中没有在用的“${name}”${phoneTail ? `（尾号 ${phoneTail}）` : ''}`);
-    if (found.length > 1) throw new UserError(`本站有 ${found.length} 位“${name}”，请加上手机尾号，例如：停用信息员 ${name} 1234`);
-    found[0].status = 'disabled';
-    return repo.save(found[0]);
+  /** Disables an informant: off the roster after today, later shares no longer count; past periods keep them. */
+  async disable(stationId: number, name: string, phoneTail: string | null, now: Date): Promise<Informant> {
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(Informant);
+      let found = await repo.findBy({ stationId, name, status: 'active' });
+      if (phoneTail) found = found.filter((x) => x.phone?.endsWith(phoneTail));
+      if (found.length === 0) throw new UserError(`本站名册中没有在用的“${name}”${phoneTail ? `（尾号 ${phoneTail}）` : ''}`);
+      if (found.length > 1) throw new UserError(`本站有 ${found.length} 位“${name}”，请加上手机尾号，例如：停用信息员 ${name} 1234`);
+      found[0].status = 'disabled';
+      const saved = await repo.save(found[0]);
+      await leaveRoster(m, [saved.id], dayOf(now));
+      return saved;
+    });
   }
 
   /** Members of the station's groups who shared but are not bound to the roster, most active first. */
@@ -145,7 +166,16 @@ export class InformantService {
       if (!/^[\p{Script=Han}A-Za-z·•．.]{1,64}$/u.test(rosterName)) {
         throw new UserError(`微信名“${rosterName}”不像真实姓名，请写明名册中的姓名，例如：确认 ${index} 张三`);
       }
-      await repo.save(repo.create({ stationId, name: rosterName, status: 'active' }));
+      // The sharer acted as an informant since their first unconfirmed share here: on the roster from that day.
+      const [{ first }]: Array<{ first: string | null }> = await this.ds.query(
+        `SELECT to_char(min(day), 'YYYY-MM-DD') AS first FROM share_event WHERE station_id = $1 AND talker_id = $2 AND informant_id IS NULL`,
+        [stationId, sharer.talkerId],
+      );
+      await this.ds.transaction(async (m) => {
+        const created = await m.getRepository(Informant).save(repo.create({ stationId, name: rosterName, status: 'active' }));
+        const today = dayOf(now);
+        await joinRoster(m, [created.id], first && first < today ? first : today);
+      });
     }
     return this.bindMember(group[0].room_id, sharer.talkerId, rosterName, now);
   }

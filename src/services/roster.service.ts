@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { checkRoster, LISTED_PROBLEMS, type RosterEntry, type RosterProblem } from '../domain/roster';
 import { Station } from '../db/entities';
+import { dayOf } from '../domain/calendar';
 import { UserError } from '../errors';
 import { readRosterFile } from './roster-file';
 
@@ -33,7 +34,8 @@ interface Existing {
 export class RosterService {
   constructor(private readonly ds: DataSource) {}
 
-  async importRoster(path: string, stationName: string): Promise<RosterImportResult> {
+  /** New entries are on the roster from the day of `now`. */
+  async importRoster(path: string, stationName: string, now: Date): Promise<RosterImportResult> {
     const station = await this.ds.getRepository(Station).findOneBy({ name: stationName });
     if (!station) throw new UserError(`没有名为“${stationName}”的e站。用 kepubot station list 查看已有e站`);
     const { entries, problems } = checkRoster(await readRosterFile(path));
@@ -74,7 +76,7 @@ export class RosterService {
         fresh.push(e);
       }
       await this.addPhones(m, phoneAdded);
-      await this.insert(m, station.id, fresh);
+      await this.insert(m, station.id, fresh, dayOf(now));
       result.updated = phoneAdded.length;
       result.imported = fresh.length;
     });
@@ -93,13 +95,18 @@ export class RosterService {
     }
   }
 
-  private async insert(m: EntityManager, stationId: number, rows: RosterEntry[]): Promise<void> {
+  private async insert(m: EntityManager, stationId: number, rows: RosterEntry[], day: string): Promise<void> {
     for (let i = 0; i < rows.length; i += CHUNK) {
       const chunk = rows.slice(i, i + CHUNK);
+      // New informants have no rollups yet: their roster intervals are written here directly.
       await m.query(
-        `INSERT INTO informant (station_id, name, phone, note, status)
-         SELECT $1, u.name, u.phone, u.note, 'active' FROM unnest($2::varchar[], $3::varchar[], $4::varchar[]) AS u(name, phone, note)`,
-        [stationId, chunk.map((r) => r.name), chunk.map((r) => r.phone), chunk.map((r) => r.note)],
+        `WITH added AS (
+           INSERT INTO informant (station_id, name, phone, note, status)
+           SELECT $1, u.name, u.phone, u.note, 'active' FROM unnest($2::varchar[], $3::varchar[], $4::varchar[]) AS u(name, phone, note)
+           RETURNING id
+         )
+         INSERT INTO informant_roster (informant_id, station_id, from_day) SELECT id, $1, $5::date FROM added`,
+        [stationId, chunk.map((r) => r.name), chunk.map((r) => r.phone), chunk.map((r) => r.note), day],
       );
     }
   }

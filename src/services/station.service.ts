@@ -38,6 +38,21 @@ export class StationService {
     });
   }
 
+  /**
+   * Sets the first day a station counts (docs/统计口径.md 统计开始日), e.g. when the county started
+   * counting on another day than the first group was bound. Figures before it are not counted.
+   */
+  async setCountingFrom(name: string, day: string): Promise<Station> {
+    const repo = this.ds.getRepository(Station);
+    const station = await repo.findOneBy({ name });
+    if (!station) throw new UserError(`找不到e站“${name}”，请先用 kepubot station add 添加`);
+    station.countingFrom = day;
+    const saved = await repo.save(station);
+    // The summaries of the station's days are recounted from the new start.
+    await this.ds.query(`UPDATE daily_rollup SET updated_at = now() WHERE station_id = $1`, [station.id]);
+    return saved;
+  }
+
   async list(): Promise<Array<Station & { countyName: string }>> {
     const stations = await this.ds.getRepository(Station).find({ relations: { county: true }, order: { name: 'ASC' } });
     return stations.map((s) => Object.assign(s, { countyName: s.county?.name ?? '' }));

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import { TIME_ZONE, daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
 import { TARGETS, compareStations, figuresOf, sumAggregates, type Aggregates, type Figures } from '../domain/figures';
+import { STATION_START_CTE, countedRollupSql, stationStartSql } from './counted-days';
 import { SummaryRefresher } from './summaries.service';
 
 
@@ -24,10 +25,27 @@ export function rangeShape(r: DayRange, today: DayKey): 'day' | 'week' | 'quarte
 
 export type ScopeKind = 'informant' | 'station' | 'county' | 'prefecture' | 'province';
 
+/** A station's first counted day and the part of a range it counts. */
+export interface StationCounting {
+  name: string;
+  status: string;
+  /** Station type (community, village, school …). */
+  type: string;
+  /** The station's first counted day (统计开始日); null when it has not started counting. */
+  start: DayKey | null;
+  /** The days of the range it counts; null when none. */
+  counted: DayRange | null;
+}
+
+export type StationAggregates = Aggregates & { name: string; status: string; type: string; start: DayKey | null };
+
 export interface StationRow {
   stationId: number;
   name: string;
   status: string;
+  type: string;
+  /** The station's first counted day (统计开始日). */
+  start: DayKey | null;
   figures: Figures;
 }
 
@@ -43,6 +61,21 @@ export interface TopInformant {
   informantId: number;
   name: string;
   station: string;
+  effective: number;
+  quotaMetDays: number;
+}
+
+/** One informant's line of the ledger (统计台账). */
+export interface LedgerRow {
+  informantId: number;
+  name: string;
+  /** As stored; shown masked (domain/privacy.ts maskPhone). */
+  phone: string | null;
+  station: string;
+  /** Counted informant-days in the range. */
+  days: number;
+  /** Counted days with at least one effective share. */
+  activeDays: number;
   effective: number;
   quotaMetDays: number;
 }
@@ -95,6 +128,12 @@ export interface StationMonth {
   activitiesOf50: number;
   bulletinChanges: number;
   screenHours: number;
+  /** 统计天数: counted days of the month (from the station's first counted day, up to today). */
+  days: number;
+  /** The first counted day of the month (null when none). */
+  firstDay: DayKey | null;
+  /** 信息员人天 of the month. */
+  informantDays: number;
 }
 
 /** One content item of a period: what spreads (report content, weekly digest). */
@@ -138,6 +177,31 @@ export class StatisticsService {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Each station's first counted day and its counted range within `range`: from the later of the
+   * range's start and the station's first counted day, to the earlier of the range's end and today
+   * (null when the station counts no day of it).
+   */
+  async countedRanges(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, StationCounting>> {
+    const rows: Array<{ id: number; name: string; status: string; type: string; start: string | null }> = await this.ds.query(
+      `SELECT s.id, s.name, s.status, s.type, to_char(${stationStartSql('s')}, 'YYYY-MM-DD') AS start FROM station s WHERE s.id = ANY($1)`,
+      [stationIds],
+    );
+    const end = upTo(range, today).to;
+    const out = new Map<number, StationCounting>();
+    for (const r of rows) {
+      const from = r.start && r.start > range.from ? r.start : range.from;
+      out.set(r.id, {
+        name: r.name,
+        status: r.status,
+        type: r.type,
+        start: r.start,
+        counted: r.start && from <= end ? { from, to: end } : null,
+      });
+    }
+    return out;
+  }
+
   /** Active informants per station over the counted range, from the summaries when the range allows. */
   private async activeInformants(stationIds: number[], counted: DayRange, today: DayKey): Promise<Map<number, number>> {
     const shape = rangeShape(counted, today);
@@ -163,24 +227,48 @@ export class StatisticsService {
       );
     } else {
       rows = await this.ds.query(
-        `SELECT station_id, count(DISTINCT informant_id) AS active FROM daily_rollup
-         WHERE station_id = ANY($1) AND day BETWEEN $2 AND $3 AND effective_shares > 0 GROUP BY station_id`,
+        `WITH ${STATION_START_CTE}
+         SELECT d.station_id, count(DISTINCT d.informant_id) AS active FROM daily_rollup d JOIN station_start ss ON ss.station_id = d.station_id
+         WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND d.effective_shares > 0 AND ${countedRollupSql('d', 'ss.start')}
+         GROUP BY d.station_id`,
         [stationIds, counted.from, counted.to],
       );
     }
     return new Map(rows.map((r) => [r.station_id, Number(r.active)]));
   }
 
-  /** Aggregates per station over the range (clipped to today). */
-  async stationAggregates(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, Aggregates & { name: string; status: string }>> {
+  /**
+   * Aggregates per station over the range (clipped to today), over counted informant-days only:
+   * the summaries hold counted days only, and the roster intervals give informants and
+   * informant-days from each station's first counted day.
+   */
+  async stationAggregates(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, StationAggregates>> {
     await this.summaries.refresh();
     const counted = upTo(range, today);
-    const days = counted.from <= counted.to ? daysIn(counted) : 0;
-    const [rows, active]: [Array<Record<string, string | number>>, Map<number, number>] = await Promise.all([
-      this.ds.query(
-        `WITH inf AS (
-           SELECT station_id, count(*) AS informants FROM informant
-           WHERE status = 'active' AND station_id = ANY($1) GROUP BY station_id
+    // One round trip: the stations' starts, the sums and the active informants in parallel.
+    const [stations, rows, active]: [Map<number, StationCounting>, Array<Record<string, string | number>>, Map<number, number>] =
+      await Promise.all([
+        this.countedRanges(stationIds, range, today),
+        this.ds.query(
+          `WITH ${STATION_START_CTE},
+         r AS (
+           SELECT station_id, greatest($2::date, start) AS a FROM station_start
+           WHERE station_id = ANY($1) AND start IS NOT NULL AND greatest($2::date, start) <= $3::date
+         ),
+         -- Joins and leaves per day (station_roster_day): informant-days and intervals on the roster over [a, end].
+         roster AS (
+           SELECT r.station_id, sum((d.joins - d.leaves) * ($3::date - greatest(r.a, d.day) + 1)) AS idays,
+                  coalesce(sum(d.joins - d.leaves) FILTER (WHERE d.day <= r.a), 0) + coalesce(sum(d.joins) FILTER (WHERE d.day > r.a), 0) AS intervals
+           FROM r JOIN station_roster_day d ON d.station_id = r.station_id AND d.day <= $3::date
+           GROUP BY r.station_id
+         ),
+         -- An informant back on the roster within the range has two intervals in it: count them once.
+         rejoined AS (
+           SELECT x.station_id, count(*) AS n
+           FROM r JOIN informant_roster x ON x.station_id = r.station_id AND x.from_day > r.a AND x.from_day <= $3::date
+           WHERE EXISTS (SELECT 1 FROM informant_roster y WHERE y.informant_id = x.informant_id AND y.station_id = x.station_id
+                           AND y.from_day < x.from_day AND y.to_day >= r.a)
+           GROUP BY x.station_id
          ),
          sums AS (
            SELECT station_id, sum(raw_shares) AS raw, sum(effective_shares) AS eff, sum(quota_met) AS met
@@ -191,24 +279,31 @@ export class StatisticsService {
            FROM activity WHERE status = 'active' AND station_id = ANY($1) AND date BETWEEN $2 AND $4
            GROUP BY station_id
          )
-         SELECT s.id, s.name, s.status, coalesce(inf.informants, 0) AS informants,
+         SELECT s.id, coalesce(roster.intervals, 0) - coalesce(rejoined.n, 0) AS informants, coalesce(roster.idays, 0) AS idays,
                 coalesce(sums.raw, 0) AS raw, coalesce(sums.eff, 0) AS eff, coalesce(sums.met, 0) AS met,
                 coalesce(act.n, 0) AS n, coalesce(act.p, 0) AS p, coalesce(act.n50, 0) AS n50
-         FROM station s LEFT JOIN inf ON inf.station_id = s.id LEFT JOIN sums ON sums.station_id = s.id
+         FROM station s LEFT JOIN roster ON roster.station_id = s.id LEFT JOIN rejoined ON rejoined.station_id = s.id
+         LEFT JOIN sums ON sums.station_id = s.id
          LEFT JOIN act ON act.station_id = s.id
          WHERE s.id = ANY($1)`,
-        [stationIds, counted.from, counted.to, range.to, TARGETS.participantsPerActivity],
-      ),
-      counted.from <= counted.to ? this.activeInformants(stationIds, counted, today) : Promise.resolve(new Map<number, number>()),
-    ]);
-    const out = new Map<number, Aggregates & { name: string; status: string }>();
+          [stationIds, counted.from, counted.to, range.to, TARGETS.participantsPerActivity],
+        ),
+        counted.from <= counted.to ? this.activeInformants(stationIds, counted, today) : Promise.resolve(new Map<number, number>()),
+      ]);
+    const out = new Map<number, StationAggregates>();
     for (const r of rows) {
-      out.set(Number(r.id), {
-        name: String(r.name),
-        status: String(r.status),
+      const id = Number(r.id);
+      const c = stations.get(id)!;
+      out.set(id, {
+        name: c.name,
+        status: c.status,
+        type: c.type,
+        start: c.start,
         informants: Number(r.informants),
-        days,
-        activeInformants: active.get(Number(r.id)) ?? 0,
+        days: c.counted ? daysIn(c.counted) : 0,
+        firstDay: c.counted?.from ?? null,
+        informantDays: Number(r.idays),
+        activeInformants: active.get(id) ?? 0,
         rawShares: Number(r.raw),
         effectiveShares: Number(r.eff),
         quotaMetDays: Number(r.met),
@@ -224,48 +319,127 @@ export class StatisticsService {
   async figures(kind: ScopeKind, id: number, range: DayRange, today: DayKey): Promise<Figures> {
     if (kind === 'informant') return this.informantFigures(id, range, today);
     const stations = await this.stationAggregates(await this.stationIds(kind, id), range, today);
-    const counted = upTo(range, today);
-    return figuresOf(sumAggregates([...stations.values()], counted.from <= counted.to ? daysIn(counted) : 0));
+    return figuresOf(sumAggregates([...stations.values()]));
   }
 
-  /** One row per station of the region, ranked, with the region's totals. */
+  /** One row per station of the region (any level), ranked, with the region's totals. */
   async stationTable(regionId: number, range: DayRange, today: DayKey): Promise<StationTable> {
     const level: Array<{ level: string }> = await this.ds.query(`SELECT level FROM region WHERE id = $1`, [regionId]);
     if (level.length === 0) throw new Error(`region ${regionId} not found`);
     const stations = await this.stationAggregates(await this.stationIds('county', regionId), range, today);
     const counted = upTo(range, today);
     const rows = [...stations.entries()]
-      .map(([stationId, a]) => ({ stationId, name: a.name, status: a.status, figures: figuresOf(a) }))
+      .map(([stationId, a]) => ({ stationId, name: a.name, status: a.status, type: a.type, start: a.start, figures: figuresOf(a) }))
       .sort(compareStations);
-    return {
-      range,
-      counted,
-      rows,
-      total: figuresOf(sumAggregates([...stations.values()], counted.from <= counted.to ? daysIn(counted) : 0)),
-    };
+    return { range, counted, rows, total: figuresOf(sumAggregates([...stations.values()])) };
   }
 
-  /** Informants of the stations ordered by effective shares over the range. */
+  /**
+   * Informants of the stations ordered by effective shares over the range (counted days only;
+   * an informant disabled since keeps the shares of the days they were on the roster).
+   */
   async topInformants(stationIds: number[], range: DayRange, limit: number): Promise<TopInformant[]> {
     const rows: Array<{ id: number; name: string; station: string; eff: string; met: string }> = await this.ds.query(
-      `SELECT i.id, i.name, s.name AS station, sum(d.effective_shares) AS eff,
+      `WITH ${STATION_START_CTE}
+       SELECT i.id, i.name, s.name AS station, sum(d.effective_shares) AS eff,
               count(*) FILTER (WHERE d.effective_shares >= coalesce(r.daily_quota, $4)) AS met
        FROM daily_rollup d
        JOIN informant i ON i.id = d.informant_id
        JOIN station s ON s.id = d.station_id
        JOIN region r ON r.id = s.county_id
-       WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND i.status = 'active'
+       JOIN station_start ss ON ss.station_id = d.station_id
+       WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')}
        GROUP BY i.id, i.name, s.name
        HAVING sum(d.effective_shares) > 0
        ORDER BY eff DESC, met DESC, i.name
        LIMIT $5`,
       [stationIds, range.from, range.to, this.defaultQuota, limit],
     );
-    return rows.map((r) => ({ informantId: r.id, name: r.name, station: r.station, effective: Number(r.eff), quotaMetDays: Number(r.met) }));
+    return rows.map((r) => ({
+      informantId: r.id,
+      name: r.name,
+      station: r.station,
+      effective: Number(r.eff),
+      quotaMetDays: Number(r.met),
+    }));
+  }
+
+  /**
+   * The informants' ledger (统计台账) of the stations over the range: every informant with at least
+   * one counted informant-day, with their counted days, active days, effective shares and
+   * quota-met days; ordered by station, then name (pinyin order).
+   */
+  async informantLedger(stationIds: number[], range: DayRange, today: DayKey): Promise<LedgerRow[]> {
+    const counted = upTo(range, today);
+    if (counted.from > counted.to) return [];
+    await this.summaries.refresh();
+    // Whole weeks, months and quarters from informant_period (counted days only); other ranges from the rollups.
+    const shape = rangeShape(counted, today);
+    const fromSummary = shape === 'week' || shape === 'quarter' || shape === 'months';
+    const sums = fromSummary
+      ? `SELECT informant_id, sum(effective_shares) AS eff, sum(active_days) AS active, sum(quota_met_days) AS met
+         FROM informant_period WHERE station_id = ANY($1) AND kind = $4 AND period_start BETWEEN $2 AND $3 GROUP BY informant_id`
+      : `SELECT d.informant_id, sum(d.effective_shares) AS eff, count(*) FILTER (WHERE d.effective_shares > 0) AS active,
+                count(*) FILTER (WHERE d.effective_shares >= coalesce(rg.daily_quota, $4)) AS met
+         FROM daily_rollup d JOIN station s ON s.id = d.station_id JOIN region rg ON rg.id = s.county_id
+         JOIN station_start ss ON ss.station_id = d.station_id
+         WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')} GROUP BY d.informant_id`;
+    const rows: Array<{
+      id: number;
+      name: string;
+      phone: string | null;
+      station: string;
+      days: string;
+      active: string | null;
+      eff: string | null;
+      met: string | null;
+    }> = await this.ds.query(
+      `WITH iv AS (
+           SELECT ir.informant_id, ir.station_id, greatest(ir.from_day, ${stationStartSql('s')}, $2::date) AS a,
+                  least(coalesce(ir.to_day, $3::date), $3::date) AS b
+           FROM informant_roster ir JOIN station s ON s.id = ir.station_id
+           WHERE ir.station_id = ANY($1) AND ir.from_day <= $3::date AND (ir.to_day IS NULL OR ir.to_day >= $2::date)
+         ),
+         days AS (SELECT informant_id, station_id, sum(b - a + 1) AS days FROM iv WHERE a <= b GROUP BY informant_id, station_id),
+         sums AS (${sums})
+         SELECT i.id, i.name, i.phone, s.name AS station, days.days, sums.active, sums.eff, sums.met
+         FROM days JOIN informant i ON i.id = days.informant_id JOIN station s ON s.id = days.station_id
+         LEFT JOIN sums ON sums.informant_id = days.informant_id`,
+      [stationIds, counted.from, counted.to, fromSummary ? (shape === 'week' ? 'w' : shape === 'quarter' ? 'q' : 'm') : this.defaultQuota],
+    );
+    const zh = (a: string, b: string) => a.localeCompare(b, 'zh-Hans-CN');
+    rows.sort((a, b) => zh(a.station, b.station) || zh(a.name, b.name) || a.id - b.id);
+    return rows.map((r) => ({
+      informantId: r.id,
+      name: r.name,
+      phone: r.phone,
+      station: r.station,
+      days: Number(r.days),
+      activeDays: Number(r.active ?? 0),
+      effective: Number(r.eff ?? 0),
+      quotaMetDays: Number(r.met ?? 0),
+    }));
+  }
+
+  /** Informants per station whose first day on the roster falls in the range (up to today). */
+  async newInformants(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, number>> {
+    const counted = upTo(range, today);
+    const rows: Array<{ station_id: number; n: string }> = await this.ds.query(
+      `SELECT first.station_id, count(*) AS n FROM (
+         SELECT DISTINCT ON (informant_id) informant_id, station_id, from_day FROM informant_roster
+         WHERE station_id = ANY($1) ORDER BY informant_id, from_day
+       ) first
+       WHERE first.from_day BETWEEN $2 AND $3 GROUP BY first.station_id`,
+      [stationIds, counted.from, counted.to],
+    );
+    return new Map(rows.map((r) => [r.station_id, Number(r.n)]));
   }
 
   /** Bound informants of a station under the quota on a day, with how many effective shares each still needs. */
-  async underQuota(stationId: number, day: DayKey): Promise<Array<{ informantId: number; name: string; contactId: string; missing: number }>> {
+  async underQuota(
+    stationId: number,
+    day: DayKey,
+  ): Promise<Array<{ informantId: number; name: string; contactId: string; missing: number }>> {
     const rows: Array<{ id: number; name: string; contact: string; eff: number; quota: number }> = await this.ds.query(
       `SELECT i.id, i.name, i.wechat_contact_id AS contact, coalesce(d.effective_shares, 0) AS eff,
               coalesce(r.daily_quota, $3) AS quota
@@ -281,21 +455,34 @@ export class StatisticsService {
     return rows.map((r) => ({ informantId: r.id, name: r.name, contactId: r.contact, missing: Number(r.quota) - Number(r.eff) }));
   }
 
+  /** One informant's figures over the range: their counted informant-days only. */
   private async informantFigures(informantId: number, range: DayRange, today: DayKey): Promise<Figures> {
     const counted = upTo(range, today);
-    const days = counted.from <= counted.to ? daysIn(counted) : 0;
-    const [r]: Array<Record<string, string>> = await this.ds.query(
-      `SELECT coalesce(sum(d.raw_shares), 0) AS raw, coalesce(sum(d.effective_shares), 0) AS eff,
-              count(*) FILTER (WHERE d.effective_shares >= coalesce(rg.daily_quota, $4)) AS met,
-              (count(*) FILTER (WHERE d.effective_shares > 0) > 0)::int AS active
-       FROM informant i JOIN station s ON s.id = i.station_id JOIN region rg ON rg.id = s.county_id
-       LEFT JOIN daily_rollup d ON d.informant_id = i.id AND d.day BETWEEN $2 AND $3
-       WHERE i.id = $1`,
+    const [r]: Array<Record<string, string | null>> = await this.ds.query(
+      `WITH days AS (
+         SELECT greatest(ir.from_day, ${stationStartSql('s')}, $2::date) AS a, least(coalesce(ir.to_day, $3::date), $3::date) AS b
+         FROM informant_roster ir JOIN station s ON s.id = ir.station_id WHERE ir.informant_id = $1
+       ),
+       ${STATION_START_CTE},
+       sums AS (
+         SELECT coalesce(sum(d.raw_shares), 0) AS raw, coalesce(sum(d.effective_shares), 0) AS eff,
+                count(*) FILTER (WHERE d.effective_shares >= coalesce(rg.daily_quota, $4)) AS met,
+                (count(*) FILTER (WHERE d.effective_shares > 0) > 0)::int AS active
+         FROM daily_rollup d JOIN station s ON s.id = d.station_id JOIN region rg ON rg.id = s.county_id
+         JOIN station_start ss ON ss.station_id = d.station_id
+         WHERE d.informant_id = $1 AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')}
+       )
+       SELECT sums.*, (SELECT coalesce(sum(b - a + 1) FILTER (WHERE a <= b), 0) FROM days) AS idays,
+              (SELECT to_char(min(a) FILTER (WHERE a <= b), 'YYYY-MM-DD') FROM days) AS first
+       FROM sums`,
       [informantId, counted.from, counted.to, this.defaultQuota],
     );
+    const informantDays = Number(r?.idays ?? 0);
     return figuresOf({
-      informants: 1,
-      days,
+      informants: informantDays > 0 ? 1 : 0,
+      days: r?.first ? daysIn({ from: r.first, to: counted.to }) : 0,
+      firstDay: r?.first ?? null,
+      informantDays,
       activeInformants: Number(r?.active ?? 0),
       rawShares: Number(r?.raw ?? 0),
       effectiveShares: Number(r?.eff ?? 0),
@@ -315,6 +502,10 @@ export class StatisticsService {
     return rows[0]?.q ?? this.defaultQuota;
   }
 
+  /**
+   * An informant's today, week so far and month so far (#我的). The week's and month's days are
+   * the informant's counted days (on the roster, station counting), and their shares those days'.
+   */
   async informantSummary(informantId: number, today: DayKey): Promise<InformantSummary | null> {
     const info: Array<{ name: string; station_id: number; station: string }> = await this.ds.query(
       `SELECT i.name, i.station_id, s.name AS station FROM informant i JOIN station s ON s.id = i.station_id WHERE i.id = $1`,
@@ -324,25 +515,21 @@ export class StatisticsService {
     const quota = await this.quotaOfStation(info[0].station_id);
     const week = upTo(weekOf(today), today);
     const month = upTo(monthOf(today), today);
-    const from = week.from < month.from ? week.from : month.from;
     const [r]: Array<Record<string, string>> = await this.ds.query(
-      `SELECT
-         coalesce(sum(effective_shares) FILTER (WHERE day = $2), 0) AS today_eff,
-         coalesce(sum(raw_shares) FILTER (WHERE day = $2), 0) AS today_raw,
-         coalesce(sum(effective_shares) FILTER (WHERE day BETWEEN $3 AND $2), 0) AS week_eff,
-         coalesce(sum(effective_shares) FILTER (WHERE day BETWEEN $4 AND $2), 0) AS month_eff,
-         count(*) FILTER (WHERE day BETWEEN $4 AND $2 AND effective_shares >= $5) AS month_met
-       FROM daily_rollup WHERE informant_id = $1 AND day BETWEEN $6 AND $2`,
-      [informantId, today, week.from, month.from, quota, from],
+      `SELECT coalesce(sum(effective_shares) FILTER (WHERE day = $2), 0) AS today_eff,
+              coalesce(sum(raw_shares) FILTER (WHERE day = $2), 0) AS today_raw
+       FROM daily_rollup WHERE informant_id = $1 AND day = $2`,
+      [informantId, today],
     );
+    const [w, m] = await Promise.all([this.informantFigures(informantId, week, today), this.informantFigures(informantId, month, today)]);
     return {
       informantId,
       name: info[0].name,
       stationName: info[0].station,
       quota,
       today: { effective: Number(r.today_eff), raw: Number(r.today_raw) },
-      week: { effective: Number(r.week_eff), days: daysIn(week) },
-      month: { effective: Number(r.month_eff), days: daysIn(month), quotaMetDays: Number(r.month_met) },
+      week: { effective: w.effectiveShares, days: w.informantDays },
+      month: { effective: m.effectiveShares, days: m.informantDays, quotaMetDays: m.quotaMetDays },
     };
   }
 
@@ -380,11 +567,8 @@ export class StatisticsService {
     const a = (await this.stationAggregates([stationId], month, today)).get(stationId);
     if (!a) throw new Error(`station ${stationId} not found`);
     const f = figuresOf(a);
-    const [res]: Array<{ bulletins: string; screen: string }> = await this.ds.query(
-      `SELECT count(*) FILTER (WHERE kind = 'bulletin') AS bulletins, coalesce(sum(hours) FILTER (WHERE kind = 'screen'), 0) AS screen
-       FROM resource_log WHERE station_id = $1 AND date BETWEEN $2 AND $3`,
-      [stationId, month.from, month.to],
-    );
+    const resources = await this.resources([stationId], month);
+    const res = resources.get(stationId) ?? { bulletinChanges: 0, screenHours: 0 };
     return {
       stationName: a.name,
       month,
@@ -399,8 +583,11 @@ export class StatisticsService {
       activities: f.activities,
       participants: f.participants,
       activitiesOf50: f.activitiesOf50,
-      bulletinChanges: Number(res.bulletins),
-      screenHours: Number(res.screen),
+      bulletinChanges: res.bulletinChanges,
+      screenHours: res.screenHours,
+      days: f.days,
+      firstDay: f.firstDay,
+      informantDays: f.informantDays,
     };
   }
 
@@ -435,5 +622,15 @@ export class StatisticsService {
       rawShares: Number(r.raw),
       effectiveShares: Number(r.eff),
     }));
+  }
+
+  /** Bulletin-board changes and screen hours per station logged for days of the range. */
+  async resources(stationIds: number[], range: DayRange): Promise<Map<number, { bulletinChanges: number; screenHours: number }>> {
+    const rows: Array<{ station_id: number; bulletins: string; screen: string }> = await this.ds.query(
+      `SELECT station_id, count(*) FILTER (WHERE kind = 'bulletin') AS bulletins, coalesce(sum(hours) FILTER (WHERE kind = 'screen'), 0) AS screen
+       FROM resource_log WHERE station_id = ANY($1) AND date BETWEEN $2 AND $3 GROUP BY station_id`,
+      [stationIds, range.from, range.to],
+    );
+    return new Map(rows.map((r) => [r.station_id, { bulletinChanges: Number(r.bulletins), screenHours: Number(r.screen) }]));
   }
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { STATION_START_CTE, countedJoinedSql, rosterJoinSql } from './counted-days';
 
 /** Serialises summary refreshes across connections and instances. */
 const SUMMARY_LOCK = 0x6b657078;
@@ -7,7 +8,9 @@ const WATERMARK = `(SELECT least(refreshed_to, refreshed_at) FROM summary_waterm
 
 /**
  * Maintains the summary tables (station_day, informant_period, station_period) from the daily
- * rollups, for fast rankings. StatisticsService reads them; nothing else writes them.
+ * rollups, and station_roster_day from the roster intervals, for fast rankings. StatisticsService reads them; nothing else writes them. Only
+ * counted informant-days (counted-days.ts: from the station's first counted day, inside the
+ * informant's roster intervals) enter them; a change of either touches the rollups concerned.
  */
 export class SummaryRefresher {
   constructor(
@@ -16,8 +19,8 @@ export class SummaryRefresher {
   ) {}
 
   /**
-   * Brings station_day, informant_period and station_period up to date with the daily rollups changed since the
-   * last refresh (recomputing the touched groups, so running it twice is harmless). Cheap when
+   * Brings station_day, informant_period, station_period and station_roster_day up to date with the daily rollups
+   * and roster intervals changed since the last refresh (recomputing the touched groups, so running it twice is harmless). Cheap when
    * nothing changed: one index lookup. One refresher at a time (advisory lock); the others go on
    * with the summaries as they are.
    */
@@ -50,29 +53,65 @@ export class SummaryRefresher {
       // As text, so the microseconds survive the trip through JavaScript; as a parameter, so the
       // planner uses the updated_at index.
       const [{ wm }]: Array<{ wm: string }> = await m.query(`SELECT ${WATERMARK}::text AS wm`);
-      const changed: unknown[] = await m.query(`SELECT 1 FROM daily_rollup WHERE updated_at > $1::timestamptz LIMIT 1`, [wm]);
+      const changed: unknown[] = await m.query(
+        `SELECT 1 FROM daily_rollup WHERE updated_at > $1::timestamptz
+         UNION ALL (SELECT 1 FROM informant_roster WHERE updated_at > $1::timestamptz) LIMIT 1`,
+        [wm],
+      );
       if (changed.length === 0) return;
+      // Roster intervals changed: recount the joins and leaves per day of those stations.
+      const stations: Array<{ station_id: number }> = await m.query(
+        `SELECT DISTINCT station_id FROM informant_roster WHERE updated_at > $1::timestamptz`,
+        [wm],
+      );
+      if (stations.length > 0) {
+        const ids = stations.map((x) => x.station_id);
+        await m.query(`DELETE FROM station_roster_day WHERE station_id = ANY($1)`, [ids]);
+        await m.query(
+          `INSERT INTO station_roster_day (station_id, day, joins, leaves)
+           SELECT station_id, day, sum(j), sum(l) FROM (
+             SELECT station_id, from_day AS day, 1 AS j, 0 AS l FROM informant_roster WHERE station_id = ANY($1)
+             UNION ALL
+             SELECT station_id, to_day + 1, 0, 1 FROM informant_roster WHERE station_id = ANY($1) AND to_day IS NOT NULL
+           ) x GROUP BY station_id, day`,
+          [ids],
+        );
+      }
       await m.query(
-        `WITH c AS (SELECT DISTINCT station_id, day FROM daily_rollup WHERE updated_at > $2::timestamptz)
+        `WITH c AS (SELECT DISTINCT station_id, day FROM daily_rollup WHERE updated_at > $2::timestamptz), ${STATION_START_CTE}
          INSERT INTO station_day (station_id, day, active_informants, raw_shares, effective_shares, quota_met)
-         SELECT d.station_id, d.day, count(*) FILTER (WHERE d.effective_shares > 0), sum(d.raw_shares), sum(d.effective_shares),
-                count(*) FILTER (WHERE d.effective_shares >= coalesce(r.daily_quota, $1))
+         SELECT d.station_id, d.day, count(*) FILTER (WHERE k.counted AND d.effective_shares > 0),
+                coalesce(sum(d.raw_shares) FILTER (WHERE k.counted), 0), coalesce(sum(d.effective_shares) FILTER (WHERE k.counted), 0),
+                count(*) FILTER (WHERE k.counted AND d.effective_shares >= coalesce(r.daily_quota, $1))
          FROM c JOIN daily_rollup d ON d.station_id = c.station_id AND d.day = c.day
-         JOIN station s ON s.id = d.station_id JOIN region r ON r.id = s.county_id
+         JOIN station s ON s.id = d.station_id JOIN region r ON r.id = s.county_id JOIN station_start ss ON ss.station_id = d.station_id
+         ${rosterJoinSql('d')}
+         CROSS JOIN LATERAL (SELECT ${countedJoinedSql('d', 'ss.start')} AS counted) k
          GROUP BY d.station_id, d.day
          ON CONFLICT (station_id, day) DO UPDATE SET active_informants = excluded.active_informants,
            raw_shares = excluded.raw_shares, effective_shares = excluded.effective_shares, quota_met = excluded.quota_met`,
         [this.defaultQuota, wm],
       );
-      for (const [kind, unit, span] of [['w', 'week', '7 days'], ['m', 'month', '1 month'], ['q', 'quarter', '3 months']] as const) {
+      for (const [kind, unit, span] of [
+        ['w', 'week', '7 days'],
+        ['m', 'month', '1 month'],
+        ['q', 'quarter', '3 months'],
+      ] as const) {
         await m.query(
-          `WITH c AS (SELECT DISTINCT informant_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
-           INSERT INTO informant_period (informant_id, kind, period_start, station_id, effective_shares)
-           SELECT d.informant_id, '${kind}', c.start, max(d.station_id), sum(d.effective_shares)
+          `WITH c AS (SELECT DISTINCT informant_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz),
+           ${STATION_START_CTE}
+           INSERT INTO informant_period (informant_id, kind, period_start, station_id, effective_shares, active_days, quota_met_days)
+           SELECT d.informant_id, '${kind}', c.start, max(d.station_id), coalesce(sum(d.effective_shares) FILTER (WHERE k.counted), 0),
+                  count(*) FILTER (WHERE k.counted AND d.effective_shares > 0),
+                  count(*) FILTER (WHERE k.counted AND d.effective_shares >= coalesce(r.daily_quota, $2))
            FROM c JOIN daily_rollup d ON d.informant_id = c.informant_id AND d.day >= c.start AND d.day < (c.start + interval '${span}')::date
+           JOIN station s ON s.id = d.station_id JOIN region r ON r.id = s.county_id JOIN station_start ss ON ss.station_id = d.station_id
+           ${rosterJoinSql('d')}
+           CROSS JOIN LATERAL (SELECT ${countedJoinedSql('d', 'ss.start')} AS counted) k
            GROUP BY d.informant_id, c.start
-           ON CONFLICT (informant_id, kind, period_start) DO UPDATE SET station_id = excluded.station_id, effective_shares = excluded.effective_shares`,
-          [wm],
+           ON CONFLICT (informant_id, kind, period_start) DO UPDATE SET station_id = excluded.station_id, effective_shares = excluded.effective_shares,
+             active_days = excluded.active_days, quota_met_days = excluded.quota_met_days`,
+          [wm, this.defaultQuota],
         );
         await m.query(
           `WITH c AS (SELECT DISTINCT station_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
@@ -87,7 +126,7 @@ export class SummaryRefresher {
       }
       await m.query(
         `UPDATE summary_watermark SET
-           refreshed_to = greatest(refreshed_to, (SELECT max(updated_at) FROM daily_rollup)),
+           refreshed_to = greatest(refreshed_to, (SELECT max(updated_at) FROM daily_rollup), (SELECT max(updated_at) FROM informant_roster)),
            refreshed_at = coalesce((SELECT min(xact_start) FROM pg_stat_activity
                                     WHERE datname = current_database() AND backend_type = 'client backend'
                                       AND pid <> pg_backend_pid() AND xact_start IS NOT NULL), now())

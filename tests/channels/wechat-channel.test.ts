@@ -174,6 +174,9 @@ describe('WeChat groups on the mock puppet → counting and commands', () => {
   });
 
   it('#我的 shows today, this week and this month against the quota of 3', async () => {
+    // The station has counted, and 张三 been on its roster, since 1 November (the month's days are his counted days).
+    await h.db.ds.query(`UPDATE station SET counting_from = '2026-11-01' WHERE name = '城关社区e站'`);
+    await h.db.ds.query(`UPDATE informant_roster SET from_day = '2026-11-01', updated_at = now()`);
     // Monday 2026-11-16 and today (Sunday 2026-11-22) in Asia/Shanghai; 2026-11-01 earlier this month
     const days = ['2026-11-01T02:00:00Z', '2026-11-16T02:00:00Z', '2026-11-22T01:00:00Z'];
     let n = 0;

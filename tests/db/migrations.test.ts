@@ -112,7 +112,9 @@ describe('migrations', () => {
   });
 
   test('the database starts empty', async () => {
-    const tables: unknown[] = await ds.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'`);
+    const tables: unknown[] = await ds.query(
+      `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'`,
+    );
     expect(tables).toEqual([]);
     expect(entitySchema.length).toBeGreaterThan(100);
   });
@@ -164,6 +166,48 @@ describe('migrations', () => {
     expect(await catalog(ds)).toEqual(entitySchema);
 
     // Its down leaves the table to the summaries migration's own down.
+    await downToEmpty(ds);
+    expect(await leftovers(ds)).toEqual([]);
+  });
+  test('counting periods back-fill: stations count from their first bound group, informants get one roster interval', async () => {
+    const mine = MIGRATIONS.findIndex((m) => new m().name === 'CountingPeriods1764800000000');
+    expect(await executedCount(ds)).toBe(0);
+    await ds.runMigrations({ transaction: 'each' });
+    while ((await executedCount(ds)) > mine) await ds.undoLastMigration({ transaction: 'each' });
+    const [{ id: county }] = await ds.query(`INSERT INTO region (name, level) VALUES ('旧旗', 'county') RETURNING id`);
+    const [{ id: station }] = await ds.query(`INSERT INTO station (name, county_id) VALUES ('旧站', $1) RETURNING id`, [county]);
+    await ds.query(`INSERT INTO station (name, county_id) VALUES ('无群站', $1)`, [county]);
+    // Two groups, bound on 3 and 9 November (Asia/Shanghai days).
+    await ds.query(
+      `INSERT INTO wechat_group (room_id, station_id, bound_at) VALUES ('r1@chatroom', $1, '2026-11-09T02:00:00Z'), ('r2@chatroom', $1, '2026-11-02T20:00:00Z')`,
+      [station],
+    );
+    const inf: Array<{ id: number }> = await ds.query(
+      `INSERT INTO informant (station_id, name, status, created_at, bound_at) VALUES
+         ($1, '在用', 'active', '2026-11-05T02:00:00Z', '2026-11-06T02:00:00Z'),
+         ($1, '早转发', 'active', '2026-11-10T02:00:00Z', NULL),
+         ($1, '已停用', 'disabled', '2026-11-04T02:00:00Z', NULL)
+       RETURNING id`,
+      [station],
+    );
+    await ds.query(
+      `INSERT INTO daily_rollup (informant_id, day, station_id, raw_shares, effective_shares) VALUES ($1, '2026-11-08', $3, 1, 1), ($2, '2026-11-20', $3, 1, 1)`,
+      [inf[1].id, inf[2].id, station],
+    );
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await ds.query(`SELECT name, to_char(counting_from, 'YYYY-MM-DD') AS c FROM station ORDER BY id`)).toEqual([
+      { name: '旧站', c: '2026-11-03' },
+      { name: '无群站', c: null },
+    ]);
+    expect(
+      await ds.query(
+        `SELECT i.name, to_char(r.from_day, 'YYYY-MM-DD') AS f, to_char(r.to_day, 'YYYY-MM-DD') AS t FROM informant_roster r JOIN informant i ON i.id = r.informant_id ORDER BY i.id`,
+      ),
+    ).toEqual([
+      { name: '在用', f: '2026-11-05', t: null },
+      { name: '早转发', f: '2026-11-08', t: null }, // its share of 8 November stays counted
+      { name: '已停用', f: '2026-11-04', t: '2026-11-20' }, // closed on its last share
+    ]);
     await downToEmpty(ds);
     expect(await leftovers(ds)).toEqual([]);
   });

@@ -60,6 +60,11 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
       [east.id, west.id],
     );
     [ids.e1, ids.e2, ids.w1] = inf.map((r) => r.id);
+    // Both stations count, and the three active informants are on the roster, from 1 June (西停 left before).
+    await db.ds.query(`UPDATE station SET counting_from = '2026-06-01' WHERE id = ANY($1)`, [[east.id, west.id]]);
+    await db.ds.query(
+      `INSERT INTO informant_roster (informant_id, station_id, from_day, to_day) SELECT id, station_id, '2026-06-01', CASE WHEN status = 'active' THEN NULL ELSE '2026-06-10'::date END FROM informant`,
+    );
     // East: e1 has 3 effective on 2026-07-01 and 5 on 2026-09-30; e2 has 1 on 2026-08-15. West: w1 has 2 on 2026-07-10.
     await db.ds.query(
       `INSERT INTO daily_rollup (informant_id, day, station_id, raw_shares, effective_shares) VALUES
@@ -93,21 +98,24 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
     expect(lines.join('\n')).toBe(`已生成 ${out}：报表旗 2026年第3季度，2 个e站`);
     expect(code).toBe(0);
     const ws = await read(out);
-    expect(values(ws, 1)).toEqual(STATION_HEADERS);
-    expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    // Rows 1–2: title and period line; row 3: headers; then the stations and the totals.
+    expect(ws.getCell('A1').value).toBe('报表旗 2026年第3季度 季度统计表（统计截至 2026年9月30日）');
+    expect(values(ws, 3)).toEqual(STATION_HEADERS);
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 3 });
     expect(ws.getColumn(2).width).toBeGreaterThan(10);
     const days = 92; // 1 July – 30 September
-    // East: informants 2, active 2, effective 3+5+1 = 9, raw 10, quota-met days 2 (3 and 5), activities 2 / 90 people / one of 50+.
-    const east = ['东站', '正常', 2, 2, 1, 9, 10, 9 / (2 * days), 2 / (2 * days), 2, 90, 1];
-    // West: informants 1, active 1, effective 2, raw 2, quota-met 0, activities 1 / 80 / 1.
-    const west = ['西站', '正常', 1, 1, 1, 2, 2, 2 / days, 0, 1, 80, 1];
-    expect(values(ws, 2).slice(1)).toEqual(east.map((v) => (typeof v === 'number' ? expect.closeTo(v, 10) : v)));
-    expect(values(ws, 3).slice(1)).toEqual(west.map((v) => (typeof v === 'number' ? expect.closeTo(v, 10) : v)));
-    expect(values(ws, 2)[0]).toBe(1);
-    const total = values(ws, 4);
+    const num = (v: unknown) => (typeof v === 'number' ? expect.closeTo(v, 10) : v);
+    // East: informants 2, active 2, effective 3+5+1 = 9, quota-met days 2 (3 and 5), activities 2 / 90 people / one of 50+.
+    const east = ['东站', '其他', '正常', '2026-06-01', days, 2, '✗', 0, 2, 1, 9, 2 * days, 9 / (2 * days), '✗', 2 / (2 * days), 2, 1, '✗', 90, 0, '✗', 0, '✗'];
+    // West: informants 1, active 1, effective 2, quota-met 0, activities 1 / 80 / 1.
+    const west = ['西站', '其他', '正常', '2026-06-01', days, 1, '✗', 0, 1, 1, 2, days, 2 / days, '✗', 0, 1, 1, '✗', 80, 0, '✗', 0, '✗'];
+    expect(values(ws, 4).slice(1)).toEqual(east.map(num));
+    expect(values(ws, 5).slice(1)).toEqual(west.map(num));
+    expect(values(ws, 4)[0]).toBe(1);
+    const total = values(ws, 6);
     expect(total[1]).toBe('合计');
-    expect(total.slice(3)).toEqual([3, 3, 1, 11, 12, expect.closeTo(11 / (3 * days), 10), expect.closeTo(2 / (3 * days), 10), 3, 170, 2]);
-    expect(ws.getRow(2).getCell(6).numFmt).toBe('0.0%');
+    expect(total.slice(4)).toEqual(['2026-06-01', days, 3, '✗', 0, 3, 1, 11, 3 * days, 11 / (3 * days), '✗', 2 / (3 * days), 3, 2, '✗', 170, 0, '✗', 0, '✗'].map(num));
+    expect(ws.getRow(4).getCell(11).numFmt).toBe('0.0%');
   });
 
   it('rejects a malformed quarter and an unknown county with a clear message', async () => {
@@ -147,7 +155,7 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
     expect(fake.uploads.map((u) => u.name)).toEqual(['报表旗-2026-W27-周统计表.xlsx', '报表旗-2026-W27-周统计表.xlsx']);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(fake.uploads[0].bytes as unknown as ArrayBuffer);
-    expect((wb.worksheets[0].getRow(2).values as unknown[]).slice(2, 4)).toEqual(['东站', '正常']);
+    expect((wb.worksheets[0].getRow(4).values as unknown[]).slice(2, 5)).toEqual(['东站', '其他', '正常']);
     // The same digest again (a restarted scheduler, a second instance): nothing new is queued.
     expect((await runner.run('weekly-digest', week, monday))[0].state).toBe('already');
   });

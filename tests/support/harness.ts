@@ -9,6 +9,8 @@ import { createLogger, type Logger } from '../../src/logger';
 import { createMetrics, type Metrics } from '../../src/metrics';
 import type { Services } from '../../src/services';
 import { compose } from '../../src/compose';
+import { dayOf } from '../../src/domain/calendar';
+import { joinRoster } from '../../src/services/roster-history';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export interface SentMessage {
@@ -36,7 +38,7 @@ export interface BotHarness {
   sent: SentMessage[];
   /** Waits until the bot has handled every message injected so far and flushed the shares. */
   settle(): Promise<void>;
-  /** A station in a county, with a bound group and informants bound to contacts. */
+  /** A station in a county, with a bound group and informants bound to contacts, on the roster from the harness's start day. */
   seedStation(opts: {
     station: string;
     roomId: string;
@@ -129,6 +131,7 @@ export async function startHarness(env: Record<string, string> = {}, now = new D
         }),
       ),
     );
+    await joinRoster(db.ds, informants.map((i) => i.id), dayOf(now));
     return { stationId: station.id, informants };
   };
 

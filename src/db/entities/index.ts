@@ -6,12 +6,13 @@ import { CountyStaff } from './county-staff.entity';
 import { DailyRollup } from './daily-rollup.entity';
 import { EffectiveShare } from './effective-share.entity';
 import { Informant } from './informant.entity';
+import { InformantRoster } from './informant-roster.entity';
 import { JobRun } from './job-run.entity';
 import { OutboxMessage } from './outbox-message.entity';
 import { Region } from './region.entity';
 import { ResourceLog } from './resource-log.entity';
 import { ShareEvent } from './share-event.entity';
-import { InformantPeriod, StationDay, StationPeriod, SummaryWatermark } from './summaries.entity';
+import { InformantPeriod, StationDay, StationPeriod, StationRosterDay, SummaryWatermark } from './summaries.entity';
 import { StationManager } from './station-manager.entity';
 import { Station } from './station.entity';
 import { WechatGroup } from './wechat-group.entity';
@@ -31,6 +32,8 @@ export {
   DailyRollup,
   EffectiveShare,
   Informant,
+  InformantRoster,
+  StationRosterDay,
   JobRun,
   OutboxMessage,
   Region,
@@ -67,6 +70,8 @@ export const ENTITIES = [
   WechatSendSlot,
   AlertIncident,
   UnknownLinkShape,
+  InformantRoster,
+  StationRosterDay,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

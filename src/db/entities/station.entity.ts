@@ -37,6 +37,14 @@ export class Station {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status: StationStatus;
 
+  /**
+   * The first day the station counts (docs/统计口径.md 统计开始日): the day its first group was
+   * bound, or the day the county set (`kepubot station set --counting-from`). Null until then;
+   * statistics fall back to the earliest bound_at of its groups.
+   */
+  @Column({ name: 'counting_from', type: 'date', nullable: true })
+  countingFrom: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

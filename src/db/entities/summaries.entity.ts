@@ -47,6 +47,34 @@ export class InformantPeriod {
 
   @Column({ name: 'effective_shares', type: 'integer' })
   effectiveShares: number;
+
+  /** Counted days with at least one effective share. */
+  @Column({ name: 'active_days', type: 'integer', default: 0 })
+  activeDays: number;
+
+  /** Counted days with the quota met. */
+  @Column({ name: 'quota_met_days', type: 'integer', default: 0 })
+  quotaMetDays: number;
+}
+
+/**
+ * Per station and day: roster intervals starting that day (`joins`) and ending the day before
+ * (`leaves`), so informants on the roster and informant-days over any range are sums over a
+ * few rows (docs/统计口径.md 信息员人天) instead of a scan of every interval.
+ */
+@Entity({ name: 'station_roster_day' })
+export class StationRosterDay {
+  @PrimaryColumn({ name: 'station_id', type: 'integer', primaryKeyConstraintName: 'PK_station_roster_day' })
+  stationId: number;
+
+  @PrimaryColumn({ type: 'date', primaryKeyConstraintName: 'PK_station_roster_day' })
+  day: string;
+
+  @Column({ type: 'integer' })
+  joins: number;
+
+  @Column({ type: 'integer' })
+  leaves: number;
 }
 
 /** Per station and week, month or quarter: informants with at least one effective share. */

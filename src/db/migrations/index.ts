@@ -7,6 +7,7 @@ import { AuditHashes1764610000000 } from './1764610000000-audit-hashes';
 import { OutboxParts1764630000000 } from './1764630000000-outbox-parts';
 import { AlertIncidents1764650000000 } from './1764650000000-alert-incidents';
 import { StationPeriodRepair1764700000000 } from './1764700000000-station-period-repair';
+import { CountingPeriods1764800000000 } from './1764800000000-counting-periods';
 import { UnknownLinkShapes1764810000000 } from './1764810000000-unknown-link-shapes';
 
 /** Versioned migrations, oldest first; run at start-up. */
@@ -20,5 +21,6 @@ export const MIGRATIONS = [
   OutboxParts1764630000000,
   AlertIncidents1764650000000,
   StationPeriodRepair1764700000000,
+  CountingPeriods1764800000000,
   UnknownLinkShapes1764810000000,
 ];
