@@ -75,7 +75,11 @@ export async function benchCallbacks(ds: DataSource, n = Number(process.env.BENC
     ctx.body = 'ok';
   });
   const app = createApp({
-    health: async () => ({ database: 'up', bot: { state: 'bench', loggedIn: false, connected: false, since: null, reason: null, mode: 'demo' }, version: 'bench' }),
+    health: async () => ({
+      database: 'up',
+      bot: { state: 'bench', loggedIn: false, connected: false, since: null, reason: null, mode: 'demo' },
+      version: 'bench',
+    }),
     metrics: metrics.registry,
     log,
     routers: [...channelRouters(config, { robot, receipts: services.receipts, clock, log, metrics }), bare],

@@ -22,7 +22,8 @@ import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
 import { loadConfig } from '../src/config';
 
-const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
+const SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤';
 const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉宇浩凯健俊帆帅旭宁博文斌晨阳雪梅琳丹颖婷倩慧蓉宏志海峰鑫';
 
 /** The i-th informant of a generated roster: a unique Chinese name and mobile number. */
@@ -74,10 +75,14 @@ async function child(file: string, url: string, station: string): Promise<void> 
   const out: string[] = [];
   const err: string[] = [];
   const t0 = process.hrtime.bigint();
-  const code = await runCli(['import', 'roster', file, '--station', station], { DATABASE_URL: url, LOG_LEVEL: 'warn' }, {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-  });
+  const code = await runCli(
+    ['import', 'roster', file, '--station', station],
+    { DATABASE_URL: url, LOG_LEVEL: 'warn' },
+    {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+    },
+  );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const report: ChildReport = { code, seconds, maxRssKiB: process.resourceUsage().maxRSS, out, err };
   process.send!(report, () => process.exit(0));

@@ -144,10 +144,7 @@ async function main(): Promise<void> {
   let stopServer = async (): Promise<void> => undefined;
   if (!adminUrl) {
     dataDir = await mkdtemp(path.join(tmpdir(), 'kepubot-bench-'));
-    const server = await openDatabaseServer(
-      { dataDir, embeddedPort: 20000 + Math.floor(Math.random() * 20000), },
-      log,
-    );
+    const server = await openDatabaseServer({ dataDir, embeddedPort: 20000 + Math.floor(Math.random() * 20000) }, log);
     adminUrl = server.url;
     stopServer = () => server.stop();
   }
@@ -162,30 +159,45 @@ async function main(): Promise<void> {
   const ds = await openDataSource({ url: url.toString(), poolSize: 10 });
   const printSpool = (sp: SpoolBench): void => {
     console.log('\nkepubot benchmark — durable intake (PostgreSQL refusing connections, then back)');
-    console.log(`  ${sp.shares} shares, ${sp.concurrency} in flight, ${sp.spoolBytes} bytes in ${sp.spoolWrites} group-committed fdatasync'd writes`);
+    console.log(
+      `  ${sp.shares} shares, ${sp.concurrency} in flight, ${sp.spoolBytes} bytes in ${sp.spoolWrites} group-committed fdatasync'd writes`,
+    );
     console.log(`  spool while down:   ${sp.spoolSharesPerSecond} shares/s (each acknowledged after fdatasync)`);
-    console.log(`  plain append:       ${sp.onePerShareFsyncSharesPerSecond} shares/s (same lines, write + fdatasync each, ${sp.concurrency} in flight)`);
+    console.log(
+      `  plain append:       ${sp.onePerShareFsyncSharesPerSecond} shares/s (same lines, write + fdatasync each, ${sp.concurrency} in flight)`,
+    );
     console.log(`  ratio:              ${sp.ratioSpoolVsOnePerShareFsync}× the plain fdatasync'd append (target ≥ 0.5)`);
-    console.log(`  disk limit:         ${sp.plainAppendSharesPerSecond} shares/s (same bytes in the spool's ${sp.spoolWrites} writes); spool ${sp.ratioSpoolVsPlainAppend}× of it (the rest is serialising and acknowledging each share)`);
-    console.log(`  drain after:        ${sp.drainSharesPerSecond} shares/s written back, vs ${sp.directCountingSharesPerSecond} shares/s counted directly (${sp.ratioDrainVsDirect}×)`);
+    console.log(
+      `  disk limit:         ${sp.plainAppendSharesPerSecond} shares/s (same bytes in the spool's ${sp.spoolWrites} writes); spool ${sp.ratioSpoolVsPlainAppend}× of it (the rest is serialising and acknowledging each share)`,
+    );
+    console.log(
+      `  drain after:        ${sp.drainSharesPerSecond} shares/s written back, vs ${sp.directCountingSharesPerSecond} shares/s counted directly (${sp.ratioDrainVsDirect}×)`,
+    );
     console.log(JSON.stringify(sp));
   };
   const printCallbacks = (cb: CallbackBench): void => {
     console.log('\nkepubot benchmark — WeCom callbacks (verify → decrypt → parse → command → encrypted reply)');
     console.log(`  ${cb.requests} callbacks (half 活动, half 本月), 16 concurrent HTTP clients`);
-    console.log(`  callback path:  ${cb.callbacksPerSecond} callbacks/s  p50 ${cb.callbackLatencyMs.p50} ms  p99 ${cb.callbackLatencyMs.p99} ms`);
+    console.log(
+      `  callback path:  ${cb.callbacksPerSecond} callbacks/s  p50 ${cb.callbackLatencyMs.p50} ms  p99 ${cb.callbackLatencyMs.p99} ms`,
+    );
     console.log(`  bare Koa route: ${cb.bareRequestsPerSecond} requests/s  p50 ${cb.bareLatencyMs.p50} ms  p99 ${cb.bareLatencyMs.p99} ms`);
     console.log(`  ratio:          ${cb.ratio}× the bare route (target ≥ 0.4; WeCom's deadline is 5 s per callback)`);
     console.log(JSON.stringify(cb));
   };
   const printStatistics = (st: StatisticsBench): void => {
     console.log('\nkepubot benchmark — statistics for a county over a year (from daily rollups)');
-    console.log(`  ${st.stations} stations × ${st.informants / st.stations} informants, ${st.rollupRows} rollup rows, seeded in ${st.seedSeconds} s, summaries built in ${st.summarySeconds} s`);
-    for (const [k, v] of Object.entries(st.rankingMs)) console.log(`  county ranking (${k}):`.padEnd(28) + `p50 ${v.p50} ms  p99 ${v.p99} ms (target p99 < 20 ms)`);
+    console.log(
+      `  ${st.stations} stations × ${st.informants / st.stations} informants, ${st.rollupRows} rollup rows, seeded in ${st.seedSeconds} s, summaries built in ${st.summarySeconds} s`,
+    );
+    for (const [k, v] of Object.entries(st.rankingMs))
+      console.log(`  county ranking (${k}):`.padEnd(28) + `p50 ${v.p50} ms  p99 ${v.p99} ms (target p99 < 20 ms)`);
     console.log(`  one station's month:       p50 ${st.stationMonthMs.p50} ms  p99 ${st.stationMonthMs.p99} ms`);
     console.log(`  weekly digest (county):    ${st.weeklyDigestMs} ms`);
     console.log(`  quarterly table (.xlsx):   ${st.quarterlyTableMs} ms (target < 2000 ms)`);
-    console.log(`  baseline: month ranking from ${st.shareEventsForBaseline} raw share events ${st.baselineMonthRankingFromShareEventsMs} ms vs ${st.rollupMonthRankingMs} ms from rollups`);
+    console.log(
+      `  baseline: month ranking from ${st.shareEventsForBaseline} raw share events ${st.baselineMonthRankingFromShareEventsMs} ms vs ${st.rollupMonthRankingMs} ms from rollups`,
+    );
     console.log(JSON.stringify(st));
   };
   try {
@@ -224,7 +236,10 @@ async function main(): Promise<void> {
       let links: KepuLink[];
       if (m.kind === 'text') links = findKepuLinksInText(m.text, rules);
       else if (m.kind === 'url') links = [recognizeUrlCard({ url: m.url!, title: m.text }, rules)].filter((l): l is KepuLink => Boolean(l));
-      else links = [recognizeMiniProgram({ appid: m.appid, title: m.text, pagePath: m.pagePath }, rules)].filter((l): l is KepuLink => Boolean(l));
+      else
+        links = [recognizeMiniProgram({ appid: m.appid, title: m.text, pagePath: m.pagePath }, rules)].filter((l): l is KepuLink =>
+          Boolean(l),
+        );
       return {
         id: m.id,
         channel: 'wechat-group',
@@ -246,7 +261,9 @@ async function main(): Promise<void> {
     };
 
     // Warm-up (JIT, connection pool), not measured: 1,000 messages of another day.
-    const warm = makeStream(new Date('2026-11-20T01:00:00Z')).stream.slice(0, 1000).map((m) => ({ ...m, id: `warm-${m.id}` }));
+    const warm = makeStream(new Date('2026-11-20T01:00:00Z'))
+      .stream.slice(0, 1000)
+      .map((m) => ({ ...m, id: `warm-${m.id}` }));
     await Promise.all(warm.map(handle));
     await services.shares.flush();
     await ds.query('TRUNCATE share_event, effective_share, daily_rollup');
@@ -286,7 +303,21 @@ async function main(): Promise<void> {
     );
     await ds.query('TRUNCATE share_event');
     const cols = Object.keys(rows[0]);
-    const types = ['varchar', 'varchar', 'int', 'varchar', 'varchar', 'int', 'varchar', 'text', 'text', 'varchar', 'timestamptz', 'date', 'bool'];
+    const types = [
+      'varchar',
+      'varchar',
+      'int',
+      'varchar',
+      'varchar',
+      'int',
+      'varchar',
+      'text',
+      'text',
+      'varchar',
+      'timestamptz',
+      'date',
+      'bool',
+    ];
     const plainSql = `INSERT INTO share_event (${cols.join(', ')})
       SELECT * FROM unnest(${cols.map((_, i) => `$${i + 1}::${types[i]}[]`).join(', ')})`;
     const BATCH = config.counting.batchMax;
@@ -294,7 +325,12 @@ async function main(): Promise<void> {
     const inserts: Array<Promise<unknown>> = [];
     for (let i = 0; i < rows.length; i += BATCH) {
       const chunk = rows.slice(i, i + BATCH);
-      inserts.push(ds.query(plainSql, cols.map((c) => chunk.map((r) => r[c]))));
+      inserts.push(
+        ds.query(
+          plainSql,
+          cols.map((c) => chunk.map((r) => r[c])),
+        ),
+      );
       if (inserts.length >= 2) await inserts.shift();
     }
     await Promise.all(inserts);
@@ -317,7 +353,11 @@ async function main(): Promise<void> {
       countingSeconds: +countingSeconds.toFixed(2),
       messagesPerSecond: Math.round(msgRate),
       shareMessagesPerSecond: Math.round(shareRate),
-      latencyMs: { p50: +percentile(sorted, 50).toFixed(2), p99: +percentile(sorted, 99).toFixed(2), max: +sorted[sorted.length - 1].toFixed(2) },
+      latencyMs: {
+        p50: +percentile(sorted, 50).toFixed(2),
+        p99: +percentile(sorted, 99).toFixed(2),
+        max: +sorted[sorted.length - 1].toFixed(2),
+      },
       plainInsertRowsPerSecond: Math.round(plainRate),
       ratioMessagesVsPlainInsert: +(msgRate / plainRate).toFixed(2),
       ratioStoredRowsVsPlainInsert: +(storedRate / plainRate).toFixed(2),
@@ -325,11 +365,19 @@ async function main(): Promise<void> {
       rssMiB: { before: Math.round(rssBefore / 2 ** 20), peak: Math.round(rssPeak / 2 ** 20) },
     };
     console.log('\nkepubot benchmark — share counting path (npm run bench)');
-    console.log(`  ${stream.length} messages (${shares} carrying a Kepu China link: ${stored} stored, ${effective} effective), ${GROUPS} groups, ${INFORMANTS} informants`);
-    console.log(`  counting path:  ${report.messagesPerSecond} messages/s  (${Math.round(storedRate)} share rows/s)  p50 ${report.latencyMs.p50} ms  p99 ${report.latencyMs.p99} ms per message`);
+    console.log(
+      `  ${stream.length} messages (${shares} carrying a Kepu China link: ${stored} stored, ${effective} effective), ${GROUPS} groups, ${INFORMANTS} informants`,
+    );
+    console.log(
+      `  counting path:  ${report.messagesPerSecond} messages/s  (${Math.round(storedRate)} share rows/s)  p50 ${report.latencyMs.p50} ms  p99 ${report.latencyMs.p99} ms per message`,
+    );
     console.log(`  plain INSERT:   ${report.plainInsertRowsPerSecond} rows/s into share_event (same rows, batches of ${BATCH})`);
-    console.log(`  ratio:          messages/s ÷ plain INSERT rows/s = ${report.ratioMessagesVsPlainInsert} (target ≥ 0.5; messages/s target ≥ 5000)`);
-    console.log(`                  share rows/s ÷ plain INSERT rows/s = ${report.ratioStoredRowsVsPlainInsert} (each share also writes effective_share and daily_rollup)`);
+    console.log(
+      `  ratio:          messages/s ÷ plain INSERT rows/s = ${report.ratioMessagesVsPlainInsert} (target ≥ 0.5; messages/s target ≥ 5000)`,
+    );
+    console.log(
+      `                  share rows/s ÷ plain INSERT rows/s = ${report.ratioStoredRowsVsPlainInsert} (each share also writes effective_share and daily_rollup)`,
+    );
     console.log(`  memory:         RSS ${report.rssMiB.before} MiB before, peak ${report.rssMiB.peak} MiB`);
     console.log(JSON.stringify(report));
 

@@ -91,7 +91,8 @@ export async function benchSpool(adminUrl: string, seed: (ds: DataSource) => Pro
     await counter.record(shareAt(0, 'spooled-warm'));
     const spooledBefore = spool.syncs;
     const spoolSeconds = await pushAll(counter, inputs, CONCURRENCY);
-    if (counter.state.spoolDepth !== SHARES + 1) throw new Error(`expected ${SHARES + 1} spooled shares, found ${counter.state.spoolDepth}`);
+    if (counter.state.spoolDepth !== SHARES + 1)
+      throw new Error(`expected ${SHARES + 1} spooled shares, found ${counter.state.spoolDepth}`);
     const spoolWrites = spool.syncs - spooledBefore;
     const segments = (await readdir(path.join(dir, 'spool'))).filter((f) => f.endsWith('.jsonl')).sort();
     const bytes = Buffer.concat(await Promise.all(segments.map((f) => readFile(path.join(dir, 'spool', f)))));

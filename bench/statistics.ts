@@ -49,10 +49,10 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
   const t0 = process.hrtime.bigint();
   await ds.query(`INSERT INTO region (name, level) VALUES ('统计基准旗', 'county')`);
   const [{ id: countyId }]: Array<{ id: number }> = await ds.query(`SELECT id FROM region WHERE name = '统计基准旗'`);
-  await ds.query(
-    `INSERT INTO station (name, county_id, type) SELECT '统计e站' || s, $1, 'community' FROM generate_series(1, $2) s`,
-    [countyId, STATIONS],
-  );
+  await ds.query(`INSERT INTO station (name, county_id, type) SELECT '统计e站' || s, $1, 'community' FROM generate_series(1, $2) s`, [
+    countyId,
+    STATIONS,
+  ]);
   await ds.query(
     `INSERT INTO informant (station_id, name, wechat_contact_id, bound_at)
      SELECT st.id, '信息员' || st.id || '-' || n, 'stat-' || st.id || '-' || n, now()
@@ -101,7 +101,10 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
   // The summaries are kept current incrementally in production; here a year arrives at once.
   const summarySeconds = (await time(() => services.statistics.summaries.refresh())) / 1000;
   await ds.query('ANALYZE');
-  const [{ rollups }] = await ds.query(`SELECT count(*)::int AS rollups FROM daily_rollup d JOIN station s ON s.id = d.station_id WHERE s.county_id = $1`, [countyId]);
+  const [{ rollups }] = await ds.query(
+    `SELECT count(*)::int AS rollups FROM daily_rollup d JOIN station s ON s.id = d.station_id WHERE s.county_id = $1`,
+    [countyId],
+  );
   const [{ events }] = await ds.query(`SELECT count(*)::int AS events FROM share_event WHERE room_id = 'stat-room'`);
 
   const today = `${YEAR}-12-31`;
@@ -115,10 +118,22 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
     }
     rankingMs[kind] = pcts(xs);
   }
-  const [{ id: stationId }]: Array<{ id: number }> = await ds.query(`SELECT id FROM station WHERE county_id = $1 ORDER BY id LIMIT 1`, [countyId]);
+  const [{ id: stationId }]: Array<{ id: number }> = await ds.query(`SELECT id FROM station WHERE county_id = $1 ORDER BY id LIMIT 1`, [
+    countyId,
+  ]);
   const sm: number[] = [];
-  for (let i = 0; i < RUNS; i++) sm.push(await time(() => services.statistics.stationMonth(stationId, monthOf(`${YEAR}-${String((i % 12) + 1).padStart(2, '0')}-15`), today)));
-  const weeklyDigestMs = await time(() => JOBS['weekly-digest'].plan({ ds, services, config }, `county:${countyId}`, parsePeriod(`${YEAR}-W40`)!, new Date(`${YEAR}-10-06T01:00:00Z`)));
+  for (let i = 0; i < RUNS; i++)
+    sm.push(
+      await time(() => services.statistics.stationMonth(stationId, monthOf(`${YEAR}-${String((i % 12) + 1).padStart(2, '0')}-15`), today)),
+    );
+  const weeklyDigestMs = await time(() =>
+    JOBS['weekly-digest'].plan(
+      { ds, services, config },
+      `county:${countyId}`,
+      parsePeriod(`${YEAR}-W40`)!,
+      new Date(`${YEAR}-10-06T01:00:00Z`),
+    ),
+  );
   const county = { id: countyId, name: '统计基准旗' };
   const quarterlyTableMs = await time(() => services.reports.statisticsWorkbook(county, parsePeriod(`${YEAR}Q3`)!, today, '季度统计表'));
 

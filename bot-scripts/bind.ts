@@ -19,13 +19,7 @@ export default function bind(robot: Robot): void {
       return { outcome: 'invalid', detail: 'bad arguments' };
     }
     try {
-      const r = await ctx.services.informants.bindMember(
-        ctx.message.room!.id,
-        ctx.message.sender.id,
-        name,
-        ctx.clock.now(),
-        phoneTail,
-      );
+      const r = await ctx.services.informants.bindMember(ctx.message.room!.id, ctx.message.sender.id, name, ctx.clock.now(), phoneTail);
       if (r.alreadyBound) {
         await ctx.reply(`您已绑定为“${r.informant.name}”，无需重复绑定。`);
         return;

@@ -26,7 +26,9 @@ export default function shareCounter(robot: Robot): void {
       const unknown = message.unknownLinks ?? [];
       if (unknown.length > 0) {
         // Keeping the shape is for the operator: it must never hold up or fail the count.
-        await ctx.services.links.noteUnknown(unknown, message.sentAt).catch((err: unknown) => ctx.log.debug({ err }, 'could not keep an unknown link shape'));
+        await ctx.services.links
+          .noteUnknown(unknown, message.sentAt)
+          .catch((err: unknown) => ctx.log.debug({ err }, 'could not keep an unknown link shape'));
       }
       const items = message.links.slice(0, ctx.config.counting.itemsPerMessage);
       ctx.services.links.noteOverLimit(message.links.length - items.length);

@@ -19,7 +19,8 @@ export default function stationActivityLog(robot: Robot): void {
     stationCommand(parseActivity, async (ctx, station, input) => {
       const a = await ctx.services.activities.log(station.id, input, station.by);
       const { activitiesPerMonth: perMonth, participantsPerActivity: least } = TARGETS;
-      const small = a.participants < least ? `\n提示：参加人数不足 ${least} 人，不计入“每月至少 ${perMonth} 次 ${least} 人以上活动”的要求。` : '';
+      const small =
+        a.participants < least ? `\n提示：参加人数不足 ${least} 人，不计入“每月至少 ${perMonth} 次 ${least} 人以上活动”的要求。` : '';
       return `已登记（编号 ${a.id}）：${station.name} ${describeActivity(input)}。${small}\n如有误，发“修改 ${a.id} 人数 70”或“撤销 ${a.id}”。`;
     }),
   );

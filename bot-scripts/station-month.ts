@@ -30,7 +30,9 @@ export default function stationMonth(robot: Robot): void {
     await ctx.reply(
       [
         `${m.stationName} ${label}${soFar}`,
-        m.firstDay ? `统计 ${m.days} 天（自${chineseDayLabel(m.firstDay)}起），信息员人天 ${m.informantDays}` : '本月尚未开始统计（本站还没有绑定群或设定统计开始日）',
+        m.firstDay
+          ? `统计 ${m.days} 天（自${chineseDayLabel(m.firstDay)}起），信息员人天 ${m.informantDays}`
+          : '本月尚未开始统计（本站还没有绑定群或设定统计开始日）',
         `${mark(m.informants >= TARGETS.informants)} 信息员 ${m.informants} 人（要求 ${TARGETS.informants} 人）`,
         `活跃信息员 ${m.activeInformants} 人，活跃率 ${pct(m.activeRate)}`,
         `${mark(m.perInformantDay >= m.quota)} 人均每天有效转发 ${m.perInformantDay.toFixed(2)} 条（要求 ${m.quota} 条），共 ${m.effectiveShares} 条`,

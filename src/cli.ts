@@ -32,7 +32,12 @@ type Action = (services: Services, ds: DataSource) => Promise<void>;
  * The operator's command line (`npx kepubot ...`). Returns the exit code instead of exiting,
  * so tests run it in-process (with their own clock).
  */
-export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo, clock: Clock = systemClock): Promise<number> {
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: CliIo,
+  clock: Clock = systemClock,
+): Promise<number> {
   let config: AppConfig;
   try {
     config = loadConfig(env);
@@ -130,12 +135,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
           const listed = result.problems.length < result.problemCount ? `（以下列出前 ${result.problems.length} 处）` : '';
           io.err(`名册有 ${result.problemCount} 处问题，未导入任何一行${listed}：`);
           for (const p of result.problems) io.err(`  第${p.line}行：${p.reason}`);
-          if (result.problems.length < result.problemCount) io.err(`  ……另有 ${result.problemCount - result.problems.length} 处问题未列出，请修改后重新导入`);
+          if (result.problems.length < result.problemCount)
+            io.err(`  ……另有 ${result.problemCount - result.problems.length} 处问题未列出，请修改后重新导入`);
           throw new UserError('名册未导入');
         }
-        io.out(
-          `已导入“${result.station}”名册：新增 ${result.imported} 人，补充手机号 ${result.updated} 人，已存在 ${result.unchanged} 人`,
-        );
+        io.out(`已导入“${result.station}”名册：新增 ${result.imported} 人，补充手机号 ${result.updated} 人，已存在 ${result.unchanged} 人`);
       });
     });
 
@@ -183,7 +187,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       return;
     }
     for (const r of runs) {
-      io.out(`已补发等待中的定时任务 ${r.job} ${r.scope} ${r.period}：${r.messages.length} 条消息加入发送队列${r.state === 'pending' ? `（仍有消息在等待：${r.reason}）` : ''}`);
+      io.out(
+        `已补发等待中的定时任务 ${r.job} ${r.scope} ${r.period}：${r.messages.length} 条消息加入发送队列${r.state === 'pending' ? `（仍有消息在等待：${r.reason}）` : ''}`,
+      );
     }
   };
 
@@ -245,7 +251,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         if (runs.length === 0) io.out('还没有运行过定时任务');
         for (const r of runs) {
           const round = r.round > 0 ? `（重发 ${r.round} 次）` : '';
-          io.out(`${r.id}\t${r.job}\t${r.scope}\t${r.period}\t${r.state}${round}\t已发送 ${r.sent}，待发送 ${r.queued}，失败 ${r.failed}，过期/未确认 ${r.other}`);
+          io.out(
+            `${r.id}\t${r.job}\t${r.scope}\t${r.period}\t${r.state}${round}\t已发送 ${r.sent}，待发送 ${r.queued}，失败 ${r.failed}，过期/未确认 ${r.other}`,
+          );
           if (r.pendingReason && r.state === 'pending') io.out(`\t等待中（条件满足后自动补发）：${r.pendingReason}`);
           if (r.pendingReason && r.state === 'missed') io.out(`\t已错过（过了有效期仍发不出）：${r.pendingReason}`);
         }
@@ -283,7 +291,13 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const reportCommand = (name: 'quarterly' | 'weekly' | 'annual', option: string, example: string, kind: Period['kind']) => {
     const cmd = report
       .command(name)
-      .description(name === 'quarterly' ? '季度统计表（每站一行，含合计、统计台账、口径说明）' : name === 'weekly' ? '周统计表' : '年度评定（表彰与整改名单）')
+      .description(
+        name === 'quarterly'
+          ? '季度统计表（每站一行，含合计、统计台账、口径说明）'
+          : name === 'weekly'
+            ? '周统计表'
+            : '年度评定（表彰与整改名单）',
+      )
       .option('--county <name>', '旗县区名称')
       .requiredOption(`--${option} <key>`, `统计期，例如 ${example}`)
       .requiredOption('--out <file>', '输出的 .xlsx 文件');
@@ -291,7 +305,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     cmd.action(async (opts: Record<string, string | undefined>) => {
       const p = parsePeriod(opts[option] ?? '');
       if (!p || p.kind !== kind) throw new UserError(`--${option} 格式不对，例如 ${example}`);
-      if (!opts.county === !opts.prefecture) throw new UserError(name === 'annual' ? '缺少 --county' : '请给出 --county 或 --prefecture 之一');
+      if (!opts.county === !opts.prefecture)
+        throw new UserError(name === 'annual' ? '缺少 --county' : '请给出 --county 或 --prefecture 之一');
       const title = name === 'weekly' ? '周统计表' : '季度统计表';
       const today = dayOf(clock.now());
       if (opts.prefecture) {
@@ -307,7 +322,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       const countyName = opts.county!;
       await withDatabase(`report ${name} --county ${countyName}`, async (s) => {
         const county = await s.reports.countyByName(countyName);
-        const result = name === 'annual' ? await s.reports.annualWorkbook(county, p, today) : await s.reports.statisticsWorkbook(county, p, today, title);
+        const result =
+          name === 'annual'
+            ? await s.reports.annualWorkbook(county, p, today)
+            : await s.reports.statisticsWorkbook(county, p, today, title);
         await writeFile(opts.out!, result.buffer);
         io.out(`已生成 ${opts.out}：${county.name} ${periodLabel(p)}，${result.table.rows.length} 个e站`);
       });
@@ -330,7 +348,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       if (given.length !== 1) throw new UserError('请用 --week、--month、--quarter 中的一个指定统计期，例如 --month 2026-11');
       const kind = given[0];
       const p = parsePeriod(opts[kind]!);
-      if (!p || p.kind !== kind) throw new UserError(`--${kind} 格式不对，例如 ${kind === 'week' ? '2026-W47' : kind === 'month' ? '2026-11' : '2026Q4'}`);
+      if (!p || p.kind !== kind)
+        throw new UserError(`--${kind} 格式不对，例如 ${kind === 'week' ? '2026-W47' : kind === 'month' ? '2026-11' : '2026Q4'}`);
       const top = Number(opts.top);
       if (!Number.isInteger(top) || top < 1 || top > 1000) throw new UserError('--top 应为 1 到 1000 的整数');
       await withDatabase(`report content --county ${opts.county}`, async (s) => {
@@ -355,7 +374,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         }
         io.out('形式\t次数\t首次\t最近\t示例');
         for (const r of rows) io.out(`${r.shape}\t${r.seen}\t${dayOf(r.firstSeenAt)}\t${dayOf(r.lastSeenAt)}\t${r.example}`);
-        io.out('确认是一篇内容的链接形式，可加入 KEPU_URL_RULES（类别:主机/路径?编号参数，例如 special:www.kepuchina.cn/special/specialinfo?id）后重启。');
+        io.out(
+          '确认是一篇内容的链接形式，可加入 KEPU_URL_RULES（类别:主机/路径?编号参数，例如 special:www.kepuchina.cn/special/specialinfo?id）后重启。',
+        );
       });
     });
 
@@ -376,7 +397,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
           } else {
             const problem = ruleProblem(opts.rule, config.schedule.zone);
             if (problem) throw new UserError(`时间规则有误：${problem}`);
-            await ds.query(`UPDATE region SET schedule = schedule || jsonb_build_object($2::text, $3::text) WHERE id = $1`, [county.id, opts.job, opts.rule]);
+            await ds.query(`UPDATE region SET schedule = schedule || jsonb_build_object($2::text, $3::text) WHERE id = $1`, [
+              county.id,
+              opts.job,
+              opts.rule,
+            ]);
           }
           io.out(`已设置${county.name}的 ${opts.job}：${opts.rule}（重启 kepubot 后生效）`);
         }
@@ -384,7 +409,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
           if (opts.webhook !== 'none' && !/^https?:\/\/.+\/webhook\/send\?key=.+/.test(opts.webhook)) {
             throw new UserError('webhook 地址应形如 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...');
           }
-          await ds.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [county.id, opts.webhook === 'none' ? null : opts.webhook]);
+          await ds.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [
+            county.id,
+            opts.webhook === 'none' ? null : opts.webhook,
+          ]);
           io.out(opts.webhook === 'none' ? `已清除${county.name}的群机器人` : `已设置${county.name}的周报群机器人`);
           if (opts.webhook !== 'none') await retryPending(s, ds);
         }

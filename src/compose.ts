@@ -156,15 +156,22 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       // 4. HTTP.
       if (parts.server) {
         const server = parts.server;
-        await until(deadline - 300, () => new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }), log, 'http');
+        await until(
+          deadline - 300,
+          () =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+          log,
+          'http',
+        );
       }
       // 5. Database connections, then the embedded PostgreSQL last.
       parts.dbMonitor?.stop();
       if (parts.ds?.isInitialized && !overrides.dataSource) await until(deadline, () => parts.ds!.destroy(), log, 'database connections');
-      if (parts.dbServer) await parts.dbServer.stop().catch((err: unknown) => log.error({ err }, 'stopping the embedded PostgreSQL failed'));
+      if (parts.dbServer)
+        await parts.dbServer.stop().catch((err: unknown) => log.error({ err }, 'stopping the embedded PostgreSQL failed'));
     })();
     return stopping;
   };
@@ -291,7 +298,9 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       : undefined;
     const alertLog = log.child({ component: 'alerts' });
     const alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: wecomApi }), log: alertLog, clock });
-    await alerts.refreshRecipients().catch((err: unknown) => alertLog.warn({ err: { message: (err as Error).message } }, 'could not read alert recipients'));
+    await alerts
+      .refreshRecipients()
+      .catch((err: unknown) => alertLog.warn({ err: { message: (err as Error).message } }, 'could not read alert recipients'));
     const wechatAlerts = watchWechatForAlerts(wechat, alerts, { log: alertLog, clock, zone: config.schedule.zone });
     parts.wechatAlerts = wechatAlerts;
     // The database down for longer than DB_DOWN_ALERT_AFTER_SECONDS: one direct alert per incident.
@@ -315,7 +324,12 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     const jobs = new JobRunner(ds, services, config, log.child({ component: 'jobs' }));
     let scheduler: Scheduler | null = null;
     if (overrides.scheduler ?? config.schedule.enabled) {
-      const worker = new OutboxWorker(ds, createDeliver({ bot: wechat.bot, wecom: wecomApi }), throttle, log.child({ component: 'outbox' }));
+      const worker = new OutboxWorker(
+        ds,
+        createDeliver({ bot: wechat.bot, wecom: wecomApi }),
+        throttle,
+        log.child({ component: 'outbox' }),
+      );
       scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }));
       parts.scheduler = scheduler;
       await scheduler.start();
@@ -349,7 +363,6 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
   }
 }
 
-
 /** The database part alone: what the CLI and the bench need (no robot, channels, jobs or HTTP). */
 export interface Core {
   config: AppConfig;
@@ -373,7 +386,10 @@ export async function openDatabase(
   existing?: DataSource,
 ): Promise<{ dbServer: DatabaseServer; ds: DataSource }> {
   if (existing) {
-    return { dbServer: { url: '', mode: 'external', status: () => null, supervise: () => undefined, stop: async () => undefined }, ds: existing };
+    return {
+      dbServer: { url: '', mode: 'external', status: () => null, supervise: () => undefined, stop: async () => undefined },
+      ds: existing,
+    };
   }
   const dbServer = await openDatabaseServer(config.database, log, role);
   try {

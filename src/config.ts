@@ -5,16 +5,12 @@ import { TIME_ZONE } from './domain/calendar';
 import { DEFAULT_RULES, ruleProblem, type JobName } from './domain/schedule';
 import { parseUrlRules, type UrlRule } from './domain/kepu-links';
 
-
-
-const list = z
-  .string()
-  .transform((s) =>
-    s
-      .split(/[,，\s]+/)
-      .map((x) => x.trim())
-      .filter(Boolean),
-  );
+const list = z.string().transform((s) =>
+  s
+    .split(/[,，\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], {
@@ -24,9 +20,7 @@ const boolean = z
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
-const domainName = z
-  .string()
-  .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'should be a domain name such as kepu.example.cn');
+const domainName = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'should be a domain name such as kepu.example.cn');
 
 const aesKey = z.string().regex(/^[A-Za-z0-9]{43}$/, 'should be the 43-character EncodingAESKey');
 
@@ -69,16 +63,28 @@ const schema = z.object({
   SHARE_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   SHARE_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(2),
 
-  WECOM_CORP_ID: z.string().regex(/^ww[0-9a-z]{14,16}$|^wx[0-9a-z]{14,16}$/i, 'should be the CorpID, e.g. ww1234567890abcdef').optional(),
+  WECOM_CORP_ID: z
+    .string()
+    .regex(/^ww[0-9a-z]{14,16}$|^wx[0-9a-z]{14,16}$/i, 'should be the CorpID, e.g. ww1234567890abcdef')
+    .optional(),
   WECOM_AGENT_ID: z.coerce.number().int().positive().optional(),
   WECOM_SECRET: z.string().min(8, 'should be the app Secret').optional(),
-  WECOM_TOKEN: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'should be the callback Token (letters and digits)').optional(),
+  WECOM_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,32}$/, 'should be the callback Token (letters and digits)')
+    .optional(),
   WECOM_ENCODING_AES_KEY: aesKey.optional(),
   WECOM_API_BASE: z.url({ error: 'should be a URL such as https://qyapi.weixin.qq.com' }).default('https://qyapi.weixin.qq.com'),
 
-  MP_APP_ID: z.string().regex(/^wx[0-9a-f]{16}$/i, 'should be the AppID, wx + 16 hex digits').optional(),
+  MP_APP_ID: z
+    .string()
+    .regex(/^wx[0-9a-f]{16}$/i, 'should be the AppID, wx + 16 hex digits')
+    .optional(),
   MP_APP_SECRET: z.string().min(8, 'should be the AppSecret').optional(),
-  MP_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'should be the server Token (3-32 letters and digits)').optional(),
+  MP_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9]{3,32}$/, 'should be the server Token (3-32 letters and digits)')
+    .optional(),
   MP_ENCODING_AES_KEY: aesKey.optional(),
 
   CALLBACK_MAX_AGE_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
@@ -102,7 +108,11 @@ const schema = z.object({
     .default('22:30-07:30'),
 
   // Faults and recovery (issue 8): spool, supervision, shutdown, readiness.
-  SPOOL_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(512 * 1024 * 1024),
+  SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(512 * 1024 * 1024),
   SPOOL_READY_MAX: z.coerce.number().int().min(0).default(20000),
   SHARE_WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(5000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(500).max(600000).default(10000),
@@ -113,7 +123,9 @@ const schema = z.object({
     .string()
     .regex(/^[\w.@-]{1,64}([|,][\w.@-]{1,64})*$/, 'should be WeCom user ids separated by | or ,, e.g. zhangsan|lisi')
     .optional(),
-  ALERT_WEBHOOK_URL: z.url({ error: 'should be a group robot webhook URL such as https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' }).optional(),
+  ALERT_WEBHOOK_URL: z
+    .url({ error: 'should be a group robot webhook URL such as https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' })
+    .optional(),
   DB_DOWN_ALERT_AFTER_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
   WECHAT_RECONNECT_MAX_MS: z.coerce.number().int().min(500).max(600000).default(10000),
 });
@@ -219,9 +231,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment once. The only reader of process.env is the caller of this function. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
-  const cleaned = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
-  );
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(
@@ -243,7 +253,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   }
   if (c.MP_ENCODING_AES_KEY && !c.MP_APP_ID) half.push('MP_APP_ID: missing (MP_ENCODING_AES_KEY is set)');
   if (c.ALERT_WECOM_USER && !c.WECOM_CORP_ID) {
-    half.push('ALERT_WECOM_USER: alerts to WeCom users need the WeCom app (set WECOM_CORP_ID and the other WECOM_* variables), or use ALERT_WEBHOOK_URL');
+    half.push(
+      'ALERT_WECOM_USER: alerts to WeCom users need the WeCom app (set WECOM_CORP_ID and the other WECOM_* variables), or use ALERT_WEBHOOK_URL',
+    );
   }
   if (!IANAZone.isValidZone(c.SCHEDULE_TIME_ZONE)) {
     half.push(`SCHEDULE_TIME_ZONE: unknown time zone (got "${c.SCHEDULE_TIME_ZONE}"), e.g. Asia/Shanghai`);

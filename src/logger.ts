@@ -90,7 +90,13 @@ export function serializeError(err: unknown, depth = 0): Record<string, unknown>
   const e = err as ErrorLike;
   const type = e.constructor?.name ?? 'Error';
   const out: Record<string, unknown> = { type };
-  const stackFrames = typeof e.stack === 'string' ? e.stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n') : undefined;
+  const stackFrames =
+    typeof e.stack === 'string'
+      ? e.stack
+          .split('\n')
+          .filter((l) => /^\s+at /.test(l))
+          .join('\n')
+      : undefined;
   if (isDatabaseErrorShape(e)) {
     for (const k of DB_ERROR_FIELDS) if (typeof e[k] === 'string') out[k] = e[k];
     out.message = `database error${typeof e.code === 'string' ? ` ${e.code}` : ''}`;

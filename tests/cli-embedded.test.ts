@@ -89,11 +89,7 @@ describe('embedded PostgreSQL: the server and the CLI share one database', () =>
 
   it('a CLI that started the database first does not take it away from a server that came later', async () => {
     // This test process plays the CLI: it starts the embedded PostgreSQL itself.
-    const cli = await openDatabaseServer(
-      { dataDir, embeddedPort: Number(env.EMBEDDED_PG_PORT) },
-      createLogger('silent'),
-      'cli',
-    );
+    const cli = await openDatabaseServer({ dataDir, embeddedPort: Number(env.EMBEDDED_PG_PORT) }, createLogger('silent'), 'cli');
     expect(cli.mode).toBe('embedded');
     const pid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
     server = spawn('node', [MAIN], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -44,8 +44,12 @@ describe('kepubot CLI (in-process, real PostgreSQL)', () => {
   });
 
   it('binds groups by room id or exact topic, and explains what it cannot bind', async () => {
-    await db.ds.query(`INSERT INTO wechat_group (room_id, topic) VALUES ('r1@chatroom', '城关科普群'), ('r2@chatroom', '同名群'), ('r3@chatroom', '同名群')`);
-    expect((await cli('group', 'bind', '城关科普群', '--station', '城关社区e站')).out).toContain('已将群“城关科普群”（r1@chatroom）绑定到“城关社区e站”');
+    await db.ds.query(
+      `INSERT INTO wechat_group (room_id, topic) VALUES ('r1@chatroom', '城关科普群'), ('r2@chatroom', '同名群'), ('r3@chatroom', '同名群')`,
+    );
+    expect((await cli('group', 'bind', '城关科普群', '--station', '城关社区e站')).out).toContain(
+      '已将群“城关科普群”（r1@chatroom）绑定到“城关社区e站”',
+    );
     expect((await cli('group', 'bind', 'r9@chatroom', '--station', '城关社区e站')).code).toBe(0);
 
     const ambiguous = await cli('group', 'bind', '同名群', '--station', '城关社区e站');
@@ -81,7 +85,9 @@ describe('kepubot CLI (in-process, real PostgreSQL)', () => {
     expect(ok).toMatchObject({ code: 0, out: '已登记“城关社区e站”的管理员 张三（企业微信 zhangsan）' });
     expect((await cli('manager', 'add', '--station', '无此站', '--openid', 'o1')).err).toContain('找不到e站“无此站”');
     expect((await cli('manager', 'add', '--station', '城关社区e站')).err).toContain('请至少给出一种联系方式');
-    expect((await cli('staff', 'add', '--county', '演示旗', '--wecom-user', 'zhangsan')).err).toContain('已登记为e站管理员或旗县区工作人员');
+    expect((await cli('staff', 'add', '--county', '演示旗', '--wecom-user', 'zhangsan')).err).toContain(
+      '已登记为e站管理员或旗县区工作人员',
+    );
     expect((await cli('staff', 'add', '--county', '演示旗', '--openid', 'o-wang', '--wechat-contact', 'wx-wang')).out).toBe(
       '已登记演示旗的工作人员（公众号 o-wang、微信 wx-wang）',
     );

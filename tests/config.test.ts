@@ -53,7 +53,11 @@ describe('loadConfig', () => {
     ['WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT', 'maybe', /WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: should be true or false/],
     ['KEPU_EXTRA_DOMAINS', 'not a domain!', /KEPU_EXTRA_DOMAINS/],
     ['KEPU_MINIPROGRAM_APPIDS', 'wx123', /KEPU_MINIPROGRAM_APPIDS.*wx \+ 16 hex digits/],
-    ['KEPU_URL_RULES', 'www.kepuchina.cn/special/specialinfo?id', /KEPU_URL_RULES: rule "www\.kepuchina\.cn\/special\/specialinfo\?id" should be kind:host\/path\?param/],
+    [
+      'KEPU_URL_RULES',
+      'www.kepuchina.cn/special/specialinfo?id',
+      /KEPU_URL_RULES: rule "www\.kepuchina\.cn\/special\/specialinfo\?id" should be kind:host\/path\?param/,
+    ],
     ['KEPU_URL_RULES', 'special:www.example.com/a?id', /KEPU_URL_RULES: .*not kepuchina\.cn or a KEPU_EXTRA_DOMAINS domain/],
     ['SHARE_ITEMS_PER_MESSAGE_MAX', '0', /SHARE_ITEMS_PER_MESSAGE_MAX/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
@@ -98,6 +102,8 @@ describe('loadConfig', () => {
       ]);
     }
     expect(() => loadConfig({ MP_TOKEN: 'mpToken' })).toThrow(/MP_APP_ID: missing/);
-    expect(() => loadConfig({ WECOM_ENCODING_AES_KEY: 'too-short' })).toThrow(/WECOM_ENCODING_AES_KEY: should be the 43-character EncodingAESKey/);
+    expect(() => loadConfig({ WECOM_ENCODING_AES_KEY: 'too-short' })).toThrow(
+      /WECOM_ENCODING_AES_KEY: should be the 43-character EncodingAESKey/,
+    );
   });
 });

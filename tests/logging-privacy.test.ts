@@ -54,7 +54,10 @@ describe('no personal data in the logs (real Wechaty on the mock puppet, real Po
     const before = h.sent.length;
     h.puppet.injectText({ talkerId: from, text, timestamp: now.getTime(), ...(roomId ? { roomId } : {}) });
     await h.settle();
-    return h.sent.slice(before).map((m) => m.text).join('\n');
+    return h.sent
+      .slice(before)
+      .map((m) => m.text)
+      .join('\n');
   };
 
   it('normal command handling logs no name, id, phone or message text, and replies mask phone numbers', async () => {
@@ -107,8 +110,20 @@ describe('no personal data in the logs (real Wechaty on the mock puppet, real Po
   it('redacts personal fields whatever a call site passes, and keeps ordinary errors readable', () => {
     const c = capture();
     const log = createLogger('trace', 'kepubot', c.stream);
-    log.info({ user: SECRET.name, sender: { id: SECRET.contactId, name: SECRET.name }, phone: SECRET.phone, text: SECRET.text, qrcode: 'https://login.weixin.qq.com/l/abc' }, 'event');
-    log.debug({ postgres: `ERROR:  duplicate key value violates unique constraint "uq"\nDETAIL:  Key (phone)=(${SECRET.phone}) already exists.` }, 'postgres');
+    log.info(
+      {
+        user: SECRET.name,
+        sender: { id: SECRET.contactId, name: SECRET.name },
+        phone: SECRET.phone,
+        text: SECRET.text,
+        qrcode: 'https://login.weixin.qq.com/l/abc',
+      },
+      'event',
+    );
+    log.debug(
+      { postgres: `ERROR:  duplicate key value violates unique constraint "uq"\nDETAIL:  Key (phone)=(${SECRET.phone}) already exists.` },
+      'postgres',
+    );
     log.error({ err: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }, 'request failed');
     const output = c.lines();
     expectClean(output);

@@ -29,7 +29,11 @@ describe('kepubot import roster (xlsx and csv, all or nothing)', () => {
   }
 
   const roster = async () =>
-    (await db.ds.query(`SELECT name, phone, note FROM informant ORDER BY id`)) as Array<{ name: string; phone: string | null; note: string | null }>;
+    (await db.ds.query(`SELECT name, phone, note FROM informant ORDER BY id`)) as Array<{
+      name: string;
+      phone: string | null;
+      note: string | null;
+    }>;
 
   async function xlsx(name: string, rows: Array<Array<string | number>>): Promise<string> {
     const wb = new ExcelJS.Workbook();
@@ -79,10 +83,14 @@ describe('kepubot import roster (xlsx and csv, all or nothing)', () => {
     // GB18030 bytes for the text above, produced by an independent encoder (iconv via Python is
     // not available everywhere, so the bytes are spelled out).
     const bytes = Buffer.concat([
-      Buffer.from([0xd0, 0xd5, 0xc3, 0xfb]), Buffer.from(','), // 姓名
-      Buffer.from([0xca, 0xd6, 0xbb, 0xfa, 0xba, 0xc5]), Buffer.from('\r\n'), // 手机号
-      Buffer.from([0xc0, 0xee, 0xcb, 0xc4]), Buffer.from(',13700001234\r\n'), // 李四
-      Buffer.from([0xcd, 0xf5, 0xce, 0xe5]), Buffer.from(',\r\n'), // 王五
+      Buffer.from([0xd0, 0xd5, 0xc3, 0xfb]),
+      Buffer.from(','), // 姓名
+      Buffer.from([0xca, 0xd6, 0xbb, 0xfa, 0xba, 0xc5]),
+      Buffer.from('\r\n'), // 手机号
+      Buffer.from([0xc0, 0xee, 0xcb, 0xc4]),
+      Buffer.from(',13700001234\r\n'), // 李四
+      Buffer.from([0xcd, 0xf5, 0xce, 0xe5]),
+      Buffer.from(',\r\n'), // 王五
     ]);
     await writeFile(gb, bytes);
     expect(new TextDecoder('gb18030').decode(bytes)).toBe(text);
@@ -156,7 +164,9 @@ describe('kepubot import roster (xlsx and csv, all or nothing)', () => {
       expect(r.err).not.toContain(rosterRow(i).name);
       expect(r.err).not.toContain(rosterRow(i).phone);
     }
-    const [{ n }] = await db.ds.query(`SELECT count(*)::int AS n FROM informant i JOIN station s ON s.id = i.station_id WHERE s.name = '坏名册e站'`);
+    const [{ n }] = await db.ds.query(
+      `SELECT count(*)::int AS n FROM informant i JOIN station s ON s.id = i.station_id WHERE s.name = '坏名册e站'`,
+    );
     expect(n).toBe(0);
   });
 });

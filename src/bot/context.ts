@@ -10,7 +10,6 @@ import type { ChannelName, IdentityKind } from '../domain/channels';
 /** What a listener may serve: a channel by name, or 'private' for every one-to-one channel. */
 export type ChannelFilter = ChannelName | 'private';
 
-
 const BUILT_IN_IDENTITY: Record<string, IdentityKind> = {
   wecom: 'wecom-user',
   mp: 'openid',

@@ -56,7 +56,9 @@ function scriptFiles(dir: string): string[] {
 
 /** The help entries the scripts in the folder declare in their headers, without loading them. */
 export function readHelp(dir: string = SCRIPTS_DIR): HelpEntry[] {
-  return scriptFiles(dir).flatMap((file) => parseHeader(readFileSync(path.join(dir, file), 'utf8'), path.basename(file).replace(/\.(ts|js)$/, '')));
+  return scriptFiles(dir).flatMap((file) =>
+    parseHeader(readFileSync(path.join(dir, file), 'utf8'), path.basename(file).replace(/\.(ts|js)$/, '')),
+  );
 }
 
 /**

@@ -8,8 +8,7 @@ import { identityKindOf, type BotContext, type Handler, type HandlerOutcome } fr
 export const PRIVATE_CHANNELS = ['private'] as const;
 
 export type StationAccess =
-  | { ok: true; stationId: number; stationName: string; identity: Identity; by: string }
-  | { ok: false; outcome: HandlerOutcome };
+  { ok: true; stationId: number; stationName: string; identity: Identity; by: string } | { ok: false; outcome: HandlerOutcome };
 
 const NOT_REGISTERED =
   '抱歉，您还没有登记为e站管理员，不能使用这个命令。如需开通，请联系旗县区科协（由工作人员运行 kepubot manager add 登记）。';

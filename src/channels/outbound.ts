@@ -11,7 +11,12 @@ export interface OutboundDeps {
 }
 
 async function webhookCall(url: string, body: object): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15000) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15000),
+  });
   if (!res.ok) throw new Error(`webhook HTTP ${res.status}`);
   const answer = (await res.json()) as Record<string, unknown>;
   if (answer.errcode !== 0) throw new Error(`webhook errcode ${String(answer.errcode)}: ${String(answer.errmsg)}`);
@@ -65,7 +70,12 @@ export function createDeliver(deps: OutboundDeps): Deliver {
       }
       case 'wecom-webhook': {
         if (payload.text) {
-          await webhookCall(msg.recipient, payload.markdown ? { msgtype: 'markdown', markdown: { content: payload.text } } : { msgtype: 'text', text: { content: payload.text } });
+          await webhookCall(
+            msg.recipient,
+            payload.markdown
+              ? { msgtype: 'markdown', markdown: { content: payload.text } }
+              : { msgtype: 'text', text: { content: payload.text } },
+          );
         }
         if (file) {
           const form = new FormData();

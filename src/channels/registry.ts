@@ -8,10 +8,7 @@ import { wecomChannel } from './wecom/wecom-callback';
  * The manager channels, each built from config (null when not configured). Adding a channel:
  * its folder under src/channels/ exporting a ChannelFactory, and one line here.
  */
-export const CHANNELS: readonly ChannelFactory[] = [
-  wecomChannel,
-  mpChannel,
-];
+export const CHANNELS: readonly ChannelFactory[] = [wecomChannel, mpChannel];
 
 /** The configured channels of a registry (by default CHANNELS). */
 export function buildChannels(config: AppConfig, deps: ChannelDeps, registry: readonly ChannelFactory[] = CHANNELS): ChannelPlugin[] {

@@ -2,7 +2,16 @@ type ErrorLike = Error & Record<string, unknown>;
 
 /** SQLSTATE classes that mean "the server or the connection is gone", not "this query is wrong". */
 const CONNECTION_SQLSTATE = /^(08|57P0[1-3]|53300)/;
-const CONNECTION_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CONNECTION_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 const CONNECTION_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
@@ -32,4 +41,3 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   const nested = [e.cause, e.driverError, ...(Array.isArray(e.errors) ? e.errors : [])];
   return nested.some((n) => isDatabaseUnavailable(n, depth + 1));
 }
-

@@ -43,7 +43,13 @@ export interface Figures extends Aggregates {
 }
 
 /** The station targets of the policies (docs/统计口径.md e站指标). */
-export const TARGETS = { informants: 500, activitiesPerMonth: 1, participantsPerActivity: 50, bulletinMonths: 2, screenHoursPerDay: 5 } as const;
+export const TARGETS = {
+  informants: 500,
+  activitiesPerMonth: 1,
+  participantsPerActivity: 50,
+  bulletinMonths: 2,
+  screenHoursPerDay: 5,
+} as const;
 
 const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
 
@@ -63,7 +69,19 @@ export function figuresOf(a: Aggregates): Figures {
  * ratios of sums. Its counted days run from the earliest first counted day to the common end.
  */
 export function sumAggregates(list: Aggregates[]): Aggregates {
-  const z: Aggregates = { informants: 0, days: 0, firstDay: null, informantDays: 0, activeInformants: 0, rawShares: 0, effectiveShares: 0, quotaMetDays: 0, activities: 0, participants: 0, activitiesOf50: 0 };
+  const z: Aggregates = {
+    informants: 0,
+    days: 0,
+    firstDay: null,
+    informantDays: 0,
+    activeInformants: 0,
+    rawShares: 0,
+    effectiveShares: 0,
+    quotaMetDays: 0,
+    activities: 0,
+    participants: 0,
+    activitiesOf50: 0,
+  };
   for (const a of list) {
     z.informants += a.informants;
     z.days = Math.max(z.days, a.days);

@@ -85,9 +85,7 @@ export interface UnknownShape {
 
 /** What a Kepu China URL is. */
 export type UrlClass =
-  | { status: 'content'; kind: string; id: string; contentKey: string }
-  | { status: 'not-content' }
-  | ({ status: 'unknown' } & UnknownShape);
+  { status: 'content'; kind: string; id: string; contentKey: string } | { status: 'not-content' } | ({ status: 'unknown' } & UnknownShape);
 
 const KEPU_DOMAIN = 'kepuchina.cn';
 const HOST_RE = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
@@ -136,10 +134,15 @@ const TRAILING_PUNCT_RE = /[.,;:!?)\]]+$/;
  * Full-width forms that are part of a URL written with a Chinese keyboard (letters, digits,
  * ？＝＆／．＿－％＃～＋：); full-width ，；！（） still end a URL in text.
  */
-const FULL_WIDTH_URL_CHAR_RE = /[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff1f\uff1d\uff06\uff0f\uff0e\uff3f\uff0d\uff05\uff03\uff5e\uff0b\uff1a]/g;
+const FULL_WIDTH_URL_CHAR_RE =
+  /[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff1f\uff1d\uff06\uff0f\uff0e\uff3f\uff0d\uff05\uff03\uff5e\uff0b\uff1a]/g;
 
 function normalizeDomain(domain: string): string {
-  return domain.trim().toLowerCase().replace(/^\*?\./, '').replace(/\.$/, '');
+  return domain
+    .trim()
+    .toLowerCase()
+    .replace(/^\*?\./, '')
+    .replace(/\.$/, '');
 }
 
 function kepuDomains(rules: LinkRules): string[] {
@@ -184,7 +187,10 @@ function isTracking(name: string): boolean {
 }
 
 function siteOf(hostname: string): string {
-  return hostname.toLowerCase().replace(/\.$/, '').replace(/^www\./, '');
+  return hostname
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^www\./, '');
 }
 
 function normalizePath(pathname: string): string {
@@ -328,10 +334,7 @@ export function unknownShapeOfCard(card: { url: string }, rules: LinkRules = DEF
 }
 
 /** appid, or the configured name, identifying a Kepu China mini-program card. */
-function miniProgramSource(
-  card: { appid?: string; username?: string; description?: string },
-  rules: LinkRules,
-): string | undefined {
+function miniProgramSource(card: { appid?: string; username?: string; description?: string }, rules: LinkRules): string | undefined {
   const appid = card.appid?.trim() ?? '';
   if (appid && rules.miniProgramAppIds.some((a) => a.trim().toLowerCase() === appid.toLowerCase())) return appid;
   const description = card.description?.trim() ?? '';
@@ -370,9 +373,7 @@ export function recognizeMiniProgram(
     contentKey = embedded.contentKey;
   } else {
     const id = MP_ID_PARAMS.map((n) => paramOf(params, n)).find((v) => v !== undefined && ITEM_ID_RE.test(v));
-    contentKey = page
-      ? `kepu:mp:${source}:${page}${id ? `:${id}` : ''}`
-      : `kepu:mp:${source}:title:${cleanText(card.title) ?? ''}`;
+    contentKey = page ? `kepu:mp:${source}:${page}${id ? `:${id}` : ''}` : `kepu:mp:${source}:title:${cleanText(card.title) ?? ''}`;
   }
   return withTitle({ contentKey, url: `miniprogram://${source}/${pagePath}`, kind: 'mini-program' }, card.title);
 }
@@ -395,7 +396,10 @@ export function parseUrlRules(text: string, extraDomains: string[] = []): UrlRul
     }
     if (!Array.isArray(raw)) throw new Error('should be a JSON array of rules');
   } else {
-    raw = s.split(/[,;\n，；]+/).map((x) => x.trim()).filter(Boolean);
+    raw = s
+      .split(/[,;\n，；]+/)
+      .map((x) => x.trim())
+      .filter(Boolean);
   }
   const rules = { ...DEFAULT_LINK_RULES, extraDomains };
   return raw.map((r) => {

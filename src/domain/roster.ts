@@ -43,7 +43,10 @@ const NAME_RE = /^[\p{Script=Han}A-Za-z·•．.\s]+$/u;
 const MOBILE_RE = /^1[3-9]\d{9}$/;
 
 function normaliseHeader(s: string): string {
-  return s.replace(/[\s*＊（(].*$/u, '').trim().toLowerCase();
+  return s
+    .replace(/[\s*＊（(].*$/u, '')
+    .trim()
+    .toLowerCase();
 }
 
 function findColumns(cells: string[]): { name: number; phone: number; note: number } | null {

@@ -8,7 +8,14 @@ import { DateTime, IANAZone } from 'luxon';
 import { dayOf, type DayKey } from './calendar';
 import { periodBefore, periodContaining, type Period } from './periods';
 
-export const JOB_NAMES = ['group-reminder', 'group-ranking', 'weekly-digest', 'monthly-check', 'quarterly-table', 'annual-evaluation'] as const;
+export const JOB_NAMES = [
+  'group-reminder',
+  'group-ranking',
+  'weekly-digest',
+  'monthly-check',
+  'quarterly-table',
+  'annual-evaluation',
+] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** Default rules (minute hour day-of-month month day-of-week). */

@@ -45,7 +45,24 @@ export function suggestCommand(text: string, words: readonly string[]): string |
 // ---------------------------------------------------------------------------------------------
 // Dates
 
-const CN_DIGITS: Record<string, number> = { 〇: 0, 零: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10, 百: 100, 千: 1000, 万: 10000 };
+const CN_DIGITS: Record<string, number> = {
+  〇: 0,
+  零: 0,
+  一: 1,
+  二: 2,
+  两: 2,
+  三: 3,
+  四: 4,
+  五: 5,
+  六: 6,
+  七: 7,
+  八: 8,
+  九: 9,
+  十: 10,
+  百: 100,
+  千: 1000,
+  万: 10000,
+};
 
 /** Whether a token looks like a date (so a malformed date is reported as such, not as a title). */
 export function looksLikeDate(token: string): boolean {
@@ -155,7 +172,15 @@ export function describeActivity(a: ActivityInput): string {
 
 export type CorrectionField = 'participants' | 'date' | 'type' | 'title' | 'place';
 const FIELD_WORDS: Record<string, CorrectionField> = {
-  人数: 'participants', 参加人数: 'participants', 日期: 'date', 时间: 'date', 类型: 'type', 标题: 'title', 主题: 'title', 名称: 'title', 地点: 'place',
+  人数: 'participants',
+  参加人数: 'participants',
+  日期: 'date',
+  时间: 'date',
+  类型: 'type',
+  标题: 'title',
+  主题: 'title',
+  名称: 'title',
+  地点: 'place',
 };
 
 export interface Correction {

@@ -69,7 +69,9 @@ export function createApp(deps: AppDeps): Koa {
   router.get('/readyz', async (ctx) => {
     const report: ReadinessReport = deps.ready
       ? await deps.ready()
-      : await deps.health().then((h) => ({ ready: h.database === 'up', reasons: h.database === 'up' ? [] : ['数据库无法连接'], database: h.database }));
+      : await deps
+          .health()
+          .then((h) => ({ ready: h.database === 'up', reasons: h.database === 'up' ? [] : ['数据库无法连接'], database: h.database }));
     ctx.status = report.ready ? 200 : 503;
     ctx.body = report;
   });

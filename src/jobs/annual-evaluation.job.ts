@@ -24,10 +24,19 @@ export const annualEvaluation: JobDefinition = {
     const text = [
       `## ${name} ${period.key}年度科普e站评定（截至 ${today}）`,
       `拟表彰e站：${r.praise.map((id) => names.get(id)).join('、') || '无'}`,
-      `拟表彰信息员：${r.informants.slice(0, 10).map((x) => `${x.name}（${x.station}）`).join('、') || '无'}`,
+      `拟表彰信息员：${
+        r.informants
+          .slice(0, 10)
+          .map((x) => `${x.name}（${x.station}）`)
+          .join('、') || '无'
+      }`,
       `排名靠后、拟整改的e站：${rectify}`,
       '完整名单见附件。',
     ].join('\n');
-    return toCountyStaff(ctx, countyId, { text, markdown: true, file: { name: `${name}-${period.key}-年度评定.xlsx`, base64: r.buffer.toString('base64') } });
+    return toCountyStaff(ctx, countyId, {
+      text,
+      markdown: true,
+      file: { name: `${name}-${period.key}-年度评定.xlsx`, base64: r.buffer.toString('base64') },
+    });
   },
 };

@@ -19,7 +19,8 @@ export const groupRanking: JobDefinition = {
     if (day.rows.length === 0) lines.push('今天还没有人转发科普中国内容。');
     else day.rows.forEach((r, i) => lines.push(`${i + 1}. ${r.name} ${r.effective} 条`));
     lines.push(`今天 ${day.quotaMet} / ${day.informants} 人完成每天 ${day.quota} 条。`);
-    if (month.rows.length > 0) lines.push(`本月前 ${month.rows.length} 名：${month.rows.map((r) => `${r.name} ${r.effective}`).join('、')}`);
+    if (month.rows.length > 0)
+      lines.push(`本月前 ${month.rows.length} 名：${month.rows.map((r) => `${r.name} ${r.effective}`).join('、')}`);
     const png = renderRankingCard(
       `${station.name} 今日排行`,
       `${m}月${d}日 · ${day.quotaMet}/${day.informants} 人达标`,

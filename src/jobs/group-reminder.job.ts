@@ -18,8 +18,14 @@ export const groupReminder: JobDefinition = {
     if (under.length === 0) return [];
     const quota = await ctx.services.statistics.quotaOfStation(stationId);
     const lines = under.map((u) => `${u.name} 还差 ${u.missing} 条`);
-    const text = [`今天的科普转发还没完成的信息员（每天 ${quota} 条有效转发）：`, ...lines, '请转发科普中国的文章或视频到本群，发“#我的”查看进度。'].join('\n');
+    const text = [
+      `今天的科普转发还没完成的信息员（每天 ${quota} 条有效转发）：`,
+      ...lines,
+      '请转发科普中国的文章或视频到本群，发“#我的”查看进度。',
+    ].join('\n');
     const endOfEvening = eveningEnd(period.from, ctx.config.schedule.quiet, ctx.config.schedule.zone);
-    return [{ channel: 'wechat-room', recipient: roomId, payload: { text, mentions: under.map((u) => u.contactId) }, validUntil: endOfEvening }];
+    return [
+      { channel: 'wechat-room', recipient: roomId, payload: { text, mentions: under.map((u) => u.contactId) }, validUntil: endOfEvening },
+    ];
   },
 };

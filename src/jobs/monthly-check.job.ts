@@ -31,7 +31,8 @@ export const monthlyCheck: JobDefinition = {
     const wecomUsers = managers.map((m) => m.wecom_user_id).filter((x): x is string => Boolean(x));
     if (wecomUsers.length > 0) out.push({ channel: 'wecom-app', recipient: wecomUsers.join('|'), payload: { text } });
     for (const m of managers) {
-      if (!m.wecom_user_id && m.wechat_contact_id) out.push({ channel: 'wechat-contact', recipient: m.wechat_contact_id, payload: { text } });
+      if (!m.wecom_user_id && m.wechat_contact_id)
+        out.push({ channel: 'wechat-contact', recipient: m.wechat_contact_id, payload: { text } });
     }
     if (out.length > 0) return out;
     const noRecipient =

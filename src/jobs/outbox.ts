@@ -56,10 +56,12 @@ export class OutboxWorker {
       const max = this.options.maxAttempts ?? 5;
       const give = attempts >= max;
       const retryAt = new Date(now.getTime() + 30_000 * 2 ** (attempts - 1));
-      await this.ds.query(
-        `UPDATE outbox_message SET state = $2, due_at = $3, last_error = $4 WHERE id = $1`,
-        [claim.id, give ? 'failed' : 'queued', retryAt, String(err instanceof Error ? err.message : err).slice(0, 2000)],
-      );
+      await this.ds.query(`UPDATE outbox_message SET state = $2, due_at = $3, last_error = $4 WHERE id = $1`, [
+        claim.id,
+        give ? 'failed' : 'queued',
+        retryAt,
+        String(err instanceof Error ? err.message : err).slice(0, 2000),
+      ]);
       this.log.warn({ err, id: claim.id, attempts, final: give }, 'sending a message failed');
       return give ? 'failed' : 'retry';
     }

@@ -24,6 +24,10 @@ export const quarterlyTable: JobDefinition = {
       `共 ${table.rows.length} 个e站、信息员 ${t.informants} 人，统计 ${t.days} 天、信息员人天 ${t.informantDays}；人均每天有效转发 ${t.perInformantDay.toFixed(2)} 条，达标率 ${percent(t.quotaMetRate)}，活动 ${t.activities} 次 / ${t.participants} 人次。`,
       '请于本月 5 日前上报，统计表见附件。',
     ].join('\n');
-    return toCountyStaff(ctx, countyId, { text, markdown: true, file: { name: `${name}-${period.key}-季度统计表.xlsx`, base64: buffer.toString('base64') } });
+    return toCountyStaff(ctx, countyId, {
+      text,
+      markdown: true,
+      file: { name: `${name}-${period.key}-季度统计表.xlsx`, base64: buffer.toString('base64') },
+    });
   },
 };

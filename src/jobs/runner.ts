@@ -117,7 +117,13 @@ export class JobRunner {
     return out;
   }
 
-  async runScope(job: JobName, scope: string, period: Period, now: Date, opts: { dryRun?: boolean; mode?: RunMode } = {}): Promise<ScopeRun> {
+  async runScope(
+    job: JobName,
+    scope: string,
+    period: Period,
+    now: Date,
+    opts: { dryRun?: boolean; mode?: RunMode } = {},
+  ): Promise<ScopeRun> {
     const def = JOBS[job];
     const mode = opts.mode ?? 'normal';
     if (opts.dryRun) {
@@ -125,10 +131,11 @@ export class JobRunner {
       return { job, scope, period: period.key, state: 'dry-run', round: 0, messages: sendable, waiting, reason: reasonOf(waiting) };
     }
     return this.ds.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO job_run (job, scope, period) VALUES ($1, $2, $3) ON CONFLICT (job, scope, period) DO NOTHING`,
-        [job, scope, period.key],
-      );
+      await m.query(`INSERT INTO job_run (job, scope, period) VALUES ($1, $2, $3) ON CONFLICT (job, scope, period) DO NOTHING`, [
+        job,
+        scope,
+        period.key,
+      ]);
       const [run]: Array<{ id: number; state: string; round: number }> = await m.query(
         `SELECT id, state, round FROM job_run WHERE job = $1 AND scope = $2 AND period = $3 FOR UPDATE`,
         [job, scope, period.key],

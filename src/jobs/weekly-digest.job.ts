@@ -30,15 +30,25 @@ export const weeklyDigest: JobDefinition = {
     const before = await ctx.services.statistics.stationTable(countyId, periodBefore('week', period.from), today);
     const prev = new Map(before.rows.map((r) => [r.stationId, r.figures]));
     const monthStart = `${period.to.slice(0, 8)}01`;
-    const without = await ctx.services.reports.monthsWithoutActivity(table.rows.map((r) => r.stationId), { kind: 'month', key: period.to.slice(0, 7), from: monthStart, to: period.to }, today);
-    const top = await ctx.services.statistics.topInformants(table.rows.map((r) => r.stationId), period, TOP);
+    const without = await ctx.services.reports.monthsWithoutActivity(
+      table.rows.map((r) => r.stationId),
+      { kind: 'month', key: period.to.slice(0, 7), from: monthStart, to: period.to },
+      today,
+    );
+    const top = await ctx.services.statistics.topInformants(
+      table.rows.map((r) => r.stationId),
+      period,
+      TOP,
+    );
     const t = table.total;
     const quota = await countyQuota(ctx, countyId);
     const activityTarget = `要求每月 ${TARGETS.activitiesPerMonth} 次、${TARGETS.participantsPerActivity} 人`;
     const lines = [
       `## ${name} 科普e站周报`,
       `${periodLabel(period)}`,
-      t.firstDay ? `统计 ${t.days} 天（自${chineseDayLabel(t.firstDay)}起，截至${chineseDayLabel(today)}），信息员人天 ${t.informantDays}` : '本周尚无统计天数（还没有e站开始统计）',
+      t.firstDay
+        ? `统计 ${t.days} 天（自${chineseDayLabel(t.firstDay)}起，截至${chineseDayLabel(today)}），信息员人天 ${t.informantDays}`
+        : '本周尚无统计天数（还没有e站开始统计）',
       `> 信息员 ${t.informants} 人，活跃率 ${percent(t.activeRate)}，人均每天有效转发 ${t.perInformantDay.toFixed(2)} 条（要求 ${quota} 条，较前一周 ${signed(t.perInformantDay - before.total.perInformantDay)}），达标率 ${percent(t.quotaMetRate)}，活动 ${t.activities} 次 / ${t.participants} 人次`,
       '',
       '**各站情况**',
@@ -51,14 +61,24 @@ export const weeklyDigest: JobDefinition = {
     ];
     const noActivity = table.rows.filter((r) => (without.get(r.stationId) ?? 0) > 0).map((r) => r.name);
     lines.push('', `**本月尚无活动的e站**：${noActivity.length > 0 ? noActivity.join('、') : '无'}`);
-    lines.push('', `**优秀信息员**：${top.length > 0 ? top.map((x) => `${x.name}（${x.station}，${x.effective} 条）`).join('、') : '本周无有效转发'}`);
+    lines.push(
+      '',
+      `**优秀信息员**：${top.length > 0 ? top.map((x) => `${x.name}（${x.station}，${x.effective} 条）`).join('、') : '本周无有效转发'}`,
+    );
     const bottom = table.rows.slice(-BOTTOM).reverse();
     lines.push('', `**排名靠后的e站**：${bottom.map((r) => `${r.name}（人均 ${r.figures.perInformantDay.toFixed(2)} 条）`).join('、')}`);
     // What spread: the week's most shared items (informants' shares in the county's groups).
-    const content = await ctx.services.statistics.topContent(table.rows.map((r) => r.stationId), period, today, TOP_CONTENT);
+    const content = await ctx.services.statistics.topContent(
+      table.rows.map((r) => r.stationId),
+      period,
+      today,
+      TOP_CONTENT,
+    );
     const clip = (t: string) => (t.length > 40 ? `${t.slice(0, 39)}…` : t);
     lines.push('', `**转发最多的内容**：${content.length > 0 ? '' : '本周无'}`);
-    content.forEach((c, i) => lines.push(`${i + 1}. ${clip(contentTitle(c))}：${c.informants} 人转发到 ${c.groups} 个群，有效转发 ${c.effectiveShares} 条`));
+    content.forEach((c, i) =>
+      lines.push(`${i + 1}. ${clip(contentTitle(c))}：${c.informants} 人转发到 ${c.groups} 个群，有效转发 ${c.effectiveShares} 条`),
+    );
     lines.push('', '详细数据见附件《周统计表》。');
     return toCountyStaff(ctx, countyId, {
       text: lines.join('\n'),

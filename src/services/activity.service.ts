@@ -30,7 +30,15 @@ export class ActivityService {
       [stationId, input.date, input.type, input.title, input.participants, input.place ?? null, by],
     );
     if (rows.length === 0) throw duplicate(await repo.findOneBy(same));
-    return repo.create({ ...same, participants: input.participants, place: input.place ?? null, createdBy: by, id: rows[0].id, createdAt: rows[0].created_at, updatedAt: null });
+    return repo.create({
+      ...same,
+      participants: input.participants,
+      place: input.place ?? null,
+      createdBy: by,
+      id: rows[0].id,
+      createdAt: rows[0].created_at,
+      updatedAt: null,
+    });
   }
 
   async list(stationId: number, range: DayRange): Promise<Activity[]> {

@@ -156,7 +156,10 @@ export class AlertService {
       const incidentId = inserted[0].id;
       const planned = this.plan(await this.readRecipients(m), content);
       if (planned.length === 0) {
-        this.deps.log.warn({ incident: key }, 'alert has no recipient: register county staff with a WeCom user id, a county webhook, or set ALERT_WEBHOOK_URL');
+        this.deps.log.warn(
+          { incident: key },
+          'alert has no recipient: register county staff with a WeCom user id, a county webhook, or set ALERT_WEBHOOK_URL',
+        );
         return 'no-recipient' as const;
       }
       const [run]: Array<{ id: number }> = await m.query(
@@ -173,14 +176,23 @@ export class AlertService {
   private async raiseDirectly(key: string, content: AlertContent): Promise<AlertOutcome> {
     const planned = this.plan(this.recipients, content);
     if (planned.length === 0) {
-      this.deps.log.warn({ incident: key }, 'alert has no recipient (none known while the database is down); set ALERT_WEBHOOK_URL or ALERT_WECOM_USER');
+      this.deps.log.warn(
+        { incident: key },
+        'alert has no recipient (none known while the database is down); set ALERT_WEBHOOK_URL or ALERT_WECOM_USER',
+      );
       this.open.add(key);
       return 'no-recipient';
     }
     let sent = 0;
     for (const msg of planned) {
       try {
-        await this.deps.deliver({ id: '0', runId: 0, channel: msg.channel, recipient: msg.recipient, payload: msg.payload } as OutboxMessage);
+        await this.deps.deliver({
+          id: '0',
+          runId: 0,
+          channel: msg.channel,
+          recipient: msg.recipient,
+          payload: msg.payload,
+        } as OutboxMessage);
         sent++;
       } catch (err) {
         this.deps.log.warn({ incident: key, channel: msg.channel, err: errInfo(err) }, 'sending an alert directly failed');

@@ -48,10 +48,11 @@ export class CallbackReceiptService {
    */
   async answer(channel: string, key: string, reply: string, audit: AuditEntry[] = []): Promise<void> {
     if (audit.length === 0) {
-      await this.ds.query(
-        `UPDATE callback_receipt SET reply = $3, answered_at = now() WHERE channel = $1 AND dedupe_key = $2`,
-        [channel, receiptKey(key), reply],
-      );
+      await this.ds.query(`UPDATE callback_receipt SET reply = $3, answered_at = now() WHERE channel = $1 AND dedupe_key = $2`, [
+        channel,
+        receiptKey(key),
+        reply,
+      ]);
       return;
     }
     const rows = audit.map(auditRow);

@@ -48,7 +48,9 @@ export async function contentWorkbook(
   const wb = new ExcelJS.Workbook();
   wb.creator = 'kepubot 科普e站助手';
   const ws = wb.addWorksheet('转发内容');
-  ws.addRow([`${county.name} ${periodLabel(period)} 转发最多的内容（统计至 ${counted.to < counted.from ? counted.from : counted.to}）`]).font = { bold: true, size: 14 };
+  ws.addRow([
+    `${county.name} ${periodLabel(period)} 转发最多的内容（统计至 ${counted.to < counted.from ? counted.from : counted.to}）`,
+  ]).font = { bold: true, size: 14 };
   ws.mergeCells(1, 1, 1, CONTENT_HEADERS.length);
   const header = ws.addRow(CONTENT_HEADERS);
   header.font = { bold: true };
@@ -59,12 +61,24 @@ export async function contentWorkbook(
   });
   [6, 48, 10, 10, 8, 10, 10, 60].forEach((w, i) => (ws.getColumn(i + 1).width = w));
   rows.forEach((r, i) => {
-    const row = ws.addRow([i + 1, contentTitle(r), contentKindLabel(r.contentKey), r.informants, r.groups, r.rawShares, r.effectiveShares, r.url]);
+    const row = ws.addRow([
+      i + 1,
+      contentTitle(r),
+      contentKindLabel(r.contentKey),
+      r.informants,
+      r.groups,
+      r.rawShares,
+      r.effectiveShares,
+      r.url,
+    ]);
     row.getCell(2).alignment = { wrapText: true, vertical: 'top' };
   });
   if (rows.length === 0) ws.addRow(['', '本期没有转发']);
   ws.addRow([]);
-  ws.addRow(['', '说明：按有效转发从高到低排列。转发人数为转发过该内容的不同信息员人数；群数为转发到的不同微信群数；原始转发为条数，有效转发按同一信息员、同一内容、同一天只算 1 条。只计已绑定信息员的转发，按群所属e站归入本旗县区。']);
+  ws.addRow([
+    '',
+    '说明：按有效转发从高到低排列。转发人数为转发过该内容的不同信息员人数；群数为转发到的不同微信群数；原始转发为条数，有效转发按同一信息员、同一内容、同一天只算 1 条。只计已绑定信息员的转发，按群所属e站归入本旗县区。',
+  ]);
   ws.views = [{ state: 'frozen', ySplit: 2 }];
   ws.pageSetup = { orientation: 'landscape', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: '2:2' };
   return { buffer: Buffer.from(await wb.xlsx.writeBuffer()), rows };

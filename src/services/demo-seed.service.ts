@@ -21,7 +21,28 @@ export interface DemoGroup {
 }
 
 const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓';
-const GIVEN = ['秀英', '桂兰', '建国', '海燕', '志强', '丽娟', '明', '静', '军', '敏', '伟', '芳', '磊', '霞', '勇', '艳', '杰', '娜', '涛', '超'];
+const GIVEN = [
+  '秀英',
+  '桂兰',
+  '建国',
+  '海燕',
+  '志强',
+  '丽娟',
+  '明',
+  '静',
+  '军',
+  '敏',
+  '伟',
+  '芳',
+  '磊',
+  '霞',
+  '勇',
+  '艳',
+  '杰',
+  '娜',
+  '涛',
+  '超',
+];
 
 const STATIONS: Array<{ name: string; type: StationType; topic: string }> = [
   { name: '城关社区e站', type: 'community', topic: '城关社区科普信息员群' },
@@ -79,7 +100,11 @@ export async function seedDemo(ds: DataSource, now: Date): Promise<DemoGroup[]> 
           }),
         ),
       );
-      await joinRoster(m, saved.map((x) => x.id), dayOf(now));
+      await joinRoster(
+        m,
+        saved.map((x) => x.id),
+        dayOf(now),
+      );
     });
   }
   return groups;

@@ -37,9 +37,7 @@ export class GroupService {
     if (!group) {
       const byTopic = await repo.findBy({ topic: roomIdOrTopic });
       if (byTopic.length > 1) {
-        throw new UserError(
-          `有 ${byTopic.length} 个群都叫“${roomIdOrTopic}”，请改用群 ID：${byTopic.map((g) => g.roomId).join('、')}`,
-        );
+        throw new UserError(`有 ${byTopic.length} 个群都叫“${roomIdOrTopic}”，请改用群 ID：${byTopic.map((g) => g.roomId).join('、')}`);
       }
       group = byTopic[0] ?? null;
     }
@@ -59,12 +57,11 @@ export class GroupService {
   }
 
   async list(): Promise<GroupListItem[]> {
-    const rows: Array<{ room_id: string; topic: string; station: string | null; bound_at: Date | null }> =
-      await this.ds.query(
-        `SELECT g.room_id, g.topic, s.name AS station, g.bound_at
+    const rows: Array<{ room_id: string; topic: string; station: string | null; bound_at: Date | null }> = await this.ds.query(
+      `SELECT g.room_id, g.topic, s.name AS station, g.bound_at
          FROM wechat_group g LEFT JOIN station s ON s.id = g.station_id
          ORDER BY s.name NULLS LAST, g.topic`,
-      );
+    );
     return rows.map((r) => ({ roomId: r.room_id, topic: r.topic, station: r.station, boundAt: r.bound_at }));
   }
 

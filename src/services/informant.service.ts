@@ -63,10 +63,10 @@ export class InformantService {
       informant.boundAt = now;
       await repo.save(informant);
 
-      await m.query(
-        `UPDATE effective_share SET informant_id = $1 WHERE talker_id = $2 AND informant_id IS NULL`,
-        [informant.id, contactId],
-      );
+      await m.query(`UPDATE effective_share SET informant_id = $1 WHERE talker_id = $2 AND informant_id IS NULL`, [
+        informant.id,
+        contactId,
+      ]);
       const adopted: Array<{ raw: string; eff: string }> = await m.query(
         `WITH adopted AS (
            UPDATE share_event SET informant_id = $1
@@ -144,7 +144,13 @@ export class InformantService {
        GROUP BY talker_id ORDER BY count(*) DESC, talker_id LIMIT $2`,
       [stationId, limit],
     );
-    return rows.map((r, i) => ({ index: i + 1, talkerId: r.talker_id, talkerName: r.talker_name, shares: Number(r.shares), lastAt: r.last_at }));
+    return rows.map((r, i) => ({
+      index: i + 1,
+      talkerId: r.talker_id,
+      talkerName: r.talker_name,
+      shares: Number(r.shares),
+      lastAt: r.last_at,
+    }));
   }
 
   /**

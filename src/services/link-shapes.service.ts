@@ -48,6 +48,12 @@ export class LinkShapeService {
       `SELECT shape, seen, example, first_seen_at, last_seen_at FROM unknown_link_shape ORDER BY seen DESC, shape LIMIT $1`,
       [limit],
     );
-    return rows.map((r) => ({ shape: r.shape, seen: Number(r.seen), example: r.example, firstSeenAt: r.first_seen_at, lastSeenAt: r.last_seen_at }));
+    return rows.map((r) => ({
+      shape: r.shape,
+      seen: Number(r.seen),
+      example: r.example,
+      firstSeenAt: r.first_seen_at,
+      lastSeenAt: r.last_seen_at,
+    }));
   }
 }

@@ -49,11 +49,7 @@ export class PeopleService {
   }
 
   /** Stores a manager or staff member with their handles, refusing a handle already registered. */
-  private register<T extends StationManager | CountyStaff>(
-    entity: new () => T,
-    scope: Partial<T>,
-    handles: Handles,
-  ): Promise<T> {
+  private register<T extends StationManager | CountyStaff>(entity: new () => T, scope: Partial<T>, handles: Handles): Promise<T> {
     return this.ds.transaction(async (m) => {
       await this.ensureUnused(m.query.bind(m), handles);
       const repo = m.getRepository(entity);
@@ -73,16 +69,18 @@ export class PeopleService {
    */
   async whoIs(kind: IdentityKind, senderId: string): Promise<Identity> {
     const col = COLUMN[kind];
-    const rows: Array<{ role: 'manager' | 'staff'; name: string | null; id: number; place: string; county_id: number | null }> = await this.ds.query(
-      `(SELECT 'manager' AS role, m.name, s.id, s.name AS place, s.county_id FROM station_manager m
+    const rows: Array<{ role: 'manager' | 'staff'; name: string | null; id: number; place: string; county_id: number | null }> =
+      await this.ds.query(
+        `(SELECT 'manager' AS role, m.name, s.id, s.name AS place, s.county_id FROM station_manager m
           JOIN station s ON s.id = m.station_id WHERE m.${col} = $1 ORDER BY m.id LIMIT 1)
        UNION ALL
        (SELECT 'staff', c.name, r.id, r.name, NULL FROM county_staff c
           JOIN region r ON r.id = c.county_id WHERE c.${col} = $1 ORDER BY c.id LIMIT 1)`,
-      [senderId],
-    );
+        [senderId],
+      );
     const manager = rows.find((r) => r.role === 'manager');
-    if (manager) return { role: 'manager', name: manager.name, station: { id: manager.id, name: manager.place, countyId: manager.county_id! } };
+    if (manager)
+      return { role: 'manager', name: manager.name, station: { id: manager.id, name: manager.place, countyId: manager.county_id! } };
     const staff = rows.find((r) => r.role === 'staff');
     if (staff) return { role: 'staff', name: staff.name, county: { id: staff.id, name: staff.place } };
     return { role: 'nobody' };
@@ -92,7 +90,8 @@ export class PeopleService {
     if (!h.wecomUser && !h.openid && !h.wechatContact) {
       throw new UserError('请至少给出一种联系方式：--wecom-user、--openid 或 --wechat-contact');
     }
-    if (h.wecomUser && !this.channels.wecom) throw new UserError(`不能登记 --wecom-user。${NOT_CONFIGURED.wecom}，设置后再登记（kepubot 服务也要重启）`);
+    if (h.wecomUser && !this.channels.wecom)
+      throw new UserError(`不能登记 --wecom-user。${NOT_CONFIGURED.wecom}，设置后再登记（kepubot 服务也要重启）`);
     if (h.openid && !this.channels.mp) throw new UserError(`不能登记 --openid。${NOT_CONFIGURED.mp}，设置后再登记（kepubot 服务也要重启）`);
   }
 
@@ -104,10 +103,9 @@ export class PeopleService {
     ];
     for (const [col, value] of checks) {
       if (!value) continue;
-      const used = await query(
-        `SELECT 1 FROM station_manager WHERE ${col} = $1 UNION ALL SELECT 1 FROM county_staff WHERE ${col} = $1`,
-        [value],
-      );
+      const used = await query(`SELECT 1 FROM station_manager WHERE ${col} = $1 UNION ALL SELECT 1 FROM county_staff WHERE ${col} = $1`, [
+        value,
+      ]);
       if (used.length > 0) throw new UserError(`“${value}”已登记为e站管理员或旗县区工作人员`);
     }
   }

@@ -329,21 +329,22 @@ export class ShareCounter {
     const timeoutMs = this.options.writeTimeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const query = this.withDeadlockRetry(() =>
-        // One statement is one transaction: the share events, effective shares and rollups of a
-        // batch commit together or not at all.
-        this.ds.query(BATCH_SQL, [
-          rows.map((r) => r.messageId),
-          rows.map((r) => r.roomId),
-          rows.map((r) => r.talkerId),
-          rows.map((r) => r.talkerName.slice(0, 128)),
-          rows.map((r) => r.link.contentKey.slice(0, 512)),
-          rows.map((r) => r.link.url),
-          rows.map((r) => r.link.title ?? null),
-          rows.map((r) => r.link.kind),
-          rows.map((r) => r.sentAt.toISOString()),
-          SHARE_LOCK_KEY,
-        ]) as Promise<BatchRow[]>,
+      const query = this.withDeadlockRetry(
+        () =>
+          // One statement is one transaction: the share events, effective shares and rollups of a
+          // batch commit together or not at all.
+          this.ds.query(BATCH_SQL, [
+            rows.map((r) => r.messageId),
+            rows.map((r) => r.roomId),
+            rows.map((r) => r.talkerId),
+            rows.map((r) => r.talkerName.slice(0, 128)),
+            rows.map((r) => r.link.contentKey.slice(0, 512)),
+            rows.map((r) => r.link.url),
+            rows.map((r) => r.link.title ?? null),
+            rows.map((r) => r.link.kind),
+            rows.map((r) => r.sentAt.toISOString()),
+            SHARE_LOCK_KEY,
+          ]) as Promise<BatchRow[]>,
       );
       // If the timeout wins, the statement may still commit later: the spooled copy is then a
       // replay, which the unique message id ignores.
@@ -439,7 +440,8 @@ export class ShareCounter {
           }
           attempt = -1;
         } catch (err) {
-          if (attempt % 10 === 0) this.log?.warn({ err, spooled: this.spool!.depth }, 'PostgreSQL still unavailable; shares stay in the spool');
+          if (attempt % 10 === 0)
+            this.log?.warn({ err, spooled: this.spool!.depth }, 'PostgreSQL still unavailable; shares stay in the spool');
         }
       }
     })().finally(() => {
@@ -461,8 +463,7 @@ export class ShareCounter {
       try {
         return await fn();
       } catch (err) {
-        const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code ??
-          (err as { code?: string }).code;
+        const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (err as { code?: string }).code;
         if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
       }
     }

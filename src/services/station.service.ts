@@ -22,9 +22,7 @@ export class StationService {
     }
     return this.ds.transaction(async (m) => {
       const province = input.province ? await this.region(m, input.province, 'province', null) : null;
-      const prefecture = input.prefecture
-        ? await this.region(m, input.prefecture, 'prefecture', province?.id ?? null)
-        : null;
+      const prefecture = input.prefecture ? await this.region(m, input.prefecture, 'prefecture', province?.id ?? null) : null;
       const county = await this.region(m, input.county, 'county', prefecture?.id ?? null);
       const repo = m.getRepository(Station);
       const existing = await repo.findOneBy({ name: input.name });
@@ -62,12 +60,7 @@ export class StationService {
     return this.ds.getRepository(Station).findOneBy({ name });
   }
 
-  private async region(
-    m: EntityManager,
-    name: string,
-    level: Region['level'],
-    parentId: number | null,
-  ): Promise<Region> {
+  private async region(m: EntityManager, name: string, level: Region['level'], parentId: number | null): Promise<Region> {
     const repo = m.getRepository(Region);
     const found = await repo.findOneBy({ name, level, parentId: parentId ?? IsNull() });
     if (found) return found;

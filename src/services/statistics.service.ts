@@ -5,7 +5,6 @@ import { TARGETS, compareStations, figuresOf, sumAggregates, type Aggregates, ty
 import { STATION_START_CTE, countedRollupSql, stationStartSql } from './counted-days';
 import { SummaryRefresher } from './summaries.service';
 
-
 /**
  * Which summary answers "active informants" over a counted range: one day; a week from its
  * Monday; whole months from a 1st (ending on a month's last day or today, after which there is
@@ -16,7 +15,11 @@ export function rangeShape(r: DayRange, today: DayKey): 'day' | 'week' | 'quarte
   const from = DateTime.fromISO(r.from, { zone: TIME_ZONE });
   const to = DateTime.fromISO(r.to, { zone: TIME_ZONE });
   if (from.weekday === 1 && to <= from.plus({ days: 6 }) && (to.weekday === 7 || r.to === today)) return 'week';
-  if (from.hasSame(from.startOf('quarter'), 'day') && from.hasSame(to, 'quarter') && (to.hasSame(to.endOf('quarter'), 'day') || r.to === today)) {
+  if (
+    from.hasSame(from.startOf('quarter'), 'day') &&
+    from.hasSame(to, 'quarter') &&
+    (to.hasSame(to.endOf('quarter'), 'day') || r.to === today)
+  ) {
     return 'quarter';
   }
   if (from.day === 1 && (to.day === to.daysInMonth || r.to === today)) return 'months';
@@ -599,9 +602,16 @@ export class StatisticsService {
   async topContent(stationIds: number[], range: DayRange, today: DayKey, limit: number): Promise<ContentRow[]> {
     const counted = upTo(range, today);
     if (counted.from > counted.to || stationIds.length === 0) return [];
-    const rows: Array<{ content_key: string; title: string | null; url: string; informants: string; groups: string; raw: string; eff: string }> =
-      await this.ds.query(
-        `SELECT e.content_key,
+    const rows: Array<{
+      content_key: string;
+      title: string | null;
+      url: string;
+      informants: string;
+      groups: string;
+      raw: string;
+      eff: string;
+    }> = await this.ds.query(
+      `SELECT e.content_key,
                 (array_agg(e.title ORDER BY e.sent_at DESC) FILTER (WHERE coalesce(e.title, '') <> ''))[1] AS title,
                 (array_agg(e.url ORDER BY e.sent_at, e.id))[1] AS url,
                 count(DISTINCT e.informant_id) AS informants, count(DISTINCT e.room_id) AS groups,
@@ -611,8 +621,8 @@ export class StatisticsService {
          GROUP BY e.content_key
          ORDER BY eff DESC, informants DESC, raw DESC, e.content_key
          LIMIT $4`,
-        [stationIds, counted.from, counted.to, limit],
-      );
+      [stationIds, counted.from, counted.to, limit],
+    );
     return rows.map((r) => ({
       contentKey: r.content_key,
       title: r.title,

@@ -49,7 +49,19 @@ describe('command words come from the scripts’ declarations', () => {
       expect(suggestCommand('天汽 明天', commandWords(readHelp(dir)))).toBeNull();
       await writeFile(
         join(dir, 'station-weather.ts'),
-        ['// Description:', '//   Weather at the station.', '//', '// Commands:', '//   天气 [日期] - 查看本站天气', '//', '// Audience:', '//   manager', '', 'export default function weather(): void {}', ''].join('\n'),
+        [
+          '// Description:',
+          '//   Weather at the station.',
+          '//',
+          '// Commands:',
+          '//   天气 [日期] - 查看本站天气',
+          '//',
+          '// Audience:',
+          '//   manager',
+          '',
+          'export default function weather(): void {}',
+          '',
+        ].join('\n'),
       );
       const words = commandWords(readHelp(dir));
       expect(words).toContain('天气');
@@ -85,7 +97,13 @@ describe('command words come from the scripts’ declarations', () => {
       const config = loadConfig({ LOG_LEVEL: 'silent' });
       const log = createLogger('silent');
       const metrics = createMetrics();
-      robot = new Robot({ services: createServices(db.ds, config, metrics, log), config, clock: new ManualClock(new Date('2026-11-25T02:00:00Z')), log, metrics });
+      robot = new Robot({
+        services: createServices(db.ds, config, metrics, log),
+        config,
+        clock: new ManualClock(new Date('2026-11-25T02:00:00Z')),
+        log,
+        metrics,
+      });
       loadScripts(robot);
     });
     afterAll(async () => {
@@ -96,7 +114,9 @@ describe('command words come from the scripts’ declarations', () => {
       const words = commandWords(robot.help);
       expect(words.length).toBeGreaterThan(10);
       for (const word of words) await send(word);
-      const rows: Array<{ command: string; listener_id: string }> = await db.ds.query(`SELECT command, listener_id FROM audit_log ORDER BY id`);
+      const rows: Array<{ command: string; listener_id: string }> = await db.ds.query(
+        `SELECT command, listener_id FROM audit_log ORDER BY id`,
+      );
       expect(rows.map((r) => r.command)).toEqual(words);
       expect(rows.filter((r) => r.listener_id === 'station.unknown')).toEqual([]);
     });

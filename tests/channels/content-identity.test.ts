@@ -24,7 +24,12 @@ const now = new Date('2026-11-22T02:00:00Z');
 async function cliOf(h: BotHarness, env: Record<string, string>, ...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { DATABASE_URL: h.db.url, LOG_LEVEL: 'silent', ...env }, { out: (l) => out.push(l), err: (l) => err.push(l) }, h.clock);
+  const code = await runCli(
+    argv,
+    { DATABASE_URL: h.db.url, LOG_LEVEL: 'silent', ...env },
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+    h.clock,
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -44,7 +49,11 @@ describe('content identity and items per message, on the mock puppet', () => {
         { name: '李四', contactId: LI.id },
       ],
     });
-    await h.db.ds.query(`INSERT INTO wechat_group (room_id, topic, station_id, bound_at) VALUES ($1, '城关二群', $2, $3)`, [ROOM_B, stationId, now]);
+    await h.db.ds.query(`INSERT INTO wechat_group (room_id, topic, station_id, bound_at) VALUES ($1, '城关二群', $2, $3)`, [
+      ROOM_B,
+      stationId,
+      now,
+    ]);
   });
 
   afterEach(async () => {
@@ -52,7 +61,9 @@ describe('content identity and items per message, on the mock puppet', () => {
   });
 
   const shares = async () =>
-    (await h.db.ds.getRepository(ShareEvent).find()).map((s) => [s.messageId, s.contentKey, s.effective] as const).sort((a, b) => a[0].localeCompare(b[0]));
+    (await h.db.ds.getRepository(ShareEvent).find())
+      .map((s) => [s.messageId, s.contentKey, s.effective] as const)
+      .sort((a, b) => a[0].localeCompare(b[0]));
   const rollup = async (name: string) => {
     const rows: Array<{ raw_shares: number; effective_shares: number }> = await h.db.ds.query(
       `SELECT r.raw_shares, r.effective_shares FROM daily_rollup r JOIN informant i ON i.id = r.informant_id WHERE i.name = $1`,
@@ -65,7 +76,13 @@ describe('content identity and items per message, on the mock puppet', () => {
 
   it('counts two different links in one text as two shares, the same link twice as one, and a replay as nothing', async () => {
     h.puppet.injectText({ id: 'm1', talkerId: ZHANG.id, roomId: ROOM, timestamp: ts, text: `今天两篇：${article(101)}；${video(202)}` });
-    h.puppet.injectText({ id: 'm2', talkerId: LI.id, roomId: ROOM, timestamp: ts, text: `${mobile(303)} 再发一次 ${mobile(303)}，电脑版 ${article(303)}` });
+    h.puppet.injectText({
+      id: 'm2',
+      talkerId: LI.id,
+      roomId: ROOM,
+      timestamp: ts,
+      text: `${mobile(303)} 再发一次 ${mobile(303)}，电脑版 ${article(303)}`,
+    });
     await h.settle();
     expect(await shares()).toEqual([
       ['m1', 'kepu:item:101', true],
@@ -84,7 +101,13 @@ describe('content identity and items per message, on the mock puppet', () => {
   });
 
   it('counts at most SHARE_ITEMS_PER_MESSAGE_MAX (3) items of one message, and a same-day repeat is still not effective', async () => {
-    h.puppet.injectText({ id: 'm1', talkerId: ZHANG.id, roomId: ROOM, timestamp: ts, text: [1, 2, 3, 4, 5].map((i) => article(i)).join(' ') });
+    h.puppet.injectText({
+      id: 'm1',
+      talkerId: ZHANG.id,
+      roomId: ROOM,
+      timestamp: ts,
+      text: [1, 2, 3, 4, 5].map((i) => article(i)).join(' '),
+    });
     h.puppet.injectText({ id: 'm2', talkerId: ZHANG.id, roomId: ROOM_B, timestamp: ts + 1000, text: `${article(2)} ${video(9)}` });
     await h.settle();
     expect(await shares()).toEqual([
@@ -101,9 +124,20 @@ describe('content identity and items per message, on the mock puppet', () => {
   it('counts nothing for the home page, searches, lists and pages without an id, in text or as cards', async () => {
     h.puppet.injectText({ talkerId: ZHANG.id, roomId: ROOM, timestamp: ts, text: 'https://www.kepuchina.cn/' });
     h.puppet.injectText({ talkerId: ZHANG.id, roomId: ROOM, timestamp: ts, text: 'https://www.kepuchina.cn/search?keyword=a' });
-    h.puppet.injectText({ talkerId: ZHANG.id, roomId: ROOM, timestamp: ts, text: 'https://www.kepuchina.cn/search?keyword=b https://piyao.kepuchina.cn/rumor/rumorlist' });
-    h.puppet.injectUrlLink({ talkerId: ZHANG.id, roomId: ROOM, timestamp: ts }, { url: 'https://www.kepuchina.cn/index.html', title: '科普中国' });
-    h.puppet.injectUrlLink({ talkerId: ZHANG.id, roomId: ROOM, timestamp: ts }, { url: 'https://www.kepuchina.cn/article/articleinfo?business_type=100', title: '科普中国' });
+    h.puppet.injectText({
+      talkerId: ZHANG.id,
+      roomId: ROOM,
+      timestamp: ts,
+      text: 'https://www.kepuchina.cn/search?keyword=b https://piyao.kepuchina.cn/rumor/rumorlist',
+    });
+    h.puppet.injectUrlLink(
+      { talkerId: ZHANG.id, roomId: ROOM, timestamp: ts },
+      { url: 'https://www.kepuchina.cn/index.html', title: '科普中国' },
+    );
+    h.puppet.injectUrlLink(
+      { talkerId: ZHANG.id, roomId: ROOM, timestamp: ts },
+      { url: 'https://www.kepuchina.cn/article/articleinfo?business_type=100', title: '科普中国' },
+    );
     await h.settle();
     expect(await shares()).toEqual([]);
     expect(await rollup('张三')).toEqual({ raw_shares: 0, effective_shares: 0 });
@@ -113,7 +147,12 @@ describe('content identity and items per message, on the mock puppet', () => {
   it('keeps a rumour and an article of the same number apart, and reads full-width digits', async () => {
     h.puppet.injectText({ talkerId: LI.id, roomId: ROOM, timestamp: ts, text: rumour(123) });
     h.puppet.injectUrlLink({ talkerId: LI.id, roomId: ROOM, timestamp: ts + 1 }, { url: article(123), title: '文章123' });
-    h.puppet.injectText({ talkerId: LI.id, roomId: ROOM, timestamp: ts + 2, text: `看这篇 https://www.kepuchina.cn/article/articleinfo？ar_id＝５，很好` });
+    h.puppet.injectText({
+      talkerId: LI.id,
+      roomId: ROOM,
+      timestamp: ts + 2,
+      text: `看这篇 https://www.kepuchina.cn/article/articleinfo？ar_id＝５，很好`,
+    });
     await h.settle();
     expect((await shares()).map(([, key, effective]) => [key, effective]).sort()).toEqual([
       ['kepu:item:123', true],
@@ -127,7 +166,10 @@ describe('content identity and items per message, on the mock puppet', () => {
     expect((await cliOf(h, {}, 'links', 'unknown')).out).toBe('没有未识别的科普中国链接形式');
     h.puppet.injectText({ talkerId: ZHANG.id, roomId: ROOM, timestamp: ts, text: `专题 ${SPECIAL(1)} 和 ${article(7)}` });
     h.puppet.injectText({ talkerId: LI.id, roomId: ROOM, timestamp: ts + 1, text: SPECIAL(2) });
-    h.puppet.injectUrlLink({ talkerId: LI.id, roomId: ROOM, timestamp: ts + 2 }, { url: 'https://www.kepuchina.cn/article/articleinfo?id=9', title: '另一种编号' });
+    h.puppet.injectUrlLink(
+      { talkerId: LI.id, roomId: ROOM, timestamp: ts + 2 },
+      { url: 'https://www.kepuchina.cn/article/articleinfo?id=9', title: '另一种编号' },
+    );
     await h.settle();
     expect((await shares()).map(([, key]) => key)).toEqual(['kepu:item:7']);
     expect(await metric('linksNotCounted', 'unknown_shape')).toBe(3);
@@ -137,8 +179,12 @@ describe('content identity and items per message, on the mock puppet', () => {
     const lines = r.out.split('\n');
     expect(lines[0]).toBe('形式\t次数\t首次\t最近\t示例');
     // One line per shape, most seen first, one example each (the first seen, without tracking parameters).
-    expect(lines[1]).toMatch(/^www\.kepuchina\.cn\/special\/specialinfo\?id\t2\t2026-11-22\t2026-11-22\thttps:\/\/www\.kepuchina\.cn\/special\/specialinfo\?id=AR[12]$/);
-    expect(lines[2]).toBe('www.kepuchina.cn/article/articleinfo?id\t1\t2026-11-22\t2026-11-22\thttps://www.kepuchina.cn/article/articleinfo?id=9');
+    expect(lines[1]).toMatch(
+      /^www\.kepuchina\.cn\/special\/specialinfo\?id\t2\t2026-11-22\t2026-11-22\thttps:\/\/www\.kepuchina\.cn\/special\/specialinfo\?id=AR[12]$/,
+    );
+    expect(lines[2]).toBe(
+      'www.kepuchina.cn/article/articleinfo?id\t1\t2026-11-22\t2026-11-22\thttps://www.kepuchina.cn/article/articleinfo?id=9',
+    );
     expect(lines[3]).toContain('KEPU_URL_RULES');
   });
 
@@ -213,7 +259,9 @@ describe('KEPU_URL_RULES: a shape added by the operator counts without a code ch
     await h.settle();
     const keys = (await h.db.ds.getRepository(ShareEvent).find()).map((s) => s.contentKey).sort();
     expect(keys).toEqual(['kepu:item:1', 'kepu:special:AR1']);
-    expect((await cliOf(h, { KEPU_URL_RULES: 'special:www.kepuchina.cn/special/specialinfo?id' }, 'links', 'unknown')).out).toBe('没有未识别的科普中国链接形式');
+    expect((await cliOf(h, { KEPU_URL_RULES: 'special:www.kepuchina.cn/special/specialinfo?id' }, 'links', 'unknown')).out).toBe(
+      '没有未识别的科普中国链接形式',
+    );
   });
 
   it('stops the CLI (and the server) on a malformed rule, naming the variable', async () => {

@@ -25,7 +25,9 @@ describe('answer within the deadline or send later, on the injected clock', () =
 
   it('passes on an error that comes before the deadline', async () => {
     const clock = new ManualClock(NOW);
-    await expect(answerWithin(clock, 5000, Promise.reject(new Error('boom')), { send: async () => undefined, failed: () => undefined })).rejects.toThrow('boom');
+    await expect(
+      answerWithin(clock, 5000, Promise.reject(new Error('boom')), { send: async () => undefined, failed: () => undefined }),
+    ).rejects.toThrow('boom');
   });
 
   it('answers "late" once the clock passes the deadline, then hands the value to send', async () => {

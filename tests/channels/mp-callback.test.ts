@@ -58,7 +58,12 @@ describe('Official Account callback (/mp/callback), plain and safe mode', () => 
     const [{ n }] = await h.db.ds.query(`SELECT count(*)::int AS n FROM activity WHERE title = '航天模型展'`);
     expect(n).toBe(1);
 
-    const wrongApp = sealed(inner.replace('mp-safe-1', 'mp-safe-2'), { token: MP.token, aesKey: MP.aesKey, receiveId: 'wxffffffffffffffff', timestamp: TS });
+    const wrongApp = sealed(inner.replace('mp-safe-1', 'mp-safe-2'), {
+      token: MP.token,
+      aesKey: MP.aesKey,
+      receiveId: 'wxffffffffffffffff',
+      timestamp: TS,
+    });
     const rejected = await fetch(`${h.base}/mp/callback?${wrongApp.query}&encrypt_type=aes`, { method: 'POST', body: wrongApp.body });
     expect(rejected.status).toBe(403);
   });
@@ -69,7 +74,9 @@ describe('Official Account callback (/mp/callback), plain and safe mode', () => 
     expect(first).toContain('欢迎关注');
     const again = await (await fetch(`${h.base}/mp/callback?${plainQuery()}`, { method: 'POST', body: event })).text();
     expect(again).toBe(first);
-    const [{ n }] = await h.db.ds.query(`SELECT count(*)::int AS n FROM callback_receipt WHERE channel = 'mp' AND dedupe_key LIKE 'event:newfan:%'`);
+    const [{ n }] = await h.db.ds.query(
+      `SELECT count(*)::int AS n FROM callback_receipt WHERE channel = 'mp' AND dedupe_key LIKE 'event:newfan:%'`,
+    );
     expect(n).toBe(1);
 
     const image = `<xml><ToUserName><![CDATA[gh_1234567890ab]]></ToUserName><FromUserName><![CDATA[${OPENID}]]></FromUserName><CreateTime>${TS}</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://x/y.jpg]]></PicUrl><MsgId>mp-img-1</MsgId></xml>`;

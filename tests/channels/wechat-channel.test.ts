@@ -22,11 +22,7 @@ describe('WeChat groups on the mock puppet → counting and commands', () => {
     await h.seedStation({
       station: '城关社区e站',
       roomId: ROOM,
-      informants: [
-        { name: '张三', contactId: ZHANG.id },
-        { name: '李四', contactId: LI.id },
-        { name: '王五' },
-      ],
+      informants: [{ name: '张三', contactId: ZHANG.id }, { name: '李四', contactId: LI.id }, { name: '王五' }],
     });
   });
 
@@ -72,8 +68,14 @@ describe('WeChat groups on the mock puppet → counting and commands', () => {
     h.puppet.injectText({ talkerId: LI.id, roomId: ROOM, timestamp: ts, text: 'https://kepuchina.cn.example.com/tuwendetail?id=1' });
     h.puppet.injectText({ talkerId: LI.id, roomId: ROOM, timestamp: ts, text: 'https://notkepuchina.cn/tuwendetail?id=1' });
     h.puppet.injectText({ talkerId: LI.id, roomId: ROOM, timestamp: ts, text: `https://evil.example.com/?u=${article(5)}` });
-    h.puppet.injectUrlLink({ talkerId: LI.id, roomId: ROOM, timestamp: ts }, { url: 'https://mp.weixin.qq.com/s/abc', title: '科普中国转载' });
-    h.puppet.injectMiniProgram({ talkerId: LI.id, roomId: ROOM, timestamp: ts }, { appid: 'wxffffffffffffffff', title: '科普中国好文', description: '某购物小程序' });
+    h.puppet.injectUrlLink(
+      { talkerId: LI.id, roomId: ROOM, timestamp: ts },
+      { url: 'https://mp.weixin.qq.com/s/abc', title: '科普中国转载' },
+    );
+    h.puppet.injectMiniProgram(
+      { talkerId: LI.id, roomId: ROOM, timestamp: ts },
+      { appid: 'wxffffffffffffffff', title: '科普中国好文', description: '某购物小程序' },
+    );
     await h.settle();
     expect(await shares()).toEqual([]);
     expect(await h.metrics.messages.get()).toMatchObject({ values: [{ value: 6, labels: { channel: 'wechat-group' } }] });
@@ -85,7 +87,10 @@ describe('WeChat groups on the mock puppet → counting and commands', () => {
     h.puppet.injectText({ talkerId: ZHANG.id, roomId: ROOM, timestamp: ts + 2000, text: `https://cloud.kepuchina.cn/h5/detail?id=7` });
     await h.settle();
     // mobile and desktop article 7 are one item; cloud resource 7 is another id space
-    const byKey = (await shares()).reduce<Record<string, boolean[]>>((acc, r) => ({ ...acc, [r.contentKey]: [...(acc[r.contentKey] ?? []), r.effective].sort() }), {});
+    const byKey = (await shares()).reduce<Record<string, boolean[]>>(
+      (acc, r) => ({ ...acc, [r.contentKey]: [...(acc[r.contentKey] ?? []), r.effective].sort() }),
+      {},
+    );
     expect(byKey).toEqual({ 'kepu:item:7': [false, true], 'kepu:cloud:7': [true] });
     expect(await rollup('张三')).toEqual({ raw_shares: 3, effective_shares: 2 });
     const dup = await h.metrics.duplicatesIgnored.get();
@@ -151,7 +156,9 @@ describe('WeChat groups on the mock puppet → counting and commands', () => {
 
   it('#绑定 answers unknown, taken, ambiguous and malformed names clearly and stores nothing', async () => {
     const { stationId } = await h.seedStation({ station: '另一站', roomId: 'room-b@chatroom', informants: [] });
-    await h.db.ds.query(`INSERT INTO informant (station_id, name, phone) VALUES ($1, '赵六', '13800001111'), ($1, '赵六', '13900002222')`, [stationId]);
+    await h.db.ds.query(`INSERT INTO informant (station_id, name, phone) VALUES ($1, '赵六', '13800001111'), ($1, '赵六', '13900002222')`, [
+      stationId,
+    ]);
     await h.db.ds.query(`UPDATE wechat_group SET station_id = $1 WHERE room_id = $2`, [stationId, ROOM]);
     const say = async (text: string) => {
       h.puppet.injectText({ talkerId: NEWBIE.id, roomId: ROOM, timestamp: ts, text });
@@ -169,7 +176,9 @@ describe('WeChat groups on the mock puppet → counting and commands', () => {
     await h.settle();
     expect(h.sent[h.sent.length - 1].text).toContain('您的微信已绑定为“李四”');
 
-    const audit: Array<{ outcome: string }> = await h.db.ds.query(`SELECT outcome FROM audit_log WHERE listener_id = 'informants.bind' ORDER BY id`);
+    const audit: Array<{ outcome: string }> = await h.db.ds.query(
+      `SELECT outcome FROM audit_log WHERE listener_id = 'informants.bind' ORDER BY id`,
+    );
     expect(audit.map((a) => a.outcome)).toEqual(['invalid', 'invalid', 'invalid', 'invalid', 'ok', 'invalid']);
   });
 

@@ -20,12 +20,19 @@ describe('the WeChat-style envelope as a pure module (no Koa, no I/O)', () => {
   it('verifies WeCom’s published test vector and refuses a changed signature', () => {
     const q = { msg_signature: VECTOR.msgSignature, timestamp: String(VECTOR.timestamp), nonce: VECTOR.nonce, echostr: VECTOR.echostr };
     expect(verifyUrl(keys, q, new Date(VECTOR.timestamp * 1000), true)).toBe(VECTOR.echoPlain);
-    expect(statusOf(() => verifyUrl(keys, { ...q, msg_signature: '6' + q.msg_signature.slice(1) }, new Date(VECTOR.timestamp * 1000), true))).toBe(403);
+    expect(
+      statusOf(() => verifyUrl(keys, { ...q, msg_signature: '6' + q.msg_signature.slice(1) }, new Date(VECTOR.timestamp * 1000), true)),
+    ).toBe(403);
     expect(statusOf(() => verifyUrl(keys, { ...q, echostr: undefined }, new Date(VECTOR.timestamp * 1000), true))).toBe(400);
   });
 
   it('opens a sealed message and seals an encrypted, signed reply to it', () => {
-    const { query, body } = sealed(textXml('zhangsan', '本月', 'm-1', TS), { token: keys.token, aesKey: keys.aesKey!, receiveId: keys.receiveId, timestamp: TS });
+    const { query, body } = sealed(textXml('zhangsan', '本月', 'm-1', TS), {
+      token: keys.token,
+      aesKey: keys.aesKey!,
+      receiveId: keys.receiveId,
+      timestamp: TS,
+    });
     const q = Object.fromEntries(new URLSearchParams(query));
     const fields = openMessage(keys, q, body, NOW, true);
     expect(fields).toMatchObject({ FromUserName: 'zhangsan', MsgType: 'text', Content: '本月', MsgId: 'm-1' });
@@ -48,6 +55,8 @@ describe('the WeChat-style envelope as a pure module (no Koa, no I/O)', () => {
     expect(statusOf(() => openMessage(keys, { timestamp: String(TS), nonce: '1', signature: 'x' }, inner, NOW, false))).toBe(403);
     const plainQ = { timestamp: String(TS), nonce: '1', signature: getSignature(keys.token, TS, '1', '') };
     expect(openMessage(keys, plainQ, inner, NOW, false).Content).toBe('本月');
-    expect(sealReply(keys, { FromUserName: 'zhangsan', ToUserName: 'gh_1' }, '好', NOW, false, '')).toContain('<ToUserName><![CDATA[zhangsan]]></ToUserName>');
+    expect(sealReply(keys, { FromUserName: 'zhangsan', ToUserName: 'gh_1' }, '好', NOW, false, '')).toContain(
+      '<ToUserName><![CDATA[zhangsan]]></ToUserName>',
+    );
   });
 });

@@ -79,7 +79,13 @@ describe('WeChat logout: status and one alert per incident, with the login QR co
     await services.people.addStaff('另一旗', { wecomUser: 'staff-b' });
     await db.ds.query(`UPDATE region SET digest_webhook_url = $1 WHERE name = '告警旗'`, [`${fake.url}/cgi-bin/webhook/send?key=county`]);
 
-    const api = new WecomApiClient({ baseUrl: fake.url, corpId: CORP, secret: 'secret-secret', agentId: 1000002, sleep: async () => undefined });
+    const api = new WecomApiClient({
+      baseUrl: fake.url,
+      corpId: CORP,
+      secret: 'secret-secret',
+      agentId: 1000002,
+      sleep: async () => undefined,
+    });
     alerts = new AlertService({ ds: db.ds, config, deliver: createDeliver({ wecom: api }), log, clock });
     puppet = new KepuPuppetMock();
     runtime = new WechatRuntime(puppet, `health-${Date.now()}`, log, { clock });
@@ -124,8 +130,14 @@ describe('WeChat logout: status and one alert per incident, with the login QR co
     const runs = await alertRuns();
     expect(runs).toHaveLength(1);
     // Each recipient gets two outbox parts: the text (part 0), then the QR code (part 1).
-    const rows: Array<{ channel: string; recipient: string; part: number; payload: { text: string; file?: { name: string; base64: string } } }> =
-      await db.ds.query(`SELECT channel, recipient, part, payload FROM outbox_message WHERE run_id = $1 ORDER BY recipient, part`, [runs[0].id]);
+    const rows: Array<{
+      channel: string;
+      recipient: string;
+      part: number;
+      payload: { text: string; file?: { name: string; base64: string } };
+    }> = await db.ds.query(`SELECT channel, recipient, part, payload FROM outbox_message WHERE run_id = $1 ORDER BY recipient, part`, [
+      runs[0].id,
+    ]);
     expect(rows.map((r) => `${r.channel} ${r.recipient} ${r.part}`).sort()).toEqual([
       'wecom-app ops-on-duty|staff-a|staff-b 0',
       'wecom-app ops-on-duty|staff-a|staff-b 1',
@@ -145,15 +157,23 @@ describe('WeChat logout: status and one alert per incident, with the login QR co
     }
 
     // The outbox delivers it through the WeCom app and the group robots.
-    const worker = new OutboxWorker(db.ds, createDeliver({ wecom: new WecomApiClient({ baseUrl: fake.url, corpId: CORP, secret: 'secret-secret', agentId: 1000002 }) }), {
-      intervalMs: 0,
-      jitterMs: 0,
-      dailyCap: 100,
-      quiet: { start: 0, end: 0 },
-      zone: 'Asia/Shanghai',
-    }, log);
+    const worker = new OutboxWorker(
+      db.ds,
+      createDeliver({ wecom: new WecomApiClient({ baseUrl: fake.url, corpId: CORP, secret: 'secret-secret', agentId: 1000002 }) }),
+      {
+        intervalMs: 0,
+        jitterMs: 0,
+        dailyCap: 100,
+        quiet: { start: 0, end: 0 },
+        zone: 'Asia/Shanghai',
+      },
+      log,
+    );
     while ((await worker.tick(clock.now())) !== 'idle');
-    expect(fake.sent.map((b) => `${b.msgtype} ${b.touser}`)).toEqual(['text ops-on-duty|staff-a|staff-b', 'file ops-on-duty|staff-a|staff-b']);
+    expect(fake.sent.map((b) => `${b.msgtype} ${b.touser}`)).toEqual([
+      'text ops-on-duty|staff-a|staff-b',
+      'file ops-on-duty|staff-a|staff-b',
+    ]);
     expect(fake.uploads.map((u) => decodeQr(u.bytes))).toEqual([qr, qr, qr]);
     expect(fake.webhook.map((b) => b.msgtype)).toEqual(['text', 'file', 'text', 'file']);
   });

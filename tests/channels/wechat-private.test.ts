@@ -22,7 +22,11 @@ describe('station commands in a private WeChat chat with the bot (Wechaty on the
     const before = h.sent.length;
     h.puppet.injectText({ talkerId: from.id, text, timestamp: now.getTime() });
     await h.settle();
-    return h.sent.slice(before).filter((m) => m.conversationId === from.id).map((m) => m.text).join('\n');
+    return h.sent
+      .slice(before)
+      .filter((m) => m.conversationId === from.id)
+      .map((m) => m.text)
+      .join('\n');
   };
 
   it('logs an activity with the same grammar as WeCom, without the # prefix', async () => {
@@ -39,7 +43,12 @@ describe('station commands in a private WeChat chat with the bot (Wechaty on the
   });
 
   it('lets a manager confirm an unconfirmed sharer of the station’s groups, counting their shares', async () => {
-    h.puppet.injectText({ talkerId: STRANGER.id, roomId: 'room-zhao@chatroom', timestamp: now.getTime(), text: 'https://m.kepuchina.cn/tuwendetail?id=77' });
+    h.puppet.injectText({
+      talkerId: STRANGER.id,
+      roomId: 'room-zhao@chatroom',
+      timestamp: now.getTime(),
+      text: 'https://m.kepuchina.cn/tuwendetail?id=77',
+    });
     await h.settle();
     expect(await say(MANAGER, '未确认')).toContain('1. 路人（1 条）');
     expect(await say(MANAGER, '确认 1 路人')).toContain('已确认：该成员绑定为“路人”，之前的 1 条转发（有效 1 条）已计入');

@@ -232,9 +232,7 @@ describe('WecomApiClient against a fake WeCom server', () => {
 
     await api.sendMarkdown('zhangsan|lisi|wangwu', content);
 
-    expect(fake.sent).toEqual([
-      { touser: 'zhangsan|lisi|wangwu', msgtype: 'markdown', agentid: AGENT_ID, markdown: { content } },
-    ]);
+    expect(fake.sent).toEqual([{ touser: 'zhangsan|lisi|wangwu', msgtype: 'markdown', agentid: AGENT_ID, markdown: { content } }]);
     const [req] = requestsTo(SEND);
     expect(req.method).toBe('POST');
     expect(req.query).toEqual({ access_token: 'token-1' });

@@ -33,7 +33,12 @@ describe('WeCom app callback (/wecom/callback): real Koa, real @wecom/crypto, re
 
   /** Sends `content` from `from` as WeCom would and returns the decrypted passive reply text. */
   async function say(from: string, content: string, msgId = String(seq++)): Promise<string> {
-    const { query, body } = sealed(textXml(from, content, msgId, TS), { token: VECTOR.token, aesKey: VECTOR.aesKey, receiveId: VECTOR.corpId, timestamp: TS });
+    const { query, body } = sealed(textXml(from, content, msgId, TS), {
+      token: VECTOR.token,
+      aesKey: VECTOR.aesKey,
+      receiveId: VECTOR.corpId,
+      timestamp: TS,
+    });
     const res = await post(query, body);
     expect(res.status).toBe(200);
     return openReply(await res.text());
@@ -65,7 +70,14 @@ describe('WeCom app callback (/wecom/callback): real Koa, real @wecom/crypto, re
   it('logs an activity from a registered manager and answers with an encrypted confirmation and record number', async () => {
     const reply = await say(MANAGER, '活动 11月20日 讲座 冬季防火知识 65人 文化站');
     const [a] = await activities();
-    expect(a).toMatchObject({ date: '2026-11-20', type: '讲座', title: '冬季防火知识', participants: 65, place: '文化站', status: 'active' });
+    expect(a).toMatchObject({
+      date: '2026-11-20',
+      type: '讲座',
+      title: '冬季防火知识',
+      participants: 65,
+      place: '文化站',
+      status: 'active',
+    });
     expect(reply).toContain(`已登记（编号 ${a.id}）`);
     expect(reply).toContain('11月20日 讲座「冬季防火知识」65人，地点：文化站');
   });
@@ -73,7 +85,10 @@ describe('WeCom app callback (/wecom/callback): real Koa, real @wecom/crypto, re
   it('a callback retried three times (same MsgId) logs once and gets the same answer', async () => {
     const before = (await activities()).length;
     const { query, body } = sealed(textXml(MANAGER, '活动 昨天 培训 急救知识培训 52人', 'retry-1', TS), {
-      token: VECTOR.token, aesKey: VECTOR.aesKey, receiveId: VECTOR.corpId, timestamp: TS,
+      token: VECTOR.token,
+      aesKey: VECTOR.aesKey,
+      receiveId: VECTOR.corpId,
+      timestamp: TS,
     });
     const replies = [];
     for (let i = 0; i < 3; i++) replies.push(openReply(await (await post(query, body)).text()));
@@ -199,7 +214,10 @@ describe('WeCom app callback (/wecom/callback): real Koa, real @wecom/crypto, re
       await runner.startTransaction();
       await runner.query('LOCK TABLE activity IN ACCESS EXCLUSIVE MODE');
       const { query, body } = sealed(textXml('slowpoke', '活动 今天 讲座 慢慢讲 60人', 'slow-1', TS), {
-        token: VECTOR.token, aesKey: VECTOR.aesKey, receiveId: VECTOR.corpId, timestamp: TS,
+        token: VECTOR.token,
+        aesKey: VECTOR.aesKey,
+        receiveId: VECTOR.corpId,
+        timestamp: TS,
       });
       const sent = fetch(`${slow.base}/wecom/callback?${query}`, { method: 'POST', body });
       // The reply deadline runs on the injected clock: once the callback waits on it, move past it.

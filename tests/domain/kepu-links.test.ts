@@ -66,7 +66,11 @@ describe('contentKeyOf: one table of URL shapes, a key per (kind, id)', () => {
     ['mobile article (same id space as ar_id)', MOBILE, 'kepu:item:123'],
     ['mobile video', 'https://m.kepuchina.cn/videodetail?id=456', 'kepu:video:456'],
     ['cloud h5 (long id)', `https://cloud.kepuchina.cn/h5/detail?id=${CLOUD_ID}`, `kepu:cloud:${CLOUD_ID}`],
-    ['cloud search page of one resource', 'https://cloud.kepuchina.cn/newSearch/imgText?from=1&id=6973803399690276864&is_self=2', 'kepu:cloud:6973803399690276864'],
+    [
+      'cloud search page of one resource',
+      'https://cloud.kepuchina.cn/newSearch/imgText?from=1&id=6973803399690276864&is_self=2',
+      'kepu:cloud:6973803399690276864',
+    ],
     ['piyao rumour', 'https://piyao.kepuchina.cn/rumor/rumordetail?id=9001', 'kepu:rumour:9001'],
     ['wiki entry', 'https://www.kepuchina.cn/wiki/blackhole', 'kepu:wiki:blackhole'],
     ['more/shtml', 'https://www.kepuchina.cn/more/201901/t20190125_904532.shtml', 'kepu:page:t20190125_904532'],
@@ -108,8 +112,18 @@ describe('contentKeyOf: one table of URL shapes, a key per (kind, id)', () => {
     ['javascript scheme', 'javascript:alert("kepuchina.cn")', undefined],
     ['not a URL', '科普中国', undefined],
     ['extra domain, shape not configured', 'https://kepu.example.cn/detail?id=5', undefined, EXTRA],
-    ['extra domain with a rule', 'https://kepu.example.cn/detail?id=5', 'kepu:news:5', { ...EXTRA, urlRules: [{ kind: 'news', host: 'kepu.example.cn', path: '/detail', param: 'id' }] }],
-    ['an operator rule adds a shape', 'https://www.kepuchina.cn/special/specialinfo?id=AR2025', 'kepu:special:AR2025', { ...DEFAULT_LINK_RULES, urlRules: parseUrlRules('special:www.kepuchina.cn/special/specialinfo?id') }],
+    [
+      'extra domain with a rule',
+      'https://kepu.example.cn/detail?id=5',
+      'kepu:news:5',
+      { ...EXTRA, urlRules: [{ kind: 'news', host: 'kepu.example.cn', path: '/detail', param: 'id' }] },
+    ],
+    [
+      'an operator rule adds a shape',
+      'https://www.kepuchina.cn/special/specialinfo?id=AR2025',
+      'kepu:special:AR2025',
+      { ...DEFAULT_LINK_RULES, urlRules: parseUrlRules('special:www.kepuchina.cn/special/specialinfo?id') },
+    ],
   ])('%s', (...[, url, expected, rules]: KeyRow) => {
     expect(contentKeyOf(url, rules)).toBe(expected);
   });
@@ -118,9 +132,17 @@ describe('contentKeyOf: one table of URL shapes, a key per (kind, id)', () => {
     ['desktop vs mobile article', DESKTOP, MOBILE],
     ['http vs https', 'http://www.kepuchina.cn/wiki/x', 'https://www.kepuchina.cn/wiki/x'],
     ['www vs bare host', 'https://www.kepuchina.cn/wiki/x/', 'https://kepuchina.cn/wiki/x'],
-    ['other parameters and their order', 'https://www.kepuchina.cn/article/articleinfo?classify=0&ar_id=9', 'https://www.kepuchina.cn/article/articleinfo?ar_id=9&business_type=100'],
+    [
+      'other parameters and their order',
+      'https://www.kepuchina.cn/article/articleinfo?classify=0&ar_id=9',
+      'https://www.kepuchina.cn/article/articleinfo?ar_id=9&business_type=100',
+    ],
     ['full-width digits', 'https://m.kepuchina.cn/videodetail?id=４５６', 'https://m.kepuchina.cn/videodetail?id=456'],
-    ['upper-case host', 'https://WWW.KEPUCHINA.CN/more/201901/t20190125_904532.shtml', 'https://www.kepuchina.cn/more/201901/t20190125_904532.shtml'],
+    [
+      'upper-case host',
+      'https://WWW.KEPUCHINA.CN/more/201901/t20190125_904532.shtml',
+      'https://www.kepuchina.cn/more/201901/t20190125_904532.shtml',
+    ],
   ])('same item: %s', (_name, a, b) => {
     expect(contentKeyOf(a)).toBeDefined();
     expect(contentKeyOf(a)).toBe(contentKeyOf(b));
@@ -134,12 +156,9 @@ describe('contentKeyOf: one table of URL shapes, a key per (kind, id)', () => {
       'https://m.kepuchina.cn/videodetail?id=123',
     ];
     const classes = urls.map((u) => classifyKepuUrl(u));
-    expect(classes.map((c) => (c?.status === 'content' ? c.contentKey : `${c?.status}:${c?.status === 'unknown' ? c.shape : ''}`))).toEqual([
-      'kepu:rumour:123',
-      'kepu:item:123',
-      'unknown:www.kepuchina.cn/article/articleinfo?id',
-      'kepu:video:123',
-    ]);
+    expect(classes.map((c) => (c?.status === 'content' ? c.contentKey : `${c?.status}:${c?.status === 'unknown' ? c.shape : ''}`))).toEqual(
+      ['kepu:rumour:123', 'kepu:item:123', 'unknown:www.kepuchina.cn/article/articleinfo?id', 'kepu:video:123'],
+    );
     expect(contentKeyOf(`https://cloud.kepuchina.cn/h5/detail?id=123`)).toBe('kepu:cloud:123');
   });
 
@@ -168,7 +187,9 @@ describe('classifyKepuUrl', () => {
   });
 
   it('gives an unknown shape without values, long numbers as {n}, and an example without tracking parameters', () => {
-    expect(classifyKepuUrl('https://www.kepuchina.cn/special/20250801/specialinfo?id=AR202508011646548120&from=timeline&utm_source=wx')).toEqual({
+    expect(
+      classifyKepuUrl('https://www.kepuchina.cn/special/20250801/specialinfo?id=AR202508011646548120&from=timeline&utm_source=wx'),
+    ).toEqual({
       status: 'unknown',
       shape: 'www.kepuchina.cn/special/{n}/specialinfo?id',
       example: 'https://www.kepuchina.cn/special/20250801/specialinfo?id=AR202508011646548120',
@@ -215,17 +236,21 @@ describe('findKepuLinksInText', () => {
     ['ASCII colon without space', `链接:${MOBILE}`, ['kepu:item:123']],
     ['trailing ASCII punctuation', `(see ${MOBILE}).`, ['kepu:item:123']],
     ['angle brackets and quotes', `<${MOBILE}> "${DESKTOP}"`, ['kepu:item:123']],
-    [
-      'two different links',
-      `今日：${MOBILE}；https://m.kepuchina.cn/videodetail?id=456`,
-      ['kepu:item:123', 'kepu:video:456'],
-    ],
+    ['two different links', `今日：${MOBILE}；https://m.kepuchina.cn/videodetail?id=456`, ['kepu:item:123', 'kepu:video:456']],
     ['same link twice', `${MOBILE} 再发一次 ${MOBILE}`, ['kepu:item:123']],
     ['same item desktop + mobile', `${DESKTOP}\n${MOBILE}`, ['kepu:item:123']],
-    ['same number, different kinds', 'https://piyao.kepuchina.cn/rumor/rumordetail?id=123 https://www.kepuchina.cn/article/articleinfo?ar_id=123', ['kepu:rumour:123', 'kepu:item:123']],
+    [
+      'same number, different kinds',
+      'https://piyao.kepuchina.cn/rumor/rumordetail?id=123 https://www.kepuchina.cn/article/articleinfo?ar_id=123',
+      ['kepu:rumour:123', 'kepu:item:123'],
+    ],
     ['full-width digits and ？＝ in the URL', '看这篇 https://www.kepuchina.cn/article/articleinfo？ar_id＝５，很好', ['kepu:item:5']],
     ['full-width id does not lose its digits', 'https://www.kepuchina.cn/article/articleinfo?ar_id=１２３。', ['kepu:item:123']],
-    ['home page and searches count nothing', 'https://www.kepuchina.cn/ https://www.kepuchina.cn/search?keyword=a https://www.kepuchina.cn/search?keyword=b', []],
+    [
+      'home page and searches count nothing',
+      'https://www.kepuchina.cn/ https://www.kepuchina.cn/search?keyword=a https://www.kepuchina.cn/search?keyword=b',
+      [],
+    ],
     ['article page without id', 'https://www.kepuchina.cn/article/articleinfo?business_type=100', []],
     ['scheme-less www', '看这篇www.kepuchina.cn/more/201901/t20190125_904532.shtml。', ['kepu:page:t20190125_904532']],
     ['scheme-less bare host', '看 kepuchina.cn/wiki/blackhole', ['kepu:wiki:blackhole']],
@@ -235,7 +260,11 @@ describe('findKepuLinksInText', () => {
     ['embedded scheme-less in query', 'evil.com/r?u=www.kepuchina.cn/tuwendetail?id=1', []],
     ['embedded in path of another site', 'https://web.archive.org/web/2020/https://m.kepuchina.cn/tuwendetail?id=1', []],
     ['userinfo trick', 'https://kepuchina.cn@evil.com/tuwendetail?id=1', []],
-    ['lookalike hosts', 'https://kepuchina.cn.example.com/a https://notkepuchina.cn/a https://kepuchina.cn-fake.com/a https://kepuchina.com/a', []],
+    [
+      'lookalike hosts',
+      'https://kepuchina.cn.example.com/a https://notkepuchina.cn/a https://kepuchina.cn-fake.com/a https://kepuchina.com/a',
+      [],
+    ],
     ['ftp', 'ftp://www.kepuchina.cn/tuwendetail?id=1', []],
     ['no links', '今天大家都转发了吗？', []],
     ['extra domain not configured', '看 https://kepu.example.cn/detail?id=5', []],
@@ -261,7 +290,9 @@ describe('findKepuLinksInText', () => {
       `${MOBILE} https://www.kepuchina.cn/special/specialinfo?id=1 https://www.kepuchina.cn/special/specialinfo?id=2&from=timeline https://www.kepuchina.cn/search?keyword=x https://example.com/special/specialinfo?id=3`,
     );
     expect(scan.links.map((l) => l.contentKey)).toEqual(['kepu:item:123']);
-    expect(scan.unknown).toEqual([{ shape: 'www.kepuchina.cn/special/specialinfo?id', example: 'https://www.kepuchina.cn/special/specialinfo?id=1' }]);
+    expect(scan.unknown).toEqual([
+      { shape: 'www.kepuchina.cn/special/specialinfo?id', example: 'https://www.kepuchina.cn/special/specialinfo?id=1' },
+    ]);
   });
 });
 
@@ -303,15 +334,45 @@ describe('recognizeUrlCard', () => {
 
 describe('recognizeMiniProgram', () => {
   it.each<MiniProgramRow>([
-    ['by appid', { appid: 'wx0123456789abcdef', title: '黑洞', pagePath: 'pages/detail/detail.html?id=123' }, 'kepu:mp:wx0123456789abcdef:pages/detail/detail:123', MP_APPID],
+    [
+      'by appid',
+      { appid: 'wx0123456789abcdef', title: '黑洞', pagePath: 'pages/detail/detail.html?id=123' },
+      'kepu:mp:wx0123456789abcdef:pages/detail/detail:123',
+      MP_APPID,
+    ],
     ['appid not configured', { appid: 'wx0123456789abcdef', title: '黑洞', pagePath: 'pages/detail/detail?id=123' }, undefined],
-    ['by name in description', { appid: 'wxffff', description: '科普中国', title: '黑洞', pagePath: 'pages/detail/detail?ar_id=123' }, 'kepu:mp:wxffff:pages/detail/detail:123'],
-    ['description starts with name', { description: '科普中国 小程序', title: '黑洞', pagePath: 'pages/detail?articleId=9' }, 'kepu:mp:科普中国:pages/detail:9'],
-    ['by username', { username: 'gh_kepu@app', title: '黑洞', pagePath: 'pages/detail?id=7' }, 'kepu:mp:gh_kepu@app:pages/detail:7', { ...DEFAULT_LINK_RULES, miniProgramNames: ['gh_kepu@app'] }],
-    ['title only is not enough', { appid: 'wxother', description: '某某资讯', title: '科普中国：黑洞是什么', pagePath: 'pages/a?id=1' }, undefined],
+    [
+      'by name in description',
+      { appid: 'wxffff', description: '科普中国', title: '黑洞', pagePath: 'pages/detail/detail?ar_id=123' },
+      'kepu:mp:wxffff:pages/detail/detail:123',
+    ],
+    [
+      'description starts with name',
+      { description: '科普中国 小程序', title: '黑洞', pagePath: 'pages/detail?articleId=9' },
+      'kepu:mp:科普中国:pages/detail:9',
+    ],
+    [
+      'by username',
+      { username: 'gh_kepu@app', title: '黑洞', pagePath: 'pages/detail?id=7' },
+      'kepu:mp:gh_kepu@app:pages/detail:7',
+      { ...DEFAULT_LINK_RULES, miniProgramNames: ['gh_kepu@app'] },
+    ],
+    [
+      'title only is not enough',
+      { appid: 'wxother', description: '某某资讯', title: '科普中国：黑洞是什么', pagePath: 'pages/a?id=1' },
+      undefined,
+    ],
     ['nothing identifies the app', { title: '科普中国' }, undefined],
-    ['path without id', { appid: 'wxffff', description: '科普中国', title: '黑洞', pagePath: '/pages/topic/index.html?from=share' }, 'kepu:mp:wxffff:pages/topic/index'],
-    ['no appid: keyed by name', { description: '科普中国', title: '黑洞', pagePath: 'pages/topic/index' }, 'kepu:mp:科普中国:pages/topic/index'],
+    [
+      'path without id',
+      { appid: 'wxffff', description: '科普中国', title: '黑洞', pagePath: '/pages/topic/index.html?from=share' },
+      'kepu:mp:wxffff:pages/topic/index',
+    ],
+    [
+      'no appid: keyed by name',
+      { description: '科普中国', title: '黑洞', pagePath: 'pages/topic/index' },
+      'kepu:mp:科普中国:pages/topic/index',
+    ],
     ['no path: keyed by title', { appid: 'wxffff', description: '科普中国', title: '  黑洞  是什么 ' }, 'kepu:mp:wxffff:title:黑洞 是什么'],
     [
       'web-view page carrying a kepu URL',

@@ -31,7 +31,15 @@ describe('roster rules', () => {
 
   it('reports repeated rows and same-named informants without a phone to tell them apart', () => {
     const r = checkRoster(
-      sheet(['姓名', '手机号'], ['王芳', '13811112222'], ['王芳', '13811112222'], ['刘伟', ''], ['刘伟', ''], ['赵敏', '13833334444'], ['赵敏', '']),
+      sheet(
+        ['姓名', '手机号'],
+        ['王芳', '13811112222'],
+        ['王芳', '13811112222'],
+        ['刘伟', ''],
+        ['刘伟', ''],
+        ['赵敏', '13833334444'],
+        ['赵敏', ''],
+      ),
     );
     expect(r.problems).toEqual([
       { line: 3, reason: '与第2行重复（同名同手机号）' },

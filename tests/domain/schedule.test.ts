@@ -78,7 +78,9 @@ describe('schedule rules', () => {
     expect(loadConfig({}).schedule.rules['group-reminder']).toBe('30 19 * * *');
     expect(loadConfig({ QUIET_HOURS: '23:00-06:30' }).schedule.quiet).toEqual({ start: 1380, end: 390 });
     expect(() => loadConfig({ SCHEDULE_WEEKLY_DIGEST: '30 8 * * 8' })).toThrow(/SCHEDULE_WEEKLY_DIGEST: .*not a valid cron rule/);
-    expect(() => loadConfig({ SCHEDULE_TIME_ZONE: 'Asia/Shangai' })).toThrow(/SCHEDULE_TIME_ZONE: unknown time zone \(got "Asia\/Shangai"\)/);
+    expect(() => loadConfig({ SCHEDULE_TIME_ZONE: 'Asia/Shangai' })).toThrow(
+      /SCHEDULE_TIME_ZONE: unknown time zone \(got "Asia\/Shangai"\)/,
+    );
     expect(() => loadConfig({ QUIET_HOURS: '22-7' })).toThrow(ConfigError);
   });
 });

@@ -39,9 +39,15 @@ describe('station command grammar', () => {
   });
 
   it.each([
-    ['11月20日 讲座 冬季防火知识 65人 文化站', { date: '2026-11-20', type: '讲座', title: '冬季防火知识', participants: 65, place: '文化站' }],
+    [
+      '11月20日 讲座 冬季防火知识 65人 文化站',
+      { date: '2026-11-20', type: '讲座', title: '冬季防火知识', participants: 65, place: '文化站' },
+    ],
     ['冬季防火知识 65人', { date: TODAY, type: '其他', title: '冬季防火知识', participants: 65, place: null }],
-    ['昨天 培训 急救 知识 培训 52名 村委会 二楼', { date: '2026-11-21', type: '培训', title: '急救 知识 培训', participants: 52, place: '村委会 二楼' }],
+    [
+      '昨天 培训 急救 知识 培训 52名 村委会 二楼',
+      { date: '2026-11-21', type: '培训', title: '急救 知识 培训', participants: 52, place: '村委会 二楼' },
+    ],
     ['展览 科普展 100000人', { date: TODAY, type: '展览', title: '科普展', participants: 100000, place: null }],
   ])('parses 活动 %s', (args, value) => {
     expect(parseActivity(args, TODAY)).toEqual({ ok: true, value });

@@ -67,21 +67,33 @@ describe('faults: the embedded PostgreSQL is killed (SIGKILL) while groups are b
       else if (i === 777) puppet.injectText({ ...at, text: `我的手机 ${PLANTED_PHONE} 微信 ${PLANTED_WXID}` });
       else if (i === 778) puppet.injectText({ ...at, text: `#绑定 甄秘密 ${PLANTED_PHONE}` });
       else if (i % 3 === 0) puppet.injectText({ ...at, text: '收到' });
-      else if (i % 3 === 1) shareIds.push(puppet.injectText({ ...at, text: `看看 https://m.kepuchina.cn/tuwendetail?id=${700000 + (i % 40)}` }));
+      else if (i % 3 === 1)
+        shareIds.push(puppet.injectText({ ...at, text: `看看 https://m.kepuchina.cn/tuwendetail?id=${700000 + (i % 40)}` }));
       else {
         shareIds.push(
-          puppet.injectUrlLink(at, { title: '冬季防火', url: `https://www.kepuchina.cn/article/articleinfo?ar_id=${800000 + i}`, description: '科普中国' }),
+          puppet.injectUrlLink(at, {
+            title: '冬季防火',
+            url: `https://www.kepuchina.cn/article/articleinfo?ar_id=${800000 + i}`,
+            description: '科普中国',
+          }),
         );
       }
       await new Promise((r) => setTimeout(r, 5));
     }
-    restartedPid = await waitFor(() => (postmasterPid(dir) !== firstPid && postmasterPid(dir) > 0 ? postmasterPid(dir) : undefined), 'the restart');
-    await waitFor(async () => {
-      await kepubot.channel.idle();
-      await kepubot.services.shares.flush();
-      const s = kepubot.services.shares.state;
-      return s.mode === 'direct' && s.spoolDepth === 0 ? true : undefined;
-    }, 'the spool to drain', 120_000);
+    restartedPid = await waitFor(
+      () => (postmasterPid(dir) !== firstPid && postmasterPid(dir) > 0 ? postmasterPid(dir) : undefined),
+      'the restart',
+    );
+    await waitFor(
+      async () => {
+        await kepubot.channel.idle();
+        await kepubot.services.shares.flush();
+        const s = kepubot.services.shares.state;
+        return s.mode === 'direct' && s.spoolDepth === 0 ? true : undefined;
+      },
+      'the spool to drain',
+      120_000,
+    );
     await waitFor(() => (kepubot.replies.depth === 0 ? true : undefined), 'replies to go out', 120_000);
     elapsedMs = Date.now() - started;
     await waitFor(() => (readyz.at(-1) === 200 ? true : undefined), '/readyz back to 200');

@@ -20,7 +20,11 @@ describe('HTTP: /healthz and /metrics on a real Koa server', () => {
       } catch {
         database = 'down';
       }
-      return { database, bot: { state: 'online', loggedIn: true, connected: true, since: null, reason: null, mode: 'demo' }, version: 'test' };
+      return {
+        database,
+        bot: { state: 'online', loggedIn: true, connected: true, since: null, reason: null, mode: 'demo' },
+        version: 'test',
+      };
     };
     const app = createApp({ health, metrics: metrics.registry, log: createLogger('silent') });
     server = app.listen(0, '127.0.0.1');

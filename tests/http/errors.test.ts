@@ -84,9 +84,19 @@ describe('HTTP errors: wrong method → 405 in Chinese, database unreachable →
     services = createServices(ds, config, metrics, log);
     const robot = new Robot({ services, config, clock, log, metrics });
     loadScripts(robot);
-    const api = new WecomApiClient({ baseUrl: 'http://127.0.0.1:9', corpId: VECTOR.corpId, secret: 'x', agentId: 1000002, sleep: async () => undefined });
+    const api = new WecomApiClient({
+      baseUrl: 'http://127.0.0.1:9',
+      corpId: VECTOR.corpId,
+      secret: 'x',
+      agentId: 1000002,
+      sleep: async () => undefined,
+    });
     const app = createApp({
-      health: async () => ({ database: 'up', bot: { state: 'test', loggedIn: false, connected: true, since: null, reason: null, mode: 'demo' }, version: 'test' }),
+      health: async () => ({
+        database: 'up',
+        bot: { state: 'test', loggedIn: false, connected: true, since: null, reason: null, mode: 'demo' },
+        version: 'test',
+      }),
       metrics: metrics.registry,
       log,
       routers: [wecomCallback(config.wecom!, config.callbacks, { robot, receipts: services.receipts, clock, log, metrics }, api)],
@@ -123,7 +133,12 @@ describe('HTTP errors: wrong method → 405 in Chinese, database unreachable →
 
   it('answers 503 with a short message while the database is unreachable, and 200 once it is back', async () => {
     const callback = (msgId: string) => {
-      const { query, body } = sealed(textXml('zhangsan', '本月', msgId, TS), { token: VECTOR.token, aesKey: VECTOR.aesKey, receiveId: VECTOR.corpId, timestamp: TS });
+      const { query, body } = sealed(textXml('zhangsan', '本月', msgId, TS), {
+        token: VECTOR.token,
+        aesKey: VECTOR.aesKey,
+        receiveId: VECTOR.corpId,
+        timestamp: TS,
+      });
       return fetch(`${base}/wecom/callback?${query}`, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
     };
     await link.down();
@@ -146,9 +161,13 @@ describe('HTTP errors: wrong method → 405 in Chinese, database unreachable →
 
   it('tells connection failures from query errors', () => {
     expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);
-    expect(isDatabaseUnavailable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(
+      true,
+    );
     expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code: '08006' }))).toBe(true);
-    expect(isDatabaseUnavailable(new Error('wrapped', { cause: new AggregateError([Object.assign(new Error('y'), { code: 'ECONNREFUSED' })]) }))).toBe(true);
+    expect(
+      isDatabaseUnavailable(new Error('wrapped', { cause: new AggregateError([Object.assign(new Error('y'), { code: 'ECONNREFUSED' })]) })),
+    ).toBe(true);
     expect(isDatabaseUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
     expect(isDatabaseUnavailable(new Error('something else'))).toBe(false);
   });

@@ -60,10 +60,16 @@ describe('pending runs, resend and message parts', () => {
 
   const cli = async (argv: string[], clock: ManualClock, env: Record<string, string> = wecomEnv) => {
     const lines: string[] = [];
-    const code = await runCli(argv, { DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...env }, { out: (l) => lines.push(l), err: (l) => lines.push(l) }, clock);
+    const code = await runCli(
+      argv,
+      { DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...env },
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      clock,
+    );
     return { code, out: lines.join('\n') };
   };
-  const wecomApi = () => new WecomApiClient({ baseUrl: fake.url, corpId: CORP, secret: SECRET, agentId: 1000002, sleep: async () => undefined });
+  const wecomApi = () =>
+    new WecomApiClient({ baseUrl: fake.url, corpId: CORP, secret: SECRET, agentId: 1000002, sleep: async () => undefined });
   const worker = (maxAttempts = 5) => new OutboxWorker(db.ds, createDeliver({ wecom: wecomApi() }), { ...throttle, maxAttempts }, log);
   /** Ticks until the queue is idle at `now`; the results in order. */
   const drain = async (w: OutboxWorker, now: Date) => {
@@ -81,7 +87,9 @@ describe('pending runs, resend and message parts', () => {
        FROM outbox_message o JOIN job_run r ON r.id = o.run_id
        WHERE r.scope = $1 OR r.scope IN (SELECT 'station:' || id FROM station WHERE county_id = $2) ORDER BY o.id`,
       [`county:${countyId}`, countyId],
-    ) as Promise<Array<{ channel: string; recipient: string; round: number; part: number; state: string; text: string; file: string | null }>>;
+    ) as Promise<
+      Array<{ channel: string; recipient: string; round: number; part: number; state: string; text: string; file: string | null }>
+    >;
 
   it('a run with no recipient stays pending with its reason and is sent after staff add / manager add; a useless one is missed', async () => {
     const clock = new ManualClock(MONDAY);
@@ -151,7 +159,10 @@ describe('pending runs, resend and message parts', () => {
     const st = await services.stations.add({ name: '渠道站', county: '渠道旗' });
     // A staff member registered before this installation dropped WeCom, and the county's group robot.
     await db.ds.query(`INSERT INTO county_staff (county_id, wecom_user_id) VALUES ($1, 'chan-li')`, [st.countyId]);
-    await db.ds.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [st.countyId, `${fake.url}/cgi-bin/webhook/send?key=chan`]);
+    await db.ds.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [
+      st.countyId,
+      `${fake.url}/cgi-bin/webhook/send?key=chan`,
+    ]);
     const week = parsePeriod('2026-W48')!;
 
     const plain = new JobRunner(db.ds, createServices(db.ds, without), without, log);
@@ -207,8 +218,18 @@ describe('pending runs, resend and message parts', () => {
     expect(resent.out).toContain(`== weekly-digest county:${st.countyId} 2026-W48 （已重新加入发送队列，第 1 次重发）`);
     expect(resent.out).toContain('-> wecom-app resend-li 附件 重发旗-2026-W48-周统计表.xlsx');
     expect(await drain(worker(), clock.now())).toEqual(['sent', 'sent', 'idle']);
-    expect(fake.sent.map((b) => `${b.msgtype} ${b.touser}`)).toEqual(['markdown resend-li', 'file resend-li', 'markdown resend-li', 'file resend-li']);
-    expect((await outboxOf(st.countyId)).map((o) => `${o.round}/${o.part} ${o.state}`)).toEqual(['0/0 sent', '0/1 sent', '1/0 sent', '1/1 sent']);
+    expect(fake.sent.map((b) => `${b.msgtype} ${b.touser}`)).toEqual([
+      'markdown resend-li',
+      'file resend-li',
+      'markdown resend-li',
+      'file resend-li',
+    ]);
+    expect((await outboxOf(st.countyId)).map((o) => `${o.round}/${o.part} ${o.state}`)).toEqual([
+      '0/0 sent',
+      '0/1 sent',
+      '1/0 sent',
+      '1/1 sent',
+    ]);
     const jobs = await cli(['jobs'], clock);
     expect(jobs.out).toMatch(/weekly-digest\tcounty:\d+\t2026-W48\tplanned（重发 1 次）\t已发送 4，待发送 0/);
     expect((await cli([...args, '--resend', '--dry-run'], clock)).out).toBe('--dry-run 和 --resend 不能同时使用');
@@ -248,14 +269,18 @@ describe('pending runs, resend and message parts', () => {
     const qr = db.ds.createQueryRunner();
     try {
       await migration.down(qr);
-      const [{ id: runId }] = await qr.query(`INSERT INTO job_run (job, scope, period, state) VALUES ('weekly-digest', 'county:999', '2026-W01', 'planned') RETURNING id`);
+      const [{ id: runId }] = await qr.query(
+        `INSERT INTO job_run (job, scope, period, state) VALUES ('weekly-digest', 'county:999', '2026-W01', 'planned') RETURNING id`,
+      );
       const payload = { text: '旧的周报', markdown: true, file: { name: 'old.xlsx', base64: 'AAAA' } };
       await qr.query(
         `INSERT INTO outbox_message (run_id, channel, recipient, payload, state, due_at) VALUES ($1, 'wecom-app', 'old-a', $2, 'queued', now()), ($1, 'wecom-app', 'old-b', $2, 'sent', now())`,
         [runId, JSON.stringify(payload)],
       );
       await migration.up(qr);
-      const rows = await qr.query(`SELECT recipient, part, state, payload FROM outbox_message WHERE run_id = $1 ORDER BY recipient, part`, [runId]);
+      const rows = await qr.query(`SELECT recipient, part, state, payload FROM outbox_message WHERE run_id = $1 ORDER BY recipient, part`, [
+        runId,
+      ]);
       expect(rows).toEqual([
         { recipient: 'old-a', part: 0, state: 'queued', payload: { text: '旧的周报', markdown: true } },
         { recipient: 'old-a', part: 1, state: 'queued', payload: { text: '', file: { name: 'old.xlsx', base64: 'AAAA' } } },
@@ -276,7 +301,9 @@ describe('pending runs, resend and message parts', () => {
     );
     const mp = await cli(['manager', 'add', '--station', '拒绝站', '--openid', 'o-abc'], clock, {});
     expect(mp.code).toBe(1);
-    expect(mp.out).toBe('不能登记 --openid。公众号未配置：需要在 .env 中设置 MP_APP_ID、MP_TOKEN（见 README 配置表），设置后再登记（kepubot 服务也要重启）');
+    expect(mp.out).toBe(
+      '不能登记 --openid。公众号未配置：需要在 .env 中设置 MP_APP_ID、MP_TOKEN（见 README 配置表），设置后再登记（kepubot 服务也要重启）',
+    );
     const both = await cli(['manager', 'add', '--station', '拒绝站', '--wechat-contact', 'wx-ok', '--wecom-user', 'no-zhang'], clock, {});
     expect(both.code).toBe(1);
     const [{ staff, managers }] = await db.ds.query(

@@ -94,7 +94,11 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
   it('kepubot report quarterly writes one row per station, ranked, with correct totals', async () => {
     const out = join(dir, 'q3.xlsx');
     const lines: string[] = [];
-    const code = await runCli(['report', 'quarterly', '--county', '报表旗', '--quarter', '2026Q3', '--out', out], { DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await runCli(
+      ['report', 'quarterly', '--county', '报表旗', '--quarter', '2026Q3', '--out', out],
+      { DATABASE_URL: db.url, LOG_LEVEL: 'silent' },
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+    );
     expect(lines.join('\n')).toBe(`已生成 ${out}：报表旗 2026年第3季度，2 个e站`);
     expect(code).toBe(0);
     const ws = await read(out);
@@ -106,7 +110,31 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
     const days = 92; // 1 July – 30 September
     const num = (v: unknown) => (typeof v === 'number' ? expect.closeTo(v, 10) : v);
     // East: informants 2, active 2, effective 3+5+1 = 9, quota-met days 2 (3 and 5), activities 2 / 90 people / one of 50+.
-    const east = ['东站', '其他', '正常', '2026-06-01', days, 2, '✗', 0, 2, 1, 9, 2 * days, 9 / (2 * days), '✗', 2 / (2 * days), 2, 1, '✗', 90, 0, '✗', 0, '✗'];
+    const east = [
+      '东站',
+      '其他',
+      '正常',
+      '2026-06-01',
+      days,
+      2,
+      '✗',
+      0,
+      2,
+      1,
+      9,
+      2 * days,
+      9 / (2 * days),
+      '✗',
+      2 / (2 * days),
+      2,
+      1,
+      '✗',
+      90,
+      0,
+      '✗',
+      0,
+      '✗',
+    ];
     // West: informants 1, active 1, effective 2, quota-met 0, activities 1 / 80 / 1.
     const west = ['西站', '其他', '正常', '2026-06-01', days, 1, '✗', 0, 1, 1, 2, days, 2 / days, '✗', 0, 1, 1, '✗', 80, 0, '✗', 0, '✗'];
     expect(values(ws, 4).slice(1)).toEqual(east.map(num));
@@ -114,15 +142,29 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
     expect(values(ws, 4)[0]).toBe(1);
     const total = values(ws, 6);
     expect(total[1]).toBe('合计');
-    expect(total.slice(4)).toEqual(['2026-06-01', days, 3, '✗', 0, 3, 1, 11, 3 * days, 11 / (3 * days), '✗', 2 / (3 * days), 3, 2, '✗', 170, 0, '✗', 0, '✗'].map(num));
+    expect(total.slice(4)).toEqual(
+      ['2026-06-01', days, 3, '✗', 0, 3, 1, 11, 3 * days, 11 / (3 * days), '✗', 2 / (3 * days), 3, 2, '✗', 170, 0, '✗', 0, '✗'].map(num),
+    );
     expect(ws.getRow(4).getCell(11).numFmt).toBe('0.0%');
   });
 
   it('rejects a malformed quarter and an unknown county with a clear message', async () => {
     const err: string[] = [];
     const io = { out: () => undefined, err: (l: string) => err.push(l) };
-    expect(await runCli(['report', 'quarterly', '--county', '报表旗', '--quarter', '2026Q5', '--out', join(dir, 'x.xlsx')], { DATABASE_URL: db.url }, io)).toBe(1);
-    expect(await runCli(['report', 'quarterly', '--county', '无此旗', '--quarter', '2026Q3', '--out', join(dir, 'x.xlsx')], { DATABASE_URL: db.url }, io)).toBe(1);
+    expect(
+      await runCli(
+        ['report', 'quarterly', '--county', '报表旗', '--quarter', '2026Q5', '--out', join(dir, 'x.xlsx')],
+        { DATABASE_URL: db.url },
+        io,
+      ),
+    ).toBe(1);
+    expect(
+      await runCli(
+        ['report', 'quarterly', '--county', '无此旗', '--quarter', '2026Q3', '--out', join(dir, 'x.xlsx')],
+        { DATABASE_URL: db.url },
+        io,
+      ),
+    ).toBe(1);
     expect(err).toEqual(['--quarter 格式不对，例如 2026Q3', '找不到旗县区“无此旗”']);
   });
 
@@ -134,7 +176,10 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
     const week = parsePeriod('2026-W27')!; // 29 June – 5 July
     const monday = new Date('2026-07-06T00:30:00Z');
     const [run] = await runner.run('weekly-digest', week, monday);
-    expect(run.messages.map((m) => `${m.channel} ${m.recipient}`)).toEqual(['wecom-app staff-a|staff-b', `wecom-webhook ${fake.url}/cgi-bin/webhook/send?key=k1`]);
+    expect(run.messages.map((m) => `${m.channel} ${m.recipient}`)).toEqual([
+      'wecom-app staff-a|staff-b',
+      `wecom-webhook ${fake.url}/cgi-bin/webhook/send?key=k1`,
+    ]);
     const text = run.messages[0].payload.text;
     expect(text).toContain('## 报表旗 科普e站周报');
     expect(text).toContain('2026年第27周（6月29日—7月5日）');
@@ -143,8 +188,19 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
     expect(text).toContain('**本月尚无活动的e站**：东站、西站');
     expect(text).toContain('**优秀信息员**：东一（东站，12 条）');
 
-    const api = new WecomApiClient({ baseUrl: fake.url, corpId: CORP, secret: 'secret-secret', agentId: 1000002, sleep: async () => undefined });
-    const worker = new OutboxWorker(db.ds, createDeliver({ wecom: api }), { intervalMs: 1500, jitterMs: 0, dailyCap: 10, quiet: { start: 0, end: 0 }, zone: 'Asia/Shanghai' }, log);
+    const api = new WecomApiClient({
+      baseUrl: fake.url,
+      corpId: CORP,
+      secret: 'secret-secret',
+      agentId: 1000002,
+      sleep: async () => undefined,
+    });
+    const worker = new OutboxWorker(
+      db.ds,
+      createDeliver({ wecom: api }),
+      { intervalMs: 1500, jitterMs: 0, dailyCap: 10, quiet: { start: 0, end: 0 }, zone: 'Asia/Shanghai' },
+      log,
+    );
     // Four outbox entries: each recipient's text, then its file.
     for (let i = 0; i < 4; i++) expect(await worker.tick(monday)).toBe('sent');
     expect(await worker.tick(monday)).toBe('idle');
@@ -191,8 +247,13 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
       `SELECT count(*)::int AS n FROM outbox_message o JOIN job_run r ON r.id = o.run_id WHERE r.scope = (SELECT 'county:' || id FROM region WHERE name = '无人旗')`,
     );
     expect(n).toBe(0);
-    const [run] = await db.ds.query(`SELECT state, pending_reason FROM job_run WHERE scope = (SELECT 'county:' || id FROM region WHERE name = '无人旗')`);
-    expect(run).toEqual({ state: 'pending', pending_reason: expect.stringMatching(/^没有接收人：无人旗还没有登记有企业微信账号的工作人员/) });
+    const [run] = await db.ds.query(
+      `SELECT state, pending_reason FROM job_run WHERE scope = (SELECT 'county:' || id FROM region WHERE name = '无人旗')`,
+    );
+    expect(run).toEqual({
+      state: 'pending',
+      pending_reason: expect.stringMatching(/^没有接收人：无人旗还没有登记有企业微信账号的工作人员/),
+    });
   });
 
   it('stops start-up on a malformed county rule, and the CLI refuses one', async () => {
@@ -202,7 +263,12 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
     expect(lines.join('\n')).toContain('时间规则有误');
     await db.ds.query(`UPDATE region SET schedule = '{"group-reminder": "30 25 * * *"}'::jsonb WHERE id = $1`, [ids.county]);
     const runner = new JobRunner(db.ds, services, config, log);
-    const worker = new OutboxWorker(db.ds, createDeliver({}), { intervalMs: 0, jitterMs: 0, dailyCap: 1, quiet: { start: 0, end: 0 }, zone: 'Asia/Shanghai' }, log);
+    const worker = new OutboxWorker(
+      db.ds,
+      createDeliver({}),
+      { intervalMs: 0, jitterMs: 0, dailyCap: 1, quiet: { start: 0, end: 0 }, zone: 'Asia/Shanghai' },
+      log,
+    );
     const scheduler = new Scheduler(runner, worker, config, new ManualClock(new Date('2026-07-06T00:30:00Z')), log);
     await expect(scheduler.start()).rejects.toThrow(ScheduleError);
     await expect(scheduler.start()).rejects.toThrow(/county 报表旗, job group-reminder: "30 25 \* \* \*" is not a valid cron rule/);

@@ -85,7 +85,10 @@ describe('scheduled jobs, exactly once (injected clock, real PostgreSQL, Wechaty
     try {
       const second = new JobRunner(other, createServices(other, h.config), h.config, log);
       const counties = await allCounties(h);
-      const [r1, r2] = await Promise.all([runner.fire('group-reminder', counties, EVENING), second.fire('group-reminder', counties, EVENING)]);
+      const [r1, r2] = await Promise.all([
+        runner.fire('group-reminder', counties, EVENING),
+        second.fire('group-reminder', counties, EVENING),
+      ]);
       expect([r1[0].state, r2[0].state].sort()).toEqual(['already', 'planned']);
       expect((await runner.fire('group-reminder', counties, EVENING))[0].state).toBe('already');
       expect(await outbox()).toHaveLength(1);
@@ -99,13 +102,19 @@ describe('scheduled jobs, exactly once (injected clock, real PostgreSQL, Wechaty
   it('a run whose sending died half way resumes after a restart and sends the rest once', async () => {
     h.world('room-2@chatroom', '二群', [A]);
     h.world('room-3@chatroom', '三群', [A]);
-    await h.db.ds.query(`INSERT INTO wechat_group (room_id, topic, station_id) VALUES ('room-2@chatroom', '二群', $1), ('room-3@chatroom', '三群', $1)`, [stationId]);
+    await h.db.ds.query(
+      `INSERT INTO wechat_group (room_id, topic, station_id) VALUES ('room-2@chatroom', '二群', $1), ('room-3@chatroom', '三群', $1)`,
+      [stationId],
+    );
     await runner.fire('group-reminder', await allCounties(h), EVENING);
     expect(await outbox()).toHaveLength(3);
     const first = worker();
     expect(await first.tick(EVENING)).toBe('sent');
     // The process dies while sending the second message: the row is left 'sending'.
-    await h.db.ds.query(`UPDATE outbox_message SET state = 'sending', sent_at = $1, attempts = 1 WHERE id = (SELECT min(id) FROM outbox_message WHERE state = 'queued')`, [new Date(EVENING.getTime() + 1600)]);
+    await h.db.ds.query(
+      `UPDATE outbox_message SET state = 'sending', sent_at = $1, attempts = 1 WHERE id = (SELECT min(id) FROM outbox_message WHERE state = 'queued')`,
+      [new Date(EVENING.getTime() + 1600)],
+    );
     // Restart: a new worker recovers, then drains.
     const restarted = worker();
     expect(await restarted.recover()).toBe(1);
@@ -176,15 +185,23 @@ describe('scheduled jobs, exactly once (injected clock, real PostgreSQL, Wechaty
     // Down from Monday morning to 10:00: the weekly digest and the monthly check of the 25th (both still
     // useful) run; last evening's reminder and ranking do not.
     const monday = new Date('2026-11-30T02:00:00Z'); // Monday 10:00
-    await h.db.ds.query(`UPDATE region SET digest_webhook_url = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k' WHERE name = '测试旗'`);
+    await h.db.ds.query(
+      `UPDATE region SET digest_webhook_url = 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k' WHERE name = '测试旗'`,
+    );
     const caught = await runner.catchUp(monday);
     // The station has no manager yet: its activity check waits for one (pending) instead of being used up.
-    expect(caught.map((r) => `${r.job} ${r.period} ${r.state}`)).toEqual(['weekly-digest 2026-W48 planned', 'monthly-check 2026-11 pending']);
+    expect(caught.map((r) => `${r.job} ${r.period} ${r.state}`)).toEqual([
+      'weekly-digest 2026-W48 planned',
+      'monthly-check 2026-11 pending',
+    ]);
     expect(await runner.catchUp(monday)).toEqual([]);
     // Down over 19:30 but back at 20:10 the same evening: the reminder is still useful (and so is
     // the digest of the week before, which this fresh database never sent).
     const evening = new Date('2026-11-25T12:10:00Z');
-    expect((await runner.catchUp(evening)).map((r) => `${r.job} ${r.period}`)).toEqual(['group-reminder 2026-11-25', 'weekly-digest 2026-W47']);
+    expect((await runner.catchUp(evening)).map((r) => `${r.job} ${r.period}`)).toEqual([
+      'group-reminder 2026-11-25',
+      'weekly-digest 2026-W47',
+    ]);
   });
 });
 

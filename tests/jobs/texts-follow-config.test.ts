@@ -40,7 +40,10 @@ describe('scheduled texts follow DAILY_SHARE_QUOTA, QUIET_HOURS and the station 
     countyId = station.countyId;
     await db.ds.query(`INSERT INTO county_staff (county_id, name, wecom_user_id) VALUES ($1, '科协', 'kx01')`, [countyId]);
     await db.ds.query(`INSERT INTO station_manager (station_id, name, wecom_user_id) VALUES ($1, '站长', 'zz01')`, [stationId]);
-    await db.ds.query(`INSERT INTO wechat_group (room_id, topic, station_id, bound_at) VALUES ($1, '规则群', $2, now())`, [ROOM, stationId]);
+    await db.ds.query(`INSERT INTO wechat_group (room_id, topic, station_id, bound_at) VALUES ($1, '规则群', $2, now())`, [
+      ROOM,
+      stationId,
+    ]);
     const [one]: Array<{ id: number }> = await db.ds.query(
       `INSERT INTO informant (station_id, name, wechat_contact_id, status, bound_at) VALUES ($1, '甲', 'wx-jia', 'active', now()) RETURNING id`,
       [stationId],
@@ -81,12 +84,22 @@ describe('scheduled texts follow DAILY_SHARE_QUOTA, QUIET_HOURS and the station 
     expect(msg.payload.text).toContain('甲 还差 2 条');
     expect(msg.validUntil).toEqual(new Date('2026-11-25T13:00:00Z')); // 21:00 in Shanghai
 
-    const [late] = await groupReminder.plan(contextWith({ DAILY_SHARE_QUOTA: '5', QUIET_HOURS: '23:15-07:00' }).ctx, `room:${ROOM}`, DAY, NOW);
+    const [late] = await groupReminder.plan(
+      contextWith({ DAILY_SHARE_QUOTA: '5', QUIET_HOURS: '23:15-07:00' }).ctx,
+      `room:${ROOM}`,
+      DAY,
+      NOW,
+    );
     expect(late.payload.text).toContain('（每天 5 条有效转发）');
     expect(late.validUntil).toEqual(new Date('2026-11-25T15:15:00Z')); // 23:15 in Shanghai
 
     // Quiet hours that begin after midnight: the evening lasts until then.
-    const [night] = await groupReminder.plan(contextWith({ DAILY_SHARE_QUOTA: '5', QUIET_HOURS: '00:30-07:00' }).ctx, `room:${ROOM}`, DAY, NOW);
+    const [night] = await groupReminder.plan(
+      contextWith({ DAILY_SHARE_QUOTA: '5', QUIET_HOURS: '00:30-07:00' }).ctx,
+      `room:${ROOM}`,
+      DAY,
+      NOW,
+    );
     expect(night.validUntil).toEqual(new Date('2026-11-25T16:30:00Z')); // 00:30 on the 26th in Shanghai
   });
 

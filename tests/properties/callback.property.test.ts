@@ -8,14 +8,47 @@ const MANAGER = 'zhangsan';
 const OPENID = 'o6_bmjrPTlm6_2sgVt7hMZOPfL2M';
 const RUNS = { numRuns: 60 };
 
-const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 120 }), fc.string({ unit: 'grapheme', maxLength: 120 }), fc.string({ maxLength: 120 }));
+const anyText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 120 }),
+  fc.string({ unit: 'grapheme', maxLength: 120 }),
+  fc.string({ maxLength: 120 }),
+);
 
 /** Command-like message text: real command words and arguments mixed with noise. */
 const commandText = fc
   .array(
     fc.oneof(
-      fc.constantFrom('活动', '活动列表', '修改', '撤销', '本月', '上月', '添加信息员', '停用信息员', '未确认', '确认', '宣传栏', '大屏', '帮助',
-        '今天', '11月20日', '讲座', '冬季防火知识', '65人', '文化站', '人数', '70', '1', '更换', '5小时', '张三', '13812345678', ']]>', '<xml>', '&amp;'),
+      fc.constantFrom(
+        '活动',
+        '活动列表',
+        '修改',
+        '撤销',
+        '本月',
+        '上月',
+        '添加信息员',
+        '停用信息员',
+        '未确认',
+        '确认',
+        '宣传栏',
+        '大屏',
+        '帮助',
+        '今天',
+        '11月20日',
+        '讲座',
+        '冬季防火知识',
+        '65人',
+        '文化站',
+        '人数',
+        '70',
+        '1',
+        '更换',
+        '5小时',
+        '张三',
+        '13812345678',
+        ']]>',
+        '<xml>',
+        '&amp;',
+      ),
       anyText,
     ),
     { minLength: 1, maxLength: 6 },
@@ -29,7 +62,10 @@ function cdata(v: string): string {
   return `<![CDATA[${v.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
 }
 
-function innerXml(f: { from: string; type: string; content: string; msgId: string; event: string; createTime: string }, to: string): string {
+function innerXml(
+  f: { from: string; type: string; content: string; msgId: string; event: string; createTime: string },
+  to: string,
+): string {
   return `<xml><ToUserName>${cdata(to)}</ToUserName><FromUserName>${cdata(f.from)}</FromUserName><CreateTime>${cdata(f.createTime)}</CreateTime><MsgType>${cdata(f.type)}</MsgType><Content>${cdata(f.content)}</Content><Event>${cdata(f.event)}</Event><MsgId>${cdata(f.msgId)}</MsgId><AgentID>1000002</AgentID></xml>`;
 }
 
@@ -80,7 +116,11 @@ describe('property: the callback envelope never answers 5xx and never leaves hal
         fc.constantFrom('/wecom/callback', '/mp/callback'),
         fc.constantFrom('GET', 'POST'),
         fc.oneof(anyText.map(encodeURIComponent), anyText, fc.constant(`timestamp=${TS}&nonce=1&msg_signature=x&echostr=y`)),
-        fc.oneof(anyText, fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')), message.map((m) => innerXml(m, VECTOR.corpId))),
+        fc.oneof(
+          anyText,
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')),
+          message.map((m) => innerXml(m, VECTOR.corpId)),
+        ),
         async (path, method, query, body) => {
           const status = await send(path, query, method === 'POST' ? { method, body } : { method });
           expect(status).toBeLessThan(500);
@@ -94,9 +134,16 @@ describe('property: the callback envelope never answers 5xx and never leaves hal
   it('validly signed Official Account bodies (plain mode) with arbitrary XML and fields', async () => {
     const signed = `signature=${getSignature(MP.token, TS, '42', '')}&timestamp=${TS}&nonce=42`;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(message.map((m) => innerXml(m, 'gh_1234567890ab')), anyText.map((t) => `<xml>${t}</xml>`), anyText), async (body) => {
-        expect(await send('/mp/callback', signed, { method: 'POST', body })).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          message.map((m) => innerXml(m, 'gh_1234567890ab')),
+          anyText.map((t) => `<xml>${t}</xml>`),
+          anyText,
+        ),
+        async (body) => {
+          expect(await send('/mp/callback', signed, { method: 'POST', body })).toBeLessThan(500);
+        },
+      ),
       RUNS,
     );
     await expectNoHalfRecords();
@@ -105,7 +152,12 @@ describe('property: the callback envelope never answers 5xx and never leaves hal
   it('validly sealed WeCom callbacks with arbitrary senders, types, ids and command text', async () => {
     await fc.assert(
       fc.asyncProperty(message, async (m) => {
-        const { query, body } = sealed(innerXml(m, VECTOR.corpId), { token: VECTOR.token, aesKey: VECTOR.aesKey, receiveId: VECTOR.corpId, timestamp: TS });
+        const { query, body } = sealed(innerXml(m, VECTOR.corpId), {
+          token: VECTOR.token,
+          aesKey: VECTOR.aesKey,
+          receiveId: VECTOR.corpId,
+          timestamp: TS,
+        });
         expect(await send('/wecom/callback', query, { method: 'POST', body })).toBeLessThan(500);
       }),
       RUNS,

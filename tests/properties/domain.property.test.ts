@@ -30,16 +30,49 @@ const WORDS = commandWords(readHelp());
 const RULES: LinkRules = { ...DEFAULT_LINK_RULES, miniProgramAppIds: ['wx1234567890abcdef'] };
 
 /** Any text: arbitrary code points (lone surrogates, NUL, emoji), not only "nice" strings. */
-const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 200 }), fc.string({ maxLength: 200 }));
+const anyText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.string({ unit: 'grapheme', maxLength: 200 }),
+  fc.string({ maxLength: 200 }),
+);
 
 /** Text made of pieces that reach deep into the recogniser: Kepu hosts, paths, ids, separators. */
 const linkish = fc
   .array(
     fc.oneof(
       fc.constantFrom(
-        'https://', 'http://', 'HTTPS://', 'm.kepuchina.cn', 'www.kepuchina.cn', 'cloud.kepuchina.cn', 'kepuchina.cn.evil.com',
-        '/tuwendetail?id=', '/article/articleinfo?business_type=100&ar_id=', '/h5/detail?id=', 'pages/detail/detail?id=',
-        '?', '&', '#', '%', '%E4', '@', ':', '//', '.', '，', '。', ' ', '\n', '链接', '【', '】', '"', '<', '>', '\u0000', '\uD800',
+        'https://',
+        'http://',
+        'HTTPS://',
+        'm.kepuchina.cn',
+        'www.kepuchina.cn',
+        'cloud.kepuchina.cn',
+        'kepuchina.cn.evil.com',
+        '/tuwendetail?id=',
+        '/article/articleinfo?business_type=100&ar_id=',
+        '/h5/detail?id=',
+        'pages/detail/detail?id=',
+        '?',
+        '&',
+        '#',
+        '%',
+        '%E4',
+        '@',
+        ':',
+        '//',
+        '.',
+        '，',
+        '。',
+        ' ',
+        '\n',
+        '链接',
+        '【',
+        '】',
+        '"',
+        '<',
+        '>',
+        '\u0000',
+        '\uD800',
       ),
       fc.nat({ max: 1e9 }).map(String),
       fc.string({ unit: 'binary', maxLength: 8 }),
@@ -52,7 +85,12 @@ const linkish = fc
 const noisyLink = fc
   .tuple(
     fc.string({ unit: 'binary', maxLength: 10 }),
-    fc.constantFrom('https://m.kepuchina.cn/tuwendetail?id=', 'http://www.kepuchina.cn/article/articleinfo?business_type=100&classify=0&ar_id=', 'https://cloud.kepuchina.cn/h5/detail?id=', 'm.kepuchina.cn/tuwendetail?id='),
+    fc.constantFrom(
+      'https://m.kepuchina.cn/tuwendetail?id=',
+      'http://www.kepuchina.cn/article/articleinfo?business_type=100&classify=0&ar_id=',
+      'https://cloud.kepuchina.cn/h5/detail?id=',
+      'm.kepuchina.cn/tuwendetail?id=',
+    ),
     fc.nat({ max: 1e9 }),
     fc.constantFrom('', '&from=timeline', '#top', '。', '）', ' ', '%', '&id=2'),
     fc.string({ unit: 'binary', maxLength: 10 }),
@@ -79,12 +117,17 @@ describe('property: the link recogniser never throws', () => {
 
   it('link cards, mini-program cards, hosts and content keys never throw', () => {
     fc.assert(
-      fc.property(fc.oneof(anyText, linkish, noisyLink), fc.oneof(anyText, linkish), fc.oneof(anyText, fc.constant('wx1234567890abcdef')), (a, b, appid) => {
-        recognizeUrlCard({ url: a, title: b, description: b }, RULES);
-        recognizeMiniProgram({ appid, title: a, pagePath: b, username: a, description: b }, RULES);
-        isKepuHost(a, RULES);
-        contentKeyOf(a, RULES);
-      }),
+      fc.property(
+        fc.oneof(anyText, linkish, noisyLink),
+        fc.oneof(anyText, linkish),
+        fc.oneof(anyText, fc.constant('wx1234567890abcdef')),
+        (a, b, appid) => {
+          recognizeUrlCard({ url: a, title: b, description: b }, RULES);
+          recognizeMiniProgram({ appid, title: a, pagePath: b, username: a, description: b }, RULES);
+          isKepuHost(a, RULES);
+          contentKeyOf(a, RULES);
+        },
+      ),
       RUNS,
     );
   });
@@ -98,8 +141,37 @@ const commandish = fc
   .array(
     fc.oneof(
       fc.constantFrom(
-        '今天', '昨天', '前天', '11月20日', '2026-11-31', '十一月二十日', '13月40日', '讲座', '培训', '展览', '其他', '人数', '日期', '类型', '标题', '地点',
-        '65人', '0人', '100001人', '一百人', '5小时', '25小时', '更换', '13812345678', '1234', '张三', '冬季防火知识', '文化站', '-1', '1e9', '99999999999999999999',
+        '今天',
+        '昨天',
+        '前天',
+        '11月20日',
+        '2026-11-31',
+        '十一月二十日',
+        '13月40日',
+        '讲座',
+        '培训',
+        '展览',
+        '其他',
+        '人数',
+        '日期',
+        '类型',
+        '标题',
+        '地点',
+        '65人',
+        '0人',
+        '100001人',
+        '一百人',
+        '5小时',
+        '25小时',
+        '更换',
+        '13812345678',
+        '1234',
+        '张三',
+        '冬季防火知识',
+        '文化站',
+        '-1',
+        '1e9',
+        '99999999999999999999',
       ),
       fc.nat().map(String),
       fc.string({ unit: 'binary', maxLength: 10 }),

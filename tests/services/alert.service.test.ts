@@ -17,7 +17,11 @@ const CORP = 'ww0123456789abcdef';
 describe('alert settings', () => {
   it('defaults to a 5 minute database-down limit and reads the operator', () => {
     const c = loadConfig({ ALERT_WEBHOOK_URL: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc' });
-    expect(c.alerts).toEqual({ operatorWecomUsers: [], operatorWebhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc', dbDownAfterSeconds: 300 });
+    expect(c.alerts).toEqual({
+      operatorWecomUsers: [],
+      operatorWebhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc',
+      dbDownAfterSeconds: 300,
+    });
     expect(c.wechat.reconnectMaxMs).toBe(10_000);
   });
 
@@ -69,9 +73,18 @@ describe('alerts while PostgreSQL is unreachable', () => {
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
     ds = await openDataSource({ url: viaProxy.toString(), poolSize: 2 });
-    const api = new WecomApiClient({ baseUrl: fake.url, corpId: CORP, secret: 'secret-secret', agentId: 1000002, sleep: async () => undefined });
+    const api = new WecomApiClient({
+      baseUrl: fake.url,
+      corpId: CORP,
+      secret: 'secret-secret',
+      agentId: 1000002,
+      sleep: async () => undefined,
+    });
     alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: api }), log, clock });
-    expect(await alerts.refreshRecipients()).toEqual({ wecomUsers: ['staff-a'], webhooks: [`${fake.url}/cgi-bin/webhook/send?key=county`] });
+    expect(await alerts.refreshRecipients()).toEqual({
+      wecomUsers: ['staff-a'],
+      webhooks: [`${fake.url}/cgi-bin/webhook/send?key=county`],
+    });
   });
 
   afterAll(async () => {

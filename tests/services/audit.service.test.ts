@@ -20,7 +20,14 @@ describe('AuditService: recording never fails on long or odd input (real Postgre
   const last = async () => (await db.ds.getRepository(AuditLog).find({ order: { id: 'DESC' }, take: 1 }))[0];
 
   it('stores short input whole, without hashes', async () => {
-    await audit.record({ channel: 'wecom', senderId: 'zhangsan', senderName: '张三', listenerId: 'station.month', command: '本月', outcome: 'ok' });
+    await audit.record({
+      channel: 'wecom',
+      senderId: 'zhangsan',
+      senderName: '张三',
+      listenerId: 'station.month',
+      command: '本月',
+      outcome: 'ok',
+    });
     expect(await last()).toMatchObject({ senderId: 'zhangsan', command: '本月', senderIdSha256: null, commandSha256: null });
   });
 
@@ -51,7 +58,12 @@ describe('AuditService: recording never fails on long or odd input (real Postgre
   it('drops NUL characters PostgreSQL text cannot hold, and hashes the original', async () => {
     const command = '本月\u0000\u0000';
     await audit.record({ channel: 'mp', senderId: 'o\u0000penid', listenerId: 'station.month', command, outcome: 'ok' });
-    expect(await last()).toMatchObject({ senderId: 'openid', command: '本月', commandSha256: sha256(command), senderIdSha256: sha256('o\u0000penid') });
+    expect(await last()).toMatchObject({
+      senderId: 'openid',
+      command: '本月',
+      commandSha256: sha256(command),
+      senderIdSha256: sha256('o\u0000penid'),
+    });
   });
 
   it('fitText counts characters as varchar does (a surrogate pair is one)', () => {

@@ -14,12 +14,12 @@ describe('ShareCounter: batched counting straight into PostgreSQL', () => {
     db = await createTestDatabase();
     services = createServices(db.ds, loadConfig({ SHARE_BATCH_MAX: '50', SHARE_BATCH_WAIT_MS: '1' }), createMetrics());
     const station = await services.stations.add({ name: '并发e站', county: '测试旗' });
-    await db.ds.getRepository(WechatGroup).save(
-      Array.from({ length: 4 }, (_, g) => ({ roomId: `g${g}@chatroom`, topic: `群${g}`, stationId: station.id, boundAt: when })),
-    );
-    await db.ds.getRepository(Informant).save(
-      Array.from({ length: 20 }, (_, i) => ({ stationId: station.id, name: `信息员${i}`, wechatContactId: `c${i}` })),
-    );
+    await db.ds
+      .getRepository(WechatGroup)
+      .save(Array.from({ length: 4 }, (_, g) => ({ roomId: `g${g}@chatroom`, topic: `群${g}`, stationId: station.id, boundAt: when })));
+    await db.ds
+      .getRepository(Informant)
+      .save(Array.from({ length: 20 }, (_, i) => ({ stationId: station.id, name: `信息员${i}`, wechatContactId: `c${i}` })));
   });
 
   afterAll(async () => {
@@ -45,9 +45,7 @@ describe('ShareCounter: batched counting straight into PostgreSQL', () => {
     const outcomes = results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.outcome]: (acc[r.outcome] ?? 0) + 1 }), {});
     expect(outcomes.replay).toBe(100);
     // 25 senders × 37 items on one day: at most one effective share per (sender, item)
-    const [{ distinct }] = await db.ds.query(
-      `SELECT count(DISTINCT (talker_id, content_key))::int AS distinct FROM share_event`,
-    );
+    const [{ distinct }] = await db.ds.query(`SELECT count(DISTINCT (talker_id, content_key))::int AS distinct FROM share_event`);
     expect(outcomes.effective).toBe(distinct);
     expect(outcomes.effective + outcomes.repeat).toBe(2000);
 
@@ -67,13 +65,33 @@ describe('ShareCounter: batched counting straight into PostgreSQL', () => {
   });
 
   it('lets a replay claim nothing, even when it is recognised under another content key now (new URL rules, an upgrade)', async () => {
-    const first = await services.shares.record(share(50000, 1, { messageId: 'm-rekeyed', talkerId: 'c1', link: { contentKey: 'kepu:item:777', url: 'https://m.kepuchina.cn/videodetail?id=777', kind: 'text' } }));
+    const first = await services.shares.record(
+      share(50000, 1, {
+        messageId: 'm-rekeyed',
+        talkerId: 'c1',
+        link: { contentKey: 'kepu:item:777', url: 'https://m.kepuchina.cn/videodetail?id=777', kind: 'text' },
+      }),
+    );
     expect(first.outcome).toBe('effective');
-    const again = await services.shares.record(share(50000, 1, { messageId: 'm-rekeyed', talkerId: 'c1', link: { contentKey: 'kepu:video:777', url: 'https://m.kepuchina.cn/videodetail?id=777', kind: 'text' } }));
+    const again = await services.shares.record(
+      share(50000, 1, {
+        messageId: 'm-rekeyed',
+        talkerId: 'c1',
+        link: { contentKey: 'kepu:video:777', url: 'https://m.kepuchina.cn/videodetail?id=777', kind: 'text' },
+      }),
+    );
     expect(again.outcome).toBe('replay');
-    expect(await db.ds.query(`SELECT content_key FROM effective_share WHERE message_id = 'm-rekeyed'`)).toEqual([{ content_key: 'kepu:item:777' }]);
+    expect(await db.ds.query(`SELECT content_key FROM effective_share WHERE message_id = 'm-rekeyed'`)).toEqual([
+      { content_key: 'kepu:item:777' },
+    ]);
     // The item under its new key is still effective when the sender really shares it again that day.
-    const real = await services.shares.record(share(50001, 1, { messageId: 'm-real', talkerId: 'c1', link: { contentKey: 'kepu:video:777', url: 'https://m.kepuchina.cn/videodetail?id=777', kind: 'text' } }));
+    const real = await services.shares.record(
+      share(50001, 1, {
+        messageId: 'm-real',
+        talkerId: 'c1',
+        link: { contentKey: 'kepu:video:777', url: 'https://m.kepuchina.cn/videodetail?id=777', kind: 'text' },
+      }),
+    );
     expect(real.outcome).toBe('effective');
   });
 

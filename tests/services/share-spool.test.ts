@@ -16,7 +16,12 @@ function share(i: number, over: Partial<ShareInput> = {}): ShareInput {
     roomId: 'spool-room@chatroom',
     talkerId: `spool-talker-${i % 7}`,
     talkerName: `成员${i % 7}`,
-    link: { kind: 'text', url: `https://m.kepuchina.cn/tuwendetail?id=${i}`, contentKey: `kepu:${i}`, title: undefined } as ShareInput['link'],
+    link: {
+      kind: 'text',
+      url: `https://m.kepuchina.cn/tuwendetail?id=${i}`,
+      contentKey: `kepu:${i}`,
+      title: undefined,
+    } as ShareInput['link'],
     sentAt: new Date('2026-11-20T02:00:00Z'),
     ...over,
   };
@@ -90,7 +95,9 @@ describe('ShareCounter: PostgreSQL refuses connections, shares go to the spool a
     admin = new Client({ connectionString: process.env.KEPUBOT_TEST_ADMIN_URL });
     await admin.connect();
     const station = await new StationService(db.ds).add({ name: '容错e站', county: '测试旗' });
-    await db.ds.getRepository(WechatGroup).save({ roomId: 'spool-room@chatroom', topic: '容错群', stationId: station.id, boundAt: new Date() });
+    await db.ds
+      .getRepository(WechatGroup)
+      .save({ roomId: 'spool-room@chatroom', topic: '容错群', stationId: station.id, boundAt: new Date() });
   });
 
   afterAll(async () => {

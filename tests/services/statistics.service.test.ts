@@ -16,7 +16,9 @@ describe('statistics from the summaries agree with the daily rollups for every k
     await db.ds.query(`INSERT INTO informant (station_id, name) SELECT $1, '人' || n FROM generate_series(1, 20) n`, [st.id]);
     // The station counts, and the 20 are on its roster, from the first day of the rollups.
     await db.ds.query(`UPDATE station SET counting_from = '2026-07-01' WHERE id = $1`, [st.id]);
-    await db.ds.query(`INSERT INTO informant_roster (informant_id, station_id, from_day) SELECT id, station_id, '2026-07-01' FROM informant`);
+    await db.ds.query(
+      `INSERT INTO informant_roster (informant_id, station_id, from_day) SELECT id, station_id, '2026-07-01' FROM informant`,
+    );
     // Deterministic pseudo-random rollups over 120 days.
     await db.ds.query(
       `INSERT INTO daily_rollup (informant_id, day, station_id, raw_shares, effective_shares)
@@ -65,6 +67,8 @@ describe('statistics from the summaries agree with the daily rollups for every k
     );
     const after = await services.statistics.figures('county', countyId, { from: '2026-10-26', to: '2026-11-01' }, '2026-10-28');
     expect(after.effectiveShares - before.effectiveShares).toBe(10);
-    expect(after).toMatchObject(await direct('2026-10-26', '2026-10-28').then((d) => ({ effectiveShares: d.eff, rawShares: d.raw, activeInformants: d.active })));
+    expect(after).toMatchObject(
+      await direct('2026-10-26', '2026-10-28').then((d) => ({ effectiveShares: d.eff, rawShares: d.raw, activeInformants: d.active })),
+    );
   });
 });

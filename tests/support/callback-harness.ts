@@ -62,9 +62,19 @@ export async function startCallbackHarness(now: Date, env: Record<string, string
   const robot = new Robot({ services, config, clock, log, metrics });
   loadScripts(robot);
   const deps = { robot, receipts: services.receipts, clock, log, metrics };
-  const api = new WecomApiClient({ baseUrl: fakeWecom.url, corpId: VECTOR.corpId, secret: 'wecom-secret-1', agentId: 1000002, sleep: async () => undefined });
+  const api = new WecomApiClient({
+    baseUrl: fakeWecom.url,
+    corpId: VECTOR.corpId,
+    secret: 'wecom-secret-1',
+    agentId: 1000002,
+    sleep: async () => undefined,
+  });
   const app = createApp({
-    health: async () => ({ database: 'up', bot: { state: 'test', loggedIn: false, connected: false, since: null, reason: null, mode: 'demo' }, version: 'test' }),
+    health: async () => ({
+      database: 'up',
+      bot: { state: 'test', loggedIn: false, connected: false, since: null, reason: null, mode: 'demo' },
+      version: 'test',
+    }),
     metrics: metrics.registry,
     log,
     routers: channelRouters(config, { ...deps, wecomApi: api }),

@@ -56,7 +56,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** The one file part of a multipart/form-data upload (enough for a fake server). */
 function filePart(raw: Buffer, contentType: string): { name: string; bytes: Buffer } | null {
-  const boundary = contentType.match(/boundary=(?:"([^"]+)"|([^;]+))/)?.slice(1).find(Boolean);
+  const boundary = contentType
+    .match(/boundary=(?:"([^"]+)"|([^;]+))/)
+    ?.slice(1)
+    .find(Boolean);
   if (!boundary) return null;
   const text = raw.toString('latin1');
   const start = text.indexOf(`--${boundary}`);
@@ -84,9 +87,7 @@ function answer(res: ServerResponse, status: number, json: object): void {
 }
 
 /** A local fake of the WeCom server API (gettoken, message/send) on 127.0.0.1 and a free port. */
-export async function startFakeWecom(
-  opts: { corpId?: string; secret?: string; expiresIn?: number } = {},
-): Promise<FakeWecom> {
+export async function startFakeWecom(opts: { corpId?: string; secret?: string; expiresIn?: number } = {}): Promise<FakeWecom> {
   const corpId = opts.corpId ?? 'ww-test-corp';
   const secret = opts.secret ?? 'test-secret';
   const expiresIn = opts.expiresIn ?? 7200;

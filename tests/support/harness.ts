@@ -52,7 +52,11 @@ export interface BotHarness {
 }
 
 /** `log` (default silent) is given to every part, the database's failed-query logging included. */
-export async function startHarness(env: Record<string, string> = {}, now = new Date(), log: Logger = createLogger('silent')): Promise<BotHarness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  now = new Date(),
+  log: Logger = createLogger('silent'),
+): Promise<BotHarness> {
   const db = await createTestDatabase(log);
   // Replies pass the account's limiter; spacing 0 here so tests need not move the clock between answers.
   const config = loadConfig({
@@ -131,7 +135,11 @@ export async function startHarness(env: Record<string, string> = {}, now = new D
         }),
       ),
     );
-    await joinRoster(db.ds, informants.map((i) => i.id), dayOf(now));
+    await joinRoster(
+      db.ds,
+      informants.map((i) => i.id),
+      dayOf(now),
+    );
     return { stationId: station.id, informants };
   };
 

@@ -94,9 +94,14 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
   });
 
   router.post(spec.path, async (ctx) => {
-    const body = await getRawBody(ctx.req, { limit: spec.bodyLimitBytes, encoding: 'utf8', length: ctx.get('content-length') || undefined }).catch(
-      (err: { status?: number; type?: string }) =>
-        err.type === 'entity.too.large' ? ctx.throw(413, `body larger than ${spec.bodyLimitBytes} bytes`) : ctx.throw(err.status ?? 400, 'cannot read body'),
+    const body = await getRawBody(ctx.req, {
+      limit: spec.bodyLimitBytes,
+      encoding: 'utf8',
+      length: ctx.get('content-length') || undefined,
+    }).catch((err: { status?: number; type?: string }) =>
+      err.type === 'entity.too.large'
+        ? ctx.throw(413, `body larger than ${spec.bodyLimitBytes} bytes`)
+        : ctx.throw(err.status ?? 400, 'cannot read body'),
     );
     const delivery = spec.open(queryOf(ctx), body, clock.now());
     const { from, type } = delivery;
@@ -109,7 +114,8 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
 
   /** Runs the delivery through the robot once per dedupe key; '' means "acknowledge, nothing to say now". */
   async function answer(d: Delivery, from: string, type: string): Promise<string> {
-    const key = type === 'event' ? `event:${from}:${d.createTime ?? ''}:${d.event ?? ''}` : `msg:${d.messageId ?? `${from}:${d.createTime ?? ''}`}`;
+    const key =
+      type === 'event' ? `event:${from}:${d.createTime ?? ''}:${d.event ?? ''}` : `msg:${d.messageId ?? `${from}:${d.createTime ?? ''}`}`;
     const claim = await receipts.claim(spec.name, key);
     if (claim.state === 'answered') return claim.reply;
     if (claim.state === 'pending') return waitForEarlier(key);

@@ -12,7 +12,11 @@ const WELCOME = '欢迎关注！e站管理员登记后，可以直接在这里�
  * the AppID as receiveid). The URL verification uses the plain signature in both modes. No
  * customer-service send: an answer that misses the deadline is logged, not sent.
  */
-export function mpSpec(mp: NonNullable<AppConfig['mp']>, callbacks: AppConfig['callbacks'], clock: CallbackDeps['clock']): CallbackChannelSpec {
+export function mpSpec(
+  mp: NonNullable<AppConfig['mp']>,
+  callbacks: AppConfig['callbacks'],
+  clock: CallbackDeps['clock'],
+): CallbackChannelSpec {
   const keys: EnvelopeKeys = { token: mp.token, aesKey: mp.encodingAesKey, receiveId: mp.appId, maxAgeSeconds: callbacks.maxAgeSeconds };
   return {
     name: 'mp',
@@ -35,7 +39,8 @@ export function mpSpec(mp: NonNullable<AppConfig['mp']>, callbacks: AppConfig['c
 }
 
 /** The Official Account as a channel plug-in (null when MP_* is not configured). */
-export const mpChannel: ChannelFactory = (config, deps) => (config.mp ? callbackChannel(mpSpec(config.mp, config.callbacks, deps.clock), deps) : null);
+export const mpChannel: ChannelFactory = (config, deps) =>
+  config.mp ? callbackChannel(mpSpec(config.mp, config.callbacks, deps.clock), deps) : null;
 
 /** The Official Account's callback routes alone (for callers that mount one channel by hand). */
 export function mpCallback(mp: NonNullable<AppConfig['mp']>, callbacks: AppConfig['callbacks'], deps: CallbackDeps): Router {

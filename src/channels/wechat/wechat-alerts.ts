@@ -53,7 +53,11 @@ export function watchWechatForAlerts(
     if (s.loggedIn) {
       cancelGrace();
       if (wasLoggedIn !== true) {
-        track(alerts.resolve(WECHAT_LOGOUT).catch((err: unknown) => opts.log.error({ err: { message: (err as Error).message } }, 'resolving the logout alert failed')));
+        track(
+          alerts
+            .resolve(WECHAT_LOGOUT)
+            .catch((err: unknown) => opts.log.error({ err: { message: (err as Error).message } }, 'resolving the logout alert failed')),
+        );
       }
       wasLoggedIn = true;
       return;

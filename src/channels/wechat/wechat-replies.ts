@@ -117,10 +117,13 @@ export class WechatReplies {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, Math.min(ms, 60_000));
+      const t = setTimeout(
+        () => {
+          this.wake = null;
+          resolve();
+        },
+        Math.min(ms, 60_000),
+      );
       this.wake = () => {
         clearTimeout(t);
         this.wake = null;

@@ -114,7 +114,10 @@ export class WechatRuntime {
     });
     puppet.on('scan', ({ qrcode, status }) => {
       const waiting = status === PUPPET.types.ScanStatus.Waiting || status === PUPPET.types.ScanStatus.Timeout;
-      this.log.info({ status: PUPPET.types.ScanStatus[status] ?? status, qrcode: waiting ? qrcode : undefined }, 'scan the QR code with the WeChat account the bot should use');
+      this.log.info(
+        { status: PUPPET.types.ScanStatus[status] ?? status, qrcode: waiting ? qrcode : undefined },
+        'scan the QR code with the WeChat account the bot should use',
+      );
       this.qrcode = waiting && qrcode ? qrcode : null;
       this.emitChange();
     });
@@ -225,7 +228,10 @@ export class WechatRuntime {
       if (this.stopping) return;
       const delay = backoffMs(this.attempt++, this.options.reconnectBaseMs ?? 500, this.options.reconnectMaxMs ?? 10_000);
       if (this.outage) this.outage.scheduledWaitMs += delay;
-      this.log.warn({ err: { message: (err as Error).message }, attempt: this.attempt, retryInMs: delay }, 'could not connect WeChat (puppet); retrying');
+      this.log.warn(
+        { err: { message: (err as Error).message }, attempt: this.attempt, retryInMs: delay },
+        'could not connect WeChat (puppet); retrying',
+      );
       if (this.botStarted) await this.puppet.stop().catch(() => undefined);
       else await this.bot.stop().catch(() => undefined);
       if (this.stopping) return;

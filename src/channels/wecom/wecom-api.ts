@@ -183,8 +183,7 @@ export class WecomApiClient {
         if (typeof token !== 'string' || token === '') {
           throw new WecomTransportError(GETTOKEN_PATH, new Error('answer has no access_token'));
         }
-        const expiresIn =
-          typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in : DEFAULT_EXPIRES_IN_S;
+        const expiresIn = typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in : DEFAULT_EXPIRES_IN_S;
         const marginS = Math.min(TOKEN_REFRESH_MARGIN_S, expiresIn * 0.1);
         return { token, refreshAt: startedAt + (expiresIn - marginS) * 1000 };
       } catch (err) {

@@ -18,7 +18,12 @@ export function wecomSpec(
   api: WecomApiClient,
   clock: CallbackDeps['clock'],
 ): CallbackChannelSpec {
-  const keys: EnvelopeKeys = { token: wecom.token, aesKey: wecom.encodingAesKey, receiveId: wecom.corpId, maxAgeSeconds: callbacks.maxAgeSeconds };
+  const keys: EnvelopeKeys = {
+    token: wecom.token,
+    aesKey: wecom.encodingAesKey,
+    receiveId: wecom.corpId,
+    maxAgeSeconds: callbacks.maxAgeSeconds,
+  };
   return {
     name: 'wecom',
     identityKind: 'wecom-user',
@@ -44,7 +49,9 @@ function apiFor(wecom: NonNullable<AppConfig['wecom']>, log: CallbackDeps['log']
 
 /** The WeCom app as a channel plug-in (null when WECOM_* is not configured). */
 export const wecomChannel: ChannelFactory = (config, deps) =>
-  config.wecom ? callbackChannel(wecomSpec(config.wecom, config.callbacks, deps.wecomApi ?? apiFor(config.wecom, deps.log), deps.clock), deps) : null;
+  config.wecom
+    ? callbackChannel(wecomSpec(config.wecom, config.callbacks, deps.wecomApi ?? apiFor(config.wecom, deps.log), deps.clock), deps)
+    : null;
 
 /** The WeCom app's callback routes alone (for callers that mount one channel by hand). */
 export function wecomCallback(

@@ -47,7 +47,11 @@ describe('a channel plug-in defined in a test (testchat) answers commands throug
     loadScripts(robot);
     deps = { robot, receipts: services.receipts, clock, log, metrics };
     const app = createApp({
-      health: async () => ({ database: 'up', bot: { state: 'test', loggedIn: false, connected: false, since: null, reason: null, mode: 'demo' }, version: 'test' }),
+      health: async () => ({
+        database: 'up',
+        bot: { state: 'test', loggedIn: false, connected: false, since: null, reason: null, mode: 'demo' },
+        version: 'test',
+      }),
       metrics: metrics.registry,
       log,
       routers: channelRouters(config, deps, TEST_CHANNELS),
@@ -110,7 +114,9 @@ describe('a channel plug-in defined in a test (testchat) answers commands throug
     expect(new Set(replies).size).toBe(1);
     expect(replies[0]).toContain('插件培训');
     expect(await activities()).toBe(before + 1);
-    const [{ n }] = await db.ds.query(`SELECT count(*)::int AS n FROM callback_receipt WHERE channel = 'testchat' AND dedupe_key = 'msg:tc-retry'`);
+    const [{ n }] = await db.ds.query(
+      `SELECT count(*)::int AS n FROM callback_receipt WHERE channel = 'testchat' AND dedupe_key = 'msg:tc-retry'`,
+    );
     expect(n).toBe(1);
   });
 
