@@ -25,8 +25,9 @@ export default function shareCounter(robot: Robot): void {
       const { message } = ctx;
       const unknown = message.unknownLinks ?? [];
       if (unknown.length > 0) {
-        // Keeping the shape is for the operator: it must never hold up or fail the count.
-        await ctx.services.links
+        // Keeping the shape is for the operator: it must never hold up or fail the count (not awaited:
+        // a stalled database must not keep the share from its write timeout and the spool).
+        void ctx.services.links
           .noteUnknown(unknown, message.sentAt)
           .catch((err: unknown) => ctx.log.debug({ err }, 'could not keep an unknown link shape'));
       }

@@ -170,8 +170,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       // 5. Database connections, then the embedded PostgreSQL last.
       parts.dbMonitor?.stop();
       if (parts.ds?.isInitialized && !overrides.dataSource) await until(deadline, () => parts.ds!.destroy(), log, 'database connections');
-      if (parts.dbServer)
-        await parts.dbServer.stop().catch((err: unknown) => log.error({ err }, 'stopping the embedded PostgreSQL failed'));
+      if (parts.dbServer) await until(deadline + 2000, () => parts.dbServer!.stop(), log, 'embedded PostgreSQL');
     })();
     return stopping;
   };

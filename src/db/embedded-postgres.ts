@@ -58,6 +58,8 @@ interface Credentials {
 interface Lease {
   pid: number;
   role: 'server' | 'cli';
+  /** When the process started (processStart), to tell it from a later process with the same pid. */
+  start?: string | null;
 }
 
 const DATABASE = 'kepubot';
@@ -77,6 +79,26 @@ async function canConnect(url: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * When process `pid` started (Linux: /proc/<pid>/stat field 22, in clock ticks since boot), so a
+ * lease or owner file is not mistaken for a later process that got the same pid; null elsewhere.
+ */
+function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The kepubot process `pid` that started at `start` (when known) is still running. */
+function sameProcessAlive(pid: number, start?: string | null): boolean {
+  if (!alive(pid)) return false;
+  return !start || processStart(pid) === null || processStart(pid) === start;
 }
 
 function alive(pid: number): boolean {
@@ -218,18 +240,29 @@ export async function openDatabaseServer(
     }
   };
   const running = (): boolean => alive(postmasterPid());
-  const readOwner = async (): Promise<number> => Number(await readFile(ownerFile, 'utf8').catch(() => '0')) || 0;
+  const myStart = processStart(process.pid);
+  /** The owner file holds "pid" or "pid:start". */
+  const readOwnerEntry = async (): Promise<{ pid: number; start: string | null }> => {
+    const [pid, start] = (await readFile(ownerFile, 'utf8').catch(() => '0')).trim().split(':');
+    return { pid: Number(pid) || 0, start: start ?? null };
+  };
+  const readOwner = async (): Promise<number> => (await readOwnerEntry()).pid;
+  const ownerAlive = async (): Promise<boolean> => {
+    const o = await readOwnerEntry();
+    return sameProcessAlive(o.pid, o.start);
+  };
+  const writeOwner = (pid: number, start: string | null): Promise<void> => writeFile(ownerFile, start ? `${pid}:${start}` : String(pid));
   const otherLeases = async (): Promise<Lease[]> => {
     const out: Lease[] = [];
     for (const name of await readdir(leaseDir).catch(() => [] as string[])) {
       const pid = Number(name.replace(/\.json$/, ''));
       if (pid === process.pid) continue;
-      if (!alive(pid)) {
+      const lease = JSON.parse(await readFile(path.join(leaseDir, name), 'utf8').catch(() => '{}')) as Partial<Lease>;
+      if (!sameProcessAlive(pid, lease.start)) {
         await rm(path.join(leaseDir, name), { force: true });
         continue;
       }
-      const lease = JSON.parse(await readFile(path.join(leaseDir, name), 'utf8').catch(() => '{}')) as Partial<Lease>;
-      out.push({ pid, role: lease.role ?? 'cli' });
+      out.push({ pid, role: lease.role ?? 'cli', start: lease.start ?? null });
     }
     return out;
   };
@@ -239,13 +272,13 @@ export async function openDatabaseServer(
       ['start', '-D', pgDir, '-w', '-t', '120', '-s', '-l', path.join(pgDir, 'server.log'), '-o', `-p ${c.port}`],
       await postgresIds(isRoot),
     );
-    await writeFile(ownerFile, String(process.pid));
+    await writeOwner(process.pid, myStart);
   };
 
   const status: EmbeddedStatus = { state: 'running', restarts: 0, lastError: null, owner: false };
 
   const credentials = await withLock(async () => {
-    await writeFile(myLease, JSON.stringify({ pid: process.pid, role }));
+    await writeFile(myLease, JSON.stringify({ pid: process.pid, role, start: myStart }));
     let c: Credentials;
     if (existsSync(credentialsFile)) {
       c = JSON.parse(await readFile(credentialsFile, 'utf8')) as Credentials;
@@ -253,8 +286,7 @@ export async function openDatabaseServer(
       c = { user: 'kepubot', password: randomBytes(18).toString('base64url'), port: options.embeddedPort, database: DATABASE };
     }
     if (running() && (await canConnect(urlOf(c, 'postgres')))) {
-      const owner = await readOwner();
-      if (!alive(owner)) await writeFile(ownerFile, String(process.pid));
+      if (!(await ownerAlive())) await writeOwner(process.pid, myStart);
       status.owner = (await readOwner()) === process.pid;
       log.info({ dataDir, port: c.port }, 'using the embedded PostgreSQL another kepubot process runs');
       return c;
@@ -289,6 +321,7 @@ export async function openDatabaseServer(
   let attempt = 0;
   let nextTry = 0;
   let restarting = false;
+  let checking: Promise<void> | null = null;
 
   return {
     url: urlOf(credentials),
@@ -296,6 +329,13 @@ export async function openDatabaseServer(
     status: () => ({ ...status }),
     supervise(intervalMs, onChange) {
       const check = async (): Promise<void> => {
+        if (stopping || checking) return;
+        checking = (async () => {
+          await checkOnce();
+        })().finally(() => (checking = null));
+        await checking;
+      };
+      const checkOnce = async (): Promise<void> => {
         if (stopping || restarting) return;
         if (running()) {
           if (status.state !== 'running') {
@@ -312,9 +352,14 @@ export async function openDatabaseServer(
           onChange?.({ ...status });
         }
         try {
+          let started = false;
           await withLock(async () => {
-            if (!running()) await startPostgres(credentials);
+            // stop() may have taken the lock first: then this process is leaving and must not start it again.
+            if (stopping || running()) return;
+            await startPostgres(credentials);
+            started = true;
           });
+          if (!started) return;
           status.owner = true;
           status.restarts++;
           status.state = 'running';
@@ -337,14 +382,16 @@ export async function openDatabaseServer(
     async stop() {
       stopping = true;
       if (timer) clearInterval(timer);
+      // A restart in progress finishes (or gives up) before this process decides about the database.
+      await checking?.catch(() => undefined);
       await withLock(async () => {
         await rm(myLease, { force: true });
         const owner = await readOwner();
-        if (owner !== process.pid && alive(owner)) return;
+        if (owner !== process.pid && (await ownerAlive())) return;
         const others = await otherLeases();
         if (others.length > 0) {
           const heir = others.find((l) => l.role === 'server') ?? others[0];
-          await writeFile(ownerFile, String(heir.pid));
+          await writeOwner(heir.pid, heir.start ?? null);
           log.info({ heir: heir.pid }, 'the embedded PostgreSQL stays up: another kepubot process uses it');
           return;
         }

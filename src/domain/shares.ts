@@ -3,7 +3,9 @@ import type { KepuLink } from './kepu-links';
 /**
  * The share id of the n-th (0-based) distinct item of a message: the message id itself for the
  * first, `<messageId>#<n+1>` for the others. share_event is unique on it, so a replayed
- * message (same id, same items in the same order) adds nothing.
+ * message (same id, same items in the same order) adds nothing. The ids follow the items'
+ * order: a replay after KEPU_URL_RULES changed which links of a message are items may shift them
+ * (an item then counts as a raw share again; effective shares still cannot double).
  */
 export function shareIdOf(messageId: string, index: number): string {
   return index === 0 ? messageId : `${messageId}#${index + 1}`;

@@ -191,6 +191,13 @@ export class ShareCounter {
     });
   }
 
+  /** Rejects every write still waiting on PostgreSQL (at shutdown): their batches are spooled. */
+  private readonly aborts = new Set<() => void>();
+
+  private abortWrites(): void {
+    for (const abort of [...this.aborts]) abort();
+  }
+
   private spoolQueue: Pending[] = [];
   private spoolAppends = new Set<Promise<void>>();
 
@@ -231,7 +238,15 @@ export class ShareCounter {
    * what is left stays in the spool for the next start. Stops the background loop.
    */
   async close(deadline: number): Promise<void> {
-    await this.flush();
+    // Writes still waiting on PostgreSQL shortly before the deadline give up and go to the spool,
+    // so nothing is left in memory when the process exits.
+    const abortAt = Math.max(0, deadline - Date.now() - 1000);
+    const abortTimer = setTimeout(() => this.abortWrites(), abortAt);
+    try {
+      await this.flush();
+    } finally {
+      clearTimeout(abortTimer);
+    }
     this.closed = true;
     if (this.spool && this.spoolOpen) {
       if (this.spool.depth > 0 && Date.now() < deadline) {
@@ -349,12 +364,17 @@ export class ShareCounter {
       // If the timeout wins, the statement may still commit later: the spooled copy is then a
       // replay, which the unique message id ignores.
       query.catch(() => undefined);
+      let abort: (() => void) | undefined;
       return await Promise.race([
         query,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new WriteTimeout(timeoutMs)), timeoutMs);
+          abort = () => reject(new Error('kepubot is stopping: the batch goes to the spool'));
+          this.aborts.add(abort);
         }),
-      ]);
+      ]).finally(() => {
+        if (abort) this.aborts.delete(abort);
+      });
     } finally {
       if (timer) clearTimeout(timer);
       stop?.();

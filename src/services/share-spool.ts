@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import lockfile from 'proper-lockfile';
 import type { Logger } from '../logger';
 import type { ShareInput } from '../domain/shares';
 
@@ -73,6 +74,7 @@ export class ShareSpool {
   private records = 0;
   private bytes = 0;
   private opened = false;
+  private unlock: (() => Promise<void>) | null = null;
   /** Writes and fdatasyncs done (group commits), for the benchmark. */
   syncs = 0;
 
@@ -86,6 +88,15 @@ export class ShareSpool {
   async open(): Promise<void> {
     if (this.opened) return;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // One kepubot server per spool: another one draining would delete segments this one appends to.
+    try {
+      this.unlock = await lockfile.lock(this.dir, { lockfilePath: path.join(this.dir, 'spool.lock'), stale: 30_000, retries: 0 });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ELOCKED') {
+        throw new Error(`another kepubot server uses the share spool in ${this.dir}: give each server its own KEPUBOT_DATA_DIR`);
+      }
+      throw err;
+    }
     let records = 0;
     let bytes = 0;
     for (const seg of await this.segments()) {
@@ -239,9 +250,11 @@ export class ShareSpool {
     return written;
   }
 
-  /** Waits for appends in flight and closes the open segment. */
+  /** Waits for appends in flight, closes the open segment and lets another process take the spool. */
   async close(): Promise<void> {
     while (this.writing) await this.writing;
     await this.closeCurrent();
+    await this.unlock?.().catch(() => undefined);
+    this.unlock = null;
   }
 }

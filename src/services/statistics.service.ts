@@ -397,7 +397,8 @@ export class StatisticsService {
       eff: string | null;
       met: string | null;
     }> = await this.ds.query(
-      `WITH iv AS (
+      `WITH ${STATION_START_CTE},
+         iv AS (
            SELECT ir.informant_id, ir.station_id, greatest(ir.from_day, ${stationStartSql('s')}, $2::date) AS a,
                   least(coalesce(ir.to_day, $3::date), $3::date) AS b
            FROM informant_roster ir JOIN station s ON s.id = ir.station_id
@@ -540,11 +541,20 @@ export class StatisticsService {
   async stationRanking(stationId: number, range: DayRange, limit = 10): Promise<StationRanking> {
     const quota = await this.quotaOfStation(stationId);
     const rows: Array<{ id: number; name: string; eff: string; raw: string; met: string }> = await this.ds.query(
-      `SELECT i.id, i.name, coalesce(sum(r.effective_shares), 0) AS eff, coalesce(sum(r.raw_shares), 0) AS raw,
+      // The same counted informant-days as every other figure (docs/统计口径.md): the informants on
+      // the station's roster during the range since its counting start, their counted days only.
+      `WITH ${STATION_START_CTE},
+       roster AS (
+         SELECT DISTINCT ir.informant_id FROM informant_roster ir JOIN station_start ss ON ss.station_id = ir.station_id
+         WHERE ir.station_id = $1 AND ss.start IS NOT NULL AND ss.start <= $3::date
+           AND ir.from_day <= $3::date AND (ir.to_day IS NULL OR ir.to_day >= greatest($2::date, ss.start))
+       )
+       SELECT i.id, i.name, coalesce(sum(r.effective_shares), 0) AS eff, coalesce(sum(r.raw_shares), 0) AS raw,
               count(r.day) FILTER (WHERE r.effective_shares >= $4) AS met
-       FROM informant i
-       LEFT JOIN daily_rollup r ON r.informant_id = i.id AND r.day BETWEEN $2 AND $3
-       WHERE i.station_id = $1 AND i.status = 'active'
+       FROM roster JOIN informant i ON i.id = roster.informant_id
+       JOIN station_start ss ON ss.station_id = $1
+       LEFT JOIN daily_rollup r ON r.informant_id = i.id AND r.station_id = $1 AND r.day BETWEEN $2 AND $3
+                               AND ${countedRollupSql('r', 'ss.start')}
        GROUP BY i.id, i.name
        ORDER BY eff DESC, i.name`,
       [stationId, range.from, range.to, quota],

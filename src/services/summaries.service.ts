@@ -27,7 +27,8 @@ export class SummaryRefresher {
   async refresh(attempt = 1): Promise<void> {
     // Nothing written since the last refresh (the usual case on a read): one statement, no transaction.
     const [{ changed }]: Array<{ changed: boolean }> = await this.ds.query(
-      `SELECT EXISTS (SELECT 1 FROM daily_rollup WHERE updated_at > ${WATERMARK}) AS changed`,
+      `SELECT EXISTS (SELECT 1 FROM daily_rollup WHERE updated_at > ${WATERMARK})
+           OR EXISTS (SELECT 1 FROM informant_roster WHERE updated_at > ${WATERMARK}) AS changed`,
     );
     if (!changed) return;
     try {
@@ -127,9 +128,11 @@ export class SummaryRefresher {
       await m.query(
         `UPDATE summary_watermark SET
            refreshed_to = greatest(refreshed_to, (SELECT max(updated_at) FROM daily_rollup), (SELECT max(updated_at) FROM informant_roster)),
+           -- A microsecond before the oldest open transaction began: its rows carry updated_at =
+           -- its start exactly, and the next refresh looks for rows strictly after the watermark.
            refreshed_at = coalesce((SELECT min(xact_start) FROM pg_stat_activity
                                     WHERE datname = current_database() AND backend_type = 'client backend'
-                                      AND pid <> pg_backend_pid() AND xact_start IS NOT NULL), now())
+                                      AND pid <> pg_backend_pid() AND xact_start IS NOT NULL), now()) - interval '1 microsecond'
          WHERE id = 1`,
       );
     });

@@ -288,6 +288,18 @@ describe('counting periods: a station starting mid-quarter, an informant joining
     for (const h of ['手机号', '活跃天数', '达标天数']) expect(defined.get(h)).toBeTruthy();
   });
 
+  it('the ledger of a one-day range (the first day of a period) comes from the rollups and agrees with a whole month', async () => {
+    // A one-day counted range is neither a whole week, month nor quarter: the ledger reads the rollups.
+    const day = await h.services.statistics.informantLedger([jia], { from: '2026-07-06', to: '2026-07-06' }, '2026-10-08');
+    expect(day.length).toBeGreaterThan(0);
+    expect(day.every((r) => r.days === 1)).toBe(true);
+    const july = await h.services.statistics.informantLedger([jia], { from: '2026-07-01', to: '2026-07-31' }, '2026-10-08');
+    const viaDays = await h.services.statistics.informantLedger([jia], { from: '2026-07-01', to: '2026-07-30' }, '2026-10-08');
+    const eff = (rows: typeof july) => rows.reduce((n, r) => n + r.effective, 0);
+    const lastDay = await h.services.statistics.informantLedger([jia], { from: '2026-07-31', to: '2026-07-31' }, '2026-10-08');
+    expect(eff(viaDays) + eff(lastDay)).toBe(eff(july));
+  });
+
   it('disabling keeps the past: 张二 still counts in July; re-enabling opens a new interval', async () => {
     const july = await h.services.statistics.figures('station', jia, { from: '2026-07-01', to: '2026-07-31' }, '2026-10-08');
     expect({ informants: july.informants, informantDays: july.informantDays, eff: july.effectiveShares, active: july.activeRate }).toEqual({

@@ -58,6 +58,16 @@ describe('the share spool (a durable append-only file)', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
   });
 
+  it('is used by one server at a time', async () => {
+    const first = new ShareSpool(dir, { maxBytes: 1024 * 1024 });
+    await first.open();
+    await expect(new ShareSpool(dir, { maxBytes: 1024 * 1024 }).open()).rejects.toThrow('another kepubot server uses the share spool');
+    await first.close();
+    const second = new ShareSpool(dir, { maxBytes: 1024 * 1024 });
+    await second.open();
+    await second.close();
+  });
+
   it('keeps a segment when writing it back fails, and refuses appends past its cap', async () => {
     const spool = new ShareSpool(dir, { maxBytes: 1024 * 1024 });
     await spool.open();
@@ -77,8 +87,8 @@ describe('the share spool (a durable append-only file)', () => {
     writeFileSync(path.join(dir, 'notes.txt'), 'hello');
     await spool.append([share(9)]);
     expect(await spool.drain(async () => undefined, 10)).toBe(1);
-    expect(readdirSync(dir)).toEqual(['notes.txt']);
     await spool.close();
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
   });
 });
 
