@@ -17,7 +17,8 @@ import { systemClock, type Clock } from './clock';
 import type { AppConfig } from './config';
 import { openDataSource } from './db/data-source';
 import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
-import { createApp, type HealthReport, type ReadinessReport } from './http/app';
+import { createApp, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
+import { createApiRouter } from './http/api/router';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createServices, type Services } from './services';
@@ -264,7 +265,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
         version: VERSION,
       };
     };
-    const readiness = async (): Promise<ReadinessReport> => {
+    const readiness = async (): Promise<SystemReadiness> => {
       const reasons: string[] = [];
       const up = await dbMonitor.check();
       const embedded = dbServer.status();
@@ -309,6 +310,20 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     });
     // Every configured channel plug-in (src/channels/registry.ts) mounts its callback routes.
     const routers = channelRouters(config, { ...callbackDeps, wecomApi });
+    const jobs = new JobRunner(ds, services, config, log.child({ component: 'jobs' }));
+    // The console's API (/api/v1): sign-in, reads over the services, its OpenAPI document.
+    routers.push(
+      createApiRouter({
+        ds,
+        services,
+        jobs,
+        clock,
+        log: log.child({ component: 'api' }),
+        readiness,
+        wechat: () => wechat.status(),
+        version: VERSION,
+      }),
+    );
     const app = createApp({ health, ready: readiness, metrics: metrics.registry, log, routers });
     let port = 0;
     if (overrides.http !== false) {
@@ -320,7 +335,6 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       port = (server.address() as AddressInfo).port;
     }
 
-    const jobs = new JobRunner(ds, services, config, log.child({ component: 'jobs' }));
     let scheduler: Scheduler | null = null;
     if (overrides.scheduler ?? config.schedule.enabled) {
       const worker = new OutboxWorker(

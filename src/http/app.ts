@@ -18,6 +18,15 @@ export interface ReadinessReport {
   [detail: string]: unknown;
 }
 
+/** What kepubot's /readyz answers: the report with the parts the console's robot page shows. */
+export interface SystemReadiness extends ReadinessReport {
+  database: { up: boolean; since: Date | null; embedded: unknown };
+  wechat: { state: string; connected: boolean; loggedIn: boolean; since: Date | null };
+  spool: { depth: number; bytes: number; mode: string };
+  replies: { waiting: number };
+  version: string;
+}
+
 export interface AppDeps {
   health: () => Promise<HealthReport>;
   /** GET /readyz: 503 with the reasons when kepubot cannot count or answer. Defaults to the database state. */

@@ -53,6 +53,25 @@ export interface RunListItem {
   other: number;
 }
 
+/** An outbox entry not (yet) sent, with its run and why that run waits. */
+export interface QueueItem {
+  id: number;
+  runId: number;
+  job: string;
+  scope: string;
+  period: string;
+  round: number;
+  part: number;
+  channel: string;
+  state: string;
+  attempts: number;
+  dueAt: Date;
+  validUntil: Date | null;
+  lastError: string | null;
+  /** Why the entry's run is pending (no recipient, channel not configured), or null. */
+  pendingReason: string | null;
+}
+
 /**
  * Runs scheduled jobs exactly once per (job, scope, period): the job_run row is claimed and
  * locked, the messages are planned and queued in the same transaction, one outbox entry per
@@ -270,6 +289,34 @@ export class JobRunner {
       sent: Number(r.sent),
       failed: Number(r.failed),
       other: Number(r.other),
+    }));
+  }
+
+  /** The send queue: entries queued, sending, failed or uncertain, the next due first. */
+  async listQueue(limit = 100): Promise<QueueItem[]> {
+    const rows: Array<Record<string, unknown>> = await this.ds.query(
+      `SELECT o.id, o.run_id, r.job, r.scope, r.period, o.round, o.part, o.channel, o.state, o.attempts, o.due_at,
+              o.valid_until, o.last_error, r.pending_reason
+       FROM outbox_message o JOIN job_run r ON r.id = o.run_id
+       WHERE o.state IN ('queued', 'sending', 'failed', 'uncertain')
+       ORDER BY o.due_at, o.id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      runId: Number(r.run_id),
+      job: String(r.job),
+      scope: String(r.scope),
+      period: String(r.period),
+      round: Number(r.round),
+      part: Number(r.part),
+      channel: String(r.channel),
+      state: String(r.state),
+      attempts: Number(r.attempts),
+      dueAt: r.due_at as Date,
+      validUntil: (r.valid_until as Date | null) ?? null,
+      lastError: (r.last_error as string | null) ?? null,
+      pendingReason: (r.pending_reason as string | null) ?? null,
     }));
   }
 

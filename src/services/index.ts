@@ -6,6 +6,7 @@ import { ActivityService } from './activity.service';
 import { AuditService } from './audit.service';
 import { CallbackReceiptService } from './callback-receipt.service';
 import { configuredChannels } from './channels';
+import { ConsoleAuthService } from './console-auth.service';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { LinkShapeService } from './link-shapes.service';
@@ -32,6 +33,8 @@ export interface Services {
   receipts: CallbackReceiptService;
   /** Kepu China links not counted: unknown URL shapes, items over the per-message limit. */
   links: LinkShapeService;
+  /** Console sign-in: operator accounts and sessions. */
+  consoleAuth: ConsoleAuthService;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -60,5 +63,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     activities: new ActivityService(ds),
     receipts: new CallbackReceiptService(ds),
     links: new LinkShapeService(ds, metrics),
+    consoleAuth: new ConsoleAuthService(ds),
   };
 }

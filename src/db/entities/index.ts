@@ -18,6 +18,8 @@ import { Station } from './station.entity';
 import { WechatGroup } from './wechat-group.entity';
 import { WechatSendSlot } from './wechat-send-slot.entity';
 import { UnknownLinkShape } from './unknown-link-shape.entity';
+import { OperatorAccount } from './operator-account.entity';
+import { ConsoleSession } from './console-session.entity';
 
 export {
   InformantPeriod,
@@ -44,6 +46,8 @@ export {
   WechatGroup,
   WechatSendSlot,
   UnknownLinkShape,
+  OperatorAccount,
+  ConsoleSession,
 };
 
 /** Every entity, for the DataSource. */
@@ -72,6 +76,8 @@ export const ENTITIES = [
   UnknownLinkShape,
   InformantRoster,
   StationRosterDay,
+  OperatorAccount,
+  ConsoleSession,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';
@@ -82,3 +88,4 @@ export { STATION_TYPES, type StationStatus, type StationType } from './station.e
 export type { ResourceKind } from './resource-log.entity';
 export type { JobRunState } from './job-run.entity';
 export { outboxParts, type Deliver, type OutboxChannel, type OutboxPayload, type OutboxState } from './outbox-message.entity';
+export type { PrincipalKind } from './console-session.entity';

@@ -9,6 +9,7 @@ import { AlertIncidents1764650000000 } from './1764650000000-alert-incidents';
 import { StationPeriodRepair1764700000000 } from './1764700000000-station-period-repair';
 import { CountingPeriods1764800000000 } from './1764800000000-counting-periods';
 import { UnknownLinkShapes1764810000000 } from './1764810000000-unknown-link-shapes';
+import { ConsoleSessions1764900000000 } from './1764900000000-console-sessions';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   StationPeriodRepair1764700000000,
   CountingPeriods1764800000000,
   UnknownLinkShapes1764810000000,
+  ConsoleSessions1764900000000,
 ];

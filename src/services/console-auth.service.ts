@@ -1,0 +1,103 @@
+import { hash, verify } from '@node-rs/argon2';
+import { createHash, randomBytes } from 'node:crypto';
+import { LessThan, type DataSource } from 'typeorm';
+import { z } from 'zod';
+import { ConsoleSession, OperatorAccount, type PrincipalKind } from '../db/entities';
+import { UserError } from '../errors';
+
+/** How long a console session lasts after sign-in. */
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+/** An operator's name: what `kepubot admin add` and the sign-in form take. */
+export const operatorNameSchema = z
+  .string()
+  .trim()
+  .min(1, '请填写用户名')
+  .max(64, '用户名最多 64 个字符')
+  .regex(/^\S+$/, '用户名不能含空格');
+
+/** A new operator password. */
+export const operatorPasswordSchema = z.string().min(10, '密码至少 10 个字符').max(256, '密码最多 256 个字符');
+
+/** Who is signed in: what access checks look at. County staff and station managers come later. */
+export interface Principal {
+  kind: PrincipalKind;
+  id: number;
+  name: string;
+}
+
+/** A session found from its cookie token. */
+export interface ActiveSession {
+  principal: Principal;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
+
+/**
+ * Console sign-in: operator accounts (argon2id password hashes) and sessions stored in
+ * PostgreSQL. The cookie carries a random token; the table keeps only its SHA-256.
+ */
+export class ConsoleAuthService {
+  /** A hash to verify against when the name is unknown, so both failures take the same time. */
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(private readonly ds: DataSource) {}
+
+  /** Adds an operator account; the name must be new. */
+  async addOperator(name: string, password: string): Promise<OperatorAccount> {
+    const n = operatorNameSchema.safeParse(name);
+    if (!n.success) throw new UserError(n.error.issues[0].message);
+    const p = operatorPasswordSchema.safeParse(password);
+    if (!p.success) throw new UserError(p.error.issues[0].message);
+    const repo = this.ds.getRepository(OperatorAccount);
+    if (await repo.findOneBy({ name: n.data })) throw new UserError(`已有名为“${n.data}”的操作员`);
+    return repo.save(repo.create({ name: n.data, passwordHash: await hash(p.data) }));
+  }
+
+  /** Checks the name and password; on success opens a session. Null when either is wrong. */
+  async signIn(name: string, password: string, now: Date): Promise<{ token: string; session: ActiveSession } | null> {
+    const account = await this.ds.getRepository(OperatorAccount).findOneBy({ name: name.trim() });
+    if (!account) {
+      this.dummyHash ??= hash(randomBytes(16).toString('hex'));
+      await verify(await this.dummyHash, password);
+      return null;
+    }
+    if (!(await verify(account.passwordHash, password))) return null;
+    const repo = this.ds.getRepository(ConsoleSession);
+    await repo.delete({ expiresAt: LessThan(now) });
+    const token = randomBytes(32).toString('base64url');
+    const row = repo.create({
+      tokenSha256: sha256(token),
+      principalKind: 'operator',
+      principalId: account.id,
+      csrfToken: randomBytes(32).toString('hex'),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+    });
+    await repo.insert(row);
+    return {
+      token,
+      session: { principal: { kind: 'operator', id: account.id, name: account.name }, csrfToken: row.csrfToken, expiresAt: row.expiresAt },
+    };
+  }
+
+  /** The live session of a cookie token, or null (unknown, expired, or its account removed). */
+  async session(token: string, now: Date): Promise<ActiveSession | null> {
+    const row = await this.ds.getRepository(ConsoleSession).findOneBy({ tokenSha256: sha256(token) });
+    if (!row || row.expiresAt.getTime() <= now.getTime()) return null;
+    const account = await this.ds.getRepository(OperatorAccount).findOneBy({ id: row.principalId });
+    if (!account) return null;
+    return {
+      principal: { kind: row.principalKind, id: account.id, name: account.name },
+      csrfToken: row.csrfToken,
+      expiresAt: row.expiresAt,
+    };
+  }
+
+  /** Ends the session of a cookie token (nothing when there is none). */
+  async signOut(token: string): Promise<void> {
+    await this.ds.getRepository(ConsoleSession).delete({ tokenSha256: sha256(token) });
+  }
+}
