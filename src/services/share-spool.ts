@@ -111,13 +111,25 @@ export class ShareSpool {
     if (records > 0) this.log?.warn({ records, bytes }, 'spooled shares from an earlier run wait to be written');
   }
 
-  /** Shares waiting in the spool. */
+  /** Shares waiting in the spool (in its files, and appends not yet written). */
   get depth(): number {
-    return this.records;
+    return this.records + this.queuedRecords;
   }
 
   get sizeBytes(): number {
-    return this.bytes;
+    return this.bytes + this.queuedBytes;
+  }
+
+  /** Appends queued or being written: not in `records`/`bytes` until they are on disk. */
+  private queuedRecords = 0;
+  private queuedBytes = 0;
+  /** Serialises file operations: a group's write + fdatasync, and the drain's rotation and recount. */
+  private fileOp: Promise<unknown> = Promise.resolve();
+
+  private withFile<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.fileOp.then(fn);
+    this.fileOp = run.catch(() => undefined);
+    return run;
   }
 
   /** Appends shares durably (resolves after fdatasync). Throws SpoolFullError past the cap. */
@@ -125,11 +137,11 @@ export class ShareSpool {
     if (!this.opened) return Promise.reject(new Error('the spool is not open'));
     if (shares.length === 0) return Promise.resolve();
     const bytes = Buffer.from(shares.map(toLine).join('\n') + '\n', 'utf8');
-    if (this.bytes + bytes.length > this.options.maxBytes) {
-      return Promise.reject(new SpoolFullError(`the share spool is full (${this.bytes} of ${this.options.maxBytes} bytes)`));
+    if (this.sizeBytes + bytes.length > this.options.maxBytes) {
+      return Promise.reject(new SpoolFullError(`the share spool is full (${this.sizeBytes} of ${this.options.maxBytes} bytes)`));
     }
-    this.bytes += bytes.length;
-    this.records += shares.length;
+    this.queuedBytes += bytes.length;
+    this.queuedRecords += shares.length;
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ bytes, count: shares.length, resolve, reject });
       if (!this.writing) this.writing = this.writeLoop();
@@ -140,21 +152,26 @@ export class ShareSpool {
     try {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, this.queue.length);
+        const count = group.reduce((n, g) => n + g.count, 0);
+        const buf = group.length === 1 ? group[0].bytes : Buffer.concat(group.map((g) => g.bytes));
         try {
-          const fh = await this.handle();
-          const buf = group.length === 1 ? group[0].bytes : Buffer.concat(group.map((g) => g.bytes));
-          await fh.write(buf, 0, buf.length, null);
-          await fh.datasync();
+          await this.withFile(async () => {
+            const fh = await this.handle();
+            await fh.write(buf, 0, buf.length, null);
+            await fh.datasync();
+          });
           this.syncs++;
           this.currentBytes += buf.length;
+          this.records += count;
+          this.bytes += buf.length;
           for (const g of group) g.resolve();
         } catch (err) {
-          for (const g of group) {
-            this.bytes -= g.bytes.length;
-            this.records -= g.count;
-            g.reject(err);
-          }
-          await this.closeCurrent();
+          // Not acknowledged. Part of it may be in the file: the drain's recount sees it.
+          for (const g of group) g.reject(err);
+          await this.withFile(() => this.closeCurrent());
+        } finally {
+          this.queuedRecords -= count;
+          this.queuedBytes -= buf.length;
         }
       }
     } finally {
@@ -192,7 +209,7 @@ export class ShareSpool {
       .sort((a, b) => a.seq - b.seq);
   }
 
-  private async *readSegment(file: string): AsyncGenerator<ShareInput> {
+  private async *readSegment(file: string, warn = true): AsyncGenerator<ShareInput> {
     const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
     for await (const line of lines) {
       if (line.length === 0) continue;
@@ -202,7 +219,7 @@ export class ShareSpool {
         if (!Array.isArray(record) || record.length !== 9) throw new Error('not a spool record');
       } catch {
         // A torn last line from a crash during a write that was never acknowledged.
-        this.log?.warn({ file: path.basename(file) }, 'skipped an unreadable line in the share spool');
+        if (warn) this.log?.warn({ file: path.basename(file) }, 'skipped an unreadable line in the share spool');
         continue;
       }
       yield fromRecord(record);
@@ -215,13 +232,44 @@ export class ShareSpool {
    * says so. Returns how many shares were written.
    */
   async drain(write: (batch: ShareInput[]) => Promise<void>, batchSize: number, shouldStop: () => boolean = () => false): Promise<number> {
-    // New appends go to a new segment while the older ones drain.
-    await this.writing;
-    await this.closeCurrent();
+    // New appends go to a new segment while the older ones drain (rotated between two group writes).
+    const upTo = await this.withFile(async () => {
+      await this.closeCurrent();
+      return this.currentSeq;
+    });
+    let written = 0;
+    try {
+      written = await this.drainSegments(upTo, write, batchSize, shouldStop);
+    } finally {
+      await this.recount();
+    }
+    return written;
+  }
+
+  /** Counts what the segment files hold now (between two group writes). */
+  private recount(): Promise<void> {
+    return this.withFile(async () => {
+      let records = 0;
+      let bytes = 0;
+      for (const seg of await this.segments()) {
+        const file = path.join(this.dir, seg.name);
+        bytes += (await stat(file).catch(() => ({ size: 0 }))).size;
+        for await (const _ of this.readSegment(file, false)) records++;
+      }
+      this.records = records;
+      this.bytes = bytes;
+    });
+  }
+
+  private async drainSegments(
+    upTo: number,
+    write: (batch: ShareInput[]) => Promise<void>,
+    batchSize: number,
+    shouldStop: () => boolean,
+  ): Promise<number> {
     let written = 0;
     for (const seg of await this.segments()) {
-      if (seg.seq > this.currentSeq) break;
-      if (this.current && seg.seq === this.currentSeq) break;
+      if (seg.seq > upTo) break;
       const file = path.join(this.dir, seg.name);
       const size = (await stat(file)).size;
       let batch: ShareInput[] = [];
@@ -246,14 +294,13 @@ export class ShareSpool {
       this.records = Math.max(0, this.records - inSegment);
       this.bytes = Math.max(0, this.bytes - size);
     }
-    if (this.records === 0) this.bytes = 0;
     return written;
   }
 
   /** Waits for appends in flight, closes the open segment and lets another process take the spool. */
   async close(): Promise<void> {
     while (this.writing) await this.writing;
-    await this.closeCurrent();
+    await this.withFile(() => this.closeCurrent());
     await this.unlock?.().catch(() => undefined);
     this.unlock = null;
   }
