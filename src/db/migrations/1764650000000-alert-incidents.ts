@@ -11,9 +11,7 @@ export class AlertIncidents1764650000000 implements MigrationInterface {
     await queryRunner.query(
       'CREATE TABLE "alert_incident" ("id" SERIAL NOT NULL, "incident_key" character varying(64) NOT NULL, "opened_at" TIMESTAMP WITH TIME ZONE NOT NULL, "resolved_at" TIMESTAMP WITH TIME ZONE, "run_id" integer, "recipients" integer NOT NULL DEFAULT 0, CONSTRAINT "PK_alert_incident" PRIMARY KEY ("id"))',
     );
-    await queryRunner.query(
-      'CREATE UNIQUE INDEX "uq_alert_incident_open" ON "alert_incident" ("incident_key") WHERE "resolved_at" IS NULL',
-    );
+    await queryRunner.query('CREATE UNIQUE INDEX "uq_alert_incident_open" ON "alert_incident" ("incident_key") WHERE "resolved_at" IS NULL');
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
