@@ -298,9 +298,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       : undefined;
     const alertLog = log.child({ component: 'alerts' });
     const alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: wecomApi }), log: alertLog, clock });
-    await alerts
-      .refreshRecipients()
-      .catch((err: unknown) => alertLog.warn({ err: { message: (err as Error).message } }, 'could not read alert recipients'));
+    await alerts.refreshRecipients().catch((err: unknown) => alertLog.warn({ err }, 'could not read alert recipients'));
     const wechatAlerts = watchWechatForAlerts(wechat, alerts, { log: alertLog, clock, zone: config.schedule.zone });
     parts.wechatAlerts = wechatAlerts;
     // The database down for longer than DB_DOWN_ALERT_AFTER_SECONDS: one direct alert per incident.

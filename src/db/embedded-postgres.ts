@@ -98,7 +98,9 @@ function processStart(pid: number): string | null {
 /** The kepubot process `pid` that started at `start` (when known) is still running. */
 function sameProcessAlive(pid: number, start?: string | null): boolean {
   if (!alive(pid)) return false;
-  return !start || processStart(pid) === null || processStart(pid) === start;
+  if (!start) return true;
+  const now = processStart(pid);
+  return now === null || now === start;
 }
 
 function alive(pid: number): boolean {

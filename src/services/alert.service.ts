@@ -49,11 +49,6 @@ const MAX_RECIPIENT_CHARS = 600;
 const QR_FILE_NAME = '微信登录二维码.png';
 
 /** A short, non-personal account of an error (driver errors may quote query parameters in other fields). */
-function errInfo(err: unknown): { message: string; code?: unknown } {
-  const e = err as { message?: unknown; code?: unknown };
-  return { message: String(e?.message ?? err).slice(0, 300), ...(e?.code !== undefined ? { code: e.code } : {}) };
-}
-
 /** User ids joined as `a|b|c`, split so each part fits WeCom's and the outbox's limits. */
 export function userBatches(users: string[]): string[] {
   const out: string[] = [];
@@ -134,7 +129,7 @@ export class AlertService {
         this.open.add(key);
         return outcome;
       } catch (err) {
-        this.deps.log.warn({ incident: key, err: errInfo(err) }, 'could not queue the alert through the database; sending it directly');
+        this.deps.log.warn({ incident: key, err }, 'could not queue the alert through the database; sending it directly');
       }
     }
     return this.raiseDirectly(key, content);
@@ -195,7 +190,7 @@ export class AlertService {
         } as OutboxMessage);
         sent++;
       } catch (err) {
-        this.deps.log.warn({ incident: key, channel: msg.channel, err: errInfo(err) }, 'sending an alert directly failed');
+        this.deps.log.warn({ incident: key, channel: msg.channel, err }, 'sending an alert directly failed');
       }
     }
     this.deps.log.warn({ incident: key, sent, of: planned.length }, 'alert sent directly');
@@ -211,7 +206,7 @@ export class AlertService {
       await this.resolveInDatabase(key);
     } catch (err) {
       this.pendingResolves.add(key);
-      this.deps.log.warn({ incident: key, err: errInfo(err) }, 'could not record the end of the incident yet; will retry');
+      this.deps.log.warn({ incident: key, err }, 'could not record the end of the incident yet; will retry');
     }
     if (wasOpen) this.deps.log.info({ incident: key }, 'alert incident resolved');
   }

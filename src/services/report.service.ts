@@ -280,6 +280,33 @@ function newWorkbook(): ExcelJS.Workbook {
   return wb;
 }
 
+/** A statistics table as filed (county or prefecture): the ranked sheet, the ledger and the definitions. */
+async function tableWorkbook(
+  region: string,
+  period: Period,
+  today: DayKey,
+  title: string,
+  t: { rows: TableRow[]; total: TableRow; ledger: LedgerRow[]; quota: number; head: { title: string; subtitle: string }; first: string },
+  notes: Array<[string, string]>,
+): Promise<Buffer> {
+  const wb = newWorkbook();
+  writeStationSheet(
+    wb.addWorksheet(title.slice(0, 31)),
+    t.rows,
+    t.total,
+    { quota: t.quota, monthly: period.kind !== 'week' && period.kind !== 'day' },
+    { ...t.head, first: t.first },
+  );
+  writeLedger(
+    wb,
+    t.ledger,
+    `${region} ${periodLabel(period)} 信息员统计台账（统计截至 ${dayLabel(upTo(period, today).to)}）`,
+    t.head.subtitle,
+  );
+  writeDefinitions(wb, `${region} ${periodLabel(period)} ${title} 口径说明`, notes);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
 /** What a statistics workbook carries besides its bytes, for the digests and tests. */
 export interface StatisticsWorkbook {
   buffer: Buffer;
@@ -374,22 +401,8 @@ export class ReportService {
     const quota = await this.quotaOf(county.id);
     const { rows, total } = await this.stationRows(table, period, today);
     const head = this.heading(county.name, period, today, title, table.total, quota);
-    const wb = newWorkbook();
-    writeStationSheet(
-      wb.addWorksheet(title.slice(0, 31)),
-      rows,
-      total,
-      { quota, monthly: period.kind !== 'week' && period.kind !== 'day' },
-      { ...head, first: 'e站' },
-    );
-    writeLedger(
-      wb,
-      ledger,
-      `${county.name} ${periodLabel(period)} 信息员统计台账（统计截至 ${dayLabel(upTo(period, today).to)}）`,
-      head.subtitle,
-    );
-    writeDefinitions(wb, `${county.name} ${periodLabel(period)} ${title} 口径说明`, []);
-    return { buffer: Buffer.from(await wb.xlsx.writeBuffer()), table, ledger };
+    const buffer = await tableWorkbook(county.name, period, today, title, { rows, total, ledger, quota, head, first: 'e站' }, []);
+    return { buffer, table, ledger };
   }
 
   /** A prefecture's table: one row per county (its stations' sums), the prefecture's totals, every informant in the ledger. */
@@ -426,24 +439,10 @@ export class ReportService {
     const total = totalRow(rows, figuresOf(sumAggregates(rows.map((r) => r.figures))));
     const quota = await this.quotaOf(prefecture.id);
     const head = this.heading(prefecture.name, period, today, title, total.figures, quota);
-    const wb = newWorkbook();
-    writeStationSheet(
-      wb.addWorksheet(title.slice(0, 31)),
-      rows,
-      total,
-      { quota, monthly: period.kind !== 'week' && period.kind !== 'day' },
-      { ...head, first: '旗县区' },
-    );
-    writeLedger(
-      wb,
-      ledger,
-      `${prefecture.name} ${periodLabel(period)} 信息员统计台账（统计截至 ${dayLabel(upTo(period, today).to)}）`,
-      head.subtitle,
-    );
-    writeDefinitions(wb, `${prefecture.name} ${periodLabel(period)} ${title} 口径说明`, [
+    const buffer = await tableWorkbook(prefecture.name, period, today, title, { rows, total, ledger, quota, head, first: '旗县区' }, [
       ['旗县区行', '该旗县区各e站的合计；类型栏为e站数，统计开始日为最早的e站统计开始日。'],
     ]);
-    return { buffer: Buffer.from(await wb.xlsx.writeBuffer()), rows, total };
+    return { buffer, rows, total };
   }
 
   /**

@@ -46,18 +46,14 @@ export function watchWechatForAlerts(
     track(
       wechatLogoutAlert(clock.now(), qrcode, opts.zone)
         .then((content) => alerts.raise(WECHAT_LOGOUT, content))
-        .catch((err: unknown) => opts.log.error({ err: { message: (err as Error).message } }, 'raising the logout alert failed')),
+        .catch((err: unknown) => opts.log.error({ err }, 'raising the logout alert failed')),
     );
   };
   const onChange = (s: WechatStatus): void => {
     if (s.loggedIn) {
       cancelGrace();
       if (wasLoggedIn !== true) {
-        track(
-          alerts
-            .resolve(WECHAT_LOGOUT)
-            .catch((err: unknown) => opts.log.error({ err: { message: (err as Error).message } }, 'resolving the logout alert failed')),
-        );
+        track(alerts.resolve(WECHAT_LOGOUT).catch((err: unknown) => opts.log.error({ err }, 'resolving the logout alert failed')));
       }
       wasLoggedIn = true;
       return;

@@ -228,10 +228,7 @@ export class WechatRuntime {
       if (this.stopping) return;
       const delay = backoffMs(this.attempt++, this.options.reconnectBaseMs ?? 500, this.options.reconnectMaxMs ?? 10_000);
       if (this.outage) this.outage.scheduledWaitMs += delay;
-      this.log.warn(
-        { err: { message: (err as Error).message }, attempt: this.attempt, retryInMs: delay },
-        'could not connect WeChat (puppet); retrying',
-      );
+      this.log.warn({ err, attempt: this.attempt, retryInMs: delay }, 'could not connect WeChat (puppet); retrying');
       if (this.botStarted) await this.puppet.stop().catch(() => undefined);
       else await this.bot.stop().catch(() => undefined);
       if (this.stopping) return;
