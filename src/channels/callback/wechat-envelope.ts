@@ -8,6 +8,7 @@ import { decrypt, encrypt, getSignature } from '@wecom/crypto';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import createError from 'http-errors';
 import { timingSafeEqual } from 'node:crypto';
+import type { Delivery } from './callback-route';
 
 /** What a channel configures for its envelope. */
 export interface EnvelopeKeys {
@@ -145,17 +146,8 @@ export function sealReply(keys: EnvelopeKeys, to: Fields, text: string, now: Dat
   }) as string;
 }
 
-/** What the shared callback route needs from an opened WeChat-style message (see callback-route's Delivery). */
-export interface WechatDelivery {
-  from?: string;
-  type?: string;
-  text?: string;
-  event?: string;
-  messageId?: string;
-  createTime?: string;
-  reply(text: string): { type: string; body: string };
-  empty: { type: string; body: string };
-}
+/** What the shared callback route needs from an opened WeChat-style message. */
+export type WechatDelivery = Delivery;
 
 /**
  * A WeChat-style message as a delivery: its fields, and a reply sealed the way the message came
