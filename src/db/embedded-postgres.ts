@@ -227,6 +227,8 @@ export async function openDatabaseServer(
       lockfilePath: path.join(dataDir, 'embedded-postgres.lock'),
       stale: 60_000,
       retries: { retries: 600, minTimeout: 50, maxTimeout: 200 },
+      // The default throws from a timer and would kill the process; a lost lock is logged.
+      onCompromised: (err) => log.error({ err }, 'the embedded PostgreSQL lock was lost while it was held'),
     });
     try {
       return await fn();

@@ -64,6 +64,12 @@ const SEGMENT = /^segment-(\d{12})\.jsonl$/;
  * every record in them was committed to PostgreSQL; a crash mid-drain replays the segment,
  * which the share_event unique message id makes harmless.
  */
+function lockRetries(waitMs: number): { retries: number; minTimeout: number; maxTimeout: number; factor: number } | number {
+  if (waitMs <= 0) return 0;
+  const step = Math.min(1000, waitMs);
+  return { retries: Math.ceil(waitMs / step), minTimeout: step, maxTimeout: step, factor: 1 };
+}
+
 export class ShareSpool {
   private current: FileHandle | null = null;
   private currentSeq = 0;
@@ -80,7 +86,7 @@ export class ShareSpool {
 
   constructor(
     readonly dir: string,
-    private readonly options: { maxBytes: number; segmentBytes?: number },
+    private readonly options: { maxBytes: number; segmentBytes?: number; lockWaitMs?: number },
     private readonly log?: Logger,
   ) {}
 
@@ -90,7 +96,20 @@ export class ShareSpool {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     // One kepubot server per spool: another one draining would delete segments this one appends to.
     try {
-      this.unlock = await lockfile.lock(this.dir, { lockfilePath: path.join(this.dir, 'spool.lock'), stale: 30_000, retries: 0 });
+      this.unlock = await lockfile.lock(this.dir, {
+        lockfilePath: path.join(this.dir, 'spool.lock'),
+        // A server killed hard leaves its lock behind; it goes stale 15 s after the last refresh,
+        // and a restart waits that long instead of failing (systemd/Docker restart at once).
+        stale: 15_000,
+        retries: lockRetries(this.options.lockWaitMs ?? 20_000),
+        // proper-lockfile throws from a timer by default, which would kill the server (or a test
+        // run whose directory was removed). A lost lock is worth an error line, not a crash: the
+        // spool's own files are still intact and appends go on.
+        onCompromised: (err) => {
+          this.unlock = null;
+          this.log?.error({ err }, 'the share spool lock was lost; another process may now take the spool');
+        },
+      });
     } catch (err) {
       if ((err as { code?: string }).code === 'ELOCKED') {
         throw new Error(`another kepubot server uses the share spool in ${this.dir}: give each server its own KEPUBOT_DATA_DIR`);

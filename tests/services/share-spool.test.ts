@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createLogger } from '../../src/logger';
@@ -61,11 +61,24 @@ describe('the share spool (a durable append-only file)', () => {
   it('is used by one server at a time', async () => {
     const first = new ShareSpool(dir, { maxBytes: 1024 * 1024 });
     await first.open();
-    await expect(new ShareSpool(dir, { maxBytes: 1024 * 1024 }).open()).rejects.toThrow('another kepubot server uses the share spool');
+    await expect(new ShareSpool(dir, { maxBytes: 1024 * 1024, lockWaitMs: 300 }).open()).rejects.toThrow(
+      'another kepubot server uses the share spool',
+    );
     await first.close();
     const second = new ShareSpool(dir, { maxBytes: 1024 * 1024 });
     await second.open();
     await second.close();
+  });
+
+  it('takes over the lock a killed server left behind once it is stale', async () => {
+    mkdirSync(path.join(dir, 'spool.lock'), { recursive: true });
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path.join(dir, 'spool.lock'), old, old);
+    const spool = new ShareSpool(dir, { maxBytes: 1024 * 1024, lockWaitMs: 0 });
+    await spool.open();
+    await spool.append([share(1)]);
+    expect(spool.depth).toBe(1);
+    await spool.close();
   });
 
   it('keeps a segment when writing it back fails, and refuses appends past its cap', async () => {
