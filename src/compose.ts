@@ -317,6 +317,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
         jobs,
         clock,
         log: log.child({ component: 'api' }),
+        config,
         readiness,
         wechat: () => wechat.status(),
         version: VERSION,

@@ -19,11 +19,16 @@ export const operatorNameSchema = z
 /** A new operator password. */
 export const operatorPasswordSchema = z.string().min(10, '密码至少 10 个字符').max(256, '密码最多 256 个字符');
 
-/** Who is signed in: what access checks look at. County staff and station managers come later. */
+/** Who is signed in: what access checks look at. */
 export interface Principal {
   kind: PrincipalKind;
+  /** operator_account.id, county_staff.id or station_manager.id. */
   id: number;
   name: string;
+  /** County staff: their county; a station manager: their station's county. */
+  countyId?: number;
+  /** A station manager: their station. */
+  stationId?: number;
 }
 
 /** A session found from its cookie token. */

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** Who a console session belongs to; county staff and station managers come later. */
-export type PrincipalKind = 'operator';
+/** Who a console session belongs to: an operator account, a county staff member or a station manager. */
+export type PrincipalKind = 'operator' | 'staff' | 'manager';
 
 /**
  * A signed-in console session. The cookie holds a random token; only its SHA-256 is stored, so
@@ -16,7 +16,7 @@ export class ConsoleSession {
   @Column({ name: 'principal_kind', type: 'varchar', length: 16 })
   principalKind: PrincipalKind;
 
-  /** operator_account.id for an operator. */
+  /** operator_account.id, county_staff.id or station_manager.id, by principal_kind. */
   @Column({ name: 'principal_id', type: 'integer' })
   principalId: number;
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { API_ROUTES, errorBody, type ApiRoute } from './schemas';
+import type { ApiRoute } from './route';
+import { API_ROUTES } from './routes';
+import { errorBody } from './schemas';
 
 const schemaOf = (s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -9,7 +11,8 @@ const schemaOf = (s: z.ZodType, io: 'input' | 'output'): Record<string, unknown>
 const ERRORS: Record<string, string> = {
   '400': '请求有误（中文说明）',
   '401': '未登录或会话已过期',
-  '403': 'CSRF 校验失败',
+  '403': '无权查看或操作，或 CSRF 校验失败',
+  '404': '没有这一项，或无权查看',
   '429': '登录尝试过多',
 };
 
@@ -18,6 +21,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [id, route] of Object.entries(API_ROUTES) as Array<[string, ApiRoute]>) {
     const path = `/api/v1${route.path.replace(/:(\w+)/g, '{$1}')}`;
+    const pathParameters = [...route.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'integer' },
+    }));
     const parameters = route.query
       ? Object.entries(schemaOf(route.query, 'input').properties as Record<string, Record<string, unknown>>).map(([name, schema]) => ({
           name,
@@ -30,7 +39,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
     const errors = Object.fromEntries(
       Object.entries(ERRORS)
         .filter(([code]) => code !== '401' || route.auth !== false)
-        .filter(([code]) => code !== '403' || route.method !== 'get')
+        .filter(([code]) => code !== '403' || route.auth !== false)
+        .filter(([code]) => code !== '404' || route.path.includes(':'))
         .filter(([code]) => code !== '429' || id === 'signIn')
         .map(([code, description]) => [
           code,
@@ -42,14 +52,20 @@ export function openApiDocument(version: string): Record<string, unknown> {
       operationId: id,
       summary: route.summary,
       ...(route.auth === false ? { security: [] } : {}),
-      ...(parameters ? { parameters } : {}),
+      ...(parameters || pathParameters.length > 0 ? { parameters: [...pathParameters, ...(parameters ?? [])] } : {}),
       ...(route.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input') } } } }
-        : {}),
+        : route.upload
+          ? { requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } } }
+          : {}),
       responses: {
         [String(route.status)]: {
           description: route.status === 204 ? '完成' : '成功',
-          ...(route.response ? { content: { 'application/json': { schema: schemaOf(route.response, 'output') } } } : {}),
+          ...(route.response
+            ? { content: { 'application/json': { schema: schemaOf(route.response, 'output') } } }
+            : route.produces
+              ? { content: { [route.produces]: { schema: { type: 'string', format: 'binary' } } } }
+              : {}),
         },
         ...errors,
       },

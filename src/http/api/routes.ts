@@ -1,0 +1,24 @@
+import { SESSION_ROUTES, sessionHandlers } from './areas/session';
+import { STATION_ROUTES, stationHandlers } from './areas/stations';
+import { SYSTEM_ROUTES, systemHandlers } from './areas/system';
+import type { ApiDeps, ApiHandler, ApiRoute } from './route';
+
+/**
+ * Every endpoint under /api/v1, area by area (src/http/api/areas/<area>.ts holds an area's
+ * schemas, routes and handlers). Adding an area: its file plus one line in each list below.
+ */
+export const API_ROUTES = {
+  ...SESSION_ROUTES,
+  ...STATION_ROUTES,
+  ...SYSTEM_ROUTES,
+  openapi: { method: 'get', path: '/openapi.json', summary: '本 API 的 OpenAPI 3.1 描述', auth: false, status: 200 },
+} as const satisfies Record<string, ApiRoute>;
+
+/** The handlers of every route but the OpenAPI document (which the router serves itself). */
+export function apiHandlers(deps: ApiDeps): Record<Exclude<keyof typeof API_ROUTES, 'openapi'>, ApiHandler> {
+  return {
+    ...sessionHandlers(deps),
+    ...stationHandlers(deps),
+    ...systemHandlers(deps),
+  };
+}
