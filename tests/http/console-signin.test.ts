@@ -1,3 +1,5 @@
+import { decrypt } from '@wecom/crypto';
+import { XMLParser } from 'fast-xml-parser';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
@@ -7,9 +9,10 @@ import { BAD_TICKET } from '../../src/http/api/areas/sign-in';
 import { WECOM_LOGIN_ERRORS } from '../../src/http/api/areas/wecom-login';
 import { createLogger } from '../../src/logger';
 import { ApiBrowser, startConsole, type ConsoleFixture } from '../support/console';
+import { sealed, textXml, VECTOR } from '../support/callback-harness';
 import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
 
-const CORP = 'ww0123456789abcdef';
+const CORP = VECTOR.corpId;
 const SECRET = 'secret-secret';
 const PUBLIC_URL = 'https://kepu.example.cn';
 const MINUTE = 60 * 1000;
@@ -95,8 +98,8 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
         WECOM_CORP_ID: CORP,
         WECOM_AGENT_ID: '1000002',
         WECOM_SECRET: SECRET,
-        WECOM_TOKEN: 'kepubot',
-        WECOM_ENCODING_AES_KEY: 'k'.repeat(43),
+        WECOM_TOKEN: VECTOR.token,
+        WECOM_ENCODING_AES_KEY: VECTOR.aesKey,
         WECOM_API_BASE: fake.url,
       },
       { puppet, log: createLogger('trace', 'kepubot', logStream) },
@@ -257,6 +260,25 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
       expect(r.json).toMatchObject({ kind: 'staff', name: '乙旗干事', countyId: ids.countyB, stationId: null });
     });
 
+    it('in the WeCom app: the passive reply carries the link, which signs the manager in', async () => {
+      const ts = Math.floor(fx.clock.now().getTime() / 1000);
+      const { query, body } = sealed(textXml('wecom-zhao', '登录', 'login-1', ts), {
+        token: VECTOR.token,
+        aesKey: VECTOR.aesKey,
+        receiveId: CORP,
+        timestamp: ts,
+      });
+      const res = await fetch(`${fx.base}/wecom/callback?${query}`, { method: 'POST', body, headers: { 'content-type': 'text/xml' } });
+      expect(res.status).toBe(200);
+      const xml = new XMLParser({ processEntities: false, parseTagValue: false });
+      const outer = xml.parse(await res.text()).xml as Record<string, string>;
+      const reply = (xml.parse(decrypt(VECTOR.aesKey, outer.Encrypt).message).xml as Record<string, string>).Content;
+      expect(reply).toContain('以e站管理员身份登录，10 分钟内有效，只能使用一次');
+      const r = await fx.browser().call('POST', '/api/v1/auth/ticket', { body: { ticket: ticketIn(reply)! } });
+      expect(r.status).toBe(201);
+      expect(r.json).toMatchObject({ kind: 'manager', stationId: ids.a1 });
+    });
+
     it('a malformed request is a 400, not a failed attempt', async () => {
       const r = await fx.browser().call('POST', '/api/v1/auth/ticket', { body: {} });
       expect(r.status).toBe(400);
@@ -295,7 +317,7 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
       const r = await new CookieJar(fx.base).get('/api/v1/auth/wecom/start?mode=app');
       expect(r.status).toBe(302);
       expect(r.location).toMatch(
-        /^https:\/\/open\.weixin\.qq\.com\/connect\/oauth2\/authorize\?appid=ww0123456789abcdef&redirect_uri=.+#wechat_redirect$/,
+        new RegExp(`^https://open\\.weixin\\.qq\\.com/connect/oauth2/authorize\\?appid=${CORP}&redirect_uri=.+#wechat_redirect$`),
       );
       const to = new URL(r.location);
       expect(Object.fromEntries(to.searchParams)).toEqual({
