@@ -1,4 +1,6 @@
 import { SESSION_ROUTES, sessionHandlers } from './areas/session';
+import { SIGN_IN_ROUTES, signInHandlers } from './areas/sign-in';
+import { WECOM_LOGIN_ROUTES, wecomLoginHandlers } from './areas/wecom-login';
 import { STATION_ROUTES, stationHandlers } from './areas/stations';
 import { SYSTEM_ROUTES, systemHandlers } from './areas/system';
 import type { ApiDeps, ApiHandler, ApiRoute } from './route';
@@ -9,6 +11,8 @@ import type { ApiDeps, ApiHandler, ApiRoute } from './route';
  */
 export const API_ROUTES = {
   ...SESSION_ROUTES,
+  ...SIGN_IN_ROUTES,
+  ...WECOM_LOGIN_ROUTES,
   ...STATION_ROUTES,
   ...SYSTEM_ROUTES,
   openapi: { method: 'get', path: '/openapi.json', summary: '本 API 的 OpenAPI 3.1 描述', auth: false, status: 200 },
@@ -18,6 +22,8 @@ export const API_ROUTES = {
 export function apiHandlers(deps: ApiDeps): Record<Exclude<keyof typeof API_ROUTES, 'openapi'>, ApiHandler> {
   return {
     ...sessionHandlers(deps),
+    ...signInHandlers(deps),
+    ...wecomLoginHandlers(deps),
     ...stationHandlers(deps),
     ...systemHandlers(deps),
   };
