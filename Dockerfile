@@ -2,7 +2,7 @@
 # Run with a real PostgreSQL (see docker-compose.yml); migrations run at start-up.
 # Node 22 LTS (Node 20 reaches end of life in April 2026); package.json `engines` admits 20.19+ and 22.
 
-# --- build stage: compile TypeScript (tsc emits the decorator metadata TypeORM needs) ---
+# --- build stage: compile TypeScript (tsc emits the decorator metadata TypeORM needs) and the console (Vite → dist/web) ---
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -13,6 +13,7 @@ COPY bot-scripts ./bot-scripts
 COPY bench ./bench
 COPY scripts ./scripts
 COPY tests ./tests
+COPY web ./web
 RUN npm run build
 
 # --- runtime stage: production dependencies and the compiled output only ---

@@ -19,6 +19,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console's browser code (web/src; .vue files are type-checked by vue-tsc in `npm run lint`).
+    files: ['web/src/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['**/*.cjs', 'jest.config.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

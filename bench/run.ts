@@ -6,7 +6,7 @@
  * Uses DATABASE_URL (a scratch database is created and dropped on it) or an embedded PostgreSQL
  * in a temporary directory. Options: BENCH_MESSAGES (default 100000), BENCH_CONCURRENCY (1000),
  * BENCH_ROSTER_ROWS (100000; the roster import part, also runnable alone: bench/roster-import.ts),
- * BENCH_ONLY=counting, spool, callbacks or statistics (run only that part), BENCH_CALLBACKS (4000).
+ * BENCH_ONLY=counting, spool, callbacks, statistics or console (run only that part), BENCH_CALLBACKS (4000).
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +26,7 @@ import { createMetrics } from '../src/metrics';
 import { compose } from '../src/compose';
 import { KepuPuppetMock } from '../src/channels/wechat/kepu-puppet-mock';
 import { benchCallbacks, type CallbackBench } from './callbacks';
+import { measureConsoleSize, printConsoleSize } from './console-size';
 import { benchSpool, type SpoolBench } from './spool';
 import { benchRosterImport, printRosterBench } from './roster-import';
 import { benchStatistics, type StatisticsBench } from './statistics';
@@ -139,6 +140,9 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const log = createLogger('warn');
   const env = process.env;
+  // The console's first-load size (dist/web) needs no database.
+  if (!env.BENCH_ONLY || env.BENCH_ONLY === 'console') printConsoleSize(measureConsoleSize());
+  if (env.BENCH_ONLY === 'console') return;
   let dataDir: string | null = null;
   let adminUrl = env.DATABASE_URL;
   let stopServer = async (): Promise<void> => undefined;

@@ -19,6 +19,7 @@ import { openDataSource } from './db/data-source';
 import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
 import { createApp, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
 import { createApiRouter } from './http/api/router';
+import { consoleStatic } from './http/console-static';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { createServices, type Services } from './services';
@@ -327,7 +328,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
         wecomApi,
       }),
     );
-    const app = createApp({ health, ready: readiness, metrics: metrics.registry, log, routers });
+    const app = createApp({ health, ready: readiness, metrics: metrics.registry, log, routers, console: consoleStatic() });
     let port = 0;
     if (overrides.http !== false) {
       const server: Server = await new Promise((resolve, reject) => {

@@ -35,6 +35,8 @@ export interface AppDeps {
   log: Logger;
   /** Extra routes (the WeCom and Official Account callbacks). */
   routers?: Router[];
+  /** The county console's page and assets at `/` (src/http/console-static.ts); tried after every route. */
+  console?: Koa.Middleware;
 }
 
 /** Builds the Koa app from its dependencies (tests start it on port 0). */
@@ -96,6 +98,7 @@ export function createApp(deps: AppDeps): Koa {
     app.use(r.routes());
     app.use(r.allowedMethods());
   }
+  if (deps.console) app.use(deps.console);
   app.use(async (ctx) => {
     ctx.status = 404;
     ctx.body = { error: `没有这个地址：${ctx.method} ${ctx.path}` };

@@ -1,0 +1,201 @@
+/** The console API's answers as the pages use them (contract: /work/notes/i11-api.md, src/http/api/schemas.ts). */
+
+/** A scope's figures (docs/统计口径.md); rates are fractions 0..1. */
+export interface Figures {
+  informants: number;
+  days: number;
+  firstDay: string | null;
+  informantDays: number;
+  activeInformants: number;
+  rawShares: number;
+  effectiveShares: number;
+  quotaMetDays: number;
+  activities: number;
+  participants: number;
+  activitiesOf50: number;
+  activeRate: number;
+  perInformantDay: number;
+  quotaMetRate: number;
+  participantsPerActivity: number;
+}
+
+export interface Period {
+  key: string;
+  label: string;
+  from: string;
+  to: string;
+}
+
+export interface Named {
+  id: number;
+  name: string;
+}
+
+export interface AuthOptions {
+  wecom: boolean;
+  password: boolean;
+  demo: boolean;
+}
+
+export interface AttentionItem {
+  kind: 'no-activity' | 'silent-group' | 'unconfirmed' | 'bot-offline' | 'below-quota';
+  text: string;
+  stationId: number | null;
+  groupId: number | null;
+}
+
+export interface Overview {
+  county: Named;
+  counties: Named[];
+  period: Period;
+  targets: { informantsPerStation: number; sharesPerInformantDay: number; activitiesPerMonth: number; participantsPerActivity: number };
+  figures: Figures;
+  stations: number;
+  daily: Array<{ day: string; effectiveShares: number; activeInformants: number }>;
+  weekly: Array<{ week: string; from: string; to: string; activeRate: number; perInformantDay: number }>;
+  ranking: Array<{ rank: number; stationId: number; name: string; type: string; figures: Figures }>;
+  attention: AttentionItem[];
+}
+
+/** GET /stations (on main). */
+export interface StationList {
+  period: Period;
+  counties: Array<{
+    id: number;
+    name: string;
+    counted: { from: string; to: string };
+    total: Figures;
+    stations: Array<{ id: number; name: string; status: string; type: string; start: string | null; figures: Figures }>;
+  }>;
+}
+
+export interface Station {
+  id: number;
+  countyId: number;
+  countyName: string;
+  name: string;
+  type: string;
+  status: string;
+  countingFrom: string | null;
+  createdAt: string;
+}
+
+export interface Group {
+  id: number;
+  topic: string;
+  stationId: number | null;
+  stationName: string | null;
+  countyId: number | null;
+  lastMessageAt: string | null;
+  boundAt: string | null;
+  memberCount: number | null;
+}
+
+export interface Activity {
+  id: number;
+  stationId: number;
+  date: string;
+  type: string;
+  title: string;
+  participants: number;
+  place: string | null;
+  status: 'active' | 'withdrawn';
+  by: string;
+  createdAt: string;
+}
+
+export interface StationDetail {
+  station: Station;
+  figures: Figures;
+  period: Period;
+  groups: Group[];
+  informants: { total: number; active: number; unconfirmed: number };
+  activities: Activity[];
+  resources: Array<{ id: number; date: string; kind: string; text: string }>;
+}
+
+export interface Informant {
+  id: number;
+  name: string;
+  phoneTail: string | null;
+  status: string;
+  joinedOn: string;
+  leftOn: string | null;
+  boundWechat: boolean;
+  sharesThisMonth: number;
+}
+
+export interface RosterRowError {
+  row: number;
+  message: string;
+}
+
+export interface RosterPreview {
+  ok: boolean;
+  rows: number;
+  add: number;
+  unchanged: number;
+  errors: RosterRowError[];
+  sample: Array<{ row: number; name: string; phoneTail: string | null }>;
+}
+
+export interface Unconfirmed {
+  index: number;
+  contactName: string;
+  shares: number;
+  lastSharedAt: string | null;
+  groupTopic: string | null;
+}
+
+export interface Handles {
+  wecomUserId: string | null;
+  mpOpenid: string | null;
+  wechatContactId: string | null;
+}
+
+export interface People {
+  managers: Array<{ id: number; stationId: number; stationName: string; name: string } & Handles>;
+  staff: Array<{ id: number; countyId: number; countyName: string; name: string } & Handles>;
+}
+
+export interface JobRun {
+  id: number;
+  job: string;
+  scope: string;
+  period: string;
+  state: string;
+  round: number;
+  pendingReason: string | null;
+  startedAt: string;
+  queued: number;
+  sent: number;
+  failed: number;
+  other: number;
+}
+
+export interface QueueItem {
+  id: number;
+  runId: number;
+  job: string;
+  scope: string;
+  period: string;
+  round: number;
+  part: number;
+  channel: string;
+  state: string;
+  attempts: number;
+  dueAt: string;
+  validUntil: string | null;
+  lastError: string | null;
+  pendingReason: string | null;
+}
+
+export interface Robot {
+  ready: boolean;
+  reasons: string[];
+  wechat: { state: string; loggedIn: boolean; connected: boolean; since: string | null; reason: string | null; waitingForScan: boolean };
+  database: { up: boolean; since: string | null };
+  queue: { outbox: number; failed: number; replies: number; spool: number };
+  version: string;
+  lastMessageAt?: string | null;
+}
