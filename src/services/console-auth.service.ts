@@ -2,7 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { createHash, randomBytes } from 'node:crypto';
 import { LessThan, type DataSource } from 'typeorm';
 import { z } from 'zod';
-import { ConsoleSession, OperatorAccount, type PrincipalKind } from '../db/entities';
+import { ConsoleSession, CountyStaff, OperatorAccount, StationManager, type PrincipalKind } from '../db/entities';
 import { UserError } from '../errors';
 
 /** How long a console session lasts after sign-in. */
@@ -92,13 +92,25 @@ export class ConsoleAuthService {
   async session(token: string, now: Date): Promise<ActiveSession | null> {
     const row = await this.ds.getRepository(ConsoleSession).findOneBy({ tokenSha256: sha256(token) });
     if (!row || row.expiresAt.getTime() <= now.getTime()) return null;
-    const account = await this.ds.getRepository(OperatorAccount).findOneBy({ id: row.principalId });
-    if (!account) return null;
-    return {
-      principal: { kind: row.principalKind, id: account.id, name: account.name },
-      csrfToken: row.csrfToken,
-      expiresAt: row.expiresAt,
-    };
+    const principal = await this.principal(row.principalKind, row.principalId);
+    if (!principal) return null;
+    return { principal, csrfToken: row.csrfToken, expiresAt: row.expiresAt };
+  }
+
+  /** Who a session belongs to, as registered now (null when the account or registration is gone). */
+  private async principal(kind: PrincipalKind, id: number): Promise<Principal | null> {
+    if (kind === 'operator') {
+      const account = await this.ds.getRepository(OperatorAccount).findOneBy({ id });
+      return account && { kind, id, name: account.name };
+    }
+    if (kind === 'staff') {
+      const staff = await this.ds.getRepository(CountyStaff).findOneBy({ id });
+      return staff && { kind, id, name: staff.name ?? '', countyId: staff.countyId };
+    }
+    const manager = await this.ds.getRepository(StationManager).findOne({ where: { id }, relations: { station: true } });
+    return manager?.station
+      ? { kind, id, name: manager.name ?? '', countyId: manager.station.countyId, stationId: manager.stationId }
+      : null;
   }
 
   /** Ends the session of a cookie token (nothing when there is none). */

@@ -61,7 +61,8 @@ export class GroupService {
   async remember(roomId: string, topic: string, messageAt?: Date): Promise<void> {
     const known = this.known.get(roomId);
     const at = messageAt?.getTime() ?? null;
-    const timeFresh = at === null || (known?.messageAt != null && at - known.messageAt < LAST_MESSAGE_GRANULARITY_MS);
+    const timeFresh =
+      at === null || (known?.messageAt !== null && known?.messageAt !== undefined && at - known.messageAt < LAST_MESSAGE_GRANULARITY_MS);
     if (known?.topic === topic && timeFresh) return;
     await this.ds.query(
       `INSERT INTO wechat_group (room_id, topic, last_message_at) VALUES ($1, $2, $3)

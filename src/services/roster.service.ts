@@ -5,7 +5,7 @@ import { Station } from '../db/entities';
 import { dayOf } from '../domain/calendar';
 import { UserError } from '../errors';
 import { readRosterBytes, type RosterFile } from './roster-file';
-import { requireStationByName, type CountyRef } from './station.service';
+import { findStationByName, type CountyRef } from './station.service';
 
 export type { RosterFile } from './roster-file';
 
@@ -90,7 +90,8 @@ export class RosterService {
    * when the name is in several counties). New entries are on the roster from the day of `now`.
    */
   async importRoster(path: string, stationName: string, now: Date, county?: CountyRef): Promise<RosterImportResult> {
-    const station = await requireStationByName(this.ds, stationName, county);
+    const station = await findStationByName(this.ds, stationName, county);
+    if (!station) throw new UserError(`没有名为“${stationName}”的e站。用 kepubot station list 查看已有e站`);
     let bytes: Buffer;
     try {
       bytes = await readFile(path);

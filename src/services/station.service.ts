@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { IsNull } from 'typeorm';
-import { Region, Station, STATION_TYPES, type StationType } from '../db/entities';
+import { Between, IsNull } from 'typeorm';
+import { Region, ResourceLog, Station, STATION_TYPES, type StationType } from '../db/entities';
 import { UserError } from '../errors';
 import { STATION_TYPE_LABEL } from './report.service';
 
@@ -61,9 +61,7 @@ export async function findStationByName(q: DataSource | EntityManager, name: str
   const found = await q.getRepository(Station).find({ where, relations: { county: true }, order: { id: 'ASC' } });
   if (found.length > 1) {
     const counties = found.map((s) => s.county?.name ?? String(s.countyId)).join('、');
-    throw new UserError(
-      `有 ${found.length} 个旗县区都有名为“${name}”的e站：${counties}。请指明旗县区（命令行加 --county <旗县区>）`,
-    );
+    throw new UserError(`有 ${found.length} 个旗县区都有名为“${name}”的e站：${counties}。请指明旗县区（命令行加 --county <旗县区>）`);
   }
   return found[0] ?? null;
 }
@@ -100,19 +98,14 @@ export class StationService {
   }
 
   /** Creates a station in an existing county (the console); a name the county already has is refused. */
-  async create(
-    countyId: number,
-    input: { name: string; type?: StationType; countingFrom?: string | null },
-  ): Promise<StationWithCounty> {
+  async create(countyId: number, input: { name: string; type?: StationType; countingFrom?: string | null }): Promise<StationWithCounty> {
     const name = stationName(input.name);
     const county = await this.ds.getRepository(Region).findOneBy({ id: countyId, level: 'county' });
     if (!county) throw new UserError('没有这个旗县区');
     const repo = this.ds.getRepository(Station);
     if (await repo.existsBy({ countyId, name })) throw new UserError(`${county.name}已有名为“${name}”的e站`);
     try {
-      const saved = await repo.save(
-        repo.create({ name, countyId, type: input.type ?? 'other', countingFrom: input.countingFrom ?? null }),
-      );
+      const saved = await repo.save(repo.create({ name, countyId, type: input.type ?? 'other', countingFrom: input.countingFrom ?? null }));
       return Object.assign(saved, { countyName: county.name });
     } catch (err) {
       if (isUniqueViolation(err)) throw new UserError(`${county.name}已有名为“${name}”的e站`);
@@ -163,9 +156,7 @@ export class StationService {
   }
 
   async list(): Promise<StationWithCounty[]> {
-    const stations = await this.ds
-      .getRepository(Station)
-      .find({ relations: { county: true }, order: { name: 'ASC', id: 'ASC' } });
+    const stations = await this.ds.getRepository(Station).find({ relations: { county: true }, order: { name: 'ASC', id: 'ASC' } });
     return stations.map((s) => Object.assign(s, { countyName: s.county?.name ?? '' }));
   }
 
@@ -180,6 +171,24 @@ export class StationService {
   /** Like findByName, but a missing station is a UserError. */
   async require(name: string, county?: CountyRef): Promise<Station> {
     return requireStationByName(this.ds, name, county);
+  }
+
+  /** A station's resource logs (bulletin board changes, big-screen hours) within a range of days, oldest first. */
+  async resourceLogs(stationId: number, range: { from: string; to: string }): Promise<ResourceLog[]> {
+    return this.ds.getRepository(ResourceLog).find({
+      where: { stationId, date: Between(range.from, range.to) },
+      order: { date: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** The counties (with their prefecture's name and number of stations), by name. */
+  async counties(): Promise<Array<{ id: number; name: string; prefecture: string | null; stations: number }>> {
+    const rows: Array<{ id: number; name: string; prefecture: string | null; stations: string }> = await this.ds.query(
+      `SELECT c.id, c.name, p.name AS prefecture, (SELECT count(*) FROM station s WHERE s.county_id = c.id) AS stations
+         FROM region c LEFT JOIN region p ON p.id = c.parent_id
+        WHERE c.level = 'county' ORDER BY c.name, c.id`,
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, prefecture: r.prefecture, stations: Number(r.stations) }));
   }
 
   private async region(m: EntityManager, name: string, level: Region['level'], parentId: number | null): Promise<Region> {

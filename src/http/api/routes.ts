@@ -1,3 +1,5 @@
+import { GROUP_ROUTES, groupHandlers } from './areas/groups';
+import { ROSTER_ROUTES, rosterHandlers } from './areas/roster';
 import { SESSION_ROUTES, sessionHandlers } from './areas/session';
 import { STATION_ROUTES, stationHandlers } from './areas/stations';
 import { SYSTEM_ROUTES, systemHandlers } from './areas/system';
@@ -11,6 +13,8 @@ export const API_ROUTES = {
   ...SESSION_ROUTES,
   ...STATION_ROUTES,
   ...SYSTEM_ROUTES,
+  ...ROSTER_ROUTES,
+  ...GROUP_ROUTES,
   openapi: { method: 'get', path: '/openapi.json', summary: '本 API 的 OpenAPI 3.1 描述', auth: false, status: 200 },
 } as const satisfies Record<string, ApiRoute>;
 
@@ -20,5 +24,7 @@ export function apiHandlers(deps: ApiDeps): Record<Exclude<keyof typeof API_ROUT
     ...sessionHandlers(deps),
     ...stationHandlers(deps),
     ...systemHandlers(deps),
+    ...rosterHandlers(deps),
+    ...groupHandlers(deps),
   };
 }
