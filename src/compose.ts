@@ -24,6 +24,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { createServices, type Services } from './services';
 import { AlertService, DatabaseDownAlarm } from './services/alert.service';
 import { seedDemo } from './services/demo-seed.service';
+import { ticketLink } from './services/console-auth.service';
 import { JobRunner } from './jobs/runner';
 import { DatabaseMonitor } from './services/database-monitor';
 import { WechatSendLimiter } from './services/wechat-send-limiter';
@@ -63,6 +64,8 @@ export interface Kepubot {
   scheduler: Scheduler | null;
   /** Alerts to county staff and the operator (raise/resolve by incident key). */
   alerts: AlertService;
+  /** Demo only: the one-time link that opens the console as the operator `demo` (valid a day; a new one each start). */
+  consoleLink: string | null;
   /** What GET /readyz answers. */
   readiness(): Promise<ReadinessReport>;
   /**
@@ -321,6 +324,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
         readiness,
         wechat: () => wechat.status(),
         version: VERSION,
+        wecomApi,
       }),
     );
     const app = createApp({ health, ready: readiness, metrics: metrics.registry, log, routers });
@@ -347,6 +351,9 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       await scheduler.start();
     }
     log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /readyz, GET /metrics)');
+    // The demo's own operator account and link (its data is the demo county only).
+    const consoleLink = demo ? ticketLink(config.console.publicUrl, await services.consoleAuth.demoTicket(clock.now())) : null;
+    if (consoleLink) log.info({ url: consoleLink }, 'open the console (demo county) with this one-time link');
 
     return {
       config,
@@ -366,6 +373,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       jobs,
       scheduler,
       alerts,
+      consoleLink,
       readiness,
       stop,
     };

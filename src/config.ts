@@ -29,6 +29,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port(3000),
+  /** Where people open the console (links sent by the bot, the WeCom sign-in's redirect); default http://localhost:PORT. */
+  CONSOLE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "should be the console's address such as https://kepu.example.cn" }).optional(),
 
   DATABASE_URL: z
     .string()
@@ -152,6 +154,11 @@ export interface AppConfig {
   env: Parsed['NODE_ENV'];
   logLevel: Parsed['LOG_LEVEL'];
   http: { host: string; port: number };
+  /** The console (管理后台). */
+  console: {
+    /** Its public address, without a trailing slash: sign-in links and the WeCom redirect URL start with it. */
+    publicUrl: string;
+  };
   database: {
     /** Unset: kepubot starts (or reuses) the embedded PostgreSQL under dataDir. */
     url?: string;
@@ -277,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     env: c.NODE_ENV,
     logLevel: c.LOG_LEVEL,
     http: { host: c.HOST, port: c.PORT },
+    console: { publicUrl: (c.CONSOLE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '') },
     database: {
       url: c.DATABASE_URL,
       dataDir: c.KEPUBOT_DATA_DIR,

@@ -47,6 +47,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Plainly on stdout too, so `npm start` shows it between the JSON log lines.
+  if (kepubot.consoleLink) console.log(`\n管理后台（演示旗县区）一次性登录链接，24 小时内有效：\n${kepubot.consoleLink}\n`);
   if (signalled) await kepubot.stop().finally(() => exit());
 }
 

@@ -1,12 +1,22 @@
 import { hash, verify } from '@node-rs/argon2';
 import { createHash, randomBytes } from 'node:crypto';
-import { LessThan, type DataSource } from 'typeorm';
+import { LessThan, type DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { ConsoleSession, CountyStaff, OperatorAccount, StationManager, type PrincipalKind } from '../db/entities';
+import { ConsoleLoginTicket, ConsoleSession, CountyStaff, OperatorAccount, StationManager, type PrincipalKind } from '../db/entities';
+import type { IdentityKind } from '../domain/channels';
 import { UserError } from '../errors';
 
 /** How long a console session lasts after sign-in. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+/** How long a one-time sign-in link sent by the bot (`登录`) stays valid. */
+export const TICKET_TTL_MS = 10 * 60 * 1000;
+
+/** How long the demo's one-time link, printed at start-up, stays valid (a new one is printed at each start). */
+export const DEMO_TICKET_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The operator account the demo's link signs in as. */
+export const DEMO_OPERATOR = 'demo';
 
 /** An operator's name: what `kepubot admin add` and the sign-in form take. */
 export const operatorNameSchema = z
@@ -38,11 +48,33 @@ export interface ActiveSession {
   expiresAt: Date;
 }
 
+/** Who a session or a ticket is for: the kind and the row id. */
+export type PrincipalRef = Pick<Principal, 'kind' | 'id'>;
+
+/** A new session: the cookie's token (never stored) and the session. */
+export interface NewSession {
+  token: string;
+  session: ActiveSession;
+}
+
 const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
+/** The handle columns of county_staff and station_manager, by identity kind. */
+const HANDLE_COLUMN: Record<IdentityKind, 'wecomUserId' | 'mpOpenid' | 'wechatContactId'> = {
+  'wecom-user': 'wecomUserId',
+  openid: 'mpOpenid',
+  'wechat-contact': 'wechatContactId',
+};
+
+/** The console link that redeems a ticket: `<CONSOLE_PUBLIC_URL>/#/login?ticket=<ticket>`. */
+export function ticketLink(publicUrl: string, ticket: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/#/login?ticket=${encodeURIComponent(ticket)}`;
+}
+
 /**
- * Console sign-in: operator accounts (argon2id password hashes) and sessions stored in
- * PostgreSQL. The cookie carries a random token; the table keeps only its SHA-256.
+ * Console sign-in: operator accounts (argon2id password hashes), one-time sign-in tickets, and
+ * sessions stored in PostgreSQL for operators, county staff and station managers. The cookie
+ * and the ticket are random tokens; the tables keep only their SHA-256.
  */
 export class ConsoleAuthService {
   /** A hash to verify against when the name is unknown, so both failures take the same time. */
@@ -62,7 +94,7 @@ export class ConsoleAuthService {
   }
 
   /** Checks the name and password; on success opens a session. Null when either is wrong. */
-  async signIn(name: string, password: string, now: Date): Promise<{ token: string; session: ActiveSession } | null> {
+  async signIn(name: string, password: string, now: Date): Promise<NewSession | null> {
     const account = await this.ds.getRepository(OperatorAccount).findOneBy({ name: name.trim() });
     if (!account) {
       this.dummyHash ??= hash(randomBytes(16).toString('hex'));
@@ -70,51 +102,128 @@ export class ConsoleAuthService {
       return null;
     }
     if (!(await verify(account.passwordHash, password))) return null;
-    const repo = this.ds.getRepository(ConsoleSession);
+    return this.openSession({ kind: 'operator', id: account.id }, now);
+  }
+
+  /**
+   * Opens a session for a principal (after WeCom sign-in, a ticket): null when the person or
+   * account no longer exists.
+   */
+  async openSession(ref: PrincipalRef, now: Date, manager: EntityManager = this.ds.manager): Promise<NewSession | null> {
+    const principal = await this.principal(ref, manager);
+    if (!principal) return null;
+    const repo = manager.getRepository(ConsoleSession);
     await repo.delete({ expiresAt: LessThan(now) });
     const token = randomBytes(32).toString('base64url');
     const row = repo.create({
       tokenSha256: sha256(token),
-      principalKind: 'operator',
-      principalId: account.id,
+      principalKind: principal.kind,
+      principalId: principal.id,
       csrfToken: randomBytes(32).toString('hex'),
       createdAt: now,
       expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
     });
     await repo.insert(row);
-    return {
-      token,
-      session: { principal: { kind: 'operator', id: account.id, name: account.name }, csrfToken: row.csrfToken, expiresAt: row.expiresAt },
-    };
+    return { token, session: { principal, csrfToken: row.csrfToken, expiresAt: row.expiresAt } };
   }
 
-  /** The live session of a cookie token, or null (unknown, expired, or its account removed). */
+  /** The live session of a cookie token, or null (unknown, expired, or its person or account removed). */
   async session(token: string, now: Date): Promise<ActiveSession | null> {
     const row = await this.ds.getRepository(ConsoleSession).findOneBy({ tokenSha256: sha256(token) });
     if (!row || row.expiresAt.getTime() <= now.getTime()) return null;
-    const principal = await this.principal(row.principalKind, row.principalId);
+    const principal = await this.principal({ kind: row.principalKind, id: row.principalId });
     if (!principal) return null;
     return { principal, csrfToken: row.csrfToken, expiresAt: row.expiresAt };
-  }
-
-  /** Who a session belongs to, as registered now (null when the account or registration is gone). */
-  private async principal(kind: PrincipalKind, id: number): Promise<Principal | null> {
-    if (kind === 'operator') {
-      const account = await this.ds.getRepository(OperatorAccount).findOneBy({ id });
-      return account && { kind, id, name: account.name };
-    }
-    if (kind === 'staff') {
-      const staff = await this.ds.getRepository(CountyStaff).findOneBy({ id });
-      return staff && { kind, id, name: staff.name ?? '', countyId: staff.countyId };
-    }
-    const manager = await this.ds.getRepository(StationManager).findOne({ where: { id }, relations: { station: true } });
-    return manager?.station
-      ? { kind, id, name: manager.name ?? '', countyId: manager.station.countyId, stationId: manager.stationId }
-      : null;
   }
 
   /** Ends the session of a cookie token (nothing when there is none). */
   async signOut(token: string): Promise<void> {
     await this.ds.getRepository(ConsoleSession).delete({ tokenSha256: sha256(token) });
+  }
+
+  /**
+   * The principal of a kind and id as it is now: an operator account, county staff (their
+   * county) or a station manager (their station and its county); null when removed.
+   */
+  async principal(ref: PrincipalRef, manager: EntityManager = this.ds.manager): Promise<Principal | null> {
+    switch (ref.kind) {
+      case 'operator': {
+        const account = await manager.getRepository(OperatorAccount).findOneBy({ id: ref.id });
+        return account ? { kind: 'operator', id: account.id, name: account.name } : null;
+      }
+      case 'staff': {
+        const staff = await manager.getRepository(CountyStaff).findOneBy({ id: ref.id });
+        return staff ? { kind: 'staff', id: staff.id, name: staff.name ?? `工作人员#${staff.id}`, countyId: staff.countyId } : null;
+      }
+      case 'manager': {
+        const m = await manager.getRepository(StationManager).findOne({ where: { id: ref.id }, relations: { station: true } });
+        if (!m?.station) return null;
+        return { kind: 'manager', id: m.id, name: m.name ?? `e站管理员#${m.id}`, stationId: m.stationId, countyId: m.station.countyId };
+      }
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * Who may sign in with a handle (a WeCom user id, an Official Account openid, a WeChat contact
+   * id): county staff first, then a station manager. A handle registered as both (the registration
+   * commands refuse that, but older rows may have it) signs in as staff, the broader access, unlike
+   * the bot's station commands, which act as the manager.
+   */
+  async principalByHandle(kind: IdentityKind, handle: string): Promise<Principal | null> {
+    const column = HANDLE_COLUMN[kind];
+    const staff = await this.ds.getRepository(CountyStaff).findOne({ where: { [column]: handle }, order: { id: 'ASC' } });
+    if (staff) return this.principal({ kind: 'staff', id: staff.id });
+    const m = await this.ds.getRepository(StationManager).findOne({ where: { [column]: handle }, order: { id: 'ASC' } });
+    return m ? this.principal({ kind: 'manager', id: m.id }) : null;
+  }
+
+  /**
+   * Issues a one-time sign-in ticket for a principal, valid `ttlMs` (default 10 minutes). Returns
+   * the ticket itself; only its SHA-256 is stored. Tickets expired a day ago are deleted.
+   */
+  async issueTicket(ref: PrincipalRef, now: Date, ttlMs: number = TICKET_TTL_MS): Promise<string> {
+    const repo = this.ds.getRepository(ConsoleLoginTicket);
+    await repo.delete({ expiresAt: LessThan(new Date(now.getTime() - 24 * 60 * 60 * 1000)) });
+    const ticket = randomBytes(32).toString('base64url');
+    await repo.insert({
+      ticketSha256: sha256(ticket),
+      principalKind: ref.kind,
+      principalId: ref.id,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ttlMs),
+      usedAt: null,
+    });
+    return ticket;
+  }
+
+  /**
+   * Redeems a ticket: marks it used (one UPDATE, so two redemptions at once cannot both succeed)
+   * and opens a session. Null for an unknown, used or expired ticket, or when its person is gone.
+   */
+  async redeemTicket(ticket: string, now: Date): Promise<NewSession | null> {
+    return this.ds.transaction(async (m) => {
+      const [rows]: [Array<{ principal_kind: PrincipalKind; principal_id: number }>, number] = await m.query(
+        `UPDATE console_login_ticket SET used_at = $2
+         WHERE ticket_sha256 = $1 AND used_at IS NULL AND expires_at > $2
+         RETURNING principal_kind, principal_id`,
+        [sha256(ticket), now],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      return this.openSession({ kind: row.principal_kind, id: row.principal_id }, now, m);
+    });
+  }
+
+  /**
+   * The demo's sign-in: the operator account `demo` (made with a random password when missing)
+   * and a new ticket for it, valid a day.
+   */
+  async demoTicket(now: Date): Promise<string> {
+    const repo = this.ds.getRepository(OperatorAccount);
+    const account =
+      (await repo.findOneBy({ name: DEMO_OPERATOR })) ?? (await this.addOperator(DEMO_OPERATOR, randomBytes(24).toString('base64url')));
+    return this.issueTicket({ kind: 'operator', id: account.id }, now, DEMO_TICKET_TTL_MS);
   }
 }

@@ -38,7 +38,22 @@ describe('command words come from the scripts’ declarations', () => {
     const words = commandWords(readHelp());
     expect([...words].sort()).toEqual(await declaredInFiles(SCRIPTS_DIR));
     expect([...words].sort()).toEqual(
-      ['活动', '活动列表', '修改', '撤销', '本月', '上月', '添加信息员', '停用信息员', '未确认', '确认', '宣传栏', '大屏', '帮助'].sort(),
+      [
+        '活动',
+        '活动列表',
+        '修改',
+        '撤销',
+        '本月',
+        '上月',
+        '添加信息员',
+        '停用信息员',
+        '未确认',
+        '确认',
+        '宣传栏',
+        '大屏',
+        '帮助',
+        '登录',
+      ].sort(),
     );
   });
 

@@ -315,7 +315,7 @@ describe('console API /api/v1 (real Koa, real PostgreSQL)', () => {
     // Every route the router serves is in the document: an undocumented one would answer here, not 404.
     for (const route of served) {
       const [method, path] = route.split(' ');
-      const res = await fetch(`${base}${path}`, { method });
+      const res = await fetch(`${base}${path}`, { method, redirect: 'manual' });
       expect(res.status).not.toBe(404);
     }
   });

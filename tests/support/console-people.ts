@@ -1,21 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { ConsoleSession, CountyStaff, StationManager } from '../../src/db/entities';
-import { SESSION_COOKIE } from '../../src/http/api/areas/session';
-import { SESSION_TTL_MS } from '../../src/services/console-auth.service';
+import { CountyStaff, StationManager } from '../../src/db/entities';
 import type { ApiBrowser, ConsoleFixture } from './console';
 
 /**
- * A browser signed in as county staff or a station manager, until the console's own sign-in for
- * them (WeCom, one-time link) is there to go through: the session row is written as sign-in
- * writes it, and everything after (cookie → principal → access) is the server's own.
+ * Registers county staff or a station manager and signs them in the way they do: a one-time
+ * link's ticket (what `登录` to the bot gives) redeemed at POST /api/v1/auth/ticket.
  */
 export async function signInAs(
   fx: ConsoleFixture,
   who: { staffOf: number; name?: string } | { managerOf: number; name?: string },
 ): Promise<ApiBrowser> {
   const ds = fx.db.ds;
-  const handle = `test-${randomBytes(4).toString('hex')}`;
-  const person =
+  const handle = `test-${Math.random().toString(36).slice(2)}`;
+  const ref =
     'staffOf' in who
       ? {
           kind: 'staff' as const,
@@ -27,19 +23,10 @@ export async function signInAs(
           id: (await ds.getRepository(StationManager).save({ stationId: who.managerOf, name: who.name ?? '站长', wechatContactId: handle }))
             .id,
         };
-  const token = randomBytes(32).toString('base64url');
-  const csrf = randomBytes(32).toString('hex');
-  const now = fx.clock.now();
-  await ds.getRepository(ConsoleSession).insert({
-    tokenSha256: createHash('sha256').update(token, 'utf8').digest('hex'),
-    principalKind: person.kind,
-    principalId: person.id,
-    csrfToken: csrf,
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
-  });
+  const ticket = await fx.app.services.consoleAuth.issueTicket(ref, fx.clock.now());
   const browser = fx.browser();
-  browser.cookie = `${SESSION_COOKIE}=${token}`;
-  browser.csrf = csrf;
+  const r = await browser.call('POST', '/api/v1/auth/ticket', { body: { ticket } });
+  if (r.status !== 201 || typeof r.json?.csrfToken !== 'string') throw new Error(`ticket sign-in failed: ${r.status}`);
+  browser.csrf = r.json.csrfToken;
   return browser;
 }

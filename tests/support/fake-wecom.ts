@@ -32,6 +32,11 @@ export interface FakeWecom {
   webhook: any[];
   /** Tokens issued by gettoken so far. */
   tokensIssued: number;
+  /**
+   * OAuth codes auth/getuserinfo accepts, each once: code → the member's userid, or null for a
+   * non-member (answered with an openid only). Any other code answers errcode 40029.
+   */
+  oauthCodes: Map<string, string | null>;
   /** Script the next answer for a path (FIFO); when nothing is queued the fake answers normally. */
   queue(path: string, response: FakeWecomResponse): void;
   /** Invalidate all issued tokens: the next message/send answers errcode 42001. */
@@ -44,6 +49,7 @@ const MESSAGE_SEND = '/cgi-bin/message/send';
 const MEDIA_UPLOAD = '/cgi-bin/media/upload';
 const WEBHOOK_SEND = '/cgi-bin/webhook/send';
 const WEBHOOK_UPLOAD = '/cgi-bin/webhook/upload_media';
+const AUTH_GETUSERINFO = '/cgi-bin/auth/getuserinfo';
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -86,7 +92,7 @@ function answer(res: ServerResponse, status: number, json: object): void {
   res.end(body);
 }
 
-/** A local fake of the WeCom server API (gettoken, message/send) on 127.0.0.1 and a free port. */
+/** A local fake of the WeCom server API (gettoken, message/send, media, webhook, auth/getuserinfo) on 127.0.0.1 and a free port. */
 export async function startFakeWecom(opts: { corpId?: string; secret?: string; expiresIn?: number } = {}): Promise<FakeWecom> {
   const corpId = opts.corpId ?? 'ww-test-corp';
   const secret = opts.secret ?? 'test-secret';
@@ -103,6 +109,7 @@ export async function startFakeWecom(opts: { corpId?: string; secret?: string; e
     uploads: [],
     webhook: [],
     tokensIssued: 0,
+    oauthCodes: new Map(),
     queue(path, response) {
       const list = scripted.get(path) ?? [];
       list.push(response);
@@ -145,6 +152,28 @@ export async function startFakeWecom(opts: { corpId?: string; secret?: string; e
       const token = `token-${fake.tokensIssued}`;
       validTokens.add(token);
       answer(res, 200, { errcode: 0, errmsg: 'ok', access_token: token, expires_in: expiresIn });
+      return;
+    }
+
+    if (path === AUTH_GETUSERINFO && req.method === 'GET') {
+      if (!validTokens.has(query.access_token ?? '')) {
+        answer(res, 200, { errcode: 42001, errmsg: 'access_token expired' });
+        return;
+      }
+      const code = query.code ?? '';
+      if (!fake.oauthCodes.has(code)) {
+        answer(res, 200, { errcode: 40029, errmsg: 'invalid code' });
+        return;
+      }
+      const userId = fake.oauthCodes.get(code);
+      fake.oauthCodes.delete(code);
+      answer(
+        res,
+        200,
+        userId
+          ? { errcode: 0, errmsg: 'ok', userid: userId, user_ticket: `ticket-${code}` }
+          : { errcode: 0, errmsg: 'ok', openid: `open-${code}` },
+      );
       return;
     }
 

@@ -46,6 +46,7 @@ export interface WecomApiOptions {
 const GETTOKEN_PATH = '/cgi-bin/gettoken';
 const MEDIA_UPLOAD_PATH = '/cgi-bin/media/upload';
 const MESSAGE_SEND_PATH = '/cgi-bin/message/send';
+const AUTH_GETUSERINFO_PATH = '/cgi-bin/auth/getuserinfo';
 
 /** invalid credential (40001), invalid access_token (40014), access_token expired (42001) */
 const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
@@ -170,6 +171,18 @@ export class WecomApiClient {
     });
   }
 
+  /**
+   * Who signed in through WeCom's web authorization or QR login: the `code` of the redirect →
+   * the member's `userid` (auth/getuserinfo). A non-member (outside the app's visible range, an
+   * external contact) has no userid: null. An invalid or used code is a WecomApiError (40029).
+   */
+  async userIdOfCode(code: string): Promise<string | null> {
+    const answer = await this.callWithToken(AUTH_GETUSERINFO_PATH, () => ({ method: 'GET' }), { code });
+    // The older user/getuserinfo spelled it UserId.
+    const userId = answer.userid ?? answer.UserId;
+    return typeof userId === 'string' && userId !== '' ? userId : null;
+  }
+
   /** GET gettoken with retries; returns the token and when it should be refreshed. */
   private async fetchToken(): Promise<CachedToken> {
     const url = new URL(this.baseUrl + GETTOKEN_PATH);
@@ -217,7 +230,7 @@ export class WecomApiClient {
     });
   }
 
-  /** POST to an access_token-protected endpoint with retries (a JSON body, or a request built per attempt). */
+  /** Calls an access_token-protected endpoint with retries: POST of a JSON body, or a request built per attempt. */
   private async callWithToken(path: string, body: object | (() => RequestInit), query: Record<string, string> = {}): Promise<ApiAnswer> {
     for (let attempt = 1; ; attempt++) {
       // getToken retries on its own; its failures end this call.

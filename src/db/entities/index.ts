@@ -20,6 +20,7 @@ import { WechatSendSlot } from './wechat-send-slot.entity';
 import { UnknownLinkShape } from './unknown-link-shape.entity';
 import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
+import { ConsoleLoginTicket } from './console-login-ticket.entity';
 
 export {
   InformantPeriod,
@@ -48,6 +49,7 @@ export {
   UnknownLinkShape,
   OperatorAccount,
   ConsoleSession,
+  ConsoleLoginTicket,
 };
 
 /** Every entity, for the DataSource. */
@@ -78,6 +80,7 @@ export const ENTITIES = [
   StationRosterDay,
   OperatorAccount,
   ConsoleSession,
+  ConsoleLoginTicket,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

@@ -10,6 +10,7 @@ import { StationPeriodRepair1764700000000 } from './1764700000000-station-period
 import { CountingPeriods1764800000000 } from './1764800000000-counting-periods';
 import { UnknownLinkShapes1764810000000 } from './1764810000000-unknown-link-shapes';
 import { ConsoleSessions1764900000000 } from './1764900000000-console-sessions';
+import { ConsoleLoginTickets1765000000000 } from './1765000000000-console-login-tickets';
 import { StationNamePerCounty1765100000000 } from './1765100000000-station-name-per-county';
 
 /** Versioned migrations, oldest first; run at start-up. */
@@ -26,5 +27,6 @@ export const MIGRATIONS = [
   CountingPeriods1764800000000,
   UnknownLinkShapes1764810000000,
   ConsoleSessions1764900000000,
+  ConsoleLoginTickets1765000000000,
   StationNamePerCounty1765100000000,
 ];

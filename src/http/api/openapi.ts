@@ -41,7 +41,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         .filter(([code]) => code !== '401' || route.auth !== false)
         .filter(([code]) => code !== '403' || route.auth !== false)
         .filter(([code]) => code !== '404' || route.path.includes(':'))
-        .filter(([code]) => code !== '429' || id === 'signIn')
+        .filter(([code]) => code !== '429' || id === 'signIn' || id === 'signInTicket')
         .map(([code, description]) => [
           code,
           { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
@@ -60,7 +60,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           : {}),
       responses: {
         [String(route.status)]: {
-          description: route.status === 204 ? '完成' : '成功',
+          description: route.status === 204 ? '完成' : route.status === 302 ? '跳转（Location）' : '成功',
           ...(route.response
             ? { content: { 'application/json': { schema: schemaOf(route.response, 'output') } } }
             : route.produces

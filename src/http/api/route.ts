@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import type { WechatStatus } from '../../channels/wechat/wechat-runtime';
+import type { WecomApiClient } from '../../channels/wecom/wecom-api';
 import type { Clock } from '../../clock';
 import type { JobRunner } from '../../jobs/runner';
 import type { Logger } from '../../logger';
@@ -49,6 +50,8 @@ export interface ApiDeps {
   version: string;
   /** Sign-in attempt limits (default: 5 per name, 20 per address, per 15 minutes). */
   loginLimits?: LoginLimits;
+  /** The WeCom API client (WeCom sign-in: code → user id); absent when WeCom is not configured. */
+  wecomApi?: WecomApiClient;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { GROUP_ROUTES, groupHandlers } from './areas/groups';
 import { ROSTER_ROUTES, rosterHandlers } from './areas/roster';
 import { SESSION_ROUTES, sessionHandlers } from './areas/session';
+import { SIGN_IN_ROUTES, signInHandlers } from './areas/sign-in';
+import { WECOM_LOGIN_ROUTES, wecomLoginHandlers } from './areas/wecom-login';
 import { STATION_ROUTES, stationHandlers } from './areas/stations';
 import { SYSTEM_ROUTES, systemHandlers } from './areas/system';
 import type { ApiDeps, ApiHandler, ApiRoute } from './route';
@@ -11,6 +13,8 @@ import type { ApiDeps, ApiHandler, ApiRoute } from './route';
  */
 export const API_ROUTES = {
   ...SESSION_ROUTES,
+  ...SIGN_IN_ROUTES,
+  ...WECOM_LOGIN_ROUTES,
   ...STATION_ROUTES,
   ...SYSTEM_ROUTES,
   ...ROSTER_ROUTES,
@@ -22,6 +26,8 @@ export const API_ROUTES = {
 export function apiHandlers(deps: ApiDeps): Record<Exclude<keyof typeof API_ROUTES, 'openapi'>, ApiHandler> {
   return {
     ...sessionHandlers(deps),
+    ...signInHandlers(deps),
+    ...wecomLoginHandlers(deps),
     ...stationHandlers(deps),
     ...systemHandlers(deps),
     ...rosterHandlers(deps),
