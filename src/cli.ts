@@ -6,14 +6,16 @@ import type { DataSource } from 'typeorm';
 import { systemClock, type Clock } from './clock';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { composeCore } from './compose';
-import { STATION_TYPES, type StationType } from './db/entities';
+import { STATION_TYPES } from './db/entities';
 import { createLogger } from './logger';
 import type { Services } from './services';
 import { UserError } from './errors';
+import { STATION_TYPE_HINT, stationTypeOf, type StationChange } from './services/station.service';
 import type { PlannedMessage } from './jobs/job';
 import { JobRunner, type ScopeRun } from './jobs/runner';
 import { dayOf } from './domain/calendar';
 import { parsePeriod, periodLabel, type Period } from './domain/periods';
+import { LISTED_PROBLEMS } from './domain/roster';
 import { isJobName, JOB_NAMES, periodFor, ruleProblem } from './domain/schedule';
 import { writeFile } from 'node:fs/promises';
 import { CONTENT_TOP, contentWorkbook } from './services/content-report';
@@ -101,10 +103,13 @@ export async function runCli(
     .requiredOption('--county <name>', '所属旗县区')
     .option('--prefecture <name>', '所属盟市/地市')
     .option('--province <name>', '所属省/自治区')
-    .option('--type <type>', `e站类型：${STATION_TYPES.join(' / ')}`, 'other')
+    .option('--type <type>', `e站类型：${STATION_TYPES.join(' / ')}（也可写中文，如 社区）`, 'other')
     .action(async (name: string, opts: { county: string; prefecture?: string; province?: string; type: string }) => {
       await withDatabase(`station add ${name}`, async (s) => {
-        const st = await s.stations.add({ ...opts, name, type: opts.type as StationType });
+        // Checked inside, so a bad type is audited like any refused command.
+        const type = stationTypeOf(opts.type);
+        if (!type) throw new UserError(STATION_TYPE_HINT);
+        const st = await s.stations.add({ ...opts, name, type });
         io.out(`已添加e站“${st.name}”（编号 ${st.id}）`);
       });
     });
@@ -121,31 +126,66 @@ export async function runCli(
 
   station
     .command('set <name>')
-    .description('设置e站：统计开始日（默认为第一个群绑定的日期）')
-    .requiredOption('--counting-from <day>', '统计开始日，例如 2026-11-27（此前的日子不计入统计）')
-    .action(async (name: string, opts: { countingFrom: string }) => {
-      const day = parsePeriod(opts.countingFrom);
-      if (!day || day.kind !== 'day') throw new UserError(`--counting-from 格式不对，例如 2026-11-27`);
-      await withDatabase(`station set ${name} --counting-from ${day.key}`, async (s) => {
-        const st = await s.stations.setCountingFrom(name, day.key);
-        io.out(`已设置e站“${st.name}”的统计开始日为 ${day.key}`);
-      });
-    });
+    .description('修改e站：统计开始日、名称、类型，停用或启用')
+    .option('--county <name>', '所属旗县区（不同旗县区有同名e站时必填）')
+    .option('--counting-from <day>', '统计开始日，例如 2026-11-27（此前的日子不计入统计；默认为第一个群绑定的日期）')
+    .option('--rename <name>', '新名称（同一旗县区内不能重名）')
+    .option('--type <type>', `e站类型：${STATION_TYPES.join(' / ')}`)
+    .option('--disable', '停用（撤销）e站：不再提醒、不再月检')
+    .option('--enable', '重新启用e站')
+    .action(
+      async (
+        name: string,
+        opts: { county?: string; countingFrom?: string; rename?: string; type?: string; disable?: boolean; enable?: boolean },
+      ) => {
+        const change: StationChange = {};
+        if (opts.countingFrom !== undefined) {
+          const day = parsePeriod(opts.countingFrom);
+          if (!day || day.kind !== 'day') throw new UserError(`--counting-from 格式不对，例如 2026-11-27`);
+          change.countingFrom = day.key;
+        }
+        if (opts.rename !== undefined) change.name = opts.rename;
+        if (opts.type !== undefined) {
+          const type = stationTypeOf(opts.type);
+          if (!type) throw new UserError(STATION_TYPE_HINT);
+          change.type = type;
+        }
+        if (opts.disable && opts.enable) throw new UserError('--disable 和 --enable 不能同时使用');
+        if (opts.disable) change.status = 'disabled';
+        if (opts.enable) change.status = 'active';
+        if (Object.keys(change).length === 0)
+          throw new UserError('请至少给出一项修改：--counting-from、--rename、--type、--disable 或 --enable');
+        const line = `station set ${name}${opts.county ? ` --county ${opts.county}` : ''}`;
+        await withDatabase(line, async (s) => {
+          const found = await s.stations.require(name, opts.county);
+          const st = await s.stations.update(found.id, change);
+          const done = [
+            change.countingFrom && `统计开始日为 ${change.countingFrom}`,
+            change.name && `名称为“${st.name}”`,
+            change.type && `类型为 ${st.type}`,
+            change.status === 'disabled' && '停用',
+            change.status === 'active' && '启用',
+          ].filter(Boolean);
+          io.out(`已设置${st.countyName}的e站“${st.name}”：${done.join('，')}`);
+        });
+      },
+    );
 
   const imp = program.command('import').description('导入数据');
   imp
     .command('roster <file>')
     .description('从 .xlsx 或 .csv 导入e站的信息员名册（全部行无误才导入，否则一行也不导入）')
     .requiredOption('--station <name>', 'e站名称')
-    .action(async (file: string, opts: { station: string }) => {
+    .option('--county <name>', '所属旗县区（不同旗县区有同名e站时必填）')
+    .action(async (file: string, opts: { station: string; county?: string }) => {
       await withDatabase(`import roster ${file} --station ${opts.station}`, async (s) => {
-        const result = await s.roster.importRoster(file, opts.station, clock.now());
+        const result = await s.roster.importRoster(file, opts.station, clock.now(), opts.county);
         if (result.problemCount > 0) {
-          const listed = result.problems.length < result.problemCount ? `（以下列出前 ${result.problems.length} 处）` : '';
+          const shown = result.problems.slice(0, LISTED_PROBLEMS);
+          const listed = shown.length < result.problemCount ? `（以下列出前 ${shown.length} 处）` : '';
           io.err(`名册有 ${result.problemCount} 处问题，未导入任何一行${listed}：`);
-          for (const p of result.problems) io.err(`  第${p.line}行：${p.reason}`);
-          if (result.problems.length < result.problemCount)
-            io.err(`  ……另有 ${result.problemCount - result.problems.length} 处问题未列出，请修改后重新导入`);
+          for (const p of shown) io.err(`  第${p.line}行：${p.reason}`);
+          if (shown.length < result.problemCount) io.err(`  ……另有 ${result.problemCount - shown.length} 处问题未列出，请修改后重新导入`);
           throw new UserError('名册未导入');
         }
         io.out(`已导入“${result.station}”名册：新增 ${result.imported} 人，补充手机号 ${result.updated} 人，已存在 ${result.unchanged} 人`);
@@ -157,9 +197,10 @@ export async function runCli(
     .command('bind <room>')
     .description('把微信群（群 ID 或完整群名）绑定到e站')
     .requiredOption('--station <name>', 'e站名称')
-    .action(async (room: string, opts: { station: string }) => {
+    .option('--county <name>', '所属旗县区（不同旗县区有同名e站时必填）')
+    .action(async (room: string, opts: { station: string; county?: string }) => {
       await withDatabase(`group bind ${room} --station ${opts.station}`, async (s) => {
-        const g = await s.groups.bind(room, opts.station, clock.now());
+        const g = await s.groups.bind(room, opts.station, clock.now(), opts.county);
         io.out(`已将群“${g.topic || g.roomId}”（${g.roomId}）绑定到“${opts.station}”`);
       });
     });
@@ -170,7 +211,7 @@ export async function runCli(
       await withDatabase('group list', async (s) => {
         const list = await s.groups.list();
         if (list.length === 0) io.out('还没有群。把机器人拉进群后，群会自动出现在这里');
-        for (const g of list) io.out(`${g.roomId}\t${g.topic || '(无群名)'}\t${g.station ?? '未绑定'}`);
+        for (const g of list) io.out(`${g.roomId}\t${g.topic || '(无群名)'}\t${g.station ? `${g.station}（${g.county}）` : '未绑定'}`);
       });
     });
 
@@ -205,9 +246,11 @@ export async function runCli(
   const manager = program.command('manager').description('管理e站管理员');
   handles(manager.command('add').description('登记e站管理员（可在企业微信、公众号或与机器人私聊中管理本站）'))
     .requiredOption('--station <name>', 'e站名称')
-    .action(async (opts: HandleOpts & { station: string }) => {
+    .option('--county <name>', '所属旗县区（不同旗县区有同名e站时必填）')
+    .action(async (opts: HandleOpts & { station: string; county?: string }) => {
       await withDatabase(`manager add --station ${opts.station}`, async (s, ds) => {
-        await s.people.addManager(opts.station, opts);
+        const { county, station, ...handles } = opts;
+        await s.people.addManager(station, handles, county);
         io.out(`已登记“${opts.station}”的管理员${opts.name ? ` ${opts.name}` : ''}（${describe(opts)}）`);
         await retryPending(s, ds);
       });

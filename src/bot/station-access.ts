@@ -40,8 +40,8 @@ export async function stationAccess(ctx: BotContext, mode: 'read' | 'write', sta
       await ctx.reply(`请写明要查看的e站，例如：本月 城关社区e站`);
       return { ok: false, outcome: { outcome: 'invalid', detail: 'station name missing' } };
     }
-    const station = await ctx.services.stations.findByName(stationName);
-    if (!station || station.countyId !== identity.county.id) {
+    const station = await ctx.services.stations.findByName(stationName, identity.county.id);
+    if (!station) {
       return refuse(`${identity.county.name}没有名为“${stationName}”的e站。`, `not in county: ${stationName}`);
     }
     return { ok: true, stationId: station.id, stationName: station.name, identity, by };

@@ -235,14 +235,17 @@ export function parseWithdraw(args: string): Parsed<number> {
 // ---------------------------------------------------------------------------------------------
 // Informants
 
-const NAME_RE = /^[\p{Script=Han}A-Za-z·•．.]{1,64}$/u;
+/** An informant's name as the commands (and the console) take it: Chinese or Latin letters, the middle dot, 64 at most. */
+export const NAME_RE = /^[\p{Script=Han}A-Za-z·•．.]{1,64}$/u;
+/** A mainland mobile number. */
+export const MOBILE_RE = /^1[3-9]\d{9}$/;
 
 export function parseAddInformant(args: string): Parsed<{ name: string; phone: string | null }> {
   const [name, phone, ...extra] = args.trim().split(/\s+/).filter(Boolean);
   const usage = `请按格式发送：添加信息员 姓名 [手机号]，例如：${EXAMPLES.addInformant}`;
   if (!name || extra.length > 0) return fail(usage);
   if (!NAME_RE.test(name)) return fail(`姓名“${name}”不像人名（不能含数字或符号）。${usage}`);
-  if (phone && !/^1[3-9]\d{9}$/.test(phone)) return fail(`手机号“${phone}”应为 11 位手机号码。${usage}`);
+  if (phone && !MOBILE_RE.test(phone)) return fail(`手机号“${phone}”应为 11 位手机号码。${usage}`);
   return ok({ name, phone: phone ?? null });
 }
 

@@ -58,6 +58,9 @@ export function createApp(deps: AppDeps): Koa {
       const status = (err as { status?: number }).status ?? 500;
       ctx.status = status;
       ctx.body = { error: status < 500 ? (err as Error).message : '服务器内部错误 (internal error)' };
+      // A refused request may list its problems (a roster's bad rows): createHttpError(400, message, { errors }).
+      const errors = (err as { errors?: unknown }).errors;
+      if (status < 500 && Array.isArray(errors)) ctx.body = { ...(ctx.body as object), errors };
       if (status >= 500) deps.log.error({ err, path: ctx.path }, 'request failed');
     }
     if (ctx.status === 405 || ctx.status === 501) {

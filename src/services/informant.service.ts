@@ -1,5 +1,5 @@
-import type { DataSource } from 'typeorm';
-import { Informant, WechatGroup } from '../db/entities';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Informant, WechatGroup, type InformantStatus } from '../db/entities';
 import { dayOf } from '../domain/calendar';
 import { maskPhone } from '../domain/privacy';
 import { UserError } from '../errors';
@@ -28,6 +28,16 @@ export class InformantService {
    * informants apart.
    */
   async bindMember(roomId: string, contactId: string, name: string, now: Date, phoneTail?: string): Promise<BindResult> {
+    return this.bind(roomId, contactId, now, { name, phoneTail });
+  }
+
+  /** Binds a group member to one roster entry of the group's station, by the entry's id; their unconfirmed shares are adopted. */
+  private async bind(
+    roomId: string,
+    contactId: string,
+    now: Date,
+    target: { name: string; phoneTail?: string } | { informantId: number },
+  ): Promise<BindResult> {
     return this.ds.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [SHARE_LOCK_KEY]);
       const group = await m.getRepository(WechatGroup).findOne({ where: { roomId }, relations: { station: true } });
@@ -36,29 +46,41 @@ export class InformantService {
 
       const current = await repo.findOneBy({ wechatContactId: contactId });
       if (current) {
-        if (current.name === name && current.stationId === group.station.id) {
-          return { informant: current, adoptedShares: 0, adoptedEffective: 0, alreadyBound: true };
-        }
+        const same =
+          'informantId' in target
+            ? current.id === target.informantId
+            : current.name === target.name && current.stationId === group.station.id;
+        if (same) return { informant: current, adoptedShares: 0, adoptedEffective: 0, alreadyBound: true };
         throw new UserError(`您的微信已绑定为“${current.name}”。如需更改，请联系e站管理员`);
       }
 
-      let candidates = await repo.findBy({ stationId: group.station.id, name, status: 'active' });
-      if (phoneTail) candidates = candidates.filter((c) => c.phone?.endsWith(phoneTail));
-      if (candidates.length === 0) {
-        throw new UserError(
-          phoneTail
-            ? `“${group.station.name}”名册中没有手机尾号为 ${phoneTail} 的“${name}”，请核对或联系e站管理员`
-            : `“${group.station.name}”的信息员名册中没有“${name}”。请核对姓名，或联系e站管理员把您加入名册`,
-        );
+      let informant: Informant;
+      if ('informantId' in target) {
+        const entry = await repo.findOneBy({ id: target.informantId, stationId: group.station.id });
+        if (!entry) throw new UserError(`“${group.station.name}”的名册中没有这位信息员`);
+        if (entry.status !== 'active') throw new UserError(`名册中的“${entry.name}”已停用，请先启用`);
+        if (entry.wechatContactId) throw new UserError(`名册中的“${entry.name}”已被其他微信绑定`);
+        informant = entry;
+      } else {
+        const { name, phoneTail } = target;
+        let candidates = await repo.findBy({ stationId: group.station.id, name, status: 'active' });
+        if (phoneTail) candidates = candidates.filter((c) => c.phone?.endsWith(phoneTail));
+        if (candidates.length === 0) {
+          throw new UserError(
+            phoneTail
+              ? `“${group.station.name}”名册中没有手机尾号为 ${phoneTail} 的“${name}”，请核对或联系e站管理员`
+              : `“${group.station.name}”的信息员名册中没有“${name}”。请核对姓名，或联系e站管理员把您加入名册`,
+          );
+        }
+        const free = candidates.filter((c) => !c.wechatContactId);
+        if (free.length === 0) {
+          throw new UserError(`名册中的“${name}”已被其他微信绑定。如有误，请联系e站管理员`);
+        }
+        if (free.length > 1) {
+          throw new UserError(`名册中有 ${free.length} 位“${name}”，请加上手机尾号4位，例如：#绑定 ${name} 1234`);
+        }
+        informant = free[0];
       }
-      const free = candidates.filter((c) => !c.wechatContactId);
-      if (free.length === 0) {
-        throw new UserError(`名册中的“${name}”已被其他微信绑定。如有误，请联系e站管理员`);
-      }
-      if (free.length > 1) {
-        throw new UserError(`名册中有 ${free.length} 位“${name}”，请加上手机尾号4位，例如：#绑定 ${name} 1234`);
-      }
-      const informant = free[0];
       informant.wechatContactId = contactId;
       informant.boundAt = now;
       await repo.save(informant);
@@ -129,28 +151,167 @@ export class InformantService {
       if (phoneTail) found = found.filter((x) => x.phone?.endsWith(phoneTail));
       if (found.length === 0) throw new UserError(`本站名册中没有在用的“${name}”${phoneTail ? `（尾号 ${phoneTail}）` : ''}`);
       if (found.length > 1) throw new UserError(`本站有 ${found.length} 位“${name}”，请加上手机尾号，例如：停用信息员 ${name} 1234`);
-      found[0].status = 'disabled';
-      const saved = await repo.save(found[0]);
-      await leaveRoster(m, [saved.id], dayOf(now));
+      return this.takeOff(m, found[0], now);
+    });
+  }
+
+  /** Disables the informant with this id (the console): like disable(). */
+  async disableById(id: number, now: Date): Promise<Informant> {
+    return this.ds.transaction(async (m) => {
+      const informant = await m.getRepository(Informant).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!informant) throw new UserError('没有这位信息员');
+      if (informant.status !== 'active') throw new UserError(`“${informant.name}”已停用`);
+      return this.takeOff(m, informant, now);
+    });
+  }
+
+  /**
+   * Enables a disabled informant again: on the roster from today (a new roster interval; the
+   * past stays in the periods it was on the roster). Refused when an active entry of the same
+   * name and phone is on the roster.
+   */
+  async enableById(id: number, now: Date): Promise<Informant> {
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(Informant);
+      const informant = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!informant) throw new UserError('没有这位信息员');
+      if (informant.status === 'active') throw new UserError(`“${informant.name}”已在名册中`);
+      await this.refuseDuplicate(m, informant.stationId, informant.name, informant.phone, id);
+      informant.status = 'active';
+      const saved = await repo.save(informant);
+      await joinRoster(m, [saved.id], dayOf(now));
       return saved;
     });
   }
 
+  /**
+   * Corrects an informant's name or phone (null removes the phone). Two active entries of a
+   * station may not have the same name and phone.
+   */
+  async edit(id: number, change: { name?: string; phone?: string | null }): Promise<Informant> {
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(Informant);
+      const informant = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!informant) throw new UserError('没有这位信息员');
+      const name = change.name ?? informant.name;
+      const phone = change.phone === undefined ? informant.phone : change.phone;
+      if (informant.status === 'active') await this.refuseDuplicate(m, informant.stationId, name, phone, id);
+      informant.name = name;
+      informant.phone = phone;
+      return repo.save(informant);
+    });
+  }
+
+  /** Refuses an active entry of the station with the same name and phone (both without a phone counts as the same). */
+  private async refuseDuplicate(m: EntityManager, stationId: number, name: string, phone: string | null, exceptId: number): Promise<void> {
+    const same = (await m.getRepository(Informant).findBy({ stationId, name, status: 'active' })).filter((x) => x.id !== exceptId);
+    if (same.some((x) => (x.phone ?? null) === (phone ?? null))) {
+      throw new UserError(`名册中已有“${name}”${phone ? `（${maskPhone(phone)}）` : ''}，不能重复`);
+    }
+  }
+
+  private async takeOff(m: EntityManager, informant: Informant, now: Date): Promise<Informant> {
+    informant.status = 'disabled';
+    const saved = await m.getRepository(Informant).save(informant);
+    await leaveRoster(m, [saved.id], dayOf(now));
+    return saved;
+  }
+
+  /** How many entries a station's roster has (all, active) and how many members shared without being on it. */
+  async counts(stationId: number): Promise<{ total: number; active: number; unconfirmed: number }> {
+    const [r]: Array<{ total: string; active: string; unconfirmed: string }> = await this.ds.query(
+      `SELECT (SELECT count(*) FROM informant WHERE station_id = $1) AS total,
+              (SELECT count(*) FROM informant WHERE station_id = $1 AND status = 'active') AS active,
+              (SELECT count(DISTINCT talker_id) FROM share_event WHERE station_id = $1 AND informant_id IS NULL) AS unconfirmed`,
+      [stationId],
+    );
+    return { total: Number(r.total), active: Number(r.active), unconfirmed: Number(r.unconfirmed) };
+  }
+
+  /**
+   * A station's roster as the console lists it: each entry with its current (or last) roster
+   * interval, whether a WeChat member is bound to it, and its effective shares this month.
+   * `q` matches a part of the name or the end of the phone number.
+   */
+  async roster(
+    stationId: number,
+    filter: { status: 'active' | 'disabled' | 'all'; q?: string; id?: number },
+    today: string,
+  ): Promise<RosterListEntry[]> {
+    const q = filter.q?.trim() || null;
+    const rows: Array<{
+      id: number;
+      name: string;
+      phone: string | null;
+      status: InformantStatus;
+      bound: boolean;
+      joined_on: string;
+      left_on: string | null;
+      shares: string;
+    }> = await this.ds.query(
+      `SELECT i.id, i.name, i.phone, i.status, i.wechat_contact_id IS NOT NULL AS bound,
+              to_char(coalesce(r.from_day, (i.created_at AT TIME ZONE 'Asia/Shanghai')::date), 'YYYY-MM-DD') AS joined_on,
+              to_char(r.to_day, 'YYYY-MM-DD') AS left_on,
+              coalesce((SELECT sum(d.effective_shares) FROM daily_rollup d
+                         WHERE d.informant_id = i.id AND d.day BETWEEN date_trunc('month', $4::date)::date AND $4::date), 0) AS shares
+         FROM informant i
+         LEFT JOIN LATERAL (SELECT from_day, to_day FROM informant_roster x WHERE x.informant_id = i.id
+                             ORDER BY x.from_day DESC LIMIT 1) r ON true
+        WHERE i.station_id = $1 AND ($2::text = 'all' OR i.status = $2) AND ($5::int IS NULL OR i.id = $5)
+          AND ($3::text IS NULL OR strpos(i.name, $3) > 0 OR ($3 ~ '^[0-9]+$' AND i.phone LIKE '%' || $3))
+        ORDER BY i.status, i.name, i.id`,
+      [stationId, filter.status, q, today, filter.id ?? null],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      phoneTail: r.phone ? r.phone.slice(-4) : null,
+      status: r.status,
+      joinedOn: r.joined_on,
+      leftOn: r.left_on,
+      boundWechat: r.bound,
+      sharesThisMonth: Number(r.shares),
+    }));
+  }
+
   /** Members of the station's groups who shared but are not bound to the roster, most active first. */
   async unconfirmed(stationId: number, limit = 30): Promise<UnconfirmedSharer[]> {
-    const rows: Array<{ talker_id: string; talker_name: string; shares: string; last_at: Date }> = await this.ds.query(
-      `SELECT talker_id, max(talker_name) AS talker_name, count(*) AS shares, max(sent_at) AS last_at
-       FROM share_event WHERE station_id = $1 AND informant_id IS NULL
-       GROUP BY talker_id ORDER BY count(*) DESC, talker_id LIMIT $2`,
-      [stationId, limit],
-    );
+    const rows: Array<{ talker_id: string; talker_name: string; shares: string; last_at: Date; room_id: string; topic: string | null }> =
+      await this.ds.query(
+        `WITH u AS (
+           SELECT talker_id, max(talker_name) AS talker_name, count(*) AS shares, max(sent_at) AS last_at, max(id) AS last_id
+           FROM share_event WHERE station_id = $1 AND informant_id IS NULL
+           GROUP BY talker_id ORDER BY count(*) DESC, talker_id LIMIT $2
+         )
+         SELECT u.talker_id, u.talker_name, u.shares, u.last_at, e.room_id, g.topic
+         FROM u JOIN share_event e ON e.id = u.last_id LEFT JOIN wechat_group g ON g.room_id = e.room_id
+         ORDER BY u.shares DESC, u.talker_id`,
+        [stationId, limit],
+      );
     return rows.map((r, i) => ({
       index: i + 1,
       talkerId: r.talker_id,
       talkerName: r.talker_name,
       shares: Number(r.shares),
       lastAt: r.last_at,
+      roomId: r.room_id,
+      groupTopic: r.topic,
     }));
+  }
+
+  /**
+   * Confirms an unconfirmed sharer as one roster entry of the station (the console picks it by
+   * id): binds them to it and adopts their shares.
+   */
+  async confirmAs(stationId: number, index: number, informantId: number, now: Date): Promise<BindResult> {
+    const sharer = await this.sharer(stationId, index);
+    return this.bind(sharer.roomId, sharer.talkerId, now, { informantId });
+  }
+
+  private async sharer(stationId: number, index: number): Promise<UnconfirmedSharer> {
+    const sharer = (await this.unconfirmed(stationId)).find((x) => x.index === index);
+    if (!sharer) throw new UserError(`未确认名单中没有序号 ${index}，请先发“未确认”查看最新名单`);
+    return sharer;
   }
 
   /**
@@ -158,14 +319,8 @@ export class InformantService {
    * WeChat name when omitted), adding the entry when the roster has none, and adopts their shares.
    */
   async confirm(stationId: number, index: number, name: string | null, now: Date): Promise<BindResult> {
-    const list = await this.unconfirmed(stationId);
-    const sharer = list.find((x) => x.index === index);
-    if (!sharer) throw new UserError(`未确认名单中没有序号 ${index}，请先发“未确认”查看最新名单`);
+    const sharer = await this.sharer(stationId, index);
     const rosterName = name ?? sharer.talkerName;
-    const group: Array<{ room_id: string }> = await this.ds.query(
-      `SELECT room_id FROM share_event WHERE station_id = $1 AND talker_id = $2 ORDER BY id DESC LIMIT 1`,
-      [stationId, sharer.talkerId],
-    );
     const repo = this.ds.getRepository(Informant);
     const existing = await repo.findBy({ stationId, name: rosterName, status: 'active' });
     if (existing.length === 0) {
@@ -183,7 +338,7 @@ export class InformantService {
         await joinRoster(m, [created.id], first && first < today ? first : today);
       });
     }
-    return this.bindMember(group[0].room_id, sharer.talkerId, rosterName, now);
+    return this.bindMember(sharer.roomId, sharer.talkerId, rosterName, now);
   }
 }
 
@@ -193,4 +348,21 @@ export interface UnconfirmedSharer {
   talkerName: string;
   shares: number;
   lastAt: Date;
+  /** The group of their latest share here. */
+  roomId: string;
+  groupTopic: string | null;
+}
+
+/** A roster entry as the console lists it. */
+export interface RosterListEntry {
+  id: number;
+  name: string;
+  phoneTail: string | null;
+  status: InformantStatus;
+  /** The first day of its current (or last) roster interval. */
+  joinedOn: string;
+  /** The last day of its last roster interval when it is off the roster. */
+  leftOn: string | null;
+  boundWechat: boolean;
+  sharesThisMonth: number;
 }

@@ -1,8 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { IdentityKind } from '../domain/channels';
-import { CountyStaff, Region, Station, StationManager } from '../db/entities';
+import { CountyStaff, Region, StationManager } from '../db/entities';
 import { NOT_CONFIGURED, type ConfiguredChannels } from './channels';
 import { UserError } from '../errors';
+import { requireStationByName, type CountyRef } from './station.service';
 
 /** How a person is reached: at least one of these. */
 export interface Handles {
@@ -34,10 +35,10 @@ export class PeopleService {
     private readonly channels: ConfiguredChannels,
   ) {}
 
-  async addManager(stationName: string, handles: Handles): Promise<StationManager> {
+  /** Registers a station's manager; the station by name, within `county` when the name is in several counties. */
+  async addManager(stationName: string, handles: Handles, county?: CountyRef): Promise<StationManager> {
     this.requireHandle(handles);
-    const station = await this.ds.getRepository(Station).findOneBy({ name: stationName });
-    if (!station) throw new UserError(`找不到e站“${stationName}”，请先用 kepubot station add 添加`);
+    const station = await requireStationByName(this.ds, stationName, county);
     return this.register(StationManager, { stationId: station.id }, handles);
   }
 

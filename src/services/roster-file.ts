@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { basename, extname } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { RosterSheetRow } from '../domain/roster';
 import { UserError } from '../errors';
@@ -44,8 +44,8 @@ async function* decodeUtf8(chunks: AsyncIterable<Buffer | string>): AsyncGenerat
  * its XML parser passes strings through untouched.
  */
 class Utf8WorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
-  constructor(path: string, options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>) {
-    super(path, options);
+  constructor(input: string | Readable, options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>) {
+    super(input, options);
     const self = this as unknown as {
       _parseSharedStrings: (entry: Readable) => AsyncGenerator<unknown>;
       _parseWorksheet: (iterator: AsyncIterable<Buffer | string>, sheetNo: string) => Generator<unknown>;
@@ -61,12 +61,20 @@ class Utf8WorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
   }
 }
 
+/** A roster file as uploaded: its bytes, and its name, whose extension (.xlsx or .csv) says how to read it. */
+export interface RosterFile {
+  bytes: Buffer;
+  fileName: string;
+}
+
 /**
  * Reads the first worksheet that has data, streaming (ExcelJS's WorkbookReader), so a 100,000-row
  * file never becomes a whole workbook in memory; cells become the text Excel would display.
  */
-export async function readRosterXlsx(path: string): Promise<RosterSheetRow[]> {
-  const reader = new Utf8WorkbookReader(path, {
+export async function readRosterXlsx(input: string | Buffer): Promise<RosterSheetRow[]> {
+  // A Buffer is one chunk of a stream (Readable.from does not split a Buffer).
+  const source = typeof input === 'string' ? input : Readable.from([input]);
+  const reader = new Utf8WorkbookReader(source, {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'cache',
@@ -91,23 +99,31 @@ export async function readRosterXlsx(path: string): Promise<RosterSheetRow[]> {
   return [];
 }
 
-/** Reads a roster file (.xlsx or .csv) into rows of cell text. */
+/**
+ * Reads a roster file's bytes (.xlsx or .csv, as its name says) into rows of cell text: the one
+ * reader behind both `kepubot import roster` and the console's upload.
+ */
+export async function readRosterBytes(file: RosterFile): Promise<RosterSheetRow[]> {
+  const ext = extname(file.fileName).toLowerCase();
+  if (ext === '.csv' || ext === '.txt') return parseRosterCsv(decodeCsv(file.bytes));
+  if (ext === '.xlsx') {
+    try {
+      return await readRosterXlsx(file.bytes);
+    } catch (err) {
+      throw new UserError(`无法读取 Excel 文件 ${basename(file.fileName)}：${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (ext === '.xls') throw new UserError('不支持旧版 .xls 文件，请在 Excel/WPS 中另存为 .xlsx 或 .csv 后再导入');
+  throw new UserError(`不认识的文件类型“${ext || '无扩展名'}”：请使用 .xlsx 或 .csv`);
+}
+
+/** Reads a roster file (.xlsx or .csv) from disk into rows of cell text. */
 export async function readRosterFile(path: string): Promise<RosterSheetRow[]> {
-  const ext = extname(path).toLowerCase();
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch {
     throw new UserError(`读不到文件 ${path}`);
   }
-  if (ext === '.csv' || ext === '.txt') return parseRosterCsv(decodeCsv(bytes));
-  if (ext === '.xlsx') {
-    try {
-      return await readRosterXlsx(path);
-    } catch (err) {
-      throw new UserError(`无法读取 Excel 文件 ${path}：${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  if (ext === '.xls') throw new UserError('不支持旧版 .xls 文件，请在 Excel/WPS 中另存为 .xlsx 或 .csv 后再导入');
-  throw new UserError(`不认识的文件类型“${ext || '无扩展名'}”：请使用 .xlsx 或 .csv`);
+  return readRosterBytes({ bytes, fileName: path });
 }

@@ -49,11 +49,12 @@ describe('content identity and items per message, on the mock puppet', () => {
         { name: '李四', contactId: LI.id },
       ],
     });
-    await h.db.ds.query(`INSERT INTO wechat_group (room_id, topic, station_id, bound_at) VALUES ($1, '城关二群', $2, $3)`, [
-      ROOM_B,
-      stationId,
-      now,
-    ]);
+    // The bot may already have listed the room at login: bind it either way.
+    await h.db.ds.query(
+      `INSERT INTO wechat_group (room_id, topic, station_id, bound_at) VALUES ($1, '城关二群', $2, $3)
+       ON CONFLICT (room_id) DO UPDATE SET station_id = excluded.station_id, bound_at = excluded.bound_at`,
+      [ROOM_B, stationId, now],
+    );
   });
 
   afterEach(async () => {

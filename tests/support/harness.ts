@@ -121,7 +121,8 @@ export async function startHarness(
     const station = await services.stations.add({ name: opts.station, county: '测试旗' });
     if (opts.bindGroup !== false) {
       const repo = db.ds.getRepository(WechatGroup);
-      await repo.save(repo.create({ roomId: opts.roomId, topic: opts.topic ?? opts.station, stationId: station.id, boundAt: now }));
+      // The bot may already know the room (it lists its rooms at login): bind it, or add it.
+      await repo.upsert({ roomId: opts.roomId, topic: opts.topic ?? opts.station, stationId: station.id, boundAt: now }, ['roomId']);
     }
     const repo = db.ds.getRepository(Informant);
     const informants = await repo.save(

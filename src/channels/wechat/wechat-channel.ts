@@ -1,4 +1,4 @@
-import type { Message, Wechaty } from 'wechaty';
+import type { Contact, Message, Room, Wechaty } from 'wechaty';
 import { types } from 'wechaty';
 import type { Robot } from '../../bot/robot';
 import type { IncomingMessage } from '../../bot/context';
@@ -36,14 +36,46 @@ export class WechatChannel {
 
   constructor(private readonly deps: WechatChannelDeps) {}
 
-  /** Subscribes to the bot's messages. */
+  /**
+   * Subscribes to the bot's messages, and keeps the list of groups the bot is in: every room
+   * WeChat lists at login (and again when the contacts and rooms are loaded), and a room the bot
+   * is added to, not only rooms where someone has spoken.
+   */
   attach(bot: Wechaty): void {
     bot.on('message', (message: Message) => {
-      const p = this.handle(message)
-        .catch((err: unknown) => this.deps.log.error({ err, messageId: message.id }, 'message handling failed'))
-        .finally(() => this.pending.delete(p));
-      this.pending.add(p);
+      this.track(this.handle(message), (err) => this.deps.log.error({ err, messageId: message.id }, 'message handling failed'));
     });
+    const listRooms = () => this.track(this.rememberAllRooms(bot), (err) => this.deps.log.warn({ err }, 'could not list the rooms'));
+    bot.on('login', listRooms);
+    bot.on('ready', listRooms);
+    bot.on('room-join', (room: Room, invitees: Contact[]) => {
+      if (!invitees.some((c) => c.self())) return;
+      this.track(this.rememberRooms([room]), (err) => this.deps.log.warn({ err }, 'could not remember the room joined'));
+    });
+  }
+
+  private track(work: Promise<void>, onError: (err: unknown) => void): void {
+    const p = work.catch(onError).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Records every room the account is in (Wechaty's room list). */
+  private async rememberAllRooms(bot: Wechaty): Promise<void> {
+    const rooms = await bot.Room.findAll();
+    await this.rememberRooms(rooms);
+    this.deps.log.info({ rooms: rooms.length }, 'rooms listed');
+  }
+
+  private async rememberRooms(rooms: Room[]): Promise<void> {
+    const listed = await Promise.all(
+      rooms.map(async (room) => ({
+        roomId: room.id,
+        topic: await room.topic(),
+        // From the room's payload: no extra call per room.
+        memberCount: room.payload?.memberIdList?.length ?? null,
+      })),
+    );
+    await this.deps.groups.rememberRooms(listed);
   }
 
   /** Waits until every message received so far has been handled. */
@@ -65,9 +97,10 @@ export class WechatChannel {
     if (!incoming) return;
     const room = message.room();
     if (room && incoming.room) {
-      // Knowing the group's topic is a nicety: a database outage must not keep the share from the spool.
+      // Knowing the group's topic and last message time is a nicety: a database outage must not
+      // keep the share from the spool.
       await this.deps.groups
-        .remember(incoming.room.id, incoming.room.topic)
+        .remember(incoming.room.id, incoming.room.topic, sentAt)
         .catch((err: unknown) => this.deps.log.debug({ err }, 'could not remember the group'));
     }
     const talker = message.talker();

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Region } from './region.entity';
 
 export const STATION_TYPES = [
@@ -15,13 +15,14 @@ export const STATION_TYPES = [
 export type StationType = (typeof STATION_TYPES)[number];
 export type StationStatus = 'active' | 'rectifying' | 'revoked';
 
-/** A 科普中国e站: a grassroots site with its informants, groups and activities. */
+/** A 科普中国e站: a grassroots site with its informants, groups and activities. Its name is unique within its county. */
 @Entity({ name: 'station' })
+@Index('uq_station_county_name', ['countyId', 'name'], { unique: true })
 export class Station {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;
 
-  @Column({ type: 'varchar', length: 128, unique: true })
+  @Column({ type: 'varchar', length: 128 })
   name: string;
 
   @Column({ type: 'varchar', length: 16, default: 'other' })

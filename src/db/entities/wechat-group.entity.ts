@@ -23,6 +23,14 @@ export class WechatGroup {
   @Column({ name: 'bound_at', type: 'timestamptz', nullable: true })
   boundAt: Date | null;
 
+  /** When the last message in the group arrived (written at most once a minute per group). */
+  @Column({ name: 'last_message_at', type: 'timestamptz', nullable: true })
+  lastMessageAt: Date | null;
+
+  /** Members when the bot last listed its rooms (at login or when added), null if never listed. */
+  @Column({ name: 'member_count', type: 'integer', nullable: true })
+  memberCount: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -11,6 +11,7 @@ import { CountingPeriods1764800000000 } from './1764800000000-counting-periods';
 import { UnknownLinkShapes1764810000000 } from './1764810000000-unknown-link-shapes';
 import { ConsoleSessions1764900000000 } from './1764900000000-console-sessions';
 import { ConsoleLoginTickets1765000000000 } from './1765000000000-console-login-tickets';
+import { StationNamePerCounty1765100000000 } from './1765100000000-station-name-per-county';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   UnknownLinkShapes1764810000000,
   ConsoleSessions1764900000000,
   ConsoleLoginTickets1765000000000,
+  StationNamePerCounty1765100000000,
 ];

@@ -71,7 +71,12 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<
   const issue = r.error.issues[0];
   const where = issue.path.length > 0 ? `${issue.path.join('.')}：` : '';
   if (issue.path.length === 0 && value === undefined) throw createHttpError(400, '缺少请求体（JSON）');
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? '缺少这一项' : issue.message;
+  // zod 4 leaves `issue.input` out unless asked: look the value up along the issue's path.
+  const given = issue.path.reduce<unknown>(
+    (v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined),
+    value,
+  );
+  const message = issue.code === 'invalid_type' && given === undefined ? '缺少这一项' : issue.message;
   throw createHttpError(400, `${where}${message}`);
 }
 

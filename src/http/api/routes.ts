@@ -1,3 +1,5 @@
+import { GROUP_ROUTES, groupHandlers } from './areas/groups';
+import { ROSTER_ROUTES, rosterHandlers } from './areas/roster';
 import { SESSION_ROUTES, sessionHandlers } from './areas/session';
 import { SIGN_IN_ROUTES, signInHandlers } from './areas/sign-in';
 import { WECOM_LOGIN_ROUTES, wecomLoginHandlers } from './areas/wecom-login';
@@ -15,6 +17,8 @@ export const API_ROUTES = {
   ...WECOM_LOGIN_ROUTES,
   ...STATION_ROUTES,
   ...SYSTEM_ROUTES,
+  ...ROSTER_ROUTES,
+  ...GROUP_ROUTES,
   openapi: { method: 'get', path: '/openapi.json', summary: '本 API 的 OpenAPI 3.1 描述', auth: false, status: 200 },
 } as const satisfies Record<string, ApiRoute>;
 
@@ -26,5 +30,7 @@ export function apiHandlers(deps: ApiDeps): Record<Exclude<keyof typeof API_ROUT
     ...wecomLoginHandlers(deps),
     ...stationHandlers(deps),
     ...systemHandlers(deps),
+    ...rosterHandlers(deps),
+    ...groupHandlers(deps),
   };
 }

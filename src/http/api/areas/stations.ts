@@ -1,10 +1,14 @@
 import createHttpError from 'http-errors';
 import { z } from 'zod';
+import { STATION_TYPES } from '../../../db/entities';
 import { dayOf } from '../../../domain/calendar';
-import { parsePeriod, periodContaining, periodLabel } from '../../../domain/periods';
-import { canSeeCounty } from '../access';
-import { dayKey, figures, periodBody, periodKey, range } from '../schemas';
-import { parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
+import { parsePeriod, periodContaining, periodLabel, type Period } from '../../../domain/periods';
+import { STATION_TYPE_LABEL } from '../../../services/report.service';
+import { STATION_TYPE_HINT, stationTypeOf, type StationWithCounty } from '../../../services/station.service';
+import { canManageCounty, canSeeCounty, canSeeStation, type Access } from '../access';
+import { dayKey, figures, instant, periodBody, periodKey, range } from '../schemas';
+import { bodyOf, idParam, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
+import { groupBody, groupOut } from './groups';
 
 const FIGURE_KEYS = Object.keys(figures.shape) as Array<keyof z.infer<typeof figures>>;
 
@@ -39,8 +43,142 @@ export const stationsBody = z.object({
   ),
 });
 
-/** Stations: the list with their figures. */
+export const countiesBody = z.array(
+  z.object({
+    id: z.number().int(),
+    name: z.string(),
+    prefecture: z.string().nullable().describe('所属盟市'),
+    stations: z.number().int().describe('可见的e站数'),
+  }),
+);
+
+/** A station as the console shows it. */
+export const stationBody = z.object({
+  id: z.number().int(),
+  countyId: z.number().int(),
+  countyName: z.string(),
+  name: z.string(),
+  type: z.enum(STATION_TYPES).describe('类型代码（与 kepubot station add --type 相同）'),
+  typeLabel: z.string().describe('类型中文名'),
+  status: z.enum(['active', 'disabled']).describe('active 在用；disabled 已停用（撤销）'),
+  countingFrom: dayKey.nullable().describe('统计开始日（未设置时为第一个群绑定的日期）'),
+  createdAt: instant,
+});
+
+/** A day as requests give it. */
+const day = z.iso.date({ error: '日期格式应为 YYYY-MM-DD，例如 2026-11-27' }).describe('日期（YYYY-MM-DD）');
+
+/** A station type: its code (community) or Chinese name (社区). */
+const stationType = z
+  .string({ error: STATION_TYPE_HINT })
+  .transform((v, ctx) => {
+    const t = stationTypeOf(v);
+    if (t) return t;
+    ctx.addIssue({ code: 'custom', message: STATION_TYPE_HINT });
+    return z.NEVER;
+  })
+  .describe(`e站类型：${STATION_TYPES.map((t) => `${t}（${STATION_TYPE_LABEL[t]}）`).join('、')}，代码或中文名均可`);
+
+const stationNameField = z
+  .string({ error: 'e站名称应为文字' })
+  .trim()
+  .min(1, '请填写e站名称')
+  .max(128, 'e站名称太长（最多 128 个字）')
+  .describe('e站名称（同一旗县区内不重名）');
+
+export const createStationBody = z.object({
+  countyId: z.number({ error: 'countyId 应为旗县区编号（整数）' }).int('countyId 应为整数').positive().describe('所属旗县区'),
+  name: stationNameField,
+  type: stationType.optional(),
+  countingFrom: day.optional().describe('统计开始日（默认为第一个群绑定的日期）'),
+});
+
+export const updateStationBody = z.object({
+  name: stationNameField.optional(),
+  type: stationType.optional(),
+  countingFrom: day.nullable().optional().describe('统计开始日；null 恢复为第一个群绑定的日期'),
+  status: z.enum(['active', 'disabled'], { error: 'status 应为 active 或 disabled' }).optional().describe('disabled 停用；active 重新启用'),
+});
+
+export const stationQuery = z.object({ period: periodKey.optional().describe('统计期（默认本月）') });
+
+export const activityBody = z.object({
+  id: z.number().int(),
+  stationId: z.number().int(),
+  date: dayKey,
+  type: z.string(),
+  title: z.string(),
+  participants: z.number().int(),
+  place: z.string().nullable(),
+  status: z.enum(['active', 'withdrawn']),
+  by: z.string().describe('登记人'),
+  createdAt: instant,
+});
+
+export const stationDetailBody = z.object({
+  station: stationBody,
+  period: periodBody,
+  figures: figures.describe('统计期内的指标（与统计表同一计算）'),
+  groups: z.array(groupBody),
+  informants: z.object({
+    total: z.number().int().describe('名册中的全部条目（含已停用）'),
+    active: z.number().int().describe('在用的信息员'),
+    unconfirmed: z.number().int().describe('转发了但未绑定名册的成员'),
+  }),
+  activities: z.array(activityBody).describe('统计期内的活动'),
+  resources: z
+    .array(z.object({ id: z.number().int(), date: dayKey, kind: z.enum(['bulletin', 'screen']), text: z.string() }))
+    .describe('统计期内的宣传栏更换、大屏播放'),
+});
+
+/** A station as the API answers it. */
+export const stationOut = (s: StationWithCounty): z.input<typeof stationBody> => ({
+  id: s.id,
+  countyId: s.countyId,
+  countyName: s.countyName,
+  name: s.name,
+  type: s.type,
+  typeLabel: STATION_TYPE_LABEL[s.type] ?? s.type,
+  status: s.status === 'revoked' ? 'disabled' : 'active',
+  countingFrom: s.countingFrom,
+  createdAt: s.createdAt.toISOString(),
+});
+
+const periodOut = (p: Period) => ({ key: p.key, label: periodLabel(p), from: p.from, to: p.to });
+
+/** Stations: counties, the list with their figures, one station's page; add and change (operator and county staff). */
 export const STATION_ROUTES = {
+  counties: {
+    method: 'get',
+    path: '/counties',
+    summary: '可见的旗县区（及所属盟市、e站数）',
+    status: 200,
+    response: countiesBody,
+  },
+  createStation: {
+    method: 'post',
+    path: '/stations',
+    summary: '添加e站（同一旗县区内不重名）',
+    body: createStationBody,
+    status: 201,
+    response: stationBody,
+  },
+  station: {
+    method: 'get',
+    path: '/stations/:id',
+    summary: '一个e站：统计期内的指标、群、信息员人数、活动和资源使用记录',
+    query: stationQuery,
+    status: 200,
+    response: stationDetailBody,
+  },
+  updateStation: {
+    method: 'put',
+    path: '/stations/:id',
+    summary: '修改e站：名称、类型、统计开始日，停用或启用',
+    body: updateStationBody,
+    status: 200,
+    response: stationBody,
+  },
   stations: {
     method: 'get',
     path: '/stations',
@@ -51,8 +189,72 @@ export const STATION_ROUTES = {
   },
 } as const satisfies Record<string, ApiRoute>;
 
+/** The station if the person may see it, or 404. */
+export async function visibleStation(deps: ApiDeps, access: Access, id: number): Promise<StationWithCounty> {
+  const station = await deps.services.stations.get(id);
+  if (!station || !canSeeStation(access, station)) throw createHttpError(404, '没有这个e站，或无权查看');
+  return station;
+}
+
 export function stationHandlers(deps: ApiDeps): Handlers<typeof STATION_ROUTES> {
+  const stations = deps.services.stations;
   return {
+    counties: async (_ctx, access) => {
+      const counties = (await stations.counties()).filter((c) => canSeeCounty(access, c.id));
+      // A station manager sees one station.
+      return access.stations === 'all' ? counties : counties.map((c) => ({ ...c, stations: 1 }));
+    },
+    createStation: async (ctx, access) => {
+      const body = parse(createStationBody, bodyOf(ctx));
+      if (!canSeeCounty(access, body.countyId)) throw createHttpError(404, '没有这个旗县区，或无权查看');
+      if (!canManageCounty(access, body.countyId)) throw createHttpError(403, 'e站管理员不能添加e站，请联系旗县区工作人员');
+      return stationOut(await stations.create(body.countyId, body));
+    },
+    station: async (ctx, access) => {
+      const station = await visibleStation(deps, access, idParam(ctx));
+      const q = parse(stationQuery, ctx.query);
+      const today = dayOf(deps.clock.now());
+      const period = q.period ? parsePeriod(q.period)! : periodContaining('month', today);
+      const [figs, groups, informants, activities, resources] = await Promise.all([
+        deps.services.statistics.figures('station', station.id, period, today),
+        deps.services.groups.rows({ counties: null, stations: [station.id], unbound: false }),
+        deps.services.informants.counts(station.id),
+        deps.services.activities.list(station.id, period),
+        stations.resourceLogs(station.id, period),
+      ]);
+      return {
+        station: stationOut(station),
+        period: periodOut(period),
+        figures: figuresOnly(figs),
+        groups: groups.map(groupOut),
+        informants,
+        activities: activities.map((a) => ({
+          id: a.id,
+          stationId: a.stationId,
+          date: a.date,
+          type: a.type,
+          title: a.title,
+          participants: a.participants,
+          place: a.place,
+          status: a.status,
+          by: a.createdBy,
+          createdAt: a.createdAt.toISOString(),
+        })),
+        resources: resources.map((r) => ({
+          id: r.id,
+          date: r.date,
+          kind: r.kind,
+          text: r.kind === 'bulletin' ? `宣传栏更换：${r.topic ?? ''}` : `大屏播放 ${Number(r.hours ?? 0)} 小时`,
+        })),
+      };
+    },
+    updateStation: async (ctx, access) => {
+      const station = await visibleStation(deps, access, idParam(ctx));
+      if (!canManageCounty(access, station.countyId)) throw createHttpError(403, 'e站管理员不能修改e站设置，请联系旗县区工作人员');
+      const change = parse(updateStationBody, bodyOf(ctx));
+      if (Object.values(change).every((v) => v === undefined)) throw createHttpError(400, '请至少修改一项：名称、类型、统计开始日或状态');
+      return stationOut(await stations.update(station.id, change));
+    },
     stations: async (ctx, access) => {
       const q = parse(stationsQuery, ctx.query);
       const today = dayOf(deps.clock.now());
@@ -82,7 +284,7 @@ export function stationHandlers(deps: ApiDeps): Handlers<typeof STATION_ROUTES> 
           })),
         });
       }
-      return { period: { key: period.key, label: periodLabel(period), from: period.from, to: period.to }, counties: out };
+      return { period: periodOut(period), counties: out };
     },
   };
 }

@@ -1,0 +1,119 @@
+import createHttpError from 'http-errors';
+import { z } from 'zod';
+import type { GroupRow, GroupScope } from '../../../services/group.service';
+import { canManageCounty, canSeeCounty, canSeeStation, type Access } from '../access';
+import { instant } from '../schemas';
+import { bodyOf, idParam, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
+
+/** A WeChat group as the console shows it. */
+export const groupBody = z.object({
+  id: z.number().int(),
+  topic: z.string().describe('群名'),
+  stationId: z.number().int().nullable().describe('绑定的e站（未绑定为 null）'),
+  stationName: z.string().nullable(),
+  countyId: z.number().int().nullable().describe('绑定的e站所在旗县区'),
+  lastMessageAt: instant.nullable().describe('最近一条消息的时间（每个群每分钟最多记录一次）'),
+  boundAt: instant.nullable().describe('绑定时间'),
+  memberCount: z.number().int().nullable().describe('群成员数（机器人登录或入群时从微信读取）'),
+});
+
+export const groupsQuery = z.object({
+  county: z.coerce.number().int().positive().optional().describe('只看这个旗县区的e站的群（及未绑定的群）'),
+});
+
+export const bindBody = z.object({
+  stationId: z.number({ error: 'stationId 应为e站编号（整数）' }).int('stationId 应为整数').positive().describe('要绑定的e站'),
+});
+
+/** A group row as the API answers it. */
+export const groupOut = (g: GroupRow): z.input<typeof groupBody> => ({
+  id: g.id,
+  topic: g.topic,
+  stationId: g.stationId,
+  stationName: g.stationName,
+  countyId: g.countyId,
+  lastMessageAt: g.lastMessageAt?.toISOString() ?? null,
+  boundAt: g.boundAt?.toISOString() ?? null,
+  memberCount: g.memberCount,
+});
+
+/**
+ * What a person's group list shows: the operator every group; county staff the unbound groups and
+ * those of their county's stations; a station manager their station's groups.
+ */
+export function groupScope(access: Access, county?: number): GroupScope {
+  if (access.principal.kind === 'manager') {
+    return { counties: null, stations: access.stations === 'all' ? null : [...access.stations], unbound: false };
+  }
+  const counties = access.counties === 'all' ? null : [...access.counties];
+  if (county === undefined) return { counties, stations: null, unbound: true };
+  return { counties: [county], stations: null, unbound: true };
+}
+
+/** Groups: every group the bot is in; bind and unbind to stations (operator and county staff). */
+export const GROUP_ROUTES = {
+  groups: {
+    method: 'get',
+    path: '/groups',
+    summary: '机器人所在的微信群（登录时及被拉进群时从微信读取），及其绑定的e站、最近消息时间',
+    query: groupsQuery,
+    status: 200,
+    response: z.array(groupBody),
+  },
+  bindGroup: {
+    method: 'post',
+    path: '/groups/:id/bind',
+    summary: '把群绑定到e站（第一个绑定的群开始该站的统计；与 kepubot group bind 规则相同）',
+    body: bindBody,
+    status: 200,
+    response: groupBody,
+  },
+  unbindGroup: {
+    method: 'post',
+    path: '/groups/:id/unbind',
+    summary: '解除群与e站的绑定（此后该群的转发不再计入；已计入的保留）',
+    status: 200,
+    response: groupBody,
+  },
+} as const satisfies Record<string, ApiRoute>;
+
+export function groupHandlers(deps: ApiDeps): Handlers<typeof GROUP_ROUTES> {
+  const groups = deps.services.groups;
+
+  /** The group if the person may see it (404 otherwise); 403 when they may not bind or unbind groups. */
+  const writable = async (id: number, access: Access): Promise<GroupRow> => {
+    const [group] = await groups.rows(groupScope(access), id);
+    if (!group) throw createHttpError(404, '没有这个群，或无权查看');
+    if (access.principal.kind === 'manager') throw createHttpError(403, 'e站管理员不能绑定或解绑群，请联系旗县区工作人员');
+    return group;
+  };
+
+  const answer = async (id: number): Promise<z.input<typeof groupBody>> => {
+    const [row] = await groups.rows({ counties: null, stations: null, unbound: true }, id);
+    return groupOut(row);
+  };
+
+  return {
+    groups: async (ctx, access) => {
+      const q = parse(groupsQuery, ctx.query);
+      if (q.county !== undefined && !canSeeCounty(access, q.county)) throw createHttpError(404, '没有这个旗县区，或无权查看');
+      return (await groups.rows(groupScope(access, q.county))).map(groupOut);
+    },
+    bindGroup: async (ctx, access) => {
+      const id = idParam(ctx);
+      await writable(id, access);
+      const { stationId } = parse(bindBody, bodyOf(ctx));
+      const station = await deps.services.stations.get(stationId);
+      if (!station || !canSeeStation(access, station)) throw createHttpError(404, '没有这个e站，或无权查看');
+      if (!canManageCounty(access, station.countyId)) throw createHttpError(403, '无权把群绑定到这个e站');
+      await groups.bindById(id, station.id, deps.clock.now());
+      return answer(id);
+    },
+    unbindGroup: async (ctx, access) => {
+      const id = idParam(ctx);
+      await writable(id, access);
+      await groups.unbind(id);
+      return answer(id);
+    },
+  };
+}

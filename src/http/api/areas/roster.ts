@@ -1,0 +1,273 @@
+import createHttpError from 'http-errors';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { dayOf } from '../../../domain/calendar';
+import { normalisePhone } from '../../../domain/roster';
+import { MOBILE_RE, NAME_RE } from '../../../domain/station-commands';
+import type { RosterFile } from '../../../services/roster.service';
+import type { Access } from '../access';
+import { dayKey, instant } from '../schemas';
+import { bodyOf, idParam, parse, rawBody, type ApiDeps, type ApiRoute, type Handlers } from '../route';
+import { visibleStation } from './stations';
+
+/** The largest roster file the console takes (a 100,000-row .xlsx is about 3 MB). */
+export const ROSTER_MAX_BYTES = 10 * 1024 * 1024;
+
+export const informantBody = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  phoneTail: z.string().nullable().describe('手机号后 4 位'),
+  status: z.enum(['active', 'disabled']),
+  joinedOn: dayKey.describe('本次在册开始日'),
+  leftOn: dayKey.nullable().describe('停用后的最后在册日'),
+  boundWechat: z.boolean().describe('已绑定微信'),
+  sharesThisMonth: z.number().int().describe('本月有效转发'),
+});
+
+export const informantsQuery = z.object({
+  status: z
+    .enum(['active', 'disabled', 'all'], { error: 'status 应为 active、disabled 或 all' })
+    .default('all')
+    .describe('在用 / 已停用 / 全部'),
+  q: z.string().max(64, '搜索词太长').optional().describe('姓名的一部分，或手机号后几位'),
+});
+
+const personName = z
+  .string({ error: '姓名应为文字' })
+  .trim()
+  .regex(NAME_RE, '姓名应为 1 到 64 个汉字或字母（不能含数字、空格或符号）')
+  .describe('姓名');
+
+const phone = z
+  .string({ error: '手机号应为文字' })
+  .transform(normalisePhone)
+  .refine((p) => MOBILE_RE.test(p), '手机号应为 11 位手机号码')
+  .describe('手机号（11 位）');
+
+export const addInformantBody = z.object({ name: personName, phone: phone.optional() });
+export const editInformantBody = z.object({
+  name: personName.optional(),
+  phone: phone.nullable().optional().describe('手机号；null 删除'),
+});
+
+const rowError = z.object({ row: z.number().int().describe('文件中的行号'), message: z.string().describe('中文说明') });
+
+export const previewBody = z.object({
+  ok: z.boolean().describe('没有错误，可以导入'),
+  rows: z.number().int().describe('检查的行数'),
+  add: z.number().int().describe('将新增'),
+  updated: z.number().int().describe('将为已有信息员补充手机号'),
+  unchanged: z.number().int().describe('名册中已有'),
+  errors: z.array(rowError).describe('每一行错误'),
+  sample: z.array(z.object({ row: z.number().int(), name: z.string(), phoneTail: z.string().nullable() })).describe('前 20 行'),
+});
+
+export const importBody = z.object({
+  added: z.number().int(),
+  updated: z.number().int().describe('补充了手机号'),
+  unchanged: z.number().int(),
+  rows: z.number().int(),
+});
+
+export const unconfirmedBody = z.array(
+  z.object({
+    index: z.number().int().describe('序号（绑定时用）'),
+    contactName: z.string().describe('微信名'),
+    shares: z.number().int().describe('未计入的转发'),
+    lastSharedAt: instant,
+    groupTopic: z.string().nullable().describe('最近转发所在的群'),
+  }),
+);
+
+export const bindUnconfirmedBody = z.object({
+  index: z.number({ error: 'index 应为未确认名单中的序号' }).int().positive().describe('未确认名单中的序号'),
+  informantId: z.number({ error: 'informantId 应为整数' }).int().positive().optional().describe('绑定到名册中的这位信息员'),
+  name: personName.optional().describe('或：名册中的姓名（没有则新增）；都不给时用微信名'),
+});
+
+/** The uploaded roster: its bytes and the file name from `x-file-name` (URL-encoded). */
+function uploaded(ctx: Context): RosterFile {
+  const bytes = rawBody(ctx);
+  if (bytes.length === 0) throw createHttpError(400, '请上传名册文件（.xlsx 或 .csv）');
+  const header = ctx.get('x-file-name');
+  if (!header) throw createHttpError(400, '缺少文件名（请求头 x-file-name），无法判断是 .xlsx 还是 .csv');
+  let fileName: string;
+  try {
+    fileName = decodeURIComponent(header);
+  } catch {
+    throw createHttpError(400, '文件名（请求头 x-file-name）应为 URL 编码');
+  }
+  return { bytes, fileName };
+}
+
+/** Roster and informants of a station: list, add, edit, disable, enable; upload a roster; confirm unconfirmed members. */
+export const ROSTER_ROUTES = {
+  informants: {
+    method: 'get',
+    path: '/stations/:id/informants',
+    summary: 'e站的信息员名册',
+    query: informantsQuery,
+    status: 200,
+    response: z.array(informantBody),
+  },
+  addInformant: {
+    method: 'post',
+    path: '/stations/:id/informants',
+    summary: '添加信息员（今天起在册；与“添加信息员”命令规则相同）',
+    body: addInformantBody,
+    status: 201,
+    response: informantBody,
+  },
+  editInformant: {
+    method: 'put',
+    path: '/informants/:id',
+    summary: '修改信息员的姓名或手机号',
+    body: editInformantBody,
+    status: 200,
+    response: informantBody,
+  },
+  disableInformant: {
+    method: 'post',
+    path: '/informants/:id/disable',
+    summary: '停用信息员（今天后不在册；以前的统计期不变）',
+    status: 200,
+    response: informantBody,
+  },
+  enableInformant: {
+    method: 'post',
+    path: '/informants/:id/enable',
+    summary: '重新启用信息员（今天起在册）',
+    status: 200,
+    response: informantBody,
+  },
+  rosterPreview: {
+    method: 'post',
+    path: '/stations/:id/roster/preview',
+    summary: '检查名册文件（.xlsx 或 .csv 原始字节，请求头 x-file-name 给出文件名），列出每一行错误；不保存',
+    upload: { maxBytes: ROSTER_MAX_BYTES },
+    status: 200,
+    response: previewBody,
+  },
+  rosterImport: {
+    method: 'post',
+    path: '/stations/:id/roster/import',
+    summary: '导入名册文件：全部行无误才导入，否则一行也不导入（400，errors 列出每一行错误）；与 kepubot import roster 规则相同',
+    upload: { maxBytes: ROSTER_MAX_BYTES },
+    status: 201,
+    response: importBody,
+  },
+  unconfirmed: {
+    method: 'get',
+    path: '/stations/:id/unconfirmed',
+    summary: '未确认的成员：在本站群里转发了但没有绑定名册',
+    status: 200,
+    response: unconfirmedBody,
+  },
+  bindUnconfirmed: {
+    method: 'post',
+    path: '/stations/:id/unconfirmed/bind',
+    summary: '把未确认的成员绑定到名册（之前的转发随之计入）',
+    body: bindUnconfirmedBody,
+    status: 200,
+    response: z.object({ informantId: z.number().int(), text: z.string().describe('中文结果') }),
+  },
+} as const satisfies Record<string, ApiRoute>;
+
+export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
+  const informants = deps.services.informants;
+  const today = () => dayOf(deps.clock.now());
+
+  /** The informant as the list shows it. */
+  const informantOut = async (stationId: number, id: number) => (await informants.roster(stationId, { status: 'all', id }, today()))[0];
+
+  /** The informant's station, if the person may see it (404 otherwise). */
+  const ownStation = async (ctx: Context, access: Access): Promise<{ id: number; stationId: number }> => {
+    const id = idParam(ctx);
+    const [row]: Array<{ station_id: number }> = await deps.ds.query(`SELECT station_id FROM informant WHERE id = $1`, [id]);
+    if (!row) throw createHttpError(404, '没有这位信息员，或无权查看');
+    await visibleStation(deps, access, row.station_id).catch(() => {
+      throw createHttpError(404, '没有这位信息员，或无权查看');
+    });
+    return { id, stationId: row.station_id };
+  };
+
+  return {
+    informants: async (ctx, access) => {
+      const station = await visibleStation(deps, access, idParam(ctx));
+      const q = parse(informantsQuery, ctx.query);
+      return informants.roster(station.id, q, today());
+    },
+    addInformant: async (ctx, access) => {
+      const station = await visibleStation(deps, access, idParam(ctx));
+      const body = parse(addInformantBody, bodyOf(ctx));
+      const added = await informants.addToRoster(station.id, body.name, body.phone ?? null, deps.clock.now());
+      return informantOut(station.id, added.id);
+    },
+    editInformant: async (ctx, access) => {
+      const { id, stationId } = await ownStation(ctx, access);
+      const body = parse(editInformantBody, bodyOf(ctx));
+      if (body.name === undefined && body.phone === undefined) throw createHttpError(400, '请至少修改一项：姓名或手机号');
+      await informants.edit(id, body);
+      return informantOut(stationId, id);
+    },
+    disableInformant: async (ctx, access) => {
+      const { id, stationId } = await ownStation(ctx, access);
+      await informants.disableById(id, deps.clock.now());
+      return informantOut(stationId, id);
+    },
+    enableInformant: async (ctx, access) => {
+      const { id, stationId } = await ownStation(ctx, access);
+      await informants.enableById(id, deps.clock.now());
+      return informantOut(stationId, id);
+    },
+    rosterPreview: async (ctx, access) => {
+      const station = await visibleStation(deps, access, idParam(ctx));
+      const r = await deps.services.roster.preview(station.id, uploaded(ctx));
+      return {
+        ok: r.problemCount === 0,
+        rows: r.rows,
+        add: r.imported,
+        updated: r.updated,
+        unchanged: r.unchanged,
+        errors: r.problems.map((p) => ({ row: p.line, message: p.reason })),
+        sample: r.sample.map((e) => ({ row: e.line, name: e.name, phoneTail: e.phone ? e.phone.slice(-4) : null })),
+      };
+    },
+    rosterImport: async (ctx, access) => {
+      const station = await visibleStation(deps, access, idParam(ctx));
+      const r = await deps.services.roster.importFile(station.id, uploaded(ctx), deps.clock.now());
+      if (r.problemCount > 0) {
+        throw createHttpError(400, `名册有 ${r.problemCount} 处问题，未导入任何一行`, {
+          errors: r.problems.map((p) => ({ row: p.line, message: p.reason })),
+        });
+      }
+      return { added: r.imported, updated: r.updated, unchanged: r.unchanged, rows: r.rows };
+    },
+    unconfirmed: async (ctx, access) => {
+      const station = await visibleStation(deps, access, idParam(ctx));
+      return (await informants.unconfirmed(station.id)).map((u) => ({
+        index: u.index,
+        contactName: u.talkerName,
+        shares: u.shares,
+        lastSharedAt: u.lastAt.toISOString(),
+        groupTopic: u.groupTopic,
+      }));
+    },
+    bindUnconfirmed: async (ctx, access) => {
+      const station = await visibleStation(deps, access, idParam(ctx));
+      const body = parse(bindUnconfirmedBody, bodyOf(ctx));
+      if (body.informantId !== undefined && body.name !== undefined) throw createHttpError(400, 'informantId 和 name 只能给一个');
+      const now = deps.clock.now();
+      const r =
+        body.informantId !== undefined
+          ? await informants.confirmAs(station.id, body.index, body.informantId, now)
+          : await informants.confirm(station.id, body.index, body.name ?? null, now);
+      return {
+        informantId: r.informant.id,
+        text: r.alreadyBound
+          ? `该成员已绑定为“${r.informant.name}”，无需再绑定`
+          : `已确认：该成员绑定为“${r.informant.name}”，之前的 ${r.adoptedShares} 条转发（有效 ${r.adoptedEffective} 条）已计入`,
+      };
+    },
+  };
+}

@@ -1,0 +1,261 @@
+import ExcelJS from 'exceljs';
+import { Informant, WechatGroup } from '../../src/db/entities';
+import { dayOf } from '../../src/domain/calendar';
+import { informantBody, previewBody, unconfirmedBody } from '../../src/http/api/areas/roster';
+import { type ApiBrowser, type ConsoleFixture, startConsole } from '../support/console';
+import { signInAs } from '../support/console-people';
+
+/**
+ * The console's roster area on a real kepubot (Koa on port 0, PostgreSQL, mock puppet): the
+ * informants of a station, a roster file checked row by row before anything is stored and
+ * imported all or nothing (the rules of `kepubot import roster`), and unconfirmed members bound
+ * to roster entries.
+ */
+describe('console API: roster and informants', () => {
+  const now = new Date('2026-11-25T04:00:00Z');
+  let fx: ConsoleFixture;
+  let op: ApiBrowser;
+  let staff: ApiBrowser;
+  let manager: ApiBrowser;
+  let station: number;
+  let other: number;
+  let elsewhere: number;
+
+  const xlsx = async (rows: Array<Array<string | number>>): Promise<Buffer> => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('信息员名册');
+    for (const r of rows) ws.addRow(r);
+    return Buffer.from(await wb.xlsx.writeBuffer());
+  };
+  const upload = (b: ApiBrowser, path: string, bytes: Buffer, fileName: string) =>
+    b.call('POST', path, { body: new Uint8Array(bytes), headers: { 'x-file-name': encodeURIComponent(fileName) } });
+  const names = async (stationId: number) =>
+    ((await fx.db.ds.query(`SELECT name FROM informant WHERE station_id = $1 ORDER BY name`, [stationId])) as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
+
+  beforeAll(async () => {
+    fx = await startConsole(now);
+    const s = fx.app.services.stations;
+    station = (await s.add({ name: '城关社区e站', county: '名册旗' })).id;
+    other = (await s.add({ name: '河西e站', county: '名册旗' })).id;
+    const far = await s.add({ name: '城关社区e站', county: '外旗' });
+    elsewhere = far.id;
+    op = await fx.operator();
+    staff = await signInAs(fx, { staffOf: far.countyId });
+    manager = await signInAs(fx, { managerOf: station });
+  });
+
+  afterAll(async () => {
+    await fx?.stop();
+  });
+
+  it('adds, lists, searches, edits, disables and enables informants', async () => {
+    const added = await manager.call('POST', `/api/v1/stations/${station}/informants`, { body: { name: '张三', phone: '138-1234-5678' } });
+    expect(added.status).toBe(201);
+    const zhang = informantBody.parse(added.json);
+    expect(zhang).toEqual({
+      id: expect.any(Number),
+      name: '张三',
+      phoneTail: '5678',
+      status: 'active',
+      joinedOn: dayOf(now),
+      leftOn: null,
+      boundWechat: false,
+      sharesThisMonth: 0,
+    });
+    expect((await op.call('POST', `/api/v1/stations/${station}/informants`, { body: { name: '李四' } })).status).toBe(201);
+
+    const list = await manager.call('GET', `/api/v1/stations/${station}/informants`);
+    expect((list.json as unknown as Array<{ name: string }>).map((i) => i.name)).toEqual(['张三', '李四']);
+    expect((await op.call('GET', `/api/v1/stations/${station}/informants?q=5678`)).json).toEqual([zhang]);
+    expect((await op.call('GET', `/api/v1/stations/${station}/informants?q=李`)).json).toEqual([expect.objectContaining({ name: '李四' })]);
+
+    const edited = await manager.call('PUT', `/api/v1/informants/${zhang.id}`, { body: { name: '张叁', phone: null } });
+    expect(edited.json).toMatchObject({ id: zhang.id, name: '张叁', phoneTail: null });
+
+    const disabled = await manager.call('POST', `/api/v1/informants/${zhang.id}/disable`);
+    expect(disabled.json).toMatchObject({ status: 'disabled', leftOn: dayOf(now) });
+    expect((await op.call('GET', `/api/v1/stations/${station}/informants?status=active`)).json).toEqual([
+      expect.objectContaining({ name: '李四' }),
+    ]);
+    const enabled = await manager.call('POST', `/api/v1/informants/${zhang.id}/enable`);
+    expect(enabled.json).toMatchObject({ status: 'active', leftOn: null, joinedOn: dayOf(now) });
+    const [open] = await fx.db.ds.query(`SELECT count(*)::int AS n FROM informant_roster WHERE informant_id = $1 AND to_day IS NULL`, [
+      zhang.id,
+    ]);
+    expect(open.n).toBe(1);
+  });
+
+  it('refuses bad informants with a Chinese message (400), another station 404, and keeps the roster as it was', async () => {
+    const base = `/api/v1/stations/${station}/informants`;
+    expect(await op.call('POST', base, { body: { name: '王五', phone: '1234' } })).toMatchObject({
+      status: 400,
+      json: { error: 'phone：手机号应为 11 位手机号码' },
+    });
+    expect(await op.call('POST', base, { body: { name: '王5' } })).toMatchObject({
+      status: 400,
+      json: { error: expect.stringContaining('name：姓名应为 1 到 64 个汉字或字母') },
+    });
+    expect(await op.call('POST', base, { body: { name: '李四' } })).toMatchObject({
+      status: 400,
+      json: { error: '名册中已有“李四”，没有重复添加' },
+    });
+    const [li] = await fx.db.ds.getRepository(Informant).findBy({ stationId: station, name: '李四' });
+    expect(await op.call('PUT', `/api/v1/informants/${li.id}`, { body: {} })).toMatchObject({
+      status: 400,
+      json: { error: '请至少修改一项：姓名或手机号' },
+    });
+    expect(await op.call('POST', `/api/v1/informants/${li.id}/enable`)).toMatchObject({ status: 400, json: { error: '“李四”已在名册中' } });
+    // The manager of 城关 cannot see 河西; staff of 外旗 cannot see 名册旗.
+    expect((await manager.call('GET', `/api/v1/stations/${other}/informants`)).status).toBe(404);
+    expect((await manager.call('POST', `/api/v1/stations/${other}/informants`, { body: { name: '王五' } })).status).toBe(404);
+    expect(await staff.call('POST', `/api/v1/informants/${li.id}/disable`)).toMatchObject({
+      status: 404,
+      json: { error: '没有这位信息员，或无权查看' },
+    });
+    expect((await staff.call('PUT', `/api/v1/informants/${li.id}`, { body: { name: '改名' } })).status).toBe(404);
+    expect(await names(station)).toEqual(['张叁', '李四']);
+    expect(await names(other)).toEqual([]);
+  });
+
+  it('roster preview lists every bad row with its row number and stores nothing; import is all or nothing', async () => {
+    const bad = await xlsx([
+      ['城关社区e站信息员名册'],
+      ['姓名', '手机号', '备注'],
+      ['赵六', 13900001111, '村医'],
+      ['', 13900002222, ''],
+      ['钱七', '1390000', ''],
+      ['孙八', '', ''],
+    ]);
+    const preview = await manager.call('POST', `/api/v1/stations/${station}/roster/preview`, {
+      body: new Uint8Array(bad),
+      headers: { 'x-file-name': encodeURIComponent('城关名册.xlsx') },
+    });
+    expect(preview.status).toBe(200);
+    expect(previewBody.parse(preview.json)).toEqual({
+      ok: false,
+      rows: 4,
+      add: 2,
+      updated: 0,
+      unchanged: 0,
+      errors: [
+        { row: 4, message: '姓名为空' },
+        { row: 5, message: '手机号“1390000”不是11位手机号码' },
+      ],
+      sample: [
+        { row: 3, name: '赵六', phoneTail: '1111' },
+        { row: 6, name: '孙八', phoneTail: null },
+      ],
+    });
+    expect(await names(station)).toEqual(['张叁', '李四']);
+
+    const refused = await upload(manager, `/api/v1/stations/${station}/roster/import`, bad, '城关名册.xlsx');
+    expect(refused.status).toBe(400);
+    expect(refused.json).toEqual({
+      error: '名册有 2 处问题，未导入任何一行',
+      errors: [
+        { row: 4, message: '姓名为空' },
+        { row: 5, message: '手机号“1390000”不是11位手机号码' },
+      ],
+    });
+    expect(await names(station)).toEqual(['张叁', '李四']);
+
+    // Fixed: the good rows, one already on the roster (李四).
+    const good = await xlsx([
+      ['姓名', '手机号', '备注'],
+      ['赵六', 13900001111, '村医'],
+      ['钱七', 13900003333, ''],
+      ['孙八', '', ''],
+      ['李四', '', ''],
+    ]);
+    const ok = previewBody.parse((await upload(manager, `/api/v1/stations/${station}/roster/preview`, good, '城关名册.xlsx')).json);
+    expect(ok).toMatchObject({ ok: true, rows: 4, add: 3, unchanged: 1, errors: [] });
+    expect(await names(station)).toEqual(['张叁', '李四']);
+    const imported = await upload(manager, `/api/v1/stations/${station}/roster/import`, good, '城关名册.xlsx');
+    expect(imported).toMatchObject({ status: 201, json: { added: 3, updated: 0, unchanged: 1, rows: 4 } });
+    expect(await names(station)).toEqual(['孙八', '张叁', '李四', '赵六', '钱七'].sort());
+    const again = await upload(op, `/api/v1/stations/${station}/roster/import`, good, '城关名册.xlsx');
+    expect(again.json).toMatchObject({ added: 0, unchanged: 4 });
+  });
+
+  it('reads a CSV upload like the CLI, and refuses an upload without a file, a name, or of the wrong kind', async () => {
+    const csv = Buffer.from('姓名,手机号\n周九,13900004444\n');
+    expect(await upload(op, `/api/v1/stations/${other}/roster/import`, csv, 'hexi.csv')).toMatchObject({
+      status: 201,
+      json: { added: 1 },
+    });
+    expect(await names(other)).toEqual(['周九']);
+    const path = `/api/v1/stations/${other}/roster/preview`;
+    expect(await op.call('POST', path, { body: new Uint8Array(csv) })).toMatchObject({
+      status: 400,
+      json: { error: expect.stringContaining('缺少文件名') },
+    });
+    expect(await upload(op, path, csv, 'old.xls')).toMatchObject({
+      status: 400,
+      json: { error: expect.stringContaining('不支持旧版 .xls') },
+    });
+    expect(await upload(op, path, Buffer.from('not a zip'), 'broken.xlsx')).toMatchObject({
+      status: 400,
+      json: { error: expect.stringContaining('无法读取 Excel 文件 broken.xlsx') },
+    });
+    expect(await op.call('POST', path, { headers: { 'x-file-name': 'a.csv' } })).toMatchObject({
+      status: 400,
+      json: { error: '请上传名册文件（.xlsx 或 .csv）' },
+    });
+    const big = await upload(op, path, Buffer.alloc(10 * 1024 * 1024 + 1, 0x41), 'big.csv');
+    expect(big.status).toBe(413);
+    expect((await upload(manager, path, csv, 'hexi.csv')).status).toBe(404);
+    expect((await upload(staff, `/api/v1/stations/${station}/roster/import`, csv, 'x.csv')).status).toBe(404);
+    expect(await names(other)).toEqual(['周九']);
+    // Staff of 外旗 may import into their own 城关社区e站 (same name, another county).
+    expect((await upload(staff, `/api/v1/stations/${elsewhere}/roster/import`, csv, 'x.csv')).status).toBe(201);
+  });
+
+  it('lists unconfirmed members and binds them to a roster entry (by id, or by name, adding the entry)', async () => {
+    await fx.db.ds
+      .getRepository(WechatGroup)
+      .save({ roomId: 'roster-room@chatroom', topic: '城关科普群', stationId: station, boundAt: now });
+    const share = (i: number, talkerId: string, talkerName: string) =>
+      fx.app.services.shares.record({
+        messageId: `roster-m${i}`,
+        roomId: 'roster-room@chatroom',
+        talkerId,
+        talkerName,
+        link: { contentKey: `kepu:item:${i}`, url: `https://m.kepuchina.cn/tuwendetail?id=${i}`, kind: 'text' },
+        sentAt: now,
+      });
+    await share(1, 'wx-zhao', '老赵');
+    await share(2, 'wx-zhao', '老赵');
+    await share(3, 'wx-new', '新人小吴');
+    await fx.app.services.shares.flush();
+
+    const list = unconfirmedBody.parse((await manager.call('GET', `/api/v1/stations/${station}/unconfirmed`)).json);
+    expect(list).toEqual([
+      { index: 1, contactName: '老赵', shares: 2, lastSharedAt: now.toISOString(), groupTopic: '城关科普群' },
+      { index: 2, contactName: '新人小吴', shares: 1, lastSharedAt: now.toISOString(), groupTopic: '城关科普群' },
+    ]);
+
+    const [zhao] = await fx.db.ds.getRepository(Informant).findBy({ stationId: station, name: '赵六' });
+    const bound = await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, { body: { index: 1, informantId: zhao.id } });
+    expect(bound).toMatchObject({
+      status: 200,
+      json: { informantId: zhao.id, text: '已确认：该成员绑定为“赵六”，之前的 2 条转发（有效 2 条）已计入' },
+    });
+    expect((await fx.db.ds.getRepository(Informant).findOneBy({ id: zhao.id }))?.wechatContactId).toBe('wx-zhao');
+
+    expect(await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, { body: { index: 5 } })).toMatchObject({
+      status: 400,
+      json: { error: expect.stringContaining('未确认名单中没有序号 5') },
+    });
+    expect(await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, { body: { index: 'one' } })).toMatchObject({
+      status: 400,
+      json: { error: 'index：index 应为未确认名单中的序号' },
+    });
+    const byName = await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, { body: { index: 1, name: '吴十' } });
+    expect(byName.json).toMatchObject({ text: expect.stringContaining('绑定为“吴十”') });
+    expect(await names(station)).toContain('吴十');
+    expect((await manager.call('GET', `/api/v1/stations/${station}/unconfirmed`)).json).toEqual([]);
+    expect((await staff.call('GET', `/api/v1/stations/${station}/unconfirmed`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,32 @@
+import { CountyStaff, StationManager } from '../../src/db/entities';
+import type { ApiBrowser, ConsoleFixture } from './console';
+
+/**
+ * Registers county staff or a station manager and signs them in the way they do: a one-time
+ * link's ticket (what `登录` to the bot gives) redeemed at POST /api/v1/auth/ticket.
+ */
+export async function signInAs(
+  fx: ConsoleFixture,
+  who: { staffOf: number; name?: string } | { managerOf: number; name?: string },
+): Promise<ApiBrowser> {
+  const ds = fx.db.ds;
+  const handle = `test-${Math.random().toString(36).slice(2)}`;
+  const ref =
+    'staffOf' in who
+      ? {
+          kind: 'staff' as const,
+          id: (await ds.getRepository(CountyStaff).save({ countyId: who.staffOf, name: who.name ?? '工作人员', wechatContactId: handle }))
+            .id,
+        }
+      : {
+          kind: 'manager' as const,
+          id: (await ds.getRepository(StationManager).save({ stationId: who.managerOf, name: who.name ?? '站长', wechatContactId: handle }))
+            .id,
+        };
+  const ticket = await fx.app.services.consoleAuth.issueTicket(ref, fx.clock.now());
+  const browser = fx.browser();
+  const r = await browser.call('POST', '/api/v1/auth/ticket', { body: { ticket } });
+  if (r.status !== 201 || typeof r.json?.csrfToken !== 'string') throw new Error(`ticket sign-in failed: ${r.status}`);
+  browser.csrf = r.json.csrfToken;
+  return browser;
+}
