@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
 import { dayOf, addDays } from '../../src/domain/calendar';
 import { parsePeriod, periodContaining } from '../../src/domain/periods';
-import { Informant, WechatGroup } from '../../src/db/entities';
+import { Informant } from '../../src/db/entities';
 import { joinRoster } from '../../src/services/roster-history';
 import { startConsole, type ConsoleFixture } from '../support/console';
 import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
@@ -65,7 +65,7 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     const b1 = await services.stations.add({ name: '城关社区e站', county: '乙旗' });
     Object.assign(ids, { countyA: a1.countyId, countyB: b1.countyId, a1: a1.id, a2: a2.id, b1: b1.id });
     await services.people.addStaff('甲旗', { name: STAFF.name, wechatContact: STAFF.id, wecomUser: 'wecom-li' });
-    await services.people.addManager('河西村e站', { name: MANAGER.name, wechatContact: MANAGER.id, county: '甲旗' } as never);
+    await services.people.addManager('河西村e站', { name: MANAGER.name, wechatContact: MANAGER.id }, '甲旗');
 
     const self = puppet.mocker.createContact({ id: 'kepubot-self', name: '科普e站助手' });
     for (const c of [STAFF, MANAGER]) puppet.mocker.createContact(c);
@@ -76,7 +76,9 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     puppet.mocker.login(self);
     await fx.app.channel.idle();
 
-    await fx.db.ds.getRepository(WechatGroup).save({ roomId: BOUND_ROOM, topic: '城关社区科普群', stationId: a1.id, boundAt: now });
+    // The bot knows both rooms from the room list at login; one is bound already.
+    await fx.app.services.groups.bind(BOUND_ROOM, '城关社区e站', now, '甲旗');
+    for (const id of [a1.id, a2.id]) await services.stations.update(id, { countingFrom: addDays(today, -20) });
     const informants = await fx.db.ds
       .getRepository(Informant)
       .save([1, 2, 3].map((i) => ({ stationId: a1.id, name: `信息员${i}`, wechatContactId: `wx-informant-${i}`, boundAt: now })));
@@ -348,7 +350,7 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     const context = await newContext(browser, fx.base);
     const page = await context.newPage();
     // WeCom's login page: hands back a code for 李干事 to the redirect URI with the state it was given.
-    await context.route('https://login.work.weixin.qq.com/**', async (route) => {
+    await context.route(/^https:\/\/login\.work\.weixin\.qq\.com\//, async (route) => {
       const u = new URL(route.request().url());
       const back = new URL(u.searchParams.get('redirect_uri')!);
       fake.oauthCodes.set('browser-code-li', 'wecom-li');
@@ -364,12 +366,20 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     await context.close();
 
     const phone = await newContext(browser, fx.base, 'wecom-phone');
-    await phone.route('https://open.weixin.qq.com/**', async (route) => {
-      const u = new URL(route.request().url());
-      const back = new URL(u.searchParams.get('redirect_uri')!);
+    // Chromium does not hand a redirect to a URL with a fragment (#wechat_redirect) to route
+    // handlers, so WeCom's silent OAuth is played at the start URL: kepubot's real answer is
+    // checked, then the browser goes where WeCom would send it.
+    await phone.route(/\/api\/v1\/auth\/wecom\/start\?/, async (route) => {
+      const real = await route.fetch({ maxRedirects: 0 });
+      const to = new URL(real.headers()['location']);
+      expect(`${to.origin}${to.pathname}`).toBe('https://open.weixin.qq.com/connect/oauth2/authorize');
+      expect(to.hash).toBe('#wechat_redirect');
+      expect(to.searchParams.get('scope')).toBe('snsapi_base');
+      const back = new URL(to.searchParams.get('redirect_uri')!);
+      expect(back.origin).toBe(PUBLIC_URL);
       fake.oauthCodes.set('browser-code-app', 'wecom-li');
-      const target = `${fx.base}${back.pathname}?code=browser-code-app&state=${encodeURIComponent(u.searchParams.get('state')!)}`;
-      await route.fulfill({ status: 302, headers: { location: target } });
+      const target = `${fx.base}${back.pathname}?code=browser-code-app&state=${encodeURIComponent(to.searchParams.get('state')!)}`;
+      await route.fulfill({ status: 302, headers: { location: target, 'set-cookie': real.headers()['set-cookie'] ?? '' } });
     });
     const mobile = await phone.newPage();
     await mobile.goto('/#/login');
