@@ -70,35 +70,56 @@ export class ConsoleAuthService {
       return null;
     }
     if (!(await verify(account.passwordHash, password))) return null;
+    return this.openSession('operator', account.id, now);
+  }
+
+  /**
+   * Opens a session for a principal already identified (an operator by password; county staff or
+   * a station manager by WeCom or a one-time link). Null when the person is not registered.
+   */
+  async openSession(kind: PrincipalKind, id: number, now: Date): Promise<{ token: string; session: ActiveSession } | null> {
+    const principal = await this.principal(kind, id);
+    if (!principal) return null;
     const repo = this.ds.getRepository(ConsoleSession);
     await repo.delete({ expiresAt: LessThan(now) });
     const token = randomBytes(32).toString('base64url');
     const row = repo.create({
       tokenSha256: sha256(token),
-      principalKind: 'operator',
-      principalId: account.id,
+      principalKind: kind,
+      principalId: id,
       csrfToken: randomBytes(32).toString('hex'),
       createdAt: now,
       expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
     });
     await repo.insert(row);
-    return {
-      token,
-      session: { principal: { kind: 'operator', id: account.id, name: account.name }, csrfToken: row.csrfToken, expiresAt: row.expiresAt },
-    };
+    return { token, session: { principal, csrfToken: row.csrfToken, expiresAt: row.expiresAt } };
   }
 
-  /** The live session of a cookie token, or null (unknown, expired, or its account removed). */
+  /** The live session of a cookie token, or null (unknown, expired, or its person removed). */
   async session(token: string, now: Date): Promise<ActiveSession | null> {
     const row = await this.ds.getRepository(ConsoleSession).findOneBy({ tokenSha256: sha256(token) });
     if (!row || row.expiresAt.getTime() <= now.getTime()) return null;
-    const account = await this.ds.getRepository(OperatorAccount).findOneBy({ id: row.principalId });
-    if (!account) return null;
-    return {
-      principal: { kind: row.principalKind, id: account.id, name: account.name },
-      csrfToken: row.csrfToken,
-      expiresAt: row.expiresAt,
-    };
+    const principal = await this.principal(row.principalKind, row.principalId);
+    if (!principal) return null;
+    return { principal, csrfToken: row.csrfToken, expiresAt: row.expiresAt };
+  }
+
+  /** Who a session stands for, as registered now (null once removed). */
+  private async principal(kind: PrincipalKind, id: number): Promise<Principal | null> {
+    if (kind === 'operator') {
+      const account = await this.ds.getRepository(OperatorAccount).findOneBy({ id });
+      return account ? { kind, id, name: account.name } : null;
+    }
+    const rows: Array<{ name: string | null; county_id: number; station_id: number | null }> =
+      kind === 'staff'
+        ? await this.ds.query(`SELECT name, county_id, NULL AS station_id FROM county_staff WHERE id = $1`, [id])
+        : await this.ds.query(
+            `SELECT m.name, s.county_id, m.station_id FROM station_manager m JOIN station s ON s.id = m.station_id WHERE m.id = $1`,
+            [id],
+          );
+    const r = rows[0];
+    if (!r) return null;
+    return { kind, id, name: r.name ?? '', countyId: r.county_id, ...(r.station_id !== null ? { stationId: r.station_id } : {}) };
   }
 
   /** Ends the session of a cookie token (nothing when there is none). */

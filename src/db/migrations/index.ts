@@ -10,6 +10,7 @@ import { StationPeriodRepair1764700000000 } from './1764700000000-station-period
 import { CountingPeriods1764800000000 } from './1764800000000-counting-periods';
 import { UnknownLinkShapes1764810000000 } from './1764810000000-unknown-link-shapes';
 import { ConsoleSessions1764900000000 } from './1764900000000-console-sessions';
+import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed-shares-index';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   CountingPeriods1764800000000,
   UnknownLinkShapes1764810000000,
   ConsoleSessions1764900000000,
+  UnconfirmedSharesIndex1765200000000,
 ];

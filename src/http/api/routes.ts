@@ -1,3 +1,7 @@
+import { ACTIVITY_ROUTES, activityHandlers } from './areas/activities';
+import { OVERVIEW_ROUTES, overviewHandlers } from './areas/overview';
+import { PEOPLE_ROUTES, peopleHandlers } from './areas/people';
+import { REPORT_ROUTES, reportHandlers } from './areas/reports';
 import { SESSION_ROUTES, sessionHandlers } from './areas/session';
 import { STATION_ROUTES, stationHandlers } from './areas/stations';
 import { SYSTEM_ROUTES, systemHandlers } from './areas/system';
@@ -11,6 +15,10 @@ export const API_ROUTES = {
   ...SESSION_ROUTES,
   ...STATION_ROUTES,
   ...SYSTEM_ROUTES,
+  ...OVERVIEW_ROUTES,
+  ...ACTIVITY_ROUTES,
+  ...PEOPLE_ROUTES,
+  ...REPORT_ROUTES,
   openapi: { method: 'get', path: '/openapi.json', summary: '本 API 的 OpenAPI 3.1 描述', auth: false, status: 200 },
 } as const satisfies Record<string, ApiRoute>;
 
@@ -20,5 +28,9 @@ export function apiHandlers(deps: ApiDeps): Record<Exclude<keyof typeof API_ROUT
     ...sessionHandlers(deps),
     ...stationHandlers(deps),
     ...systemHandlers(deps),
+    ...overviewHandlers(deps),
+    ...activityHandlers(deps),
+    ...peopleHandlers(deps),
+    ...reportHandlers(deps),
   };
 }
