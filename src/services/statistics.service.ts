@@ -324,12 +324,14 @@ export class StatisticsService {
            GROUP BY r.i, r.station_id
          ),
          -- An informant back on the roster within the range has two intervals in it: count them once.
+         -- (One index range scan of the station's joins per station and range.)
          rejoined AS (
-           SELECT r.i, x.station_id, count(*) AS n
-           FROM r JOIN informant_roster x ON x.station_id = r.station_id AND x.from_day > r.a AND x.from_day <= r.e
-           WHERE EXISTS (SELECT 1 FROM informant_roster y WHERE y.informant_id = x.informant_id AND y.station_id = x.station_id
-                           AND y.from_day < x.from_day AND y.to_day >= r.a)
-           GROUP BY r.i, x.station_id
+           SELECT r.i, r.station_id, j.n FROM r CROSS JOIN LATERAL (
+             SELECT count(*) AS n FROM informant_roster x
+             WHERE x.station_id = r.station_id AND x.from_day > r.a AND x.from_day <= r.e
+               AND EXISTS (SELECT 1 FROM informant_roster y WHERE y.informant_id = x.informant_id AND y.station_id = x.station_id
+                             AND y.from_day < x.from_day AND y.to_day >= r.a)
+           ) j WHERE j.n > 0
          ),
          sums AS (
            SELECT rg.i, d.station_id, sum(d.raw_shares) AS raw, sum(d.effective_shares) AS eff, sum(d.quota_met) AS met
