@@ -6,7 +6,8 @@
  * Uses DATABASE_URL (a scratch database is created and dropped on it) or an embedded PostgreSQL
  * in a temporary directory. Options: BENCH_MESSAGES (default 100000), BENCH_CONCURRENCY (1000),
  * BENCH_ROSTER_ROWS (100000; the roster import part, also runnable alone: bench/roster-import.ts),
- * BENCH_ONLY=counting, spool, callbacks, statistics or console (run only that part), BENCH_CALLBACKS (4000).
+ * BENCH_ONLY=counting, spool, callbacks, statistics, overview or console (run only that part), BENCH_CALLBACKS (4000),
+ * BENCH_OVERVIEW_RUNS (200).
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +30,7 @@ import { benchCallbacks, type CallbackBench } from './callbacks';
 import { measureConsoleSize, printConsoleSize } from './console-size';
 import { benchSpool, type SpoolBench } from './spool';
 import { benchRosterImport, printRosterBench } from './roster-import';
+import { benchOverview, printOverviewBench } from './overview';
 import { benchStatistics, type StatisticsBench } from './statistics';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
@@ -215,6 +217,12 @@ async function main(): Promise<void> {
     }
     if (env.BENCH_ONLY === 'statistics') {
       printStatistics(await benchStatistics(ds));
+      // On the same year of county data.
+      printOverviewBench(await benchOverview(ds));
+      return;
+    }
+    if (env.BENCH_ONLY === 'overview') {
+      printOverviewBench(await benchOverview(ds));
       return;
     }
     await seed(ds);
@@ -395,6 +403,8 @@ async function main(): Promise<void> {
     printCallbacks(await benchCallbacks(ds));
 
     printStatistics(await benchStatistics(ds));
+    // On the same year of county data.
+    printOverviewBench(await benchOverview(ds));
 
     printRosterBench(await benchRosterImport(adminUrl));
   } finally {

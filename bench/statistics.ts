@@ -10,6 +10,7 @@ import { addDays, monthOf } from '../src/domain/calendar';
 import { parsePeriod, periodContaining } from '../src/domain/periods';
 import { JOBS } from '../src/jobs';
 import { composeCore } from '../src/compose';
+import type { Services } from '../src/services';
 
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 50);
 const PER_STATION = Number(process.env.BENCH_INFORMANTS_PER_STATION ?? 500);
@@ -43,12 +44,22 @@ function pcts(xs: number[]): { p50: number; p99: number } {
   return { p50: at(50), p99: at(99) };
 }
 
-export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> {
+/** The bench's county: its name, and the last day of its year (the bench's "today"). */
+export const BENCH_COUNTY = '统计基准旗';
+export const BENCH_TODAY = `${YEAR}-12-31`;
+
+/**
+ * Seeds the bench's year of county data (STATIONS × PER_STATION informants, daily rollups,
+ * activities, one month of raw share events) and builds the summaries. Returns the county.
+ */
+export async function seedCountyYear(
+  ds: DataSource,
+): Promise<{ countyId: number; seedSeconds: number; summarySeconds: number; services: Services }> {
   const config = loadConfig({ LOG_LEVEL: 'silent' });
   const { services } = await composeCore(config, { dataSource: ds });
   const t0 = process.hrtime.bigint();
-  await ds.query(`INSERT INTO region (name, level) VALUES ('统计基准旗', 'county')`);
-  const [{ id: countyId }]: Array<{ id: number }> = await ds.query(`SELECT id FROM region WHERE name = '统计基准旗'`);
+  await ds.query(`INSERT INTO region (name, level) VALUES ('${BENCH_COUNTY}', 'county')`);
+  const [{ id: countyId }]: Array<{ id: number }> = await ds.query(`SELECT id FROM region WHERE name = '${BENCH_COUNTY}'`);
   await ds.query(`INSERT INTO station (name, county_id, type) SELECT '统计e站' || s, $1, 'community' FROM generate_series(1, $2) s`, [
     countyId,
     STATIONS,
@@ -101,6 +112,13 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
   // The summaries are kept current incrementally in production; here a year arrives at once.
   const summarySeconds = (await time(() => services.statistics.summaries.refresh())) / 1000;
   await ds.query('ANALYZE');
+  return { countyId, seedSeconds, summarySeconds, services };
+}
+
+export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> {
+  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  const { countyId, seedSeconds, summarySeconds, services } = await seedCountyYear(ds);
+  const month = monthOf(`${YEAR}-10-15`);
   const [{ rollups }] = await ds.query(
     `SELECT count(*)::int AS rollups FROM daily_rollup d JOIN station s ON s.id = d.station_id WHERE s.county_id = $1`,
     [countyId],

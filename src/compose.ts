@@ -16,6 +16,7 @@ import { WechatRuntime, createServicePuppet, servicePuppetProbe, wechatReadiness
 import { systemClock, type Clock } from './clock';
 import type { AppConfig } from './config';
 import { openDataSource } from './db/data-source';
+import { demoDatabaseUrl } from './db/demo-database';
 import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
 import { createApp, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
 import { createApiRouter } from './http/api/router';
@@ -181,7 +182,11 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
   };
 
   try {
-    const { dbServer, ds } = await openDatabase(config, log, 'server', overrides.dataSource);
+    // The demo (no puppet service) never touches real data: a database and a spool of its own.
+    const demoMode = !overrides.puppet && !config.wechat.puppetService;
+    if (demoMode)
+      config = { ...config, resilience: { ...config.resilience, spoolDir: path.join(config.database.dataDir, 'demo', 'spool') } };
+    const { dbServer, ds } = await openDatabase(config, log, 'server', overrides.dataSource, demoMode);
     parts.dbServer = dbServer;
     parts.ds = ds;
     const dbMonitor = new DatabaseMonitor(ds, clock, config.resilience.dbCheckIntervalMs, log.child({ component: 'database' }));
@@ -405,6 +410,8 @@ export async function openDatabase(
   log: Logger,
   role: 'server' | 'cli',
   existing?: DataSource,
+  /** The demo's own database (db/demo-database.ts) instead of the real one. */
+  demo = false,
 ): Promise<{ dbServer: DatabaseServer; ds: DataSource }> {
   if (existing) {
     return {
@@ -414,7 +421,8 @@ export async function openDatabase(
   }
   const dbServer = await openDatabaseServer(config.database, log, role);
   try {
-    const ds = await openDataSource({ url: dbServer.url, poolSize: role === 'cli' ? 2 : config.database.poolSize, log });
+    const url = demo ? await demoDatabaseUrl(dbServer.url, config.database.demoUrl, log) : dbServer.url;
+    const ds = await openDataSource({ url, poolSize: role === 'cli' ? 2 : config.database.poolSize, log });
     log.info({ database: dbServer.mode }, 'database ready, migrations applied');
     return { dbServer, ds };
   } catch (err) {

@@ -36,6 +36,10 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\/.+/, 'should look like postgres://user:password@host:5432/kepubot')
     .optional(),
+  DEMO_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'should look like postgres://user:password@host:5432/kepubot_demo')
+    .optional(),
   KEPUBOT_DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_PG_PORT: port(54329),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -162,6 +166,8 @@ export interface AppConfig {
   database: {
     /** Unset: kepubot starts (or reuses) the embedded PostgreSQL under dataDir. */
     url?: string;
+    /** The demo's database (demo mode only); default: `<database>_demo` on the same server. */
+    demoUrl?: string;
     dataDir: string;
     embeddedPort: number;
     poolSize: number;
@@ -287,6 +293,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     console: { publicUrl: (c.CONSOLE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '') },
     database: {
       url: c.DATABASE_URL,
+      demoUrl: c.DEMO_DATABASE_URL,
       dataDir: c.KEPUBOT_DATA_DIR,
       embeddedPort: c.EMBEDDED_PG_PORT,
       poolSize: c.DB_POOL_SIZE,

@@ -18,6 +18,16 @@ export const JOB_NAMES = [
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
+/** What each job is called in the console. */
+export const JOB_LABELS: Record<JobName, string> = {
+  'group-reminder': '群内每日提醒',
+  'group-ranking': '群内每日排行',
+  'weekly-digest': '每周统计简报',
+  'monthly-check': '月度进度检查',
+  'quarterly-table': '季度统计表',
+  'annual-evaluation': '年度评定',
+};
+
 /** Default rules (minute hour day-of-month month day-of-week). */
 export const DEFAULT_RULES: Record<JobName, string> = {
   'group-reminder': '30 19 * * *',

@@ -34,6 +34,8 @@ export interface ScopeRun {
   waiting: Array<{ message: PlannedMessage; reason: string }>;
   /** Why the run is pending (the distinct reasons of `waiting`, joined). */
   reason?: string;
+  /** The job_run row (absent for a dry run). */
+  runId?: number;
 }
 
 export interface RunListItem {
@@ -161,7 +163,8 @@ export class JobRunner {
       );
       const fresh = run.state === 'planning';
       const plannable = fresh || mode === 'resend' || (mode === 'retry' && (run.state === 'pending' || run.state === 'missed'));
-      if (!plannable) return { job, scope, period: period.key, state: 'already' as const, round: run.round, messages: [], waiting: [] };
+      if (!plannable)
+        return { job, scope, period: period.key, state: 'already' as const, round: run.round, messages: [], waiting: [], runId: run.id };
       const round = mode === 'resend' && !fresh ? run.round + 1 : run.round;
       const { sendable, waiting } = this.split(await def.plan(this.ctx, scope, period, now));
       const queued: PlannedMessage[] = [];
@@ -179,8 +182,38 @@ export class JobRunner {
         const why = waiting.every((w) => w.message.recipient === '') ? 'no recipient' : 'channel not configured';
         this.log.warn({ ...fields, why }, 'job run pending');
       } else this.log.info(fields, mode === 'resend' && !fresh ? 'job run queued again (resend)' : 'job run planned');
-      return { job, scope, period: period.key, state, round, messages: queued, waiting, reason };
+      return { job, scope, period: period.key, state, round, messages: queued, waiting, reason, runId: run.id };
     });
+  }
+
+  /**
+   * Sends again what of a run did not go out (the console's 重发): a pending or missed run is
+   * planned again (the messages not queued before), and its failed, expired and uncertain parts
+   * are queued again, due now, unless they are past their validity (an evening reminder the next
+   * day). Returns how many parts were queued; null when there is no such run.
+   */
+  async resendRun(runId: number, now: Date): Promise<{ requeued: number; run: ScopeRun | null } | null> {
+    const [r]: Array<{ job: string; scope: string; period: string; state: string }> = await this.ds.query(
+      `SELECT job, scope, period, state FROM job_run WHERE id = $1`,
+      [runId],
+    );
+    if (!r) return null;
+    const period = parsePeriod(r.period);
+    let run: ScopeRun | null = null;
+    if ((r.state === 'pending' || r.state === 'missed') && isJobName(r.job) && period) {
+      run = await this.runScope(r.job, r.scope, period, now, { mode: 'retry' });
+    }
+    const rows: unknown[] = await this.ds.query(
+      `WITH u AS (
+         UPDATE outbox_message SET state = 'queued', attempts = 0, due_at = $2, last_error = NULL
+         WHERE run_id = $1 AND state IN ('failed', 'expired', 'uncertain') AND (valid_until IS NULL OR valid_until > $2)
+         RETURNING id
+       ) SELECT id FROM u`,
+      [runId, now],
+    );
+    const requeued = rows.length + (run ? run.messages.length : 0);
+    this.log.info({ job: r.job, scope: r.scope, period: r.period, requeued }, 'job run sent again');
+    return { requeued, run };
   }
 
   /** Queues one message's parts (text, then file); false when all were queued before. */

@@ -66,25 +66,18 @@ export class ActivityService {
   }
 
   async correct(stationId: number, c: Correction): Promise<{ before: Activity; after: Activity }> {
-    const a = await this.own(stationId, c.id);
+    return this.edit(stationId, c.id, { [c.field]: c.value } as Partial<ActivityInput>);
+  }
+
+  /** Changes any fields of a record of this station at once (the console's edit form). */
+  async edit(stationId: number, id: number, changes: Partial<ActivityInput>): Promise<{ before: Activity; after: Activity }> {
+    const a = await this.own(stationId, id);
     const before = { ...a };
-    switch (c.field) {
-      case 'participants':
-        a.participants = c.value as number;
-        break;
-      case 'date':
-        a.date = c.value as string;
-        break;
-      case 'type':
-        a.type = c.value as Activity['type'];
-        break;
-      case 'title':
-        a.title = c.value as string;
-        break;
-      case 'place':
-        a.place = (c.value as string | null) ?? null;
-        break;
-    }
+    if (changes.participants !== undefined) a.participants = changes.participants;
+    if (changes.date !== undefined) a.date = changes.date;
+    if (changes.type !== undefined) a.type = changes.type;
+    if (changes.title !== undefined) a.title = changes.title;
+    if (changes.place !== undefined) a.place = changes.place ?? null;
     a.updatedAt = new Date();
     try {
       await this.ds.getRepository(Activity).save(a);
@@ -93,6 +86,11 @@ export class ActivityService {
       throw err;
     }
     return { before, after: a };
+  }
+
+  /** A record by its number (any station, any status), or null. */
+  async find(id: number): Promise<Activity | null> {
+    return this.ds.getRepository(Activity).findOneBy({ id });
   }
 
   async withdraw(stationId: number, id: number): Promise<Activity> {

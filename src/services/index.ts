@@ -10,6 +10,7 @@ import { ConsoleAuthService } from './console-auth.service';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { LinkShapeService } from './link-shapes.service';
+import { OverviewService } from './overview.service';
 import { PeopleService } from './people.service';
 import { ReportService } from './report.service';
 import { RosterService } from './roster.service';
@@ -35,6 +36,8 @@ export interface Services {
   links: LinkShapeService;
   /** Console sign-in: operator accounts and sessions. */
   consoleAuth: ConsoleAuthService;
+  /** The console's overview of a county (figures, series, ranking, what needs attention). */
+  overview: OverviewService;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -64,5 +67,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     receipts: new CallbackReceiptService(ds),
     links: new LinkShapeService(ds, metrics),
     consoleAuth: new ConsoleAuthService(ds),
+    overview: new OverviewService(ds, statistics, config.counting.dailyQuota),
   };
 }

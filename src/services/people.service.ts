@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { IdentityKind } from '../domain/channels';
-import { CountyStaff, Region, StationManager } from '../db/entities';
+import { CountyStaff, Region, Station, StationManager } from '../db/entities';
 import { NOT_CONFIGURED, type ConfiguredChannels } from './channels';
 import { UserError } from '../errors';
 import { requireStationByName, type CountyRef } from './station.service';
@@ -11,6 +11,28 @@ export interface Handles {
   wecomUser?: string;
   openid?: string;
   wechatContact?: string;
+}
+
+interface PersonHandles {
+  name: string | null;
+  wecomUserId: string | null;
+  mpOpenid: string | null;
+  wechatContactId: string | null;
+}
+
+/** A station manager as the console lists them. */
+export interface ManagerRow extends PersonHandles {
+  id: number;
+  stationId: number;
+  stationName: string;
+  countyId: number;
+}
+
+/** A county staff member as the console lists them. */
+export interface StaffRow extends PersonHandles {
+  id: number;
+  countyId: number;
+  countyName: string;
 }
 
 /** Who is talking to the bot, as far as station commands are concerned. */
@@ -47,6 +69,85 @@ export class PeopleService {
     const county = await this.ds.getRepository(Region).findOneBy({ name: countyName, level: 'county' });
     if (!county) throw new UserError(`找不到旗县区“${countyName}”（添加e站时会一并创建旗县区）`);
     return this.register(CountyStaff, { countyId: county.id }, handles);
+  }
+
+  /** Registers a manager of the station (by id: the console). */
+  async addManagerTo(stationId: number, handles: Handles): Promise<StationManager> {
+    this.requireHandle(handles);
+    if (!(await this.ds.getRepository(Station).existsBy({ id: stationId }))) throw new UserError(`没有编号为 ${stationId} 的e站`);
+    return this.register(StationManager, { stationId }, handles);
+  }
+
+  /** Registers a staff member of the county (by id: the console). */
+  async addStaffTo(countyId: number, handles: Handles): Promise<CountyStaff> {
+    this.requireHandle(handles);
+    if (!(await this.ds.getRepository(Region).existsBy({ id: countyId, level: 'county' })))
+      throw new UserError(`没有编号为 ${countyId} 的旗县区`);
+    return this.register(CountyStaff, { countyId }, handles);
+  }
+
+  /** Managers and staff of the counties (all counties: 'all'), by county, station and name. */
+  async list(counties: 'all' | readonly number[]): Promise<{ managers: ManagerRow[]; staff: StaffRow[] }> {
+    const all = counties === 'all';
+    const ids = all ? [] : [...counties];
+    const [managers, staff]: [Array<Record<string, unknown>>, Array<Record<string, unknown>>] = await Promise.all([
+      this.ds.query(
+        `SELECT m.id, m.station_id, s.name AS station_name, s.county_id, m.name, m.wecom_user_id, m.mp_openid, m.wechat_contact_id
+         FROM station_manager m JOIN station s ON s.id = m.station_id WHERE $1 OR s.county_id = ANY($2)
+         ORDER BY s.county_id, s.name, m.id`,
+        [all, ids],
+      ),
+      this.ds.query(
+        `SELECT c.id, c.county_id, r.name AS county_name, c.name, c.wecom_user_id, c.mp_openid, c.wechat_contact_id
+         FROM county_staff c JOIN region r ON r.id = c.county_id WHERE $1 OR c.county_id = ANY($2) ORDER BY r.name, c.id`,
+        [all, ids],
+      ),
+    ]);
+    const handles = (r: Record<string, unknown>) => ({
+      name: (r.name as string | null) ?? null,
+      wecomUserId: (r.wecom_user_id as string | null) ?? null,
+      mpOpenid: (r.mp_openid as string | null) ?? null,
+      wechatContactId: (r.wechat_contact_id as string | null) ?? null,
+    });
+    return {
+      managers: managers.map((r) => ({
+        id: Number(r.id),
+        stationId: Number(r.station_id),
+        stationName: String(r.station_name),
+        countyId: Number(r.county_id),
+        ...handles(r),
+      })),
+      staff: staff.map((r) => ({ id: Number(r.id), countyId: Number(r.county_id), countyName: String(r.county_name), ...handles(r) })),
+    };
+  }
+
+  /** A manager with their station's county, or null. */
+  async manager(id: number): Promise<(StationManager & { countyId: number }) | null> {
+    const m = await this.ds.getRepository(StationManager).findOne({ where: { id }, relations: { station: true } });
+    return m ? Object.assign(m, { countyId: m.station!.countyId }) : null;
+  }
+
+  /** A staff member, or null. */
+  async staffMember(id: number): Promise<CountyStaff | null> {
+    return this.ds.getRepository(CountyStaff).findOneBy({ id });
+  }
+
+  /** Removes a manager; their console sessions end with them. */
+  async removeManager(id: number): Promise<void> {
+    await this.remove('manager', StationManager, id);
+  }
+
+  /** Removes a staff member; their console sessions end with them. */
+  async removeStaff(id: number): Promise<void> {
+    await this.remove('staff', CountyStaff, id);
+  }
+
+  private async remove(kind: 'manager' | 'staff', entity: typeof StationManager | typeof CountyStaff, id: number): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      const result = await m.getRepository(entity).delete({ id });
+      if (!result.affected) throw new UserError(kind === 'manager' ? `没有编号为 ${id} 的e站管理员` : `没有编号为 ${id} 的旗县区工作人员`);
+      await m.query(`DELETE FROM console_session WHERE principal_kind = $1 AND principal_id = $2`, [kind, id]);
+    });
   }
 
   /** Stores a manager or staff member with their handles, refusing a handle already registered. */

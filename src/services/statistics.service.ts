@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
-import { TIME_ZONE, daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
+import { TIME_ZONE, addDays, daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
 import { TARGETS, compareStations, figuresOf, sumAggregates, type Aggregates, type Figures } from '../domain/figures';
 import { STATION_START_CTE, countedRollupSql, stationStartSql } from './counted-days';
 import { SummaryRefresher } from './summaries.service';
@@ -186,58 +186,103 @@ export class StatisticsService {
    * (null when the station counts no day of it).
    */
   async countedRanges(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, StationCounting>> {
+    return (await this.countedRangesOver(stationIds, [range], today))[0];
+  }
+
+  /** countedRanges for several ranges at once (one query). */
+  private async countedRangesOver(stationIds: number[], ranges: DayRange[], today: DayKey): Promise<Array<Map<number, StationCounting>>> {
     const rows: Array<{ id: number; name: string; status: string; type: string; start: string | null }> = await this.ds.query(
       `SELECT s.id, s.name, s.status, s.type, to_char(${stationStartSql('s')}, 'YYYY-MM-DD') AS start FROM station s WHERE s.id = ANY($1)`,
       [stationIds],
     );
-    const end = upTo(range, today).to;
-    const out = new Map<number, StationCounting>();
-    for (const r of rows) {
-      const from = r.start && r.start > range.from ? r.start : range.from;
-      out.set(r.id, {
-        name: r.name,
-        status: r.status,
-        type: r.type,
-        start: r.start,
-        counted: r.start && from <= end ? { from, to: end } : null,
-      });
-    }
-    return out;
+    return ranges.map((range) => {
+      const end = upTo(range, today).to;
+      const out = new Map<number, StationCounting>();
+      for (const r of rows) {
+        const from = r.start && r.start > range.from ? r.start : range.from;
+        out.set(r.id, {
+          name: r.name,
+          status: r.status,
+          type: r.type,
+          start: r.start,
+          counted: r.start && from <= end ? { from, to: end } : null,
+        });
+      }
+      return out;
+    });
   }
 
-  /** Active informants per station over the counted range, from the summaries when the range allows. */
-  private async activeInformants(stationIds: number[], counted: DayRange, today: DayKey): Promise<Map<number, number>> {
-    const shape = rangeShape(counted, today);
-    let rows: Array<{ station_id: number; active: string }>;
-    if (shape === 'day') {
-      rows = await this.ds.query(
-        `SELECT station_id, active_informants AS active FROM station_day WHERE station_id = ANY($1) AND day = $2`,
-        [stationIds, counted.from],
+  /**
+   * Active informants per station over each counted range, from the summaries when the range
+   * allows: ranges read from the same summary (days, weeks, quarters, single months) share one query.
+   */
+  private async activeInformants(stationIds: number[], counted: DayRange[], today: DayKey): Promise<Array<Map<number, number>>> {
+    const out = counted.map(() => new Map<number, number>());
+    const bySummary = new Map<'day' | 'w' | 'q' | 'm', number[]>();
+    const queries: Array<Promise<void>> = [];
+    counted.forEach((c, i) => {
+      if (c.from > c.to) return;
+      const shape = rangeShape(c, today);
+      const summary =
+        shape === 'day'
+          ? 'day'
+          : shape === 'week'
+            ? 'w'
+            : shape === 'quarter'
+              ? 'q'
+              : shape === 'months' && c.from.slice(0, 7) === c.to.slice(0, 7)
+                ? 'm'
+                : null;
+      if (summary) {
+        bySummary.set(summary, [...(bySummary.get(summary) ?? []), i]);
+        return;
+      }
+      queries.push(
+        (async () => {
+          const rows: Array<{ station_id: number; active: string }> =
+            shape === 'months'
+              ? await this.ds.query(
+                  `SELECT station_id, count(DISTINCT informant_id) AS active FROM informant_period
+                   WHERE station_id = ANY($1) AND kind = $2 AND period_start BETWEEN $3 AND $4 AND effective_shares > 0
+                   GROUP BY station_id`,
+                  [stationIds, 'm', c.from, c.to],
+                )
+              : await this.ds.query(
+                  `WITH ${STATION_START_CTE}
+                   SELECT d.station_id, count(DISTINCT d.informant_id) AS active FROM daily_rollup d JOIN station_start ss ON ss.station_id = d.station_id
+                   WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND d.effective_shares > 0 AND ${countedRollupSql('d', 'ss.start')}
+                   GROUP BY d.station_id`,
+                  [stationIds, c.from, c.to],
+                );
+          for (const r of rows) out[i].set(r.station_id, Number(r.active));
+        })(),
       );
-    } else if (shape === 'week' || shape === 'quarter' || (shape === 'months' && counted.from.slice(0, 7) === counted.to.slice(0, 7))) {
-      // One whole period: 50 rows, one per station.
-      rows = await this.ds.query(
-        `SELECT station_id, active_informants AS active FROM station_period
-         WHERE station_id = ANY($1) AND kind = $2 AND period_start = $3`,
-        [stationIds, shape === 'week' ? 'w' : shape === 'quarter' ? 'q' : 'm', counted.from],
-      );
-    } else if (shape === 'months') {
-      rows = await this.ds.query(
-        `SELECT station_id, count(DISTINCT informant_id) AS active FROM informant_period
-         WHERE station_id = ANY($1) AND kind = $2 AND period_start BETWEEN $3 AND $4 AND effective_shares > 0
-         GROUP BY station_id`,
-        [stationIds, 'm', counted.from, counted.to],
-      );
-    } else {
-      rows = await this.ds.query(
-        `WITH ${STATION_START_CTE}
-         SELECT d.station_id, count(DISTINCT d.informant_id) AS active FROM daily_rollup d JOIN station_start ss ON ss.station_id = d.station_id
-         WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND d.effective_shares > 0 AND ${countedRollupSql('d', 'ss.start')}
-         GROUP BY d.station_id`,
-        [stationIds, counted.from, counted.to],
+    });
+    for (const [summary, indexes] of bySummary) {
+      queries.push(
+        (async () => {
+          // One whole period per range: one row per station and range.
+          const starts = [...new Set(indexes.map((i) => counted[i].from))];
+          const rows: Array<{ station_id: number; start: string; active: string }> =
+            summary === 'day'
+              ? await this.ds.query(
+                  `SELECT station_id, to_char(day, 'YYYY-MM-DD') AS start, active_informants AS active FROM station_day
+                   WHERE station_id = ANY($1) AND day = ANY($2::date[])`,
+                  [stationIds, starts],
+                )
+              : await this.ds.query(
+                  `SELECT station_id, to_char(period_start, 'YYYY-MM-DD') AS start, active_informants AS active FROM station_period
+                   WHERE station_id = ANY($1) AND kind = $2 AND period_start = ANY($3::date[])`,
+                  [stationIds, summary, starts],
+                );
+          const byStart = new Map<string, typeof rows>();
+          for (const r of rows) byStart.set(r.start, [...(byStart.get(r.start) ?? []), r]);
+          for (const i of indexes) for (const r of byStart.get(counted[i].from) ?? []) out[i].set(r.station_id, Number(r.active));
+        })(),
       );
     }
-    return new Map(rows.map((r) => [r.station_id, Number(r.active)]));
+    await Promise.all(queries);
+    return out;
   }
 
   /**
@@ -246,58 +291,76 @@ export class StatisticsService {
    * informant-days from each station's first counted day.
    */
   async stationAggregates(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, StationAggregates>> {
+    return (await this.stationAggregatesOver(stationIds, [range], today))[0];
+  }
+
+  /**
+   * stationAggregates for several ranges at once (the console's weekly series): the same
+   * definition, in one round trip, whatever the number of ranges.
+   */
+  async stationAggregatesOver(stationIds: number[], ranges: DayRange[], today: DayKey): Promise<Array<Map<number, StationAggregates>>> {
     await this.summaries.refresh();
-    const counted = upTo(range, today);
+    const counted = ranges.map((r) => upTo(r, today));
     // One round trip: the stations' starts, the sums and the active informants in parallel.
-    const [stations, rows, active]: [Map<number, StationCounting>, Array<Record<string, string | number>>, Map<number, number>] =
-      await Promise.all([
-        this.countedRanges(stationIds, range, today),
-        this.ds.query(
-          `WITH ${STATION_START_CTE},
+    const [stations, rows, active]: [
+      Array<Map<number, StationCounting>>,
+      Array<Record<string, string | number>>,
+      Array<Map<number, number>>,
+    ] = await Promise.all([
+      this.countedRangesOver(stationIds, ranges, today),
+      this.ds.query(
+        `WITH ${STATION_START_CTE},
+         -- The ranges: counted from, counted to (clipped to today), and the range's own end (activities).
+         rg AS (SELECT x.f, x.t, x.at, x.i FROM unnest($2::date[], $3::date[], $4::date[]) WITH ORDINALITY AS x(f, t, at, i)),
          r AS (
-           SELECT station_id, greatest($2::date, start) AS a FROM station_start
-           WHERE station_id = ANY($1) AND start IS NOT NULL AND greatest($2::date, start) <= $3::date
+           SELECT rg.i, ss.station_id, greatest(rg.f, ss.start) AS a, rg.t AS e FROM rg CROSS JOIN station_start ss
+           WHERE ss.station_id = ANY($1) AND ss.start IS NOT NULL AND greatest(rg.f, ss.start) <= rg.t
          ),
-         -- Joins and leaves per day (station_roster_day): informant-days and intervals on the roster over [a, end].
+         -- Joins and leaves per day (station_roster_day): informant-days and intervals on the roster over [a, e].
          roster AS (
-           SELECT r.station_id, sum((d.joins - d.leaves) * ($3::date - greatest(r.a, d.day) + 1)) AS idays,
+           SELECT r.i, r.station_id, sum((d.joins - d.leaves) * (r.e - greatest(r.a, d.day) + 1)) AS idays,
                   coalesce(sum(d.joins - d.leaves) FILTER (WHERE d.day <= r.a), 0) + coalesce(sum(d.joins) FILTER (WHERE d.day > r.a), 0) AS intervals
-           FROM r JOIN station_roster_day d ON d.station_id = r.station_id AND d.day <= $3::date
-           GROUP BY r.station_id
+           FROM r JOIN station_roster_day d ON d.station_id = r.station_id AND d.day <= r.e
+           GROUP BY r.i, r.station_id
          ),
          -- An informant back on the roster within the range has two intervals in it: count them once.
+         -- (One index range scan of the station's joins per station and range.)
          rejoined AS (
-           SELECT x.station_id, count(*) AS n
-           FROM r JOIN informant_roster x ON x.station_id = r.station_id AND x.from_day > r.a AND x.from_day <= $3::date
-           WHERE EXISTS (SELECT 1 FROM informant_roster y WHERE y.informant_id = x.informant_id AND y.station_id = x.station_id
-                           AND y.from_day < x.from_day AND y.to_day >= r.a)
-           GROUP BY x.station_id
+           SELECT r.i, r.station_id, j.n FROM r CROSS JOIN LATERAL (
+             SELECT count(*) AS n FROM informant_roster x
+             WHERE x.station_id = r.station_id AND x.from_day > r.a AND x.from_day <= r.e
+               AND EXISTS (SELECT 1 FROM informant_roster y WHERE y.informant_id = x.informant_id AND y.station_id = x.station_id
+                             AND y.from_day < x.from_day AND y.to_day >= r.a)
+           ) j WHERE j.n > 0
          ),
          sums AS (
-           SELECT station_id, sum(raw_shares) AS raw, sum(effective_shares) AS eff, sum(quota_met) AS met
-           FROM station_day WHERE station_id = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY station_id
+           SELECT rg.i, d.station_id, sum(d.raw_shares) AS raw, sum(d.effective_shares) AS eff, sum(d.quota_met) AS met
+           FROM rg JOIN station_day d ON d.day BETWEEN rg.f AND rg.t WHERE d.station_id = ANY($1) GROUP BY rg.i, d.station_id
          ),
          act AS (
-           SELECT station_id, count(*) AS n, sum(participants) AS p, count(*) FILTER (WHERE participants >= $5) AS n50
-           FROM activity WHERE status = 'active' AND station_id = ANY($1) AND date BETWEEN $2 AND $4
-           GROUP BY station_id
+           SELECT rg.i, a.station_id, count(*) AS n, sum(a.participants) AS p, count(*) FILTER (WHERE a.participants >= $5) AS n50
+           FROM rg JOIN activity a ON a.date BETWEEN rg.f AND rg.at WHERE a.status = 'active' AND a.station_id = ANY($1)
+           GROUP BY rg.i, a.station_id
          )
-         SELECT s.id, coalesce(roster.intervals, 0) - coalesce(rejoined.n, 0) AS informants, coalesce(roster.idays, 0) AS idays,
+         SELECT rg.i, s.id, coalesce(roster.intervals, 0) - coalesce(rejoined.n, 0) AS informants, coalesce(roster.idays, 0) AS idays,
                 coalesce(sums.raw, 0) AS raw, coalesce(sums.eff, 0) AS eff, coalesce(sums.met, 0) AS met,
                 coalesce(act.n, 0) AS n, coalesce(act.p, 0) AS p, coalesce(act.n50, 0) AS n50
-         FROM station s LEFT JOIN roster ON roster.station_id = s.id LEFT JOIN rejoined ON rejoined.station_id = s.id
-         LEFT JOIN sums ON sums.station_id = s.id
-         LEFT JOIN act ON act.station_id = s.id
+         FROM rg CROSS JOIN station s
+         LEFT JOIN roster ON roster.i = rg.i AND roster.station_id = s.id
+         LEFT JOIN rejoined ON rejoined.i = rg.i AND rejoined.station_id = s.id
+         LEFT JOIN sums ON sums.i = rg.i AND sums.station_id = s.id
+         LEFT JOIN act ON act.i = rg.i AND act.station_id = s.id
          WHERE s.id = ANY($1)`,
-          [stationIds, counted.from, counted.to, range.to, TARGETS.participantsPerActivity],
-        ),
-        counted.from <= counted.to ? this.activeInformants(stationIds, counted, today) : Promise.resolve(new Map<number, number>()),
-      ]);
-    const out = new Map<number, StationAggregates>();
+        [stationIds, counted.map((c) => c.from), counted.map((c) => c.to), ranges.map((r) => r.to), TARGETS.participantsPerActivity],
+      ),
+      this.activeInformants(stationIds, counted, today),
+    ]);
+    const out = ranges.map(() => new Map<number, StationAggregates>());
     for (const r of rows) {
+      const i = Number(r.i) - 1;
       const id = Number(r.id);
-      const c = stations.get(id)!;
-      out.set(id, {
+      const c = stations[i].get(id)!;
+      out[i].set(id, {
         name: c.name,
         status: c.status,
         type: c.type,
@@ -306,7 +369,7 @@ export class StatisticsService {
         days: c.counted ? daysIn(c.counted) : 0,
         firstDay: c.counted?.from ?? null,
         informantDays: Number(r.idays),
-        activeInformants: active.get(id) ?? 0,
+        activeInformants: active[i].get(id) ?? 0,
         rawShares: Number(r.raw),
         effectiveShares: Number(r.eff),
         quotaMetDays: Number(r.met),
@@ -314,6 +377,32 @@ export class StatisticsService {
         participants: Number(r.p),
         activitiesOf50: Number(r.n50),
       });
+    }
+    return out;
+  }
+
+  /**
+   * Effective shares and active informants of the stations on each day of the range up to today,
+   * days without any included: what figures() answers for each single day (station_day).
+   */
+  async daily(
+    stationIds: number[],
+    range: DayRange,
+    today: DayKey,
+  ): Promise<Array<{ day: DayKey; effectiveShares: number; activeInformants: number }>> {
+    await this.summaries.refresh();
+    const counted = upTo(range, today);
+    if (counted.from > counted.to) return [];
+    const rows: Array<{ day: string; eff: string; active: string }> = await this.ds.query(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, sum(effective_shares) AS eff, sum(active_informants) AS active FROM station_day
+       WHERE station_id = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY day`,
+      [stationIds, counted.from, counted.to],
+    );
+    const byDay = new Map(rows.map((r) => [r.day, r]));
+    const out: Array<{ day: DayKey; effectiveShares: number; activeInformants: number }> = [];
+    for (let d = counted.from; d <= counted.to; d = addDays(d, -1)) {
+      const r = byDay.get(d);
+      out.push({ day: d, effectiveShares: Number(r?.eff ?? 0), activeInformants: Number(r?.active ?? 0) });
     }
     return out;
   }
@@ -330,6 +419,11 @@ export class StatisticsService {
     const level: Array<{ level: string }> = await this.ds.query(`SELECT level FROM region WHERE id = $1`, [regionId]);
     if (level.length === 0) throw new Error(`region ${regionId} not found`);
     const stations = await this.stationAggregates(await this.stationIds('county', regionId), range, today);
+    return this.tableOf(stations, range, today);
+  }
+
+  /** The ranked table of stations' aggregates over a range (what stationTable answers). */
+  tableOf(stations: Map<number, StationAggregates>, range: DayRange, today: DayKey): StationTable {
     const counted = upTo(range, today);
     const rows = [...stations.entries()]
       .map(([stationId, a]) => ({ stationId, name: a.name, status: a.status, type: a.type, start: a.start, figures: figuresOf(a) }))

@@ -62,7 +62,8 @@ describe('faults: SIGTERM while a batch is slow, then a restart', () => {
     servers.push(first.child);
     await waitFor(() => (first.output().includes('kepubot is ready') ? true : undefined), `the server to start:\n${first.output()}`);
     const creds = JSON.parse(readFileSync(path.join(dir, 'embedded-postgres.json'), 'utf8'));
-    const url = `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${creds.port}/kepubot`;
+    // The demo's own database and spool (never the real ones).
+    const url = `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${creds.port}/kepubot_demo`;
 
     await waitFor(() => (existsSync(env.DEMO_SHARE_LOG!) ? true : undefined), 'the demo to share');
     // Every batch now waits for this lock: PostgreSQL is "slow".
@@ -83,7 +84,7 @@ describe('faults: SIGTERM while a batch is slow, then a restart', () => {
     expect(ms).toBeLessThan(8000 + 2000);
     await blocker.end().catch(() => undefined);
     expect(postmasterPid(dir)).toBe(0);
-    const segments = readdirSync(path.join(dir, 'spool')).filter((f) => f.endsWith('.jsonl'));
+    const segments = readdirSync(path.join(dir, 'demo', 'spool')).filter((f) => f.endsWith('.jsonl'));
     expect(segments.length).toBeGreaterThan(0);
     expect(first.output()).toContain('shares stay in the spool until the next start');
 
@@ -105,7 +106,7 @@ describe('faults: SIGTERM while a batch is slow, then a restart', () => {
     await db.end();
     expect(rows.every((r) => r.n === 1)).toBe(true);
     expect(rows.map((r) => r.message_id).sort()).toEqual([...new Set(sent)].sort());
-    expect(readdirSync(path.join(dir, 'spool')).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
+    expect(readdirSync(path.join(dir, 'demo', 'spool')).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
 
     // And it stops cleanly again, PostgreSQL last.
     const stopped = exitOf(second.child);

@@ -1,5 +1,6 @@
-import { CountyStaff, StationManager } from '../../src/db/entities';
-import type { ApiBrowser, ConsoleFixture } from './console';
+import { CountyStaff, StationManager, type PrincipalKind } from '../../src/db/entities';
+import { SESSION_COOKIE } from '../../src/http/api/areas/session';
+import { ApiBrowser, type ConsoleFixture } from './console';
 
 /**
  * Registers county staff or a station manager and signs them in the way they do: a one-time
@@ -29,4 +30,17 @@ export async function signInAs(
   if (r.status !== 201 || typeof r.json?.csrfToken !== 'string') throw new Error(`ticket sign-in failed: ${r.status}`);
   browser.csrf = r.json.csrfToken;
   return browser;
+}
+
+/**
+ * A browser signed in as a registered person (county staff or a station manager) the way every
+ * sign-in ends: a session opened by ConsoleAuthService for them, its cookie and CSRF token.
+ */
+export async function signedInAs(fx: ConsoleFixture, kind: PrincipalKind, id: number): Promise<ApiBrowser> {
+  const opened = await fx.app.services.consoleAuth.openSession({ kind, id }, fx.clock.now());
+  if (!opened) throw new Error(`no ${kind} ${id}`);
+  const b = new ApiBrowser(() => fx.base);
+  b.cookie = `${SESSION_COOKIE}=${opened.token}`;
+  b.csrf = opened.session.csrfToken;
+  return b;
 }

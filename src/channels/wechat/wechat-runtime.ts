@@ -25,6 +25,8 @@ export interface WechatStatus {
   reason: string | null;
   /** The latest login QR code payload while logged out and waiting for a scan. */
   qrcode: string | null;
+  /** When the last message from someone else arrived (since this process started); null before any. */
+  lastMessageAt: Date | null;
 }
 
 /** Exponential backoff with jitter, capped. */
@@ -75,6 +77,7 @@ export class WechatRuntime {
   private loggedIn = false;
   private since: Date | null = null;
   private qrcode: string | null = null;
+  private lastMessageAt: Date | null = null;
   private lostReason: string | null = null;
   /** The bot (Wechaty) has started once: later reconnections restart only the puppet. */
   private botStarted = false;
@@ -101,6 +104,10 @@ export class WechatRuntime {
     this.bot = WechatyBuilder.build({ name, puppet });
     // Wechaty's error messages may carry contact or room ids: log the code only.
     this.bot.on('error', (err) => this.log.warn({ code: (err as { code?: unknown }).code ?? null }, 'wechaty error'));
+    // When, only: nothing about the message is kept.
+    this.bot.on('message', (message) => {
+      if (!message.self()) this.lastMessageAt = this.clock.now();
+    });
     puppet.on('login', () => {
       this.log.info('WeChat account logged in');
       this.qrcode = null;
@@ -132,6 +139,7 @@ export class WechatRuntime {
       since: this.since,
       reason: this.reason(),
       qrcode: this.loggedIn ? null : this.qrcode,
+      lastMessageAt: this.lastMessageAt,
     };
   }
 

@@ -9,6 +9,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 @Entity({ name: 'share_event' })
 @Index('ix_share_event_talker_day', ['talkerId', 'day'])
 @Index('ix_share_event_station_day', ['stationId', 'day'])
+@Index('ix_share_event_unconfirmed', ['stationId', 'talkerId'], { where: '"informant_id" IS NULL' })
 export class ShareEvent {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;

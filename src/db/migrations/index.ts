@@ -12,6 +12,7 @@ import { UnknownLinkShapes1764810000000 } from './1764810000000-unknown-link-sha
 import { ConsoleSessions1764900000000 } from './1764900000000-console-sessions';
 import { ConsoleLoginTickets1765000000000 } from './1765000000000-console-login-tickets';
 import { StationNamePerCounty1765100000000 } from './1765100000000-station-name-per-county';
+import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed-shares-index';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ConsoleSessions1764900000000,
   ConsoleLoginTickets1765000000000,
   StationNamePerCounty1765100000000,
+  UnconfirmedSharesIndex1765200000000,
 ];

@@ -1,5 +1,9 @@
 import { GROUP_ROUTES, groupHandlers } from './areas/groups';
 import { ROSTER_ROUTES, rosterHandlers } from './areas/roster';
+import { ACTIVITY_ROUTES, activityHandlers } from './areas/activities';
+import { OVERVIEW_ROUTES, overviewHandlers } from './areas/overview';
+import { PEOPLE_ROUTES, peopleHandlers } from './areas/people';
+import { REPORT_ROUTES, reportHandlers } from './areas/reports';
 import { SESSION_ROUTES, sessionHandlers } from './areas/session';
 import { SIGN_IN_ROUTES, signInHandlers } from './areas/sign-in';
 import { WECOM_LOGIN_ROUTES, wecomLoginHandlers } from './areas/wecom-login';
@@ -19,6 +23,10 @@ export const API_ROUTES = {
   ...SYSTEM_ROUTES,
   ...ROSTER_ROUTES,
   ...GROUP_ROUTES,
+  ...OVERVIEW_ROUTES,
+  ...ACTIVITY_ROUTES,
+  ...PEOPLE_ROUTES,
+  ...REPORT_ROUTES,
   openapi: { method: 'get', path: '/openapi.json', summary: '本 API 的 OpenAPI 3.1 描述', auth: false, status: 200 },
 } as const satisfies Record<string, ApiRoute>;
 
@@ -32,5 +40,9 @@ export function apiHandlers(deps: ApiDeps): Record<Exclude<keyof typeof API_ROUT
     ...systemHandlers(deps),
     ...rosterHandlers(deps),
     ...groupHandlers(deps),
+    ...overviewHandlers(deps),
+    ...activityHandlers(deps),
+    ...peopleHandlers(deps),
+    ...reportHandlers(deps),
   };
 }

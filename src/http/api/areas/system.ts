@@ -1,7 +1,13 @@
 import createHttpError from 'http-errors';
 import { z } from 'zod';
-import { instant } from '../schemas';
-import { parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
+import { parsePeriod, type Period } from '../../../domain/periods';
+import { JOB_LABELS, JOB_NAMES, periodFor } from '../../../domain/schedule';
+import { qrPng } from '../../../services/alert.service';
+import { canSeeCounty } from '../access';
+import { instant, periodKey } from '../schemas';
+import { bodyOf, idParam, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
+
+const KIND_LABEL: Record<Period['kind'], string> = { day: '日', week: '周', month: '月', quarter: '季度', year: '年' };
 
 export const robotBody = z.object({
   ready: z.boolean(),
@@ -22,6 +28,27 @@ export const robotBody = z.object({
     spool: z.number().int().describe('待写入数据库的转发'),
   }),
   version: z.string(),
+  lastMessageAt: instant.nullable().describe('最近一次收到消息的时间（本次启动以来）'),
+});
+
+export const runJobInput = z.object({
+  job: z.enum(JOB_NAMES, { error: `任务应为 ${JOB_NAMES.join('、')} 之一` }).describe('任务'),
+  period: periodKey.optional().describe('统计期（默认按当前时间，与定时运行相同）'),
+  county: z.number({ error: '旗县区应为编号' }).int().positive().optional().describe('只运行这个旗县区（不填：全部）'),
+});
+
+export const runJobBody = z.object({
+  runId: z.number().int().nullable().describe('第一个运行的编号（没有范围时为 null）'),
+  queued: z.number().int().describe('加入发送队列的消息数'),
+  runs: z.array(
+    z.object({
+      runId: z.number().int(),
+      scope: z.string(),
+      state: z.string().describe('planned 已加入队列 / pending 等待中 / already 此前已运行'),
+      queued: z.number().int(),
+      reason: z.string().nullable().describe('等待的原因'),
+    }),
+  ),
 });
 
 export const jobsQuery = z.object({
@@ -69,6 +96,13 @@ export const jobsBody = z.object({
 /** The robot (WeChat account, queues, database) and the scheduled jobs. */
 export const SYSTEM_ROUTES = {
   robot: { method: 'get', path: '/robot', summary: '机器人：微信账号状态、队列、数据库', status: 200, response: robotBody },
+  robotQrcode: {
+    method: 'get',
+    path: '/robot/qrcode.png',
+    summary: '微信登录二维码（等待扫码时；已登录时 404）',
+    status: 200,
+    produces: 'image/png',
+  },
   jobs: {
     method: 'get',
     path: '/jobs',
@@ -77,12 +111,34 @@ export const SYSTEM_ROUTES = {
     status: 200,
     response: jobsBody,
   },
+  resendRun: {
+    method: 'post',
+    path: '/jobs/runs/:id/resend',
+    summary: '重发一次运行中没有发出的消息（失败、过期、未确认的部分；等待中的运行重新安排）',
+    status: 200,
+    response: z.object({ requeued: z.number().int().describe('重新加入发送队列的条数') }),
+  },
+  runJob: {
+    method: 'post',
+    path: '/jobs/run',
+    summary: '手动运行一个任务（与 kepubot run 相同：已运行过的不再重复）',
+    body: runJobInput,
+    status: 201,
+    response: runJobBody,
+  },
+  jobNames: {
+    method: 'get',
+    path: '/job-names',
+    summary: '任务名称与中文说明',
+    status: 200,
+    response: z.array(z.object({ name: z.string(), label: z.string() })),
+  },
 } as const satisfies Record<string, ApiRoute>;
 
 export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
   return {
     robot: async (_ctx, access) => {
-      if (!access.system) throw createHttpError(403, '无权查看机器人状态');
+      if (!mayViewRobot(access)) throw createHttpError(403, '无权查看机器人状态');
       const report = await deps.readiness();
       const wechat = deps.wechat();
       const [outbox]: Array<{ queued: number; failed: number }> = await deps.ds.query(
@@ -104,7 +160,16 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
         database: { up: report.database.up, since: report.database.since?.toISOString() ?? null },
         queue: { outbox: outbox.queued, failed: outbox.failed, replies: report.replies.waiting, spool: report.spool.depth },
         version: deps.version,
+        lastMessageAt: wechat.lastMessageAt?.toISOString() ?? null,
       };
+    },
+    robotQrcode: async (ctx, access) => {
+      if (!mayViewRobot(access)) throw createHttpError(403, '无权查看机器人状态');
+      const { qrcode, loggedIn } = deps.wechat();
+      if (!qrcode) throw createHttpError(404, loggedIn ? '微信已登录，无需扫码' : '还没有登录二维码，请稍后刷新');
+      ctx.type = 'image/png';
+      ctx.body = await qrPng(qrcode);
+      return undefined;
     },
     jobs: async (ctx, access) => {
       if (!access.system) throw createHttpError(403, '无权查看定时任务');
@@ -112,5 +177,38 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
       const [runs, queue] = await Promise.all([deps.jobs.listRuns(q.limit), deps.jobs.listQueue(q.queueLimit)]);
       return { runs, queue };
     },
+    resendRun: async (ctx, access) => {
+      if (!access.system) throw createHttpError(403, '只有操作员可以重发');
+      const result = await deps.jobs.resendRun(idParam(ctx), deps.clock.now());
+      if (!result) throw createHttpError(404, '没有这次运行');
+      return { requeued: result.requeued };
+    },
+    runJob: async (ctx, access) => {
+      if (!access.system) throw createHttpError(403, '只有操作员可以手动运行任务');
+      const body = parse(runJobInput, bodyOf(ctx));
+      const now = deps.clock.now();
+      const expected = periodFor(body.job, now);
+      const period = body.period ? parsePeriod(body.period)! : expected;
+      if (period.kind !== expected.kind)
+        throw createHttpError(400, `任务“${JOB_LABELS[body.job]}”的统计期应为${KIND_LABEL[expected.kind]}，例如 ${expected.key}`);
+      if (body.county !== undefined) {
+        const rows: unknown[] = await deps.ds.query(`SELECT 1 FROM region WHERE id = $1 AND level = 'county'`, [body.county]);
+        if (rows.length === 0 || !canSeeCounty(access, body.county)) throw createHttpError(404, '没有这个旗县区');
+      }
+      const runs = await deps.jobs.run(body.job, period, now, {
+        countyIds: body.county !== undefined ? [body.county] : undefined,
+        mode: 'retry',
+      });
+      return {
+        runId: runs[0]?.runId ?? null,
+        queued: runs.reduce((n, r) => n + r.messages.length, 0),
+        runs: runs.map((r) => ({ runId: r.runId!, scope: r.scope, state: r.state, queued: r.messages.length, reason: r.reason ?? null })),
+      };
+    },
+    jobNames: async () => JOB_NAMES.map((name) => ({ name, label: JOB_LABELS[name] })),
   };
 }
+
+/** The robot page: the operator and county staff (the account serves every county); not station managers. */
+const mayViewRobot = (access: { system: boolean; principal: { kind: string } }): boolean =>
+  access.system || access.principal.kind === 'staff';

@@ -1,0 +1,150 @@
+import createHttpError from 'http-errors';
+import { z } from 'zod';
+import { UserError } from '../../../errors';
+import { canManageCounty, type Access } from '../access';
+import { bodyOf, idParam, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
+
+/** A handle as `kepubot manager add` / `staff add` take it (trimmed; empty means absent). */
+const handle = (label: string, max: number) =>
+  z
+    .string({ error: `${label}应为文字` })
+    .trim()
+    .max(max, `${label}最多 ${max} 个字符`)
+    .optional()
+    .transform((s) => s || undefined)
+    .describe(label);
+
+const personFields = {
+  name: z.string({ error: '请填写姓名' }).trim().min(1, '请填写姓名').max(64, '姓名最多 64 个字符').describe('姓名'),
+  wecomUserId: handle('企业微信 UserID', 64),
+  mpOpenid: handle('公众号 OpenID', 64),
+  wechatContactId: handle('微信联系人 ID', 128),
+};
+
+const atLeastOneHandle = (p: { wecomUserId?: string; mpOpenid?: string; wechatContactId?: string }) =>
+  Boolean(p.wecomUserId || p.mpOpenid || p.wechatContactId);
+const HANDLE_MISSING = { message: '请至少填写一种联系方式：企业微信 UserID、公众号 OpenID 或微信联系人 ID' };
+
+export const managerInput = z
+  .object({ stationId: z.number({ error: '请选择e站' }).int().positive().describe('e站编号'), ...personFields })
+  .refine(atLeastOneHandle, HANDLE_MISSING);
+export const staffInput = z
+  .object({ countyId: z.number({ error: '请选择旗县区' }).int().positive().describe('旗县区编号'), ...personFields })
+  .refine(atLeastOneHandle, HANDLE_MISSING);
+
+export const peopleQuery = z.object({
+  county: z.coerce.number().int().positive().optional().describe('只看这个旗县区（region.id）'),
+});
+
+const handles = {
+  name: z.string().nullable(),
+  wecomUserId: z.string().nullable(),
+  mpOpenid: z.string().nullable(),
+  wechatContactId: z.string().nullable(),
+};
+export const managerBody = z.object({ id: z.number().int(), stationId: z.number().int(), stationName: z.string(), ...handles });
+export const staffBody = z.object({ id: z.number().int(), countyId: z.number().int(), countyName: z.string(), ...handles });
+export const peopleBody = z.object({ managers: z.array(managerBody), staff: z.array(staffBody) });
+
+/** Station managers and county staff: list, add, remove (operator: all; county staff: their county). */
+export const PEOPLE_ROUTES = {
+  people: { method: 'get', path: '/people', summary: 'e站管理员与旗县区工作人员', query: peopleQuery, status: 200, response: peopleBody },
+  addManager: {
+    method: 'post',
+    path: '/people/managers',
+    summary: '登记e站管理员（与 kepubot manager add 相同的检查）',
+    body: managerInput,
+    status: 201,
+    response: managerBody,
+  },
+  removeManager: { method: 'delete', path: '/people/managers/:id', summary: '删除e站管理员', status: 204 },
+  addStaff: {
+    method: 'post',
+    path: '/people/staff',
+    summary: '登记旗县区工作人员（与 kepubot staff add 相同的检查）',
+    body: staffInput,
+    status: 201,
+    response: staffBody,
+  },
+  removeStaff: { method: 'delete', path: '/people/staff/:id', summary: '删除旗县区工作人员', status: 204 },
+} as const satisfies Record<string, ApiRoute>;
+
+export function peopleHandlers(deps: ApiDeps): Handlers<typeof PEOPLE_ROUTES> {
+  const people = deps.services.people;
+  const refuseManagers = (access: Access): void => {
+    if (access.principal.kind === 'manager') throw createHttpError(403, 'e站管理员不能管理人员');
+  };
+  /** The county of a station, when the person may manage it (404 otherwise). */
+  const countyOfStation = async (stationId: number, access: Access): Promise<number> => {
+    const rows: Array<{ county_id: number }> = await deps.ds.query(`SELECT county_id FROM station WHERE id = $1`, [stationId]);
+    if (!rows[0] || !canManageCounty(access, rows[0].county_id)) throw createHttpError(404, '没有这个e站，或无权管理');
+    return rows[0].county_id;
+  };
+  /** After a new recipient, runs waiting for one go out (as after `kepubot manager add`). */
+  const retryPending = async (): Promise<void> => {
+    await deps.jobs.retryPending(deps.clock.now()).catch((err: unknown) => deps.log.warn({ err }, 'retrying pending runs failed'));
+  };
+  const handlesOf = (b: { name: string; wecomUserId?: string; mpOpenid?: string; wechatContactId?: string }) => ({
+    name: b.name,
+    wecomUser: b.wecomUserId,
+    openid: b.mpOpenid,
+    wechatContact: b.wechatContactId,
+  });
+  return {
+    people: async (ctx, access) => {
+      refuseManagers(access);
+      const q = parse(peopleQuery, ctx.query);
+      if (q.county !== undefined && !canManageCounty(access, q.county)) throw createHttpError(404, '没有这个旗县区，或无权查看');
+      const scope = q.county !== undefined ? [q.county] : access.counties === 'all' ? 'all' : [...access.counties];
+      const { managers, staff } = await people.list(scope);
+      return { managers: managers.map(({ countyId: _county, ...m }) => m), staff };
+    },
+    addManager: async (ctx, access) => {
+      refuseManagers(access);
+      const body = parse(managerInput, bodyOf(ctx));
+      await countyOfStation(body.stationId, access);
+      const m = await people.addManagerTo(body.stationId, handlesOf(body));
+      await retryPending();
+      const [row]: Array<{ name: string }> = await deps.ds.query(`SELECT name FROM station WHERE id = $1`, [m.stationId]);
+      return {
+        id: m.id,
+        stationId: m.stationId,
+        stationName: row.name,
+        name: m.name,
+        wecomUserId: m.wecomUserId,
+        mpOpenid: m.mpOpenid,
+        wechatContactId: m.wechatContactId,
+      };
+    },
+    removeManager: async (ctx, access) => {
+      refuseManagers(access);
+      const m = await people.manager(idParam(ctx));
+      if (!m || !canManageCounty(access, m.countyId)) throw createHttpError(404, '没有这位e站管理员，或无权管理');
+      await people.removeManager(m.id);
+    },
+    addStaff: async (ctx, access) => {
+      refuseManagers(access);
+      const body = parse(staffInput, bodyOf(ctx));
+      if (!canManageCounty(access, body.countyId)) throw createHttpError(404, '没有这个旗县区，或无权管理');
+      const s = await people.addStaffTo(body.countyId, handlesOf(body));
+      await retryPending();
+      const [row]: Array<{ name: string }> = await deps.ds.query(`SELECT name FROM region WHERE id = $1`, [s.countyId]);
+      return {
+        id: s.id,
+        countyId: s.countyId,
+        countyName: row.name,
+        name: s.name,
+        wecomUserId: s.wecomUserId,
+        mpOpenid: s.mpOpenid,
+        wechatContactId: s.wechatContactId,
+      };
+    },
+    removeStaff: async (ctx, access) => {
+      refuseManagers(access);
+      const s = await people.staffMember(idParam(ctx));
+      if (!s || !canManageCounty(access, s.countyId)) throw createHttpError(404, '没有这位旗县区工作人员，或无权管理');
+      if (access.principal.kind === 'staff' && access.principal.id === s.id) throw new UserError('不能删除自己');
+      await people.removeStaff(s.id);
+    },
+  };
+}
