@@ -74,9 +74,14 @@ export function chineseDayLabel(day: DayKey): string {
   return `${d.month}月${d.day}日`;
 }
 
-/** The day `n` days before (negative: after) the given day. */
-export function addDays(day: DayKey, n: number): DayKey {
+/** The day `n` days before the given day. */
+export function daysBefore(day: DayKey, n: number): DayKey {
   return key(fromKey(day).minus({ days: n }));
+}
+
+/** The day `n` days after the given day. */
+export function daysAfter(day: DayKey, n: number): DayKey {
+  return key(fromKey(day).plus({ days: n }));
 }
 
 /** The month before the one containing `day`. */

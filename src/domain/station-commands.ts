@@ -4,7 +4,7 @@
  * correct example out. Dates are resolved against `today` (Asia/Shanghai).
  */
 import { closest, distance } from 'fastest-levenshtein';
-import { addDays, chineseDayLabel, dayFromParts, yearMonthOf, type DayKey } from './calendar';
+import { daysBefore, chineseDayLabel, dayFromParts, yearMonthOf, type DayKey } from './calendar';
 
 export const MAX_PARTICIPANTS = 100_000;
 
@@ -72,8 +72,8 @@ export function looksLikeDate(token: string): boolean {
 /** Parses 今天 / 昨天 / 前天 / 11月20日 / 11月20号 / 2026-11-20 / 2026/11/20 / 2026年11月20日 / 11-20. */
 export function parseDay(token: string, today: DayKey): Parsed<DayKey> {
   if (token === '今天') return ok(today);
-  if (token === '昨天') return ok(addDays(today, 1));
-  if (token === '前天') return ok(addDays(today, 2));
+  if (token === '昨天') return ok(daysBefore(today, 1));
+  if (token === '前天') return ok(daysBefore(today, 2));
   let y: number | null = null;
   let m: number;
   let d: number;

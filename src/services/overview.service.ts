@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { addDays, monthOf, type DayKey, type DayRange } from '../domain/calendar';
+import { daysBefore, monthOf, type DayKey, type DayRange } from '../domain/calendar';
 import { TARGETS, figuresOf, sumAggregates, type Figures } from '../domain/figures';
 import { periodBefore, periodContaining } from '../domain/periods';
 import type { StationRow, StatisticsService } from './statistics.service';
@@ -76,7 +76,7 @@ export class OverviewService {
     await this.statistics.summaries.refresh();
     const [aggregates, daily, quota, groups, unconfirmed] = await Promise.all([
       this.statistics.stationAggregatesOver(ids, [period, month, ...weeks], today),
-      this.statistics.daily(ids, { from: addDays(today, OVERVIEW_DAYS - 1), to: today }, today),
+      this.statistics.daily(ids, { from: daysBefore(today, OVERVIEW_DAYS - 1), to: today }, today),
       this.quota(scope.countyId),
       this.silentGroups(ids, today, now),
       this.unconfirmedCounts(ids),
@@ -140,7 +140,7 @@ export class OverviewService {
    * the last SILENT_DAYS days (station_day: one row per station and day).
    */
   private async silentGroups(stationIds: number[], today: DayKey, now: Date): Promise<Attention[]> {
-    const since = addDays(today, SILENT_DAYS - 1);
+    const since = daysBefore(today, SILENT_DAYS - 1);
     const rows: Array<{ id: number; topic: string; station_id: number; station: string }> = await this.ds.query(
       `SELECT g.id, g.topic, g.station_id, s.name AS station FROM wechat_group g JOIN station s ON s.id = g.station_id
        WHERE g.station_id = ANY($1) AND s.status = 'active' AND g.bound_at <= $4::timestamptz - make_interval(days => $5)

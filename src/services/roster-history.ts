@@ -1,4 +1,4 @@
-import { addDays, type DayKey } from '../domain/calendar';
+import { daysBefore, type DayKey } from '../domain/calendar';
 
 /** Anything that runs SQL: a DataSource or a transaction's EntityManager. */
 interface Queryable {
@@ -18,7 +18,7 @@ export async function joinRoster(q: Queryable, informantIds: number[], day: DayK
        AND r.station_id = (SELECT station_id FROM informant WHERE id = r.informant_id)
        AND NOT EXISTS (SELECT 1 FROM informant_roster o WHERE o.informant_id = r.informant_id AND o.to_day IS NULL)
        AND r.to_day = (SELECT max(to_day) FROM informant_roster l WHERE l.informant_id = r.informant_id)`,
-    [informantIds, addDays(day, 1)],
+    [informantIds, daysBefore(day, 1)],
   );
   await q.query(
     `INSERT INTO informant_roster (informant_id, station_id, from_day)

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
-import { TIME_ZONE, addDays, daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
+import { TIME_ZONE, daysAfter, daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
 import { TARGETS, compareStations, figuresOf, sumAggregates, type Aggregates, type Figures } from '../domain/figures';
 import { STATION_START_CTE, countedRollupSql, stationStartSql } from './counted-days';
 import { SummaryRefresher } from './summaries.service';
@@ -400,7 +400,7 @@ export class StatisticsService {
     );
     const byDay = new Map(rows.map((r) => [r.day, r]));
     const out: Array<{ day: DayKey; effectiveShares: number; activeInformants: number }> = [];
-    for (let d = counted.from; d <= counted.to; d = addDays(d, -1)) {
+    for (let d = counted.from; d <= counted.to; d = daysAfter(d, 1)) {
       const r = byDay.get(d);
       out.push({ day: d, effectiveShares: Number(r?.eff ?? 0), activeInformants: Number(r?.active ?? 0) });
     }

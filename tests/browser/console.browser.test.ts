@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
-import { dayOf, addDays } from '../../src/domain/calendar';
+import { dayOf, daysBefore } from '../../src/domain/calendar';
 import { parsePeriod, periodContaining } from '../../src/domain/periods';
 import { Informant } from '../../src/db/entities';
 import { joinRoster } from '../../src/services/roster-history';
@@ -78,14 +78,14 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
 
     // The bot knows both rooms from the room list at login; one is bound already.
     await fx.app.services.groups.bind(BOUND_ROOM, '城关社区e站', now, '甲旗');
-    for (const id of [a1.id, a2.id]) await services.stations.update(id, { countingFrom: addDays(today, -20) });
+    for (const id of [a1.id, a2.id]) await services.stations.update(id, { countingFrom: daysBefore(today, 20) });
     const informants = await fx.db.ds
       .getRepository(Informant)
       .save([1, 2, 3].map((i) => ({ stationId: a1.id, name: `信息员${i}`, wechatContactId: `wx-informant-${i}`, boundAt: now })));
     await joinRoster(
       fx.db.ds,
       informants.map((i) => i.id),
-      addDays(today, -20),
+      daysBefore(today, 20),
     );
     // Shares over the last 10 days: informant 1 meets the quota every day, 2 shares once a day, 3 never.
     let n = 0;
@@ -282,7 +282,7 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
   it('activities: a station manager adds one; it is listed and counted in the station figures', async () => {
     const page = await pageOf(MANAGER);
     await hook(page, 'nav-activities').click();
-    await hook(page, 'activity-date').fill(addDays(today, -2));
+    await hook(page, 'activity-date').fill(daysBefore(today, 2));
     await hook(page, 'activity-type').selectOption('讲座');
     await hook(page, 'activity-title').fill('冬季防火科普讲座');
     await hook(page, 'activity-participants').fill('62');
@@ -290,7 +290,9 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     await hook(page, 'activity-submit').click();
     await hook(page, 'activity-row').filter({ hasText: '冬季防火科普讲座' }).waitFor();
     const period = periodContaining('month', today);
-    const figures = (await fx.app.services.statistics.stationTable(ids.countyA, period, today)).rows.find((r) => r.stationId === ids.a2)!.figures;
+    const figures = (await fx.app.services.statistics.stationTable(ids.countyA, period, today)).rows.find(
+      (r) => r.stationId === ids.a2,
+    )!.figures;
     expect(figures).toMatchObject({ activities: 1, participants: 62, activitiesOf50: 1 });
     await hook(page, 'nav-overview').click();
     await hook(page, 'figure-activities').waitFor();

@@ -1,5 +1,5 @@
 import { WechatGroup, Informant } from '../../src/db/entities';
-import { addDays, dayOf, monthOf } from '../../src/domain/calendar';
+import { daysBefore, dayOf, monthOf } from '../../src/domain/calendar';
 import { periodBefore, periodContaining, parsePeriod } from '../../src/domain/periods';
 import { overviewBody } from '../../src/http/api/areas/overview';
 import { figuresOnly } from '../../src/http/api/areas/stations';
@@ -31,7 +31,7 @@ describe('console API: overview', () => {
     const s2 = await app.services.stations.add({ name: '总览二站', county: '总览旗' });
     const s3 = await app.services.stations.add({ name: '别处一站', county: '别的旗' });
     [first, second, quiet, county, other] = [s1.id, s2.id, s3.id, s1.countyId, s3.countyId];
-    const since = addDays(today, 120);
+    const since = daysBefore(today, 120);
     const boundAt = new Date(now.getTime() - 120 * 86_400_000);
     const groups = db.ds.getRepository(WechatGroup);
     await groups.save({ roomId: 'ov-room-1@chatroom', topic: '一站科普群', stationId: first, boundAt });
@@ -63,7 +63,7 @@ describe('console API: overview', () => {
       }
     };
     for (const back of [0, 1, 2, 6, 20, 45, 80, 89, 95]) {
-      const day = addDays(today, back);
+      const day = daysBefore(today, back);
       await share('ov-room-1@chatroom', 'ov-a1', day, 3);
       await share('ov-room-1@chatroom', 'ov-a2', day, back % 2 === 0 ? 1 : 4);
       if (back > 10) await share('ov-room-2@chatroom', 'ov-b1', day, 2);
@@ -73,7 +73,7 @@ describe('console API: overview', () => {
     await app.services.shares.flush();
     await app.services.activities.log(
       first,
-      { date: addDays(today, 3), type: '讲座', title: '冬季防火', participants: 60, place: null },
+      { date: daysBefore(today, 3), type: '讲座', title: '冬季防火', participants: 60, place: null },
       'test',
     );
     operator = await fx.operator();
@@ -116,7 +116,7 @@ describe('console API: overview', () => {
 
     expect(body.daily).toHaveLength(90);
     expect(body.daily[89].day).toBe(today);
-    expect(body.daily[0].day).toBe(addDays(today, 89));
+    expect(body.daily[0].day).toBe(daysBefore(today, 89));
     for (const d of body.daily) {
       const f = await stats.figures('county', county, { from: d.day, to: d.day }, today);
       expect(d).toEqual({ day: d.day, effectiveShares: f.effectiveShares, activeInformants: f.activeInformants });
