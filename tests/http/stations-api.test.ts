@@ -109,6 +109,11 @@ describe('console API: stations', () => {
     const expected = await fx.app.services.statistics.figures('station', jia.chengguan, month, today);
     expect(body.figures).toEqual(expected);
     expect(body.figures.effectiveShares).toBe(6);
+    // The effective counting start, as the station list and the tables show it (no day set: the first group's binding).
+    const row = (await fx.app.services.statistics.stationTable(jia.county, month, today)).rows.find((x) => x.stationId === jia.chengguan);
+    expect(body.start).toBe(row!.start);
+    expect(body.start).toBe(today);
+    expect(body.station.countingFrom).toBeNull();
     expect(body.station).toMatchObject({ name: '城关社区e站', countyName: '甲旗', type: 'community', typeLabel: '社区', status: 'active' });
     expect(body.period).toMatchObject({ key: '2026-11', from: '2026-11-01', to: '2026-11-30' });
     expect(body.groups).toEqual([

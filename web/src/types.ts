@@ -107,6 +107,8 @@ export interface Activity {
 export interface StationDetail {
   station: Station;
   figures: Figures;
+  /** The effective counting start (set, or the first group's binding day); null before counting starts. */
+  start: string | null;
   period: Period;
   groups: Group[];
   informants: { total: number; active: number; unconfirmed: number };

@@ -2,6 +2,7 @@ import createHttpError from 'http-errors';
 import { z } from 'zod';
 import { STATION_TYPES } from '../../../db/entities';
 import { dayOf } from '../../../domain/calendar';
+import { figuresOf, sumAggregates } from '../../../domain/figures';
 import { parsePeriod, periodContaining, periodLabel, type Period } from '../../../domain/periods';
 import { STATION_TYPE_LABEL } from '../../../services/report.service';
 import { STATION_TYPE_HINT, stationTypeOf, type StationWithCounty } from '../../../services/station.service';
@@ -118,6 +119,7 @@ export const activityBody = z.object({
 export const stationDetailBody = z.object({
   station: stationBody,
   period: periodBody,
+  start: dayKey.nullable().describe('实际的统计开始日（设定的日期，未设定时为第一个群绑定的日期；还没开始统计时为空）'),
   figures: figures.describe('统计期内的指标（与统计表同一计算）'),
   groups: z.array(groupBody),
   informants: z.object({
@@ -215,8 +217,8 @@ export function stationHandlers(deps: ApiDeps): Handlers<typeof STATION_ROUTES> 
       const q = parse(stationQuery, ctx.query);
       const today = dayOf(deps.clock.now());
       const period = q.period ? parsePeriod(q.period)! : periodContaining('month', today);
-      const [figs, groups, informants, activities, resources] = await Promise.all([
-        deps.services.statistics.figures('station', station.id, period, today),
+      const [aggregates, groups, informants, activities, resources] = await Promise.all([
+        deps.services.statistics.stationAggregates([station.id], period, today),
         deps.services.groups.rows({ counties: null, stations: [station.id], unbound: false }),
         deps.services.informants.counts(station.id),
         deps.services.activities.list(station.id, period),
@@ -225,7 +227,8 @@ export function stationHandlers(deps: ApiDeps): Handlers<typeof STATION_ROUTES> 
       return {
         station: stationOut(station),
         period: periodOut(period),
-        figures: figuresOnly(figs),
+        start: aggregates.get(station.id)?.start ?? null,
+        figures: figuresOnly(figuresOf(aggregates.get(station.id) ?? sumAggregates([]))),
         groups: groups.map(groupOut),
         informants,
         activities: activities.map((a) => ({
