@@ -136,21 +136,29 @@ export class OverviewService {
   }
 
   /**
-   * Groups bound to the stations (for SILENT_DAYS days at least) whose station counted no share in
-   * the last SILENT_DAYS days (station_day: one row per station and day).
+   * Groups bound to the stations (for SILENT_DAYS days at least) from which no share was counted
+   * in the last SILENT_DAYS days; those where nobody said anything at all are told apart.
    */
   private async silentGroups(stationIds: number[], today: DayKey, now: Date): Promise<Attention[]> {
     const since = daysBefore(today, SILENT_DAYS - 1);
-    const rows: Array<{ id: number; topic: string; station_id: number; station: string }> = await this.ds.query(
-      `SELECT g.id, g.topic, g.station_id, s.name AS station FROM wechat_group g JOIN station s ON s.id = g.station_id
+    // Per group: no Kepu China share counted from it in the last SILENT_DAYS days (its station's
+    // shares by day, narrowed to the room), and whether anything at all was said there (the
+    // channel keeps last_message_at, at most a minute behind).
+    const rows: Array<{ id: number; topic: string; station_id: number; station: string; quiet: boolean }> = await this.ds.query(
+      `SELECT g.id, g.topic, g.station_id, s.name AS station,
+              COALESCE(g.last_message_at, g.bound_at) < $4::timestamptz - make_interval(days => $5) AS quiet
+       FROM wechat_group g JOIN station s ON s.id = g.station_id
        WHERE g.station_id = ANY($1) AND s.status = 'active' AND g.bound_at <= $4::timestamptz - make_interval(days => $5)
-         AND NOT EXISTS (SELECT 1 FROM station_day d WHERE d.station_id = g.station_id AND d.day BETWEEN $2 AND $3 AND d.raw_shares > 0)
+         AND NOT EXISTS (SELECT 1 FROM share_event e
+                         WHERE e.station_id = g.station_id AND e.day BETWEEN $2 AND $3 AND e.room_id = g.room_id)
        ORDER BY s.name, g.id`,
       [stationIds, since, today, now, SILENT_DAYS],
     );
     return rows.map((r) => ({
       kind: 'silent-group' as const,
-      text: `群“${r.topic || '（无群名）'}”（${r.station}）已 ${SILENT_DAYS} 天没有科普转发`,
+      text: r.quiet
+        ? `群“${r.topic || '（无群名）'}”（${r.station}）已 ${SILENT_DAYS} 天没有任何消息，请确认机器人仍在群里`
+        : `群“${r.topic || '（无群名）'}”（${r.station}）已 ${SILENT_DAYS} 天没有科普转发`,
       stationId: r.station_id,
       groupId: r.id,
     }));

@@ -23,6 +23,7 @@ describe('console API: overview', () => {
   let second: number;
   let quiet: number;
   let silentGroup: number;
+  let chattyGroup: number;
 
   beforeAll(async () => {
     fx = await startConsole(now);
@@ -36,6 +37,16 @@ describe('console API: overview', () => {
     const groups = db.ds.getRepository(WechatGroup);
     await groups.save({ roomId: 'ov-room-1@chatroom', topic: '一站科普群', stationId: first, boundAt });
     silentGroup = (await groups.save({ roomId: 'ov-room-2@chatroom', topic: '二站科普群', stationId: second, boundAt })).id;
+    // Members chat here, but nobody has shared Kepu China content for days.
+    chattyGroup = (
+      await groups.save({
+        roomId: 'ov-room-2b@chatroom',
+        topic: '二站闲聊群',
+        stationId: second,
+        boundAt,
+        lastMessageAt: new Date(now.getTime() - 3_600_000),
+      })
+    ).id;
     await groups.save({ roomId: 'ov-room-3@chatroom', topic: '别处科普群', stationId: quiet, boundAt });
     const informants = await db.ds
       .getRepository(Informant)
@@ -146,7 +157,13 @@ describe('console API: overview', () => {
     const of = (kind: string) => body.attention.filter((a) => a.kind === kind);
     expect(of('no-activity')).toEqual([{ kind: 'no-activity', text: '总览二站本月还没有登记活动', stationId: second, groupId: null }]);
     expect(of('silent-group')).toEqual([
-      { kind: 'silent-group', text: '群“二站科普群”（总览二站）已 3 天没有科普转发', stationId: second, groupId: silentGroup },
+      {
+        kind: 'silent-group',
+        text: '群“二站科普群”（总览二站）已 3 天没有任何消息，请确认机器人仍在群里',
+        stationId: second,
+        groupId: silentGroup,
+      },
+      { kind: 'silent-group', text: '群“二站闲聊群”（总览二站）已 3 天没有科普转发', stationId: second, groupId: chattyGroup },
     ]);
     expect(of('unconfirmed')).toEqual([
       { kind: 'unconfirmed', text: '总览一站有 1 位群成员转发了科普内容但不在名册上，请确认', stationId: first, groupId: null },
