@@ -7,7 +7,7 @@ import { parsePeriod, periodContaining } from '../../../domain/periods';
 import { ACTIVITY_TYPES, MAX_PARTICIPANTS, parseDay } from '../../../domain/station-commands';
 import { UserError } from '../../../errors';
 import { canSeeStation, type Access } from '../access';
-import { instant, periodKey } from '../schemas';
+import { dayKey, instant, periodKey } from '../schemas';
 import { bodyOf, idParam, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
 
 /** The fields of an activity with the 活动 command's limits and messages. */
@@ -38,7 +38,7 @@ export const activitiesQuery = z.object({ period: periodKey.optional().describe(
 export const activityBody = z.object({
   id: z.number().int().describe('记录编号（修改、撤销时用）'),
   stationId: z.number().int(),
-  date: z.string(),
+  date: dayKey,
   type: z.string(),
   title: z.string(),
   participants: z.number().int(),
@@ -84,7 +84,8 @@ export const ACTIVITY_ROUTES = {
   },
 } as const satisfies Record<string, ApiRoute>;
 
-const activityOf = (a: Activity): z.infer<typeof activityBody> => ({
+/** An activity as the API answers it (the activities area and a station's page). */
+export const activityOf = (a: Activity): z.infer<typeof activityBody> => ({
   id: a.id,
   stationId: a.stationId,
   date: a.date,

@@ -9,6 +9,7 @@ import { STATION_TYPE_HINT, stationTypeOf, type StationWithCounty } from '../../
 import { canManageCounty, canSeeCounty, canSeeStation, type Access } from '../access';
 import { dayKey, figures, instant, periodBody, periodKey, range } from '../schemas';
 import { bodyOf, idParam, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
+import { activityBody, activityOf } from './activities';
 import { groupBody, groupOut } from './groups';
 
 const FIGURE_KEYS = Object.keys(figures.shape) as Array<keyof z.infer<typeof figures>>;
@@ -102,19 +103,6 @@ export const updateStationBody = z.object({
 });
 
 export const stationQuery = z.object({ period: periodKey.optional().describe('统计期（默认本月）') });
-
-export const activityBody = z.object({
-  id: z.number().int(),
-  stationId: z.number().int(),
-  date: dayKey,
-  type: z.string(),
-  title: z.string(),
-  participants: z.number().int(),
-  place: z.string().nullable(),
-  status: z.enum(['active', 'withdrawn']),
-  by: z.string().describe('登记人'),
-  createdAt: instant,
-});
 
 export const stationDetailBody = z.object({
   station: stationBody,
@@ -231,18 +219,7 @@ export function stationHandlers(deps: ApiDeps): Handlers<typeof STATION_ROUTES> 
         figures: figuresOnly(figuresOf(aggregates.get(station.id) ?? sumAggregates([]))),
         groups: groups.map(groupOut),
         informants,
-        activities: activities.map((a) => ({
-          id: a.id,
-          stationId: a.stationId,
-          date: a.date,
-          type: a.type,
-          title: a.title,
-          participants: a.participants,
-          place: a.place,
-          status: a.status,
-          by: a.createdBy,
-          createdAt: a.createdAt.toISOString(),
-        })),
+        activities: activities.map(activityOf),
         resources: resources.map((r) => ({
           id: r.id,
           date: r.date,
