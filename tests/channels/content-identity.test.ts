@@ -109,6 +109,10 @@ describe('content identity and items per message, on the mock puppet', () => {
       timestamp: ts,
       text: [1, 2, 3, 4, 5].map((i) => article(i)).join(' '),
     });
+    // m2 arrives after m1 was counted. (Two messages in flight at once may land in two batches
+    // committed in either order; which one is marked effective then follows the commit, while the
+    // informant's figures are the same either way.)
+    await h.settle();
     h.puppet.injectText({ id: 'm2', talkerId: ZHANG.id, roomId: ROOM_B, timestamp: ts + 1000, text: `${article(2)} ${video(9)}` });
     await h.settle();
     expect(await shares()).toEqual([
