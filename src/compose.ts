@@ -333,7 +333,15 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
         wecomApi,
       }),
     );
-    const app = createApp({ health, ready: readiness, metrics: metrics.registry, log, routers, console: consoleStatic() });
+    const app = createApp({
+      health,
+      ready: readiness,
+      metrics: metrics.registry,
+      log,
+      routers,
+      console: consoleStatic(),
+      trustProxy: config.http.trustProxy,
+    });
     let port = 0;
     if (overrides.http !== false) {
       const server: Server = await new Promise((resolve, reject) => {

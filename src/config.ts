@@ -29,6 +29,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port(3000),
+  /** Behind a reverse proxy (nginx): trust X-Forwarded-For / -Proto for the client's address and HTTPS. */
+  TRUST_PROXY: boolean.default(false),
   /** Where people open the console (links sent by the bot, the WeCom sign-in's redirect); default http://localhost:PORT. */
   CONSOLE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "should be the console's address such as https://kepu.example.cn" }).optional(),
 
@@ -157,7 +159,7 @@ type Parsed = z.infer<typeof schema>;
 export interface AppConfig {
   env: Parsed['NODE_ENV'];
   logLevel: Parsed['LOG_LEVEL'];
-  http: { host: string; port: number };
+  http: { host: string; port: number; trustProxy: boolean };
   /** The console (管理后台). */
   console: {
     /** Its public address, without a trailing slash: sign-in links and the WeCom redirect URL start with it. */
@@ -289,7 +291,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   return {
     env: c.NODE_ENV,
     logLevel: c.LOG_LEVEL,
-    http: { host: c.HOST, port: c.PORT },
+    http: { host: c.HOST, port: c.PORT, trustProxy: c.TRUST_PROXY },
     console: { publicUrl: (c.CONSOLE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '') },
     database: {
       url: c.DATABASE_URL,

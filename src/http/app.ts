@@ -33,6 +33,11 @@ export interface AppDeps {
   ready?: () => Promise<ReadinessReport>;
   metrics: Registry;
   log: Logger;
+  /**
+   * Behind a reverse proxy: take the client's address and HTTPS from X-Forwarded-For / -Proto (the
+   * sign-in limits count per address; session cookies are Secure over HTTPS).
+   */
+  trustProxy?: boolean;
   /** Extra routes (the WeCom and Official Account callbacks). */
   routers?: Router[];
   /** The county console's page and assets at `/` (src/http/console-static.ts); tried after every route. */
@@ -41,7 +46,7 @@ export interface AppDeps {
 
 /** Builds the Koa app from its dependencies (tests start it on port 0). */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa();
+  const app = new Koa({ proxy: deps.trustProxy ?? false });
   const router = new Router();
 
   app.use(async (ctx, next) => {
