@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../src/config';
 describe('loadConfig', () => {
   it('runs with nothing configured: embedded PostgreSQL, demo WeChat, port 3000 on 127.0.0.1', () => {
     const c = loadConfig({});
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, trustProxy: false });
     expect(c.database.url).toBeUndefined();
     expect(c.database.dataDir).toBe('./data');
     expect(c.wechat.puppetService).toBeUndefined();

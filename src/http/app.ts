@@ -46,7 +46,9 @@ export interface AppDeps {
 
 /** Builds the Koa app from its dependencies (tests start it on port 0). */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: deps.trustProxy ?? false });
+  // One proxy in front: the client's address is the last X-Forwarded-For entry (nginx appends it), never
+  // what the client itself put first.
+  const app = new Koa({ proxy: deps.trustProxy ?? false, maxIpsCount: 1 });
   const router = new Router();
 
   app.use(async (ctx, next) => {
