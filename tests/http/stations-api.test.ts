@@ -147,6 +147,21 @@ describe('console API: stations', () => {
     expect([october.figures.effectiveShares, october.activities.length, october.resources.length]).toEqual([0, 0, 0]);
     // The manager may read their own station.
     expect((await manager.call('GET', `/api/v1/stations/${jia.chengguan}`)).status).toBe(200);
+    // In the list a manager sees their station, and the total is theirs, not the county's
+    // (another station of the county held an activity).
+    const other = await fx.app.services.activities.log(
+      jia.hexi,
+      { date: today, type: '讲座', title: '河西讲座', participants: 55, place: null },
+      'console:test',
+    );
+    const list = (await manager.call('GET', '/api/v1/stations?period=2026-11')).json as {
+      counties: Array<{ total: { effectiveShares: number; informants: number }; stations: Array<{ id: number }> }>;
+    };
+    expect(list.counties.map((c) => c.stations.map((x) => x.id))).toEqual([[jia.chengguan]]);
+    expect(list.counties[0].total).toEqual(expected);
+    const county = (await op.call('GET', `/api/v1/stations?period=2026-11&county=${jia.county}`)).json as typeof list;
+    expect(county.counties[0].total.activities).toBe(expected.activities + 1);
+    await fx.app.services.activities.withdraw(jia.hexi, other.id);
   });
 
   it('GET /stations/:id: 400 for a bad period, 404 for a station not visible (another county, another station)', async () => {

@@ -253,7 +253,8 @@ export function stationHandlers(deps: ApiDeps): Handlers<typeof STATION_ROUTES> 
           id: county.id,
           name: county.name,
           counted: table.counted,
-          total: figuresOnly(table.total),
+          // A manager sees their station only: the "total" is theirs, never the county's.
+          total: figuresOnly(access.stations === 'all' ? table.total : figuresOf(sumAggregates(stations.map((r) => r.figures)))),
           stations: stations.map((r) => ({
             id: r.stationId,
             name: r.name,
