@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Informant, WechatGroup, type InformantStatus } from '../db/entities';
 import { dayOf } from '../domain/calendar';
@@ -36,12 +37,17 @@ export class InformantService {
     roomId: string,
     contactId: string,
     now: Date,
-    target: { name: string; phoneTail?: string } | { informantId: number },
+    target: { name: string; phoneTail?: string; createFrom?: string | null } | { informantId: number },
+    /** A manager or the console confirming for this station: the group must (still) be bound to it. */
+    stationId?: number,
   ): Promise<BindResult> {
     return this.ds.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [SHARE_LOCK_KEY]);
       const group = await m.getRepository(WechatGroup).findOne({ where: { roomId }, relations: { station: true } });
       if (!group?.station) throw new UserError('本群还没有绑定e站，请联系e站管理员先绑定本群');
+      if (stationId !== undefined && group.station.id !== stationId) {
+        throw new UserError('这位成员转发所在的群已不属于本站，请刷新未确认名单后重试');
+      }
       const repo = m.getRepository(Informant);
 
       const current = await repo.findOneBy({ wechatContactId: contactId });
@@ -62,9 +68,17 @@ export class InformantService {
         if (entry.wechatContactId) throw new UserError(`名册中的“${entry.name}”已被其他微信绑定`);
         informant = entry;
       } else {
-        const { name, phoneTail } = target;
+        const { name, phoneTail, createFrom } = target;
         let candidates = await repo.findBy({ stationId: group.station.id, name, status: 'active' });
         if (phoneTail) candidates = candidates.filter((c) => c.phone?.endsWith(phoneTail));
+        if (candidates.length === 0 && createFrom !== undefined) {
+          // Confirmed by a manager: added to the roster in this same transaction, so a bind that
+          // fails leaves no entry behind. On the roster from their first unconfirmed share here.
+          const created = await repo.save(repo.create({ stationId: group.station.id, name, status: 'active' }));
+          const today = dayOf(now);
+          await joinRoster(m, [created.id], createFrom && createFrom < today ? createFrom : today);
+          candidates = [created];
+        }
         if (candidates.length === 0) {
           throw new UserError(
             phoneTail
@@ -290,6 +304,7 @@ export class InformantService {
       );
     return rows.map((r, i) => ({
       index: i + 1,
+      key: sharerKey(r.talker_id),
       talkerId: r.talker_id,
       talkerName: r.talker_name,
       shares: Number(r.shares),
@@ -303,47 +318,56 @@ export class InformantService {
    * Confirms an unconfirmed sharer as one roster entry of the station (the console picks it by
    * id): binds them to it and adopts their shares.
    */
-  async confirmAs(stationId: number, index: number, informantId: number, now: Date): Promise<BindResult> {
-    const sharer = await this.sharer(stationId, index);
-    return this.bind(sharer.roomId, sharer.talkerId, now, { informantId });
+  async confirmAs(stationId: number, who: SharerRef, informantId: number, now: Date): Promise<BindResult> {
+    const sharer = await this.sharer(stationId, who);
+    return this.bind(sharer.roomId, sharer.talkerId, now, { informantId }, stationId);
   }
 
-  private async sharer(stationId: number, index: number): Promise<UnconfirmedSharer> {
-    const sharer = (await this.unconfirmed(stationId)).find((x) => x.index === index);
-    if (!sharer) throw new UserError(`未确认名单中没有序号 ${index}，请先发“未确认”查看最新名单`);
+  /** A sharer of the unconfirmed list, by its stable key (the console) or its position (the 确认 command). */
+  private async sharer(stationId: number, who: SharerRef): Promise<UnconfirmedSharer> {
+    const list = await this.unconfirmed(stationId, typeof who === 'number' ? 30 : 1000);
+    const sharer = typeof who === 'number' ? list.find((x) => x.index === who) : list.find((x) => x.key === who.key);
+    if (!sharer) {
+      throw new UserError(
+        typeof who === 'number'
+          ? `未确认名单中没有序号 ${who}，请先发“未确认”查看最新名单`
+          : '未确认名单中已没有这位成员（可能已被确认），请刷新名单',
+      );
+    }
     return sharer;
   }
 
   /**
    * A manager confirms an unconfirmed sharer: binds them to the roster entry of `name` (their
-   * WeChat name when omitted), adding the entry when the roster has none, and adopts their shares.
+   * WeChat name when omitted), adding the entry when the roster has none, and adopts their shares;
+   * all in one transaction.
    */
-  async confirm(stationId: number, index: number, name: string | null, now: Date): Promise<BindResult> {
-    const sharer = await this.sharer(stationId, index);
+  async confirm(stationId: number, who: SharerRef, name: string | null, now: Date): Promise<BindResult> {
+    const sharer = await this.sharer(stationId, who);
     const rosterName = name ?? sharer.talkerName;
-    const repo = this.ds.getRepository(Informant);
-    const existing = await repo.findBy({ stationId, name: rosterName, status: 'active' });
-    if (existing.length === 0) {
-      if (!/^[\p{Script=Han}A-Za-z·•．.]{1,64}$/u.test(rosterName)) {
-        throw new UserError(`微信名“${rosterName}”不像真实姓名，请写明名册中的姓名，例如：确认 ${index} 张三`);
-      }
-      // The sharer acted as an informant since their first unconfirmed share here: on the roster from that day.
-      const [{ first }]: Array<{ first: string | null }> = await this.ds.query(
-        `SELECT to_char(min(day), 'YYYY-MM-DD') AS first FROM share_event WHERE station_id = $1 AND talker_id = $2 AND informant_id IS NULL`,
-        [stationId, sharer.talkerId],
-      );
-      await this.ds.transaction(async (m) => {
-        const created = await m.getRepository(Informant).save(repo.create({ stationId, name: rosterName, status: 'active' }));
-        const today = dayOf(now);
-        await joinRoster(m, [created.id], first && first < today ? first : today);
-      });
+    const existing = await this.ds.getRepository(Informant).countBy({ stationId, name: rosterName, status: 'active' });
+    if (existing === 0 && !/^[\p{Script=Han}A-Za-z·•．.]{1,64}$/u.test(rosterName)) {
+      const example = typeof who === 'number' ? `确认 ${who} 张三` : '张三';
+      throw new UserError(`微信名“${rosterName}”不像真实姓名，请写明名册中的姓名，例如：${example}`);
     }
-    return this.bindMember(sharer.roomId, sharer.talkerId, rosterName, now);
+    const [{ first }]: Array<{ first: string | null }> = await this.ds.query(
+      `SELECT to_char(min(day), 'YYYY-MM-DD') AS first FROM share_event WHERE station_id = $1 AND talker_id = $2 AND informant_id IS NULL`,
+      [stationId, sharer.talkerId],
+    );
+    return this.bind(sharer.roomId, sharer.talkerId, now, { name: rosterName, createFrom: first }, stationId);
   }
 }
 
+/** Which unconfirmed sharer: a position in the list (commands) or the list entry's key (the console). */
+export type SharerRef = number | { key: string };
+
+/** A stable key of a sharer that does not show their WeChat id. */
+export const sharerKey = (talkerId: string): string => createHash('sha256').update(talkerId, 'utf8').digest('hex').slice(0, 16);
+
 export interface UnconfirmedSharer {
   index: number;
+  /** Stable across list changes (unlike `index`), without showing the WeChat id. */
+  key: string;
   talkerId: string;
   talkerName: string;
   shares: number;

@@ -232,17 +232,44 @@ describe('console API: roster and informants', () => {
 
     const list = unconfirmedBody.parse((await manager.call('GET', `/api/v1/stations/${station}/unconfirmed`)).json);
     expect(list).toEqual([
-      { index: 1, contactName: '老赵', shares: 2, lastSharedAt: now.toISOString(), groupTopic: '城关科普群' },
-      { index: 2, contactName: '新人小吴', shares: 1, lastSharedAt: now.toISOString(), groupTopic: '城关科普群' },
+      {
+        index: 1,
+        key: expect.stringMatching(/^[0-9a-f]{16}$/),
+        contactName: '老赵',
+        shares: 2,
+        lastSharedAt: now.toISOString(),
+        groupTopic: '城关科普群',
+      },
+      {
+        index: 2,
+        key: expect.stringMatching(/^[0-9a-f]{16}$/),
+        contactName: '新人小吴',
+        shares: 1,
+        lastSharedAt: now.toISOString(),
+        groupTopic: '城关科普群',
+      },
     ]);
+    expect(JSON.stringify(list)).not.toContain('wx-');
+    // 小吴 shares twice more while the page is open: the list order changes, the key still names 老赵.
+    await share(4, 'wx-new', '新人小吴');
+    await share(5, 'wx-new', '新人小吴');
+    await fx.app.services.shares.flush();
 
     const [zhao] = await fx.db.ds.getRepository(Informant).findBy({ stationId: station, name: '赵六' });
-    const bound = await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, { body: { index: 1, informantId: zhao.id } });
+    const bound = await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, {
+      body: { key: list[0].key, informantId: zhao.id },
+    });
     expect(bound).toMatchObject({
       status: 200,
       json: { informantId: zhao.id, text: '已确认：该成员绑定为“赵六”，之前的 2 条转发（有效 2 条）已计入' },
     });
     expect((await fx.db.ds.getRepository(Informant).findOneBy({ id: zhao.id }))?.wechatContactId).toBe('wx-zhao');
+    expect(
+      await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, { body: { key: list[0].key, name: '赵六' } }),
+    ).toMatchObject({
+      status: 400,
+      json: { error: '未确认名单中已没有这位成员（可能已被确认），请刷新名单' },
+    });
 
     expect(await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, { body: { index: 5 } })).toMatchObject({
       status: 400,
@@ -252,10 +279,38 @@ describe('console API: roster and informants', () => {
       status: 400,
       json: { error: 'index：index 应为未确认名单中的序号' },
     });
-    const byName = await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, { body: { index: 1, name: '吴十' } });
+    const byName = await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, { body: { key: list[1].key, name: '吴十' } });
     expect(byName.json).toMatchObject({ text: expect.stringContaining('绑定为“吴十”') });
     expect(await names(station)).toContain('吴十');
     expect((await manager.call('GET', `/api/v1/stations/${station}/unconfirmed`)).json).toEqual([]);
     expect((await staff.call('GET', `/api/v1/stations/${station}/unconfirmed`)).status).toBe(404);
+  });
+
+  it('refuses a bind when the sharer’s group now belongs to another station, and stores nothing (no roster entry half way)', async () => {
+    await fx.db.ds
+      .getRepository(WechatGroup)
+      .save({ roomId: 'roster-room-2@chatroom', topic: '城关二群', stationId: station, boundAt: now });
+    await fx.app.services.shares.record({
+      messageId: 'roster-move-1',
+      roomId: 'roster-room-2@chatroom',
+      talkerId: 'wx-mover',
+      talkerName: '钱七',
+      link: { contentKey: 'kepu:item:move', url: 'https://m.kepuchina.cn/tuwendetail?id=77', kind: 'text' },
+      sentAt: now,
+    });
+    await fx.app.services.shares.flush();
+    const [entry] = unconfirmedBody.parse((await manager.call('GET', `/api/v1/stations/${station}/unconfirmed`)).json);
+    // The group is moved to another station between loading the list and confirming.
+    await fx.db.ds.query(`UPDATE wechat_group SET station_id = $1 WHERE room_id = 'roster-room-2@chatroom'`, [other]);
+    const before = await names(station);
+    expect(
+      await manager.call('POST', `/api/v1/stations/${station}/unconfirmed/bind`, { body: { key: entry.key, name: '钱七' } }),
+    ).toMatchObject({
+      status: 400,
+      json: { error: '这位成员转发所在的群已不属于本站，请刷新未确认名单后重试' },
+    });
+    expect(await names(station)).toEqual(before);
+    const [{ bound }] = await fx.db.ds.query(`SELECT count(*)::int AS bound FROM informant WHERE wechat_contact_id = 'wx-mover'`);
+    expect(bound).toBe(0);
   });
 });

@@ -155,7 +155,7 @@ describe('console API: stations', () => {
       'console:test',
     );
     const list = (await manager.call('GET', '/api/v1/stations?period=2026-11')).json as {
-      counties: Array<{ total: { effectiveShares: number; informants: number }; stations: Array<{ id: number }> }>;
+      counties: Array<{ total: { effectiveShares: number; informants: number; activities: number }; stations: Array<{ id: number }> }>;
     };
     expect(list.counties.map((c) => c.stations.map((x) => x.id))).toEqual([[jia.chengguan]]);
     expect(list.counties[0].total).toEqual(expected);

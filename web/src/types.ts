@@ -143,6 +143,8 @@ export interface RosterPreview {
 
 export interface Unconfirmed {
   index: number;
+  /** Stable across list changes; what binding sends. */
+  key: string;
   contactName: string;
   shares: number;
   lastSharedAt: string | null;

@@ -71,7 +71,8 @@ export const importBody = z.object({
 
 export const unconfirmedBody = z.array(
   z.object({
-    index: z.number().int().describe('序号（绑定时用）'),
+    index: z.number().int().describe('序号'),
+    key: z.string().describe('这位成员的标识（绑定时用；名单变动也不变，不含微信号）'),
     contactName: z.string().describe('微信名'),
     shares: z.number().int().describe('未计入的转发'),
     lastSharedAt: instant,
@@ -80,7 +81,12 @@ export const unconfirmedBody = z.array(
 );
 
 export const bindUnconfirmedBody = z.object({
-  index: z.number({ error: 'index 应为未确认名单中的序号' }).int().positive().describe('未确认名单中的序号'),
+  key: z
+    .string({ error: 'key 应为未确认名单中的成员标识' })
+    .regex(/^[0-9a-f]{16}$/, 'key 应为未确认名单中的成员标识')
+    .optional()
+    .describe('未确认名单中这位成员的 key（推荐：名单变动也不会认错人）'),
+  index: z.number({ error: 'index 应为未确认名单中的序号' }).int().positive().optional().describe('或：未确认名单中的序号'),
   informantId: z.number({ error: 'informantId 应为整数' }).int().positive().optional().describe('绑定到名册中的这位信息员'),
   name: personName.optional().describe('或：名册中的姓名（没有则新增）；都不给时用微信名'),
 });
@@ -247,6 +253,7 @@ export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
       const station = await visibleStation(deps, access, idParam(ctx));
       return (await informants.unconfirmed(station.id)).map((u) => ({
         index: u.index,
+        key: u.key,
         contactName: u.talkerName,
         shares: u.shares,
         lastSharedAt: u.lastAt.toISOString(),
@@ -257,11 +264,13 @@ export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
       const station = await visibleStation(deps, access, idParam(ctx));
       const body = parse(bindUnconfirmedBody, bodyOf(ctx));
       if (body.informantId !== undefined && body.name !== undefined) throw createHttpError(400, 'informantId 和 name 只能给一个');
+      const who = body.key !== undefined ? { key: body.key } : body.index;
+      if (who === undefined) throw createHttpError(400, 'key：缺少这一项（未确认名单中这位成员的 key）');
       const now = deps.clock.now();
       const r =
         body.informantId !== undefined
-          ? await informants.confirmAs(station.id, body.index, body.informantId, now)
-          : await informants.confirm(station.id, body.index, body.name ?? null, now);
+          ? await informants.confirmAs(station.id, who, body.informantId, now)
+          : await informants.confirm(station.id, who, body.name ?? null, now);
       return {
         informantId: r.informant.id,
         text: r.alreadyBound
