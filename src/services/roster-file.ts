@@ -61,6 +61,14 @@ class Utf8WorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
   }
 }
 
+/** The most rows a roster file may have (a county's whole roster is a few tens of thousands). */
+export const ROSTER_MAX_ROWS = 200_000;
+/** Cells read per row: a roster has a handful of columns; the rest of a very wide row is ignored. */
+export const ROSTER_MAX_COLUMNS = 50;
+
+const tooManyRows = (): UserError =>
+  new UserError(`名册超过 ${ROSTER_MAX_ROWS.toLocaleString('en-US')} 行，请分成几个文件导入（例如每个e站一个文件）`);
+
 /** A roster file as uploaded: its bytes, and its name, whose extension (.xlsx or .csv) says how to read it. */
 export interface RosterFile {
   bytes: Buffer;
@@ -85,8 +93,9 @@ export async function readRosterXlsx(input: string | Buffer): Promise<RosterShee
     const rows: RosterSheetRow[] = [];
     for await (const row of sheet) {
       if (!row.hasValues) continue;
+      if (rows.length >= ROSTER_MAX_ROWS) throw tooManyRows();
       const cells: string[] = [];
-      for (let c = 1; c <= row.cellCount; c++) {
+      for (let c = 1; c <= Math.min(row.cellCount, ROSTER_MAX_COLUMNS); c++) {
         const cell = row.getCell(c);
         const v = cell.value;
         // Phone numbers typed as numbers: take the digits, not Excel's display (1.38E+10).
@@ -105,11 +114,16 @@ export async function readRosterXlsx(input: string | Buffer): Promise<RosterShee
  */
 export async function readRosterBytes(file: RosterFile): Promise<RosterSheetRow[]> {
   const ext = extname(file.fileName).toLowerCase();
-  if (ext === '.csv' || ext === '.txt') return parseRosterCsv(decodeCsv(file.bytes));
+  if (ext === '.csv' || ext === '.txt') {
+    const rows = parseRosterCsv(decodeCsv(file.bytes));
+    if (rows.length > ROSTER_MAX_ROWS) throw tooManyRows();
+    return rows.map((r) => (r.cells.length > ROSTER_MAX_COLUMNS ? { ...r, cells: r.cells.slice(0, ROSTER_MAX_COLUMNS) } : r));
+  }
   if (ext === '.xlsx') {
     try {
       return await readRosterXlsx(file.bytes);
     } catch (err) {
+      if (err instanceof UserError) throw err;
       throw new UserError(`无法读取 Excel 文件 ${basename(file.fileName)}：${err instanceof Error ? err.message : String(err)}`);
     }
   }

@@ -137,6 +137,7 @@ describe('console API: roster and informants', () => {
       ok: false,
       rows: 4,
       add: 2,
+      errorCount: 2,
       updated: 0,
       unchanged: 0,
       errors: [
@@ -210,6 +211,27 @@ describe('console API: roster and informants', () => {
     expect(await names(other)).toEqual(['周九']);
     // Staff of 外旗 may import into their own 城关社区e站 (same name, another county).
     expect((await upload(staff, `/api/v1/stations/${elsewhere}/roster/import`, csv, 'x.csv')).status).toBe(201);
+  });
+
+  it('bounds what one upload costs: rows past the cap refused, columns past the cap ignored, at most 1,000 bad rows listed', async () => {
+    const path = `/api/v1/stations/${other}/roster/preview`;
+    // A very wide row: the roster's columns are read, the rest ignored.
+    const wide = Buffer.from(
+      `姓名,手机号,${Array.from({ length: 80 }, (_, i) => `列${i}`).join(',')}\n孙十一,13900005555,${'x,'.repeat(80)}\n`,
+    );
+    expect(await upload(op, path, wide, 'wide.csv')).toMatchObject({ status: 200, json: { ok: true, rows: 1, errorCount: 0 } });
+    // 1,005 bad rows: all counted, the first 1,000 listed.
+    const bad = Buffer.from(`姓名,手机号\n${Array.from({ length: 1005 }, () => '某人,123').join('\n')}\n`);
+    const many = await upload(op, path, bad, 'bad.csv');
+    expect(many.status).toBe(200);
+    expect(many.json).toMatchObject({ ok: false, errorCount: 1005 });
+    expect((many.json!.errors as unknown[]).length).toBe(1000);
+    // Past 200,000 rows: refused with the reason, nothing read further.
+    const huge = Buffer.from(`姓名\n${'甲\n'.repeat(200_001)}`);
+    expect(await upload(op, path, huge, 'huge.csv')).toMatchObject({
+      status: 400,
+      json: { error: '名册超过 200,000 行，请分成几个文件导入（例如每个e站一个文件）' },
+    });
   });
 
   it('lists unconfirmed members and binds them to a roster entry (by id, or by name, adding the entry)', async () => {

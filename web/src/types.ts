@@ -137,7 +137,9 @@ export interface RosterPreview {
   rows: number;
   add: number;
   unchanged: number;
+  /** The first bad rows (at most 1,000); `errorCount` is the total. */
   errors: RosterRowError[];
+  errorCount?: number;
   sample: Array<{ row: number; name: string; phoneTail: string | null }>;
 }
 

@@ -50,6 +50,9 @@ export const editInformantBody = z.object({
   phone: phone.nullable().optional().describe('手机号；null 删除'),
 });
 
+/** How many bad rows an answer lists (a file full of errors would otherwise be a huge answer); the total is given too. */
+export const LISTED_ERRORS = 1000;
+
 const rowError = z.object({ row: z.number().int().describe('文件中的行号'), message: z.string().describe('中文说明') });
 
 export const previewBody = z.object({
@@ -58,7 +61,8 @@ export const previewBody = z.object({
   add: z.number().int().describe('将新增'),
   updated: z.number().int().describe('将为已有信息员补充手机号'),
   unchanged: z.number().int().describe('名册中已有'),
-  errors: z.array(rowError).describe('每一行错误'),
+  errors: z.array(rowError).describe(`每一行错误（最多列出前 ${LISTED_ERRORS} 行）`),
+  errorCount: z.number().int().describe('错误的总行数'),
   sample: z.array(z.object({ row: z.number().int(), name: z.string(), phoneTail: z.string().nullable() })).describe('前 20 行'),
 });
 
@@ -235,7 +239,8 @@ export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
         add: r.imported,
         updated: r.updated,
         unchanged: r.unchanged,
-        errors: r.problems.map((p) => ({ row: p.line, message: p.reason })),
+        errors: r.problems.slice(0, LISTED_ERRORS).map((p) => ({ row: p.line, message: p.reason })),
+        errorCount: r.problemCount,
         sample: r.sample.map((e) => ({ row: e.line, name: e.name, phoneTail: e.phone ? e.phone.slice(-4) : null })),
       };
     },
@@ -244,7 +249,7 @@ export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
       const r = await deps.services.roster.importFile(station.id, uploaded(ctx), deps.clock.now());
       if (r.problemCount > 0) {
         throw createHttpError(400, `名册有 ${r.problemCount} 处问题，未导入任何一行`, {
-          errors: r.problems.map((p) => ({ row: p.line, message: p.reason })),
+          errors: r.problems.slice(0, LISTED_ERRORS).map((p) => ({ row: p.line, message: p.reason })),
         });
       }
       return { added: r.imported, updated: r.updated, unchanged: r.unchanged, rows: r.rows };
