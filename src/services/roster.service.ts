@@ -5,6 +5,7 @@ import { Station } from '../db/entities';
 import { dayOf } from '../domain/calendar';
 import { UserError } from '../errors';
 import { readRosterBytes, type RosterFile } from './roster-file';
+import { joinRoster } from './roster-history';
 import { findStationByName, type CountyRef } from './station.service';
 
 export type { RosterFile } from './roster-file';
@@ -16,6 +17,8 @@ export interface RosterImportResult {
   imported: number;
   /** Existing entries that gained a phone number from the file. */
   updated: number;
+  /** Disabled entries the file lists again: back on the roster from the import's day. */
+  enabled: number;
   unchanged: number;
   /** Every problem, in line order (callers show as many as they can). */
   problems: RosterProblem[];
@@ -38,11 +41,14 @@ interface Existing {
   id: number;
   name: string;
   phone: string | null;
+  status: string;
 }
 
 interface Plan {
   fresh: RosterEntry[];
   phoneAdded: Array<{ id: number; phone: string; note: string | null }>;
+  /** Disabled entries the file lists: enabled again (a roster file says who is on the roster). */
+  enable: number[];
   unchanged: number;
 }
 
@@ -58,17 +64,24 @@ function plan(existing: Existing[], entries: RosterEntry[]): Plan {
     if (list) list.push({ ...x });
     else byName.set(x.name, [{ ...x }]);
   }
-  const out: Plan = { fresh: [], phoneAdded: [], unchanged: 0 };
+  const out: Plan = { fresh: [], phoneAdded: [], enable: [], unchanged: 0 };
+  const enable = (x: Existing): void => {
+    if (x.status === 'active') return;
+    x.status = 'active';
+    out.enable.push(x.id);
+  };
   for (const e of entries) {
     const sameName = byName.get(e.name) ?? [];
     const exact = sameName.find((x) => (x.phone ?? null) === e.phone || (e.phone === null && sameName.length === 1));
     if (exact) {
-      out.unchanged++;
+      if (exact.status === 'active') out.unchanged++;
+      enable(exact);
       continue;
     }
     if (e.phone && sameName.length === 1 && !sameName[0].phone) {
       sameName[0].phone = e.phone;
       out.phoneAdded.push({ id: sameName[0].id, phone: e.phone, note: e.note });
+      enable(sameName[0]);
       continue;
     }
     out.fresh.push(e);
@@ -106,13 +119,14 @@ export class RosterService {
     const station = await this.station(stationId);
     const rows = await readRosterBytes(file);
     const { entries, problems } = checkRoster(rows);
-    const existing: Existing[] = await this.ds.query(`SELECT id, name, phone FROM informant WHERE station_id = $1`, [stationId]);
+    const existing: Existing[] = await this.ds.query(`SELECT id, name, phone, status FROM informant WHERE station_id = $1`, [stationId]);
     const p = plan(existing, entries);
     return {
       station: station.name,
       rows: countRows(entries, problems),
       imported: p.fresh.length,
       updated: p.phoneAdded.length,
+      enabled: p.enable.length,
       unchanged: p.unchanged,
       problems,
       problemCount: problems.length,
@@ -132,6 +146,7 @@ export class RosterService {
       rows: countRows(entries, problems),
       imported: 0,
       updated: 0,
+      enabled: 0,
       unchanged: 0,
       problems,
       problemCount: problems.length,
@@ -141,11 +156,16 @@ export class RosterService {
     await this.ds.transaction(async (m) => {
       // One import per station at a time: a second one waits and then sees the first one's rows.
       await m.query(`SELECT id FROM station WHERE id = $1 FOR UPDATE`, [station.id]);
-      const existing: Existing[] = await m.query(`SELECT id, name, phone FROM informant WHERE station_id = $1`, [station.id]);
+      const existing: Existing[] = await m.query(`SELECT id, name, phone, status FROM informant WHERE station_id = $1`, [station.id]);
       const p = plan(existing, entries);
       await this.addPhones(m, p.phoneAdded);
       await this.insert(m, station.id, p.fresh, dayOf(now));
+      if (p.enable.length > 0) {
+        await m.query(`UPDATE informant SET status = 'active' WHERE id = ANY($1::int[])`, [p.enable]);
+        await joinRoster(m, p.enable, dayOf(now));
+      }
       result.updated = p.phoneAdded.length;
+      result.enabled = p.enable.length;
       result.imported = p.fresh.length;
       result.unchanged = p.unchanged;
     });

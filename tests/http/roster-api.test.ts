@@ -137,6 +137,7 @@ describe('console API: roster and informants', () => {
       ok: false,
       rows: 4,
       add: 2,
+      enabled: 0,
       errorCount: 2,
       updated: 0,
       unchanged: 0,
@@ -177,7 +178,17 @@ describe('console API: roster and informants', () => {
     expect(imported).toMatchObject({ status: 201, json: { added: 3, updated: 0, unchanged: 1, rows: 4 } });
     expect(await names(station)).toEqual(['孙八', '张叁', '李四', '赵六', '钱七'].sort());
     const again = await upload(op, `/api/v1/stations/${station}/roster/import`, good, '城关名册.xlsx');
-    expect(again.json).toMatchObject({ added: 0, unchanged: 4 });
+    expect(again.json).toMatchObject({ added: 0, enabled: 0, unchanged: 4 });
+    // 孙八 was disabled; the county's file lists him again: back on the roster, not silently skipped.
+    const [sun] = await fx.db.ds.getRepository(Informant).findBy({ stationId: station, name: '孙八' });
+    expect((await manager.call('POST', `/api/v1/informants/${sun.id}/disable`)).status).toBe(200);
+    const back = previewBody.parse((await upload(manager, `/api/v1/stations/${station}/roster/preview`, good, '城关名册.xlsx')).json);
+    expect(back).toMatchObject({ ok: true, add: 0, enabled: 1, unchanged: 3 });
+    const reenabled = await upload(manager, `/api/v1/stations/${station}/roster/import`, good, '城关名册.xlsx');
+    expect(reenabled).toMatchObject({ status: 201, json: { added: 0, enabled: 1, unchanged: 3 } });
+    expect((await fx.db.ds.getRepository(Informant).findOneBy({ id: sun.id }))?.status).toBe('active');
+    const intervals = await fx.db.ds.query(`SELECT to_day FROM informant_roster WHERE informant_id = $1 ORDER BY from_day, id`, [sun.id]);
+    expect(intervals.at(-1).to_day).toBeNull();
   });
 
   it('reads a CSV upload like the CLI, and refuses an upload without a file, a name, or of the wrong kind', async () => {

@@ -136,6 +136,8 @@ export interface RosterPreview {
   ok: boolean;
   rows: number;
   add: number;
+  /** Disabled entries the file lists again. */
+  enabled?: number;
   unchanged: number;
   /** The first bad rows (at most 1,000); `errorCount` is the total. */
   errors: RosterRowError[];

@@ -60,6 +60,7 @@ export const previewBody = z.object({
   rows: z.number().int().describe('检查的行数'),
   add: z.number().int().describe('将新增'),
   updated: z.number().int().describe('将为已有信息员补充手机号'),
+  enabled: z.number().int().describe('名册中已停用、文件里又列出的人：将重新启用'),
   unchanged: z.number().int().describe('名册中已有'),
   errors: z.array(rowError).describe(`每一行错误（最多列出前 ${LISTED_ERRORS} 行）`),
   errorCount: z.number().int().describe('错误的总行数'),
@@ -69,6 +70,7 @@ export const previewBody = z.object({
 export const importBody = z.object({
   added: z.number().int(),
   updated: z.number().int().describe('补充了手机号'),
+  enabled: z.number().int().describe('重新启用（已停用而文件里又列出）'),
   unchanged: z.number().int(),
   rows: z.number().int(),
 });
@@ -238,6 +240,7 @@ export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
         rows: r.rows,
         add: r.imported,
         updated: r.updated,
+        enabled: r.enabled,
         unchanged: r.unchanged,
         errors: r.problems.slice(0, LISTED_ERRORS).map((p) => ({ row: p.line, message: p.reason })),
         errorCount: r.problemCount,
@@ -252,7 +255,7 @@ export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
           errors: r.problems.slice(0, LISTED_ERRORS).map((p) => ({ row: p.line, message: p.reason })),
         });
       }
-      return { added: r.imported, updated: r.updated, unchanged: r.unchanged, rows: r.rows };
+      return { added: r.imported, updated: r.updated, enabled: r.enabled, unchanged: r.unchanged, rows: r.rows };
     },
     unconfirmed: async (ctx, access) => {
       const station = await visibleStation(deps, access, idParam(ctx));
