@@ -118,11 +118,23 @@ export class GroupService {
   }
 
   /** Binds a known group (by id) to a station (by id): the same rule as bind(). */
-  async bindById(groupId: number, stationId: number, now: Date): Promise<WechatGroup> {
+  async bindById(groupId: number, stationId: number, now: Date, seen?: { stationId: number | null }): Promise<WechatGroup> {
     const group = await this.ds.getRepository(WechatGroup).findOneBy({ id: groupId });
     if (!group) throw new UserError('没有这个群');
     const station = await this.ds.getRepository(Station).findOneBy({ id: stationId });
     if (!station) throw new UserError('没有这个e站');
+    if (seen) {
+      // The console checked access against the binding it saw: change it only if it is still that one.
+      const moved = await this.ds
+        .createQueryBuilder()
+        .update(WechatGroup)
+        .set({ stationId: station.id, boundAt: now })
+        .where('id = :groupId AND station_id IS NOT DISTINCT FROM :seen', { groupId, seen: seen.stationId })
+        .execute();
+      if (!moved.affected) throw new UserError('这个群的绑定刚被别人改过，请刷新后重试');
+      await this.ds.query(`UPDATE station SET counting_from = $2 WHERE id = $1 AND counting_from IS NULL`, [station.id, dayOf(now)]);
+      return (await this.ds.getRepository(WechatGroup).findOneBy({ id: groupId }))!;
+    }
     return this.attach(group, station, now);
   }
 

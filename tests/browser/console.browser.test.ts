@@ -330,6 +330,7 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     const api = await manager.evaluate(async (id) => (await fetch(`/api/v1/stations/${id}`)).status, ids.a1);
     expect(api).toBe(404);
     expect(await hook(manager, 'nav-people').count()).toBe(0);
+    expect(await hook(manager, 'nav-reports').count()).toBe(0);
     await manager.context().close();
 
     const staff = await pageOf(STAFF);

@@ -148,6 +148,14 @@ describe('console API: groups', () => {
       [`POST /api/v1/groups/${free.id}/%`],
     );
     expect(audit.map((x) => x.outcome)).toEqual(['ok', 'ok', 'invalid']);
+
+    // Someone else bound the group between the access check and the write: refused, not overwritten.
+    await fx.app.services.groups.bindById(free.id, jia.hexi, now);
+    await expect(fx.app.services.groups.bindById(free.id, jia.chengguan, now, { stationId: null })).rejects.toThrow(
+      '这个群的绑定刚被别人改过，请刷新后重试',
+    );
+    expect((await group('g-free@chatroom')).stationId).toBe(jia.hexi);
+    await fx.app.services.groups.unbind(free.id);
   });
 
   it('refuses: a bad body 400, another county’s group or station 404 for staff, a manager 403', async () => {

@@ -101,12 +101,12 @@ export function groupHandlers(deps: ApiDeps): Handlers<typeof GROUP_ROUTES> {
     },
     bindGroup: async (ctx, access) => {
       const id = idParam(ctx);
-      await writable(id, access);
+      const seen = await writable(id, access);
       const { stationId } = parse(bindBody, bodyOf(ctx));
       const station = await deps.services.stations.get(stationId);
       if (!station || !canSeeStation(access, station)) throw createHttpError(404, '没有这个e站，或无权查看');
       if (!canManageCounty(access, station.countyId)) throw createHttpError(403, '无权把群绑定到这个e站');
-      await groups.bindById(id, station.id, deps.clock.now());
+      await groups.bindById(id, station.id, deps.clock.now(), { stationId: seen.stationId });
       return answer(id);
     },
     unbindGroup: async (ctx, access) => {
