@@ -278,7 +278,11 @@ describe('console API /api/v1 (real Koa, real PostgreSQL)', () => {
     const body = jobsBody.parse(r.json);
     const digest = body.runs.find((run) => run.job === 'weekly-digest')!;
     expect(digest).toMatchObject({ state: 'pending', pendingReason: expect.stringMatching(/^没有接收人/) });
+    // Scopes by name: the county for the digest, the group's topic for the ranking.
+    expect(digest.scopeLabel).toBe('接口旗');
     const ranking = body.runs.find((run) => run.job === 'group-ranking')!;
+    expect(ranking.scopeLabel).toBe('城关科普群');
+    expect(body.queue.find((q) => q.runId === ranking.id)?.scopeLabel).toBe('城关科普群');
     expect(ranking.queued).toBeGreaterThan(0);
     expect(body.queue.filter((q) => q.runId === ranking.id)).toHaveLength(ranking.queued);
     expect(body.queue[0]).toMatchObject({ job: 'group-ranking', channel: 'wechat-room', state: 'queued' });

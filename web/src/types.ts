@@ -170,6 +170,8 @@ export interface JobRun {
   id: number;
   job: string;
   scope: string;
+  /** The county, station or group by name. */
+  scopeLabel: string;
   period: string;
   state: string;
   round: number;
@@ -186,6 +188,8 @@ export interface QueueItem {
   runId: number;
   job: string;
   scope: string;
+  /** The county, station or group by name. */
+  scopeLabel: string;
   period: string;
   round: number;
   part: number;

@@ -62,6 +62,7 @@ export const jobsBody = z.object({
       id: z.number().int(),
       job: z.string(),
       scope: z.string(),
+      scopeLabel: z.string().describe('范围的中文名（旗县区、e站或群名）'),
       period: z.string(),
       state: z.string().describe('planning / planned / pending / missed …'),
       round: z.number().int(),
@@ -79,6 +80,7 @@ export const jobsBody = z.object({
       runId: z.number().int(),
       job: z.string(),
       scope: z.string(),
+      scopeLabel: z.string(),
       period: z.string(),
       round: z.number().int(),
       part: z.number().int(),
@@ -135,6 +137,18 @@ export const SYSTEM_ROUTES = {
   },
 } as const satisfies Record<string, ApiRoute>;
 
+/** Chinese names of job scopes (`county:3` → the county, `station:7` → the station, `room:…` → the group's topic), one query. */
+async function scopeLabels(deps: ApiDeps, scopes: string[]): Promise<Map<string, string>> {
+  const ids = (kind: string) => [...new Set(scopes.filter((s) => s.startsWith(`${kind}:`)).map((s) => s.slice(kind.length + 1)))];
+  const rows: Array<{ scope: string; label: string }> = await deps.ds.query(
+    `SELECT 'county:' || id AS scope, name AS label FROM region WHERE id::text = ANY($1)
+     UNION ALL SELECT 'station:' || id, name FROM station WHERE id::text = ANY($2)
+     UNION ALL SELECT 'room:' || room_id, CASE WHEN topic = '' THEN '（无群名）' ELSE topic END FROM wechat_group WHERE room_id = ANY($3)`,
+    [ids('county'), ids('station'), ids('room')],
+  );
+  return new Map(rows.map((r) => [r.scope, r.label]));
+}
+
 export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
   return {
     robot: async (_ctx, access) => {
@@ -175,7 +189,15 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
       if (!access.system) throw createHttpError(403, '无权查看定时任务');
       const q = parse(jobsQuery, ctx.query);
       const [runs, queue] = await Promise.all([deps.jobs.listRuns(q.limit), deps.jobs.listQueue(q.queueLimit)]);
-      return { runs, queue };
+      const labels = await scopeLabels(
+        deps,
+        [...runs, ...queue].map((r) => r.scope),
+      );
+      const label = (scope: string) => labels.get(scope) ?? scope;
+      return {
+        runs: runs.map((r) => ({ ...r, scopeLabel: label(r.scope) })),
+        queue: queue.map((r) => ({ ...r, scopeLabel: label(r.scope) })),
+      };
     },
     resendRun: async (ctx, access) => {
       if (!access.system) throw createHttpError(403, '只有操作员可以重发');
