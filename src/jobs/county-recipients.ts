@@ -19,7 +19,7 @@ export async function toCountyStaff(ctx: JobContext, countyId: number, payload: 
   // Nobody to send to: keep the message so a dry run still shows it; the runner keeps the run pending.
   const name = county?.name ?? `旗县区 ${countyId}`;
   const noRecipient =
-    `没有接收人：${name}还没有登记有企业微信账号的工作人员（npx kepubot staff add --county ${name} --wecom-user <企业微信UserID>），` +
+    `没有接收人：${name}还没有登记有企业微信账号的工作人员（管理后台“人员”页添加，或 npx kepubot staff add --county ${name} --wecom-user <企业微信UserID>），` +
     `也没有设置群机器人（npx kepubot county ${name} --webhook <地址>）`;
   return [{ channel: 'wecom-app', recipient: '', payload, noRecipient }];
 }

@@ -36,7 +36,7 @@ export const monthlyCheck: JobDefinition = {
     }
     if (out.length > 0) return out;
     const noRecipient =
-      `没有接收人：${name}还没有登记能接收提醒的管理员（npx kepubot manager add --station ${name} --wecom-user <企业微信UserID> ` +
+      `没有接收人：${name}还没有登记能接收提醒的管理员（管理后台“人员”页添加，或 npx kepubot manager add --station ${name} --wecom-user <企业微信UserID> ` +
       `或 --wechat-contact <微信ID>；公众号不能主动推送提醒）`;
     return [{ channel: 'wecom-app', recipient: '', payload: { text }, noRecipient }];
   },

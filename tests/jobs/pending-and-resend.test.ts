@@ -114,9 +114,11 @@ describe('pending runs, resend and message parts', () => {
     expect(jobs.code).toBe(0);
     expect(jobs.out).toMatch(/weekly-digest\tcounty:\d+\t2026-W48\tpending\t已发送 0，待发送 0/);
     expect(jobs.out).toContain(
-      '等待中（条件满足后自动补发）：没有接收人：等待旗还没有登记有企业微信账号的工作人员（npx kepubot staff add --county 等待旗 --wecom-user <企业微信UserID>）',
+      '等待中（条件满足后自动补发）：没有接收人：等待旗还没有登记有企业微信账号的工作人员（管理后台“人员”页添加，或 npx kepubot staff add --county 等待旗 --wecom-user <企业微信UserID>）',
     );
-    expect(jobs.out).toContain('没有接收人：等待东站还没有登记能接收提醒的管理员（npx kepubot manager add --station 等待东站');
+    expect(jobs.out).toContain(
+      '没有接收人：等待东站还没有登记能接收提醒的管理员（管理后台“人员”页添加，或 npx kepubot manager add --station 等待东站',
+    );
 
     // An hour later the operator registers a staff member: the digest is queued at once and sent.
     clock.advance(3_600_000);
