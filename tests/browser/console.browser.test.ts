@@ -9,7 +9,7 @@ import { dayOf, daysBefore } from '../../src/domain/calendar';
 import { parsePeriod, periodContaining } from '../../src/domain/periods';
 import { Informant } from '../../src/db/entities';
 import { joinRoster } from '../../src/services/roster-history';
-import { startConsole, type ConsoleFixture } from '../support/console';
+import { botChat, startConsole, type ConsoleFixture } from '../support/console';
 import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
 import { hook, launchBrowser, newContext, screenshot } from './support';
 
@@ -27,7 +27,7 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
   let fake: FakeWecom;
   let puppet: KepuPuppetMock;
   let browser: Browser;
-  const sent: Array<{ conversationId: string; text: string }> = [];
+  let chat: ReturnType<typeof botChat>;
   const ids = { countyA: 0, countyB: 0, a1: 0, a2: 0, b1: 0 };
   const STAFF = { id: 'wx-staff-li', name: '李干事' };
   const MANAGER = { id: 'wx-manager-zhou', name: '周站长' };
@@ -37,11 +37,6 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
   beforeAll(async () => {
     fake = await startFakeWecom({ corpId: CORP, secret: 'browser-secret' });
     puppet = new KepuPuppetMock();
-    const originalSend = puppet.messageSendText.bind(puppet);
-    puppet.messageSendText = async (conversationId: string, text: string) => {
-      sent.push({ conversationId, text });
-      return originalSend(conversationId, text);
-    };
     fx = await startConsole(
       now,
       {
@@ -58,6 +53,7 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
       },
       { puppet },
     );
+    chat = botChat(fx, puppet);
     const { services } = fx.app;
     // Two counties; the same common station name in both (unique within a county only).
     const a1 = await services.stations.add({ name: '城关社区e站', county: '甲旗' });
@@ -118,23 +114,9 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     await fake?.close();
   });
 
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 5; i++) {
-      await new Promise((r) => setImmediate(r));
-      await fx.app.channel.idle();
-    }
-  };
-
   /** Sends 登录 to the bot in a private chat and returns the link's path on this server. */
   const loginLinkOf = async (who: { id: string }): Promise<string> => {
-    const before = sent.length;
-    puppet.injectText({ talkerId: who.id, text: '登录', timestamp: fx.clock.now().getTime() });
-    await settle();
-    const reply = sent
-      .slice(before)
-      .filter((m) => m.conversationId === who.id)
-      .map((m) => m.text)
-      .join('\n');
+    const reply = await chat.say(who, '登录');
     const link = reply.match(/https:\/\/console\.example\.cn(\/#\/login\?ticket=[\w-]+)/);
     if (!link) throw new Error('the 登录 reply has no link');
     return link[1];

@@ -8,7 +8,7 @@ import { CountyStaff, StationManager } from '../../src/db/entities';
 import { BAD_TICKET } from '../../src/http/api/areas/sign-in';
 import { WECOM_LOGIN_ERRORS } from '../../src/http/api/areas/wecom-login';
 import { createLogger } from '../../src/logger';
-import { ApiBrowser, startConsole, type ConsoleFixture } from '../support/console';
+import { ApiBrowser, botChat, startConsole, type ConsoleFixture } from '../support/console';
 import { sealed, textXml, VECTOR } from '../support/callback-harness';
 import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
 
@@ -64,7 +64,7 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
   let fx: ConsoleFixture;
   let fake: FakeWecom;
   let puppet: KepuPuppetMock;
-  const sent: Array<{ conversationId: string; text: string }> = [];
+  let chat: ReturnType<typeof botChat>;
   const logged: string[] = [];
   const ids = { countyA: 0, countyB: 0, a1: 0, a2: 0, b1: 0, staff: 0, manager: 0, nameless: 0 };
 
@@ -77,11 +77,6 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
   beforeAll(async () => {
     fake = await startFakeWecom({ corpId: CORP, secret: SECRET });
     puppet = new KepuPuppetMock();
-    const originalSend = puppet.messageSendText.bind(puppet);
-    puppet.messageSendText = async (conversationId: string, text: string) => {
-      sent.push({ conversationId, text });
-      return originalSend(conversationId, text);
-    };
     const logStream = new Writable({
       write(chunk: Buffer, _enc, done) {
         logged.push(chunk.toString('utf8'));
@@ -104,6 +99,7 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
       },
       { puppet, log: createLogger('trace', 'kepubot', logStream) },
     );
+    chat = botChat(fx, puppet);
     const self = puppet.mocker.createContact({ id: 'kepubot-self', name: '科普e站助手' });
     puppet.mocker.login(self);
     for (const c of [STAFF, MANAGER, STRANGER, BOTH]) puppet.mocker.createContact(c);
@@ -129,24 +125,8 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
     await fake?.close();
   });
 
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 5; i++) {
-      await new Promise((r) => setImmediate(r));
-      await fx.app.channel.idle();
-    }
-  };
-
   /** Sends a message to the bot (privately, or in the room) and returns what it answered there. */
-  const say = async (from: { id: string }, text: string, roomId?: string): Promise<string> => {
-    const before = sent.length;
-    puppet.injectText({ talkerId: from.id, text, timestamp: fx.clock.now().getTime(), ...(roomId ? { roomId } : {}) });
-    await settle();
-    return sent
-      .slice(before)
-      .filter((m) => m.conversationId === (roomId ?? from.id))
-      .map((m) => m.text)
-      .join('\n');
-  };
+  const say = (from: { id: string }, text: string, roomId?: string): Promise<string> => chat.say(from, text, roomId);
 
   /** Sends 登录 privately and signs in with the link's ticket. */
   const signInByBot = async (who: { id: string }) => {
@@ -430,7 +410,7 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
   it('the logs carry no ticket, no WeCom user id, no WeChat id and no name', () => {
     const out = logged.join('');
     expect(out.length).toBeGreaterThan(0);
-    const tickets = sent.map((m) => ticketIn(m.text)).filter((t): t is string => t !== null);
+    const tickets = chat.sent.map((m) => ticketIn(m.text)).filter((t): t is string => t !== null);
     expect(tickets.length).toBeGreaterThan(3);
     for (const secret of [
       ...tickets,

@@ -117,3 +117,33 @@ export async function startConsole(
     },
   };
 }
+
+/**
+ * Talks to the bot through the mock puppet of a console fixture: what it sends is recorded, and
+ * `say` returns what it answered in that chat (privately, or in the room).
+ */
+export function botChat(fx: ConsoleFixture, puppet: KepuPuppetMock) {
+  const sent: Array<{ conversationId: string; text: string }> = [];
+  const originalSend = puppet.messageSendText.bind(puppet);
+  puppet.messageSendText = async (conversationId: string, text: string) => {
+    sent.push({ conversationId, text });
+    return originalSend(conversationId, text);
+  };
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setImmediate(r));
+      await fx.app.channel.idle();
+    }
+  };
+  const say = async (from: { id: string }, text: string, roomId?: string): Promise<string> => {
+    const before = sent.length;
+    puppet.injectText({ talkerId: from.id, text, timestamp: fx.clock.now().getTime(), ...(roomId ? { roomId } : {}) });
+    await settle();
+    return sent
+      .slice(before)
+      .filter((m) => m.conversationId === (roomId ?? from.id))
+      .map((m) => m.text)
+      .join('\n');
+  };
+  return { sent, settle, say };
+}
