@@ -366,7 +366,9 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     }
     log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /readyz, GET /metrics)');
     // The demo's own operator account and link (its data is the demo county only).
-    const consoleLink = demo ? ticketLink(config.console.publicUrl, await services.consoleAuth.demoTicket(clock.now())) : null;
+    // Without CONSOLE_PUBLIC_URL the link names the port actually listened on (PORT=0 picks one).
+    const consoleBase = config.console.publicUrlSet || port === 0 ? config.console.publicUrl : `http://localhost:${port}`;
+    const consoleLink = demo ? ticketLink(consoleBase, await services.consoleAuth.demoTicket(clock.now())) : null;
     if (consoleLink) log.info({ url: consoleLink }, 'open the console (demo county) with this one-time link');
 
     return {

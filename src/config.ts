@@ -164,6 +164,8 @@ export interface AppConfig {
   console: {
     /** Its public address, without a trailing slash: sign-in links and the WeCom redirect URL start with it. */
     publicUrl: string;
+    /** Whether CONSOLE_PUBLIC_URL was set (otherwise publicUrl is the default on PORT). */
+    publicUrlSet: boolean;
   };
   database: {
     /** Unset: kepubot starts (or reuses) the embedded PostgreSQL under dataDir. */
@@ -292,7 +294,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     env: c.NODE_ENV,
     logLevel: c.LOG_LEVEL,
     http: { host: c.HOST, port: c.PORT, trustProxy: c.TRUST_PROXY },
-    console: { publicUrl: (c.CONSOLE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '') },
+    console: {
+      publicUrl: (c.CONSOLE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+      publicUrlSet: c.CONSOLE_PUBLIC_URL !== undefined,
+    },
     database: {
       url: c.DATABASE_URL,
       demoUrl: c.DEMO_DATABASE_URL,

@@ -157,3 +157,24 @@ describe('the built console on kepubot (compose, real PostgreSQL)', () => {
     expect(size.firstLoad.gzipBytes).toBeLessThan(size.targetGzipBytes);
   });
 });
+
+describe('the demo (no puppet service, no CONSOLE_PUBLIC_URL, PORT=0)', () => {
+  let demo: ConsoleFixture;
+
+  beforeAll(async () => {
+    demo = await startConsole(new Date('2026-11-25T04:00:00Z'), {}, { puppet: undefined, demoTraffic: false });
+  });
+
+  afterAll(async () => {
+    await demo?.stop();
+  });
+
+  it('the demo’s one-time link names the port really listened on (PORT=0, no CONSOLE_PUBLIC_URL) and signs in once', async () => {
+    const link = demo.app.consoleLink!;
+    expect(link).toMatch(new RegExp(`^http://localhost:${demo.app.port}/#/login\\?ticket=[\\w-]+$`));
+    const ticket = new URL(link.replace('/#/', '/')).searchParams.get('ticket')!;
+    const first = await demo.browser().call('POST', '/api/v1/auth/ticket', { body: { ticket } });
+    expect(first).toMatchObject({ status: 201, json: { kind: 'operator', name: 'demo' } });
+    expect((await demo.browser().call('POST', '/api/v1/auth/ticket', { body: { ticket } })).status).toBe(401);
+  });
+});
