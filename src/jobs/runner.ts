@@ -75,6 +75,18 @@ export interface QueueItem {
 }
 
 /**
+ * The county a run's scope belongs to, in SQL over `job_run r`: `county:<id>`, a station's county
+ * for `station:<id>`, the county of the group's station for `room:<id>`; NULL for anything else
+ * (alerts), which only the operator sees.
+ */
+const SCOPE_COUNTY_SQL = `(CASE
+  WHEN r.scope LIKE 'county:%' THEN (SELECT c.id FROM region c WHERE c.id::text = substring(r.scope FROM 8))
+  WHEN r.scope LIKE 'station:%' THEN (SELECT s.county_id FROM station s WHERE s.id::text = substring(r.scope FROM 9))
+  WHEN r.scope LIKE 'room:%' THEN (SELECT s.county_id FROM wechat_group g JOIN station s ON s.id = g.station_id
+                                   WHERE g.room_id = substring(r.scope FROM 6))
+END)`;
+
+/**
  * Runs scheduled jobs exactly once per (job, scope, period): the job_run row is claimed and
  * locked, the messages are planned and queued in the same transaction, one outbox entry per
  * (run, round, recipient, part). A run that died half way left nothing (rolled back) and is
@@ -298,7 +310,7 @@ export class JobRunner {
     return out;
   }
 
-  async listRuns(limit = 30): Promise<RunListItem[]> {
+  async listRuns(limit = 30, counties?: readonly number[]): Promise<RunListItem[]> {
     const rows: Array<Record<string, unknown>> = await this.ds.query(
       `SELECT r.id, r.job, r.scope, r.period, r.state, r.round, r.pending_reason, r.started_at,
               count(o.id) FILTER (WHERE o.state IN ('queued', 'sending'))::int AS queued,
@@ -306,8 +318,9 @@ export class JobRunner {
               count(o.id) FILTER (WHERE o.state = 'failed')::int AS failed,
               count(o.id) FILTER (WHERE o.state IN ('expired', 'uncertain'))::int AS other
        FROM job_run r LEFT JOIN outbox_message o ON o.run_id = r.id
+       WHERE $2::int[] IS NULL OR ${SCOPE_COUNTY_SQL} = ANY($2::int[])
        GROUP BY r.id ORDER BY r.id DESC LIMIT $1`,
-      [limit],
+      [limit, counties ?? null],
     );
     return rows.map((r) => ({
       id: Number(r.id),
@@ -326,14 +339,15 @@ export class JobRunner {
   }
 
   /** The send queue: entries queued, sending, failed or uncertain, the next due first. */
-  async listQueue(limit = 100): Promise<QueueItem[]> {
+  async listQueue(limit = 100, counties?: readonly number[]): Promise<QueueItem[]> {
     const rows: Array<Record<string, unknown>> = await this.ds.query(
       `SELECT o.id, o.run_id, r.job, r.scope, r.period, o.round, o.part, o.channel, o.state, o.attempts, o.due_at,
               o.valid_until, o.last_error, r.pending_reason
        FROM outbox_message o JOIN job_run r ON r.id = o.run_id
        WHERE o.state IN ('queued', 'sending', 'failed', 'uncertain')
+         AND ($2::int[] IS NULL OR ${SCOPE_COUNTY_SQL} = ANY($2::int[]))
        ORDER BY o.due_at, o.id LIMIT $1`,
-      [limit],
+      [limit, counties ?? null],
     );
     return rows.map((r) => ({
       id: Number(r.id),

@@ -328,6 +328,10 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
       { station: ids.b1, county: ids.countyB },
     );
     expect(statuses.every((s) => s === 404 || s === 403)).toBe(true);
+    // 任务: staff read their county's runs; running or resending is the operator's.
+    await hook(staff, 'nav-jobs').click();
+    await hook(staff, 'job-runs').waitFor();
+    expect(await hook(staff, 'job-run').count()).toBe(0);
     await staff.context().close();
   });
 

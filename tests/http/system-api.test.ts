@@ -1,7 +1,8 @@
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
 import { Informant, WechatGroup } from '../../src/db/entities';
 import { dayOf } from '../../src/domain/calendar';
-import { robotBody, runJobBody } from '../../src/http/api/areas/system';
+import { parsePeriod } from '../../src/domain/periods';
+import { jobsBody, robotBody, runJobBody } from '../../src/http/api/areas/system';
 import { joinRoster } from '../../src/services/roster-history';
 import { qrPng } from '../../src/services/alert.service';
 import { startConsole, type ApiBrowser, type ConsoleFixture } from '../support/console';
@@ -122,7 +123,20 @@ describe('console API: robot and jobs', () => {
     expect(unknown.status).toBe(400);
     expect(String(unknown.json?.error)).toContain('任务应为');
     expect((await staff.call('POST', '/api/v1/jobs/run', { body: { job: 'weekly-digest' } })).status).toBe(403);
-    expect((await staff.call('GET', '/api/v1/jobs')).status).toBe(403);
+    expect((await staff.call('POST', '/api/v1/jobs/runs/1/resend')).status).toBe(403);
     expect((await manager.call('POST', '/api/v1/jobs/runs/1/resend')).status).toBe(403);
+  });
+
+  it('GET /jobs: county staff see the runs and queue of their county only (read only); a manager none', async () => {
+    const elsewhere = await fx.app.services.stations.add({ name: '别处一站', county: '别的旗' });
+    // The weekly digest for every county (nobody to send to: pending), plus the group run above.
+    await fx.app.jobs.run('weekly-digest', parsePeriod('2026-W47')!, now);
+    const all = jobsBody.parse((await operator.call('GET', '/api/v1/jobs')).json);
+    const mine = jobsBody.parse((await staff.call('GET', '/api/v1/jobs')).json);
+    expect(all.runs.map((r) => r.scopeLabel)).toEqual(expect.arrayContaining(['任务旗', '别的旗', '任务群']));
+    expect(mine.runs.map((r) => r.scopeLabel).sort()).toEqual(['任务旗', '任务群']);
+    expect(mine.runs.some((r) => r.scope === `county:${elsewhere.countyId}`)).toBe(false);
+    expect(mine.queue.every((q) => q.scopeLabel === '任务群')).toBe(true);
+    expect((await manager.call('GET', '/api/v1/jobs')).status).toBe(403);
   });
 });

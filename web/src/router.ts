@@ -23,7 +23,7 @@ export const NAV: Array<{ path: string; title: string; test: string; kinds: Kind
   { path: '/groups', title: '群', test: 'nav-groups', kinds: COUNTY },
   { path: '/activities', title: '活动', test: 'nav-activities', kinds: ALL },
   { path: '/people', title: '人员', test: 'nav-people', kinds: COUNTY },
-  { path: '/jobs', title: '任务', test: 'nav-jobs', kinds: ['operator'] },
+  { path: '/jobs', title: '任务', test: 'nav-jobs', kinds: COUNTY },
   { path: '/reports', title: '报表', test: 'nav-reports', kinds: COUNTY },
   { path: '/robot', title: '机器人', test: 'nav-robot', kinds: COUNTY },
 ];

@@ -108,7 +108,7 @@ export const SYSTEM_ROUTES = {
   jobs: {
     method: 'get',
     path: '/jobs',
-    summary: '定时任务运行与发送队列（含等待原因）',
+    summary: '定时任务运行与发送队列（含等待原因）；旗县区工作人员只看本旗县区的',
     query: jobsQuery,
     status: 200,
     response: jobsBody,
@@ -186,9 +186,11 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
       return undefined;
     },
     jobs: async (ctx, access) => {
-      if (!access.system) throw createHttpError(403, '无权查看定时任务');
+      // The operator sees every run; county staff the runs of their county (read only); managers none.
+      if (access.principal.kind === 'manager') throw createHttpError(403, '无权查看定时任务');
       const q = parse(jobsQuery, ctx.query);
-      const [runs, queue] = await Promise.all([deps.jobs.listRuns(q.limit), deps.jobs.listQueue(q.queueLimit)]);
+      const counties = access.counties === 'all' ? undefined : [...access.counties];
+      const [runs, queue] = await Promise.all([deps.jobs.listRuns(q.limit, counties), deps.jobs.listQueue(q.queueLimit, counties)]);
       const labels = await scopeLabels(
         deps,
         [...runs, ...queue].map((r) => r.scope),
