@@ -2,11 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
-import { Informant, Station, WechatGroup } from '../../src/db/entities';
+import { Informant, Station, STATION_TYPES, WechatGroup } from '../../src/db/entities';
 import { dayOf } from '../../src/domain/calendar';
 import { periodContaining } from '../../src/domain/periods';
 import { countiesBody, stationBody, stationDetailBody } from '../../src/http/api/areas/stations';
 import { joinRoster } from '../../src/services/roster-history';
+import { STATION_TYPE_LABEL } from '../../src/services/report.service';
 import { type ApiBrowser, type ConsoleFixture, startConsole } from '../support/console';
 import { signInAs } from '../support/console-people';
 
@@ -99,6 +100,13 @@ describe('console API: stations', () => {
     expect((await manager.call('GET', '/api/v1/counties')).json).toEqual([
       { id: jia.county, name: '甲旗', prefecture: '演示市', stations: 1 },
     ]);
+  });
+
+  it('GET /station-types: the codes with the Chinese names the tables use', async () => {
+    const r = await manager.call('GET', '/api/v1/station-types');
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual(STATION_TYPES.map((value) => ({ value, label: STATION_TYPE_LABEL[value] })));
+    expect(r.json).toContainEqual({ value: 'village', label: '村（嘎查）' });
   });
 
   it('GET /stations/:id: the figures the statistics service computes, groups, informants, activities and resource logs', async () => {

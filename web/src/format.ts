@@ -1,4 +1,6 @@
 /** Display helpers: numbers, times (Beijing), labels, and the period keys the pickers offer. */
+import { ref } from 'vue';
+import { get } from './api';
 
 const ZONE = 'Asia/Shanghai';
 
@@ -27,20 +29,24 @@ export const time = (iso: string | null | undefined): string => (iso ? timeForma
 /** Today in Beijing, YYYY-MM-DD. */
 export const today = (): string => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date());
 
-/** Station types (src/db/entities/station.entity.ts STATION_TYPES) and their Chinese names. */
-export const STATION_TYPES: Array<{ value: string; label: string }> = [
-  { value: 'community', label: '社区' },
-  { value: 'township', label: '乡镇（苏木）' },
-  { value: 'village', label: '村（嘎查）' },
-  { value: 'school', label: '学校' },
-  { value: 'enterprise', label: '企业' },
-  { value: 'hospital', label: '医院' },
-  { value: 'base', label: '科普基地' },
-  { value: 'association', label: '学会协会' },
-  { value: 'other', label: '其他' },
-];
+/** Station types and their Chinese names, as the server lists them (GET /station-types; loadStationTypes()). */
+export const STATION_TYPES = ref<Array<{ value: string; label: string }>>([]);
+let stationTypesLoad: Promise<void> | null = null;
 
-export const stationType = (t: string): string => STATION_TYPES.find((x) => x.value === t)?.label ?? t;
+/** Loads the station types once per page load (every page that shows a type calls it). */
+export function loadStationTypes(): Promise<void> {
+  stationTypesLoad ??= get<Array<{ value: string; label: string }>>('/station-types', undefined, { quiet: true }).then(
+    (types) => {
+      STATION_TYPES.value = types;
+    },
+    () => {
+      stationTypesLoad = null;
+    },
+  );
+  return stationTypesLoad;
+}
+
+export const stationType = (t: string): string => STATION_TYPES.value.find((x) => x.value === t)?.label ?? t;
 
 const STATUS: Record<string, string> = {
   active: '正常',
@@ -50,16 +56,6 @@ const STATUS: Record<string, string> = {
   withdrawn: '已撤回',
 };
 export const statusLabel = (s: string): string => STATUS[s] ?? s;
-
-/** Job names and their Chinese labels (fallback when GET /job-names is not there). */
-export const JOB_NAMES: Array<{ name: string; label: string }> = [
-  { name: 'weekly-digest', label: '周报' },
-  { name: 'quarterly-table', label: '季度统计表' },
-  { name: 'monthly-check', label: '月度检查' },
-  { name: 'annual-evaluation', label: '年度评价' },
-  { name: 'group-reminder', label: '群内提醒' },
-  { name: 'group-ranking', label: '群内排行' },
-];
 
 const JOB_STATE: Record<string, string> = {
   planning: '计划中',

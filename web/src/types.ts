@@ -75,6 +75,8 @@ export interface Station {
   countyName: string;
   name: string;
   type: string;
+  /** The type's Chinese name. */
+  typeLabel: string;
   status: string;
   countingFrom: string | null;
   createdAt: string;

@@ -138,6 +138,13 @@ const periodOut = (p: Period) => ({ key: p.key, label: periodLabel(p), from: p.f
 
 /** Stations: counties, the list with their figures, one station's page; add and change (operator and county staff). */
 export const STATION_ROUTES = {
+  stationTypes: {
+    method: 'get',
+    path: '/station-types',
+    summary: 'e站类型：代码与中文名',
+    status: 200,
+    response: z.array(z.object({ value: z.enum(STATION_TYPES), label: z.string() })),
+  },
   counties: {
     method: 'get',
     path: '/counties',
@@ -189,6 +196,7 @@ export async function visibleStation(deps: ApiDeps, access: Access, id: number):
 export function stationHandlers(deps: ApiDeps): Handlers<typeof STATION_ROUTES> {
   const stations = deps.services.stations;
   return {
+    stationTypes: async () => STATION_TYPES.map((value) => ({ value, label: STATION_TYPE_LABEL[value] ?? value })),
     counties: async (_ctx, access) => {
       const counties = (await stations.counties()).filter((c) => canSeeCounty(access, c.id));
       // A station manager sees one station.
