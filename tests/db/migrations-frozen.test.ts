@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * A migration that has landed is never edited: a database that ran it never sees the edit (add a
+ * new migration instead). Each migration's SHA-256 is recorded here when it is added; a later edit,
+ * even a reformatting, fails this test. Adding a migration: append its line.
+ */
+const LANDED: Record<string, string> = {
+  '1763800000000-initial-schema.ts': '1c90496318be2e5c2f86a583e5d84556a39ea23f320df3b8d4a94b9daa6e9294',
+  '1764000000000-station-commands.ts': 'c964ad10d21bc2c773766883a15b8148eb41a14818128fc7dfca7cccdc820cd1',
+  '1764200000000-scheduling.ts': '6f4cad779fea910b8994a994accb5ffeb07a78e9c25dcfe060d6c3695e30da1f',
+  '1764400000000-summaries.ts': '60e9afff760fef0682bbd83f7e48ed722298f7c3c72dbd4cfd847b045d2cb2e0',
+  '1764600000000-wechat-send-slot.ts': '61a1b95e461a8c74fc5841f2685dd9a28f075a9cf1ff6b8dab3b769ad5cd8184',
+  '1764610000000-audit-hashes.ts': '1aef0fdfe05303f965ecb1b3b9f640717f79c97d33f751dd9a5fab1959101a94',
+  '1764630000000-outbox-parts.ts': 'd4bc0827d0bb078d000f4bf8c126c13d5390e13a4c83d3ec520095da49aed4a3',
+  '1764650000000-alert-incidents.ts': '4a585487903b4a5d09e33fc98e8ebb2c5b6e5db29583d24340a5da38306d4cf4',
+  '1764700000000-station-period-repair.ts': '366ddfd66fb681476f627cc9ba0011be19806d8bfed755ff77bb187dc1841cf7',
+  '1764800000000-counting-periods.ts': 'e4fa9f083ee3a53a340c1839f522279f972c34c8022ab0c51fcaef32dbae269f',
+  '1764810000000-unknown-link-shapes.ts': 'e7e379701dbb581b5e08eaef33db6c29bd90c2339cb9c1822baadbb9f5190cff',
+  '1764900000000-console-sessions.ts': '6cd5dff7d365d0119273ecafd8c0a91be2eda5c48f24eeda17e10f09a9fce6d9',
+  '1765000000000-console-login-tickets.ts': 'e4f9b0044b589555f26fb229b4a5e3b872baa697aaa52758f2904b1370418324',
+  '1765100000000-station-name-per-county.ts': '90c9b50c56f268e9bb201af47005049fb66b99171f51022c243041c42a459b3f',
+  '1765200000000-unconfirmed-shares-index.ts': '35da1cbf9dbb8880634fa6c7d2b8202babc21bb06cf36ff6d35dafb4ddf5e85d',
+};
+
+describe('landed migrations are frozen', () => {
+  const dir = path.resolve(__dirname, '../../src/db/migrations');
+  const files = readdirSync(dir).filter((f) => /^\d+-.+\.ts$/.test(f));
+
+  it('every migration file is recorded, and each is byte for byte what was first committed', () => {
+    expect(files.filter((f) => !(f in LANDED))).toEqual([]);
+    const changed = files.filter(
+      (f) =>
+        createHash('sha256')
+          .update(readFileSync(path.join(dir, f)))
+          .digest('hex') !== LANDED[f],
+    );
+    expect(changed).toEqual([]);
+  });
+
+  it('no recorded migration has been removed', () => {
+    expect(Object.keys(LANDED).filter((f) => !files.includes(f))).toEqual([]);
+  });
+});
