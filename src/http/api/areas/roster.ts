@@ -5,10 +5,12 @@ import { dayOf } from '../../../domain/calendar';
 import { normalisePhone } from '../../../domain/roster';
 import { MOBILE_RE, NAME_RE } from '../../../domain/station-commands';
 import type { RosterFile } from '../../../services/roster.service';
+import { ROSTER_TEMPLATE_NAME, rosterTemplate } from '../../../services/roster-template';
 import type { Access } from '../access';
 import { dayKey, instant } from '../schemas';
 import { bodyOf, idParam, parse, rawBody, type ApiDeps, type ApiRoute, type Handlers } from '../route';
 import { visibleStation } from './stations';
+import { XLSX } from './reports';
 
 /** The largest roster file the console takes (a 100,000-row .xlsx is about 3 MB). */
 export const ROSTER_MAX_BYTES = 10 * 1024 * 1024;
@@ -183,6 +185,13 @@ export const ROSTER_ROUTES = {
     status: 200,
     response: z.object({ informantId: z.number().int(), text: z.string().describe('中文结果') }),
   },
+  rosterTemplate: {
+    method: 'get',
+    path: '/roster/template',
+    summary: `下载名册模板（${ROSTER_TEMPLATE_NAME}）：导入所需的列和一行示例；与 kepubot roster template 相同`,
+    status: 200,
+    produces: XLSX,
+  },
 } as const satisfies Record<string, ApiRoute>;
 
 export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
@@ -256,6 +265,12 @@ export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
         });
       }
       return { added: r.imported, updated: r.updated, enabled: r.enabled, unchanged: r.unchanged, rows: r.rows };
+    },
+    rosterTemplate: async (ctx) => {
+      ctx.attachment(ROSTER_TEMPLATE_NAME, { fallback: 'kepubot-roster-template.xlsx' });
+      ctx.type = XLSX;
+      ctx.body = await rosterTemplate();
+      return undefined;
     },
     unconfirmed: async (ctx, access) => {
       const station = await visibleStation(deps, access, idParam(ctx));
