@@ -200,6 +200,15 @@ describe('kepubot backup / restore on an external database (DATABASE_URL)', () =
   });
 });
 
+describe('backup configuration', () => {
+  it('defaults to 03:00 and 14 backups under the data directory; "off" turns it off; a bad value names the variable', () => {
+    expect(loadConfig({ KEPUBOT_DATA_DIR: '/srv/kepubot' }).backup).toEqual({ dir: '/srv/kepubot/backups', rule: '0 3 * * *', keep: 14 });
+    expect(loadConfig({ SCHEDULE_BACKUP: 'off' }).backup.rule).toBeNull();
+    expect(() => loadConfig({ SCHEDULE_BACKUP: '3 am' })).toThrow(/SCHEDULE_BACKUP/);
+    expect(() => loadConfig({ BACKUP_KEEP: '0' })).toThrow(/BACKUP_KEEP/);
+  });
+});
+
 describe('the nightly backup', () => {
   let db: TestDatabase;
   let dir: string;
