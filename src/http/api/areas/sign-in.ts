@@ -1,9 +1,9 @@
 import createHttpError from 'http-errors';
 import { z } from 'zod';
 import type { ActiveSession } from '../../../services/console-auth.service';
-import { LoginLimiter, DEFAULT_LOGIN_LIMITS } from '../login-limiter';
+import { LoginLimiter } from '../../../services/login-limiter.service';
 import { bodyOf, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
-import { meBody, meOf, startSession } from './session';
+import { meBody, meOf, startSession, tooManyAttempts } from './session';
 
 /** What a used, expired or unknown link answers. */
 export const BAD_TICKET = '登录链接无效或已过期，请重新发送“登录”获取';
@@ -40,24 +40,17 @@ export const SIGN_IN_ROUTES = {
 } as const satisfies Record<string, ApiRoute>;
 
 export function signInHandlers(deps: ApiDeps): Handlers<typeof SIGN_IN_ROUTES> {
-  const limits = deps.loginLimits ?? DEFAULT_LOGIN_LIMITS;
-  // Failed redemptions are counted per client address only (a ticket has no name to count by).
-  const limiter = new LoginLimiter(deps.clock, { ...limits, perName: limits.perIp });
+  // Redemptions are counted per client address only (a ticket has no name to count by).
+  const limiter = new LoginLimiter(deps.ds, deps.loginLimits);
   return {
     authOptions: async () => ({ wecom: Boolean(deps.config.wecom), password: true as const, demo: !deps.config.wechat.puppetService }),
     signInTicket: async (ctx) => {
       const body = parse(ticketBody, bodyOf(ctx));
-      const key = `ticket@${ctx.ip}`;
-      const wait = limiter.retryAfter(key, ctx.ip);
-      if (wait > 0) {
-        ctx.set('Retry-After', String(wait));
-        throw createHttpError(429, `登录尝试过多，请 ${Math.ceil(wait / 60)} 分钟后再试`);
-      }
+      const attempt = await limiter.reserve({ scope: 'ticket', address: ctx.ip }, deps.clock.now());
+      if (!attempt.ok) tooManyAttempts(ctx, attempt);
       const result = await deps.services.consoleAuth.redeemTicket(body.ticket, deps.clock.now());
-      if (!result) {
-        limiter.failed(key, ctx.ip);
-        throw createHttpError(401, BAD_TICKET);
-      }
+      if (!result) throw createHttpError(401, BAD_TICKET);
+      await limiter.succeeded(attempt);
       await startSession(ctx, deps, result.token);
       // The audit of this write names who signed in.
       (ctx.state as { session?: ActiveSession }).session = result.session;
