@@ -74,7 +74,6 @@ export function sessionHandlers(deps: ApiDeps): Handlers<typeof SESSION_ROUTES> 
   return {
     signIn: async (ctx) => {
       const body = parse(signInBody, bodyOf(ctx));
-      (ctx.state as { auditName?: string }).auditName = body.name;
       // Counted before the password is checked: requests sent together cannot all be checked.
       const attempt = await limiter.reserve({ scope: 'password', address: ctx.ip, name: body.name }, deps.clock.now());
       if (!attempt.ok) tooManyAttempts(ctx, attempt);
