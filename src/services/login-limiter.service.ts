@@ -107,10 +107,10 @@ export class LoginLimiter {
 
   private async giveBack(held: Granted['held']): Promise<void> {
     for (const h of held) {
-      await this.ds.query(
-        `UPDATE login_attempt SET attempts = greatest(attempts - 1, 0) WHERE key_sha256 = $1 AND window_start = $2`,
-        [h.key, h.windowStart],
-      );
+      await this.ds.query(`UPDATE login_attempt SET attempts = greatest(attempts - 1, 0) WHERE key_sha256 = $1 AND window_start = $2`, [
+        h.key,
+        h.windowStart,
+      ]);
     }
   }
 

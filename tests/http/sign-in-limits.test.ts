@@ -99,7 +99,9 @@ describe('console sign-in limits (real Koa, PostgreSQL, argon2)', () => {
   it('one-time links: 30 redemptions of unknown tickets sent together get 20 checks (401) and 10 refusals (429)', async () => {
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        fx.browser().call('POST', '/api/v1/auth/ticket', { body: { ticket: `guess-${i}` }, headers: { 'x-forwarded-for': '203.0.113.60' } }),
+        fx
+          .browser()
+          .call('POST', '/api/v1/auth/ticket', { body: { ticket: `guess-${i}` }, headers: { 'x-forwarded-for': '203.0.113.60' } }),
       ),
     );
     expect(tally(answers.map((a) => a.status))).toEqual({ 401: 20, 429: 10 });
