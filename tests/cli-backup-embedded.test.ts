@@ -91,5 +91,5 @@ describe('backup and restore on the embedded PostgreSQL', () => {
     expect(fresh.stdout).not.toContain('恢复前已把当前数据库备份');
     const after = await run(['station', 'list'], env);
     expect(after.stdout).toMatch(/演练e站\t演练旗/);
-  }, 300_000);
+  }, 540_000);
 });
