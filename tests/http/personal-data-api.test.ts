@@ -18,7 +18,7 @@ describe('console API: a person’s data and the roster template', () => {
 
   beforeAll(async () => {
     fx = await startConsole(new Date('2026-11-30T02:00:00Z'));
-    data = await buildCounty(fx.app.services, fx.db.ds);
+    data = await buildCounty(fx.app.services);
     const far = await fx.app.services.stations.add({ name: '远方e站', county: '外旗' });
     op = await fx.operator();
     staff = await signInAs(fx, { staffOf: data.countyId });

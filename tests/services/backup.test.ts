@@ -42,7 +42,7 @@ describe('backup drill: build a county, back it up, wipe it, restore it, every f
   beforeAll(async () => {
     db = await createTestDatabase();
     const services = createServices(db.ds, config);
-    data = await buildCounty(services, db.ds);
+    data = await buildCounty(services);
     figures = await services.statistics.stationTable(data.countyId, data.range, data.today);
     counts = await rowCounts(db.ds);
     dir = await mkdtemp(path.join(os.tmpdir(), 'kepubot-backup-'));
@@ -153,7 +153,7 @@ describe('kepubot backup / restore on an external database (DATABASE_URL)', () =
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    await buildCounty(createServices(db.ds, config), db.ds);
+    await buildCounty(createServices(db.ds, config));
     dir = await mkdtemp(path.join(os.tmpdir(), 'kepubot-cli-backup-'));
     env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent', KEPUBOT_DATA_DIR: dir, BACKUP_KEEP: '5' };
   });

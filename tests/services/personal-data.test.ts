@@ -53,7 +53,7 @@ describe('a person’s data: export and forget', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     services = createServices(db.ds, config);
-    data = await buildCounty(services, db.ds);
+    data = await buildCounty(services);
     people = data.people;
     const [wang, li] = people;
     // What the bot and managers leave behind: commands in the audit log, reminders and rankings in the outbox.

@@ -1,4 +1,3 @@
-import type { DataSource } from 'typeorm';
 import type { Services } from '../../src/services';
 
 /** One informant of the county built below, with everything that identifies them. */
@@ -31,7 +30,7 @@ const at = (day: string, hh: number) => new Date(`${day}T${String(hh).padStart(2
  * informants (added to the roster with phones, bound to WeChat with #绑定), shares on a dozen days
  * (repeats included), an unconfirmed member's shares, an activity of 60 people and a bulletin change.
  */
-export async function buildCounty(services: Services, ds: DataSource): Promise<CountyData> {
+export async function buildCounty(services: Services): Promise<CountyData> {
   const a = await services.stations.add({ name: '城关社区e站', county: '演练旗', type: 'community' });
   const b = await services.stations.add({ name: '东风村e站', county: '演练旗', type: 'village' });
   const start = at('2026-10-01', 9);
@@ -95,7 +94,6 @@ export async function buildCounty(services: Services, ds: DataSource): Promise<C
     'manager-a',
   );
   await services.activities.logBulletin(b.id, '2026-11-05', '冬季防火', 'manager-b');
-  void ds;
   return {
     countyId: a.countyId,
     stationIds: [a.id, b.id],
