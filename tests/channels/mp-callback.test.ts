@@ -236,4 +236,19 @@ describe('Official Account callback (/mp/callback) in plain mode (no MP_ENCODING
     const hint = await (await post(plainQuery(freshNonce()), image)).text();
     expect(hint).toContain('目前只支持文字命令');
   });
+
+  it('登录 in plain mode: a retry is never given a link (whoever copied the request could read it), only a hint to ask again', async () => {
+    const tickets = await count(h, 'console_login_ticket');
+    const query = plainQuery(freshNonce());
+    const body = textXml(OPENID, '登录', 'mp-plain-login', TS, GH);
+    const first = (xml.parse(await (await post(query, body)).text()).xml as Record<string, string>).Content;
+    expect(ticketIn(first)).not.toBeNull();
+    for (const q of [query, plainQuery(freshNonce())]) {
+      const retry = await (await post(q, body)).text();
+      expect(retry).not.toContain('ticket');
+      expect((xml.parse(retry).xml as Record<string, string>).Content).toContain('请重新发送这条消息');
+    }
+    expect(await count(h, 'console_login_ticket')).toBe(tickets + 1);
+    expect(await count(h, `callback_receipt WHERE reply LIKE '%ticket%'`)).toBe(0);
+  });
 });

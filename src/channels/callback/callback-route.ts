@@ -35,6 +35,12 @@ export interface Delivery {
   /** The channel's send time, in seconds since the epoch (as the channel wrote it). */
   createTime?: string;
   /**
+   * The reply is sealed for the channel's account (encrypted: WeCom, the Official Account in safe
+   * mode), so a retried delivery whose secret answer was withheld may get a fresh secret. Otherwise
+   * such a retry gets a hint instead: whoever holds a copy of the request could read the answer.
+   */
+  confidential?: boolean;
+  /**
    * The signature that authenticated the delivery, with its timestamp and nonce: accepted once
    * (the same body again is a retry). Absent for a channel without such a triple.
    */
@@ -66,6 +72,7 @@ export interface CallbackChannelSpec {
 }
 
 const NOT_TEXT = '目前只支持文字命令。发“帮助”查看您可以使用的命令。';
+const SECRET_NOT_REPEATED = '这条消息的回复含有一次性链接，为安全起见重试时不再发送。如果没有收到，请重新发送这条消息。';
 
 function queryOf(ctx: Context): CallbackQuery {
   const out: CallbackQuery = {};
@@ -93,7 +100,7 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
   const router = new Router();
   const { log, clock, receipts, robot } = deps;
   /** Deliveries being answered by this process, so a retry waits for the first one's answer. */
-  const inFlight = new Map<string, Promise<string>>();
+  const inFlight = new Map<string, Promise<KeptAnswer>>();
 
   router.use(async (ctx, next) => {
     try {
@@ -134,18 +141,20 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
   });
 
   /**
-   * Runs the delivery through the robot once per dedupe key (a secret answer: again on each retry,
-   * since only its marker is kept); '' means "acknowledge, nothing to say now".
+   * Runs the delivery through the robot once per dedupe key; '' means "acknowledge, nothing to say
+   * now". A secret answer is kept as a marker only: a retry runs the command again for a fresh
+   * secret when the reply is sealed for the account, and gets a hint otherwise.
    */
   async function answer(d: Delivery, from: string, type: string, now: Date): Promise<string> {
     const key = dedupeKey(d, from, type);
     const claim = await receipts.claim(spec.name, key, now);
     if (claim.state === 'answered') return claim.reply;
+    if (claim.state === 'new') return handle(d, from, type, key);
     if (claim.state === 'pending') {
       const earlier = await waitForEarlier(key);
       if (earlier !== null) return earlier;
     }
-    return handle(d, from, type, key);
+    return d.confidential ? handle(d, from, type, key) : SECRET_NOT_REPEATED;
   }
 
   /** Runs a claimed (or withheld) delivery, keeps its answer, and answers within the deadline or later. */
@@ -153,7 +162,7 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
     const work = run(d, from, type, key).then(
       async ({ answer: kept, audit }) => {
         await receipts.answer(spec.name, key, clock.now(), kept, audit);
-        return kept.text;
+        return kept;
       },
       async (err: unknown) => {
         await receipts.release(spec.name, key).catch(() => undefined);
@@ -166,14 +175,14 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
       () => inFlight.delete(key),
     );
     const within = await answerWithin(clock, spec.replyDeadlineMs, work, {
-      send: async (text) => {
+      send: async ({ text }) => {
         if (!text) return;
         if (spec.send) await spec.send(from, text);
         else log.error({ channel: spec.name, ref: logRef(key) }, 'late answer could not be sent: no send API for this channel');
       },
       failed: (err) => log.error({ err, channel: spec.name, ref: logRef(key) }, 'late answer failed'),
     });
-    if (within.inTime) return within.value;
+    if (within.inTime) return within.value.text;
     log.warn({ channel: spec.name, ref: logRef(key) }, 'answer missed the passive-reply deadline; sending it later');
     return '';
   }
@@ -209,23 +218,23 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
 
   /**
    * A retry while the first delivery is still running: its answer if it comes within the
-   * deadline, else nothing (the first delivery sends it late). A first delivery in another
-   * process is watched through its receipt; null when that one's answer was withheld (a secret):
-   * the caller runs the command again.
+   * deadline, else nothing (the first delivery sends it late); null when that answer is a secret,
+   * which is never repeated. A first delivery in another process is watched through its receipt.
    */
   async function waitForEarlier(key: string): Promise<string | null> {
     const stop = new AbortController();
-    const earlier =
-      inFlight.get(key) ??
-      (async (): Promise<string | null> => {
-        while (!stop.signal.aborted) {
-          await sleep(clock, 50, stop.signal);
-          const s = await receipts.state(spec.name, key);
-          if (s.state === 'answered') return s.reply;
-          if (s.state === 'withheld') return null;
-        }
-        return '';
-      })();
+    const mine = inFlight.get(key);
+    const earlier: Promise<string | null> = mine
+      ? mine.then((kept) => (kept.secret ? null : kept.text))
+      : (async () => {
+          while (!stop.signal.aborted) {
+            await sleep(clock, 50, stop.signal);
+            const s = await receipts.state(spec.name, key);
+            if (s.state === 'answered') return s.reply;
+            if (s.state === 'withheld') return null;
+          }
+          return '';
+        })();
     try {
       const within = await answerWithin(clock, spec.replyDeadlineMs, earlier, { send: async () => undefined, failed: () => undefined });
       return within.inTime ? within.value : '';

@@ -175,6 +175,7 @@ export function wechatDelivery(
   opts: { encrypted: boolean; nonce: string; signed: SignedTriple; emptyBody: string; now: () => Date },
 ): WechatDelivery {
   return {
+    confidential: opts.encrypted,
     signed: opts.signed,
     from: fields.FromUserName,
     type: fields.MsgType,
