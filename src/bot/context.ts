@@ -51,9 +51,9 @@ export interface IncomingMessage {
 export interface ReplyOptions {
   /**
    * The text carries a secret that signs someone in (a one-time console link). A channel that keeps
-   * answers to repeat them to retried deliveries keeps only a marker and runs the command again
-   * (a fresh secret) when the delivery is retried; so a listener whose reply is secret must be
-   * safe to run again.
+   * answers to repeat them to retried deliveries keeps only a marker: a retry runs the command
+   * again (a fresh secret) where replies are encrypted for the account, or gets a hint to ask
+   * again; so a listener whose reply is secret must be safe to run again.
    */
   secret?: boolean;
 }
