@@ -22,6 +22,7 @@ import { UnknownLinkShape } from './unknown-link-shape.entity';
 import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
+import { LoginAttempt } from './login-attempt.entity';
 
 export {
   InformantPeriod,
@@ -52,6 +53,7 @@ export {
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  LoginAttempt,
 };
 
 /** Every entity, for the DataSource. */
@@ -84,6 +86,7 @@ export const ENTITIES = [
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  LoginAttempt,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';
