@@ -364,7 +364,14 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
         throttle,
         log.child({ component: 'outbox' }),
       );
-      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }));
+      // Housekeeping: callback receipts and used signatures past their retry window.
+      const housekeeping = [
+        async (now: Date) => {
+          const pruned = await services.receipts.prune(now);
+          if (pruned.receipts + pruned.signatures > 0) log.debug(pruned, 'old callback receipts deleted');
+        },
+      ];
+      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }), housekeeping);
       parts.scheduler = scheduler;
       await scheduler.start();
       // The nightly backup is of the real database: the demo's own database is not backed up.
