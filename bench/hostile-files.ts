@@ -76,36 +76,42 @@ const GOOD_ROWS: Array<Array<number | string>> = [
 ];
 
 /**
- * An .xlsx whose shared-strings part has `count` tiny strings (digits, so that it deflates about
- * as well as the attacker's file) after the few a small roster uses: the file is small, the
- * strings are many (the issue's 1.3 MB file had 30 M).
+ * An .xlsx whose shared-strings part has `count` strings: the few a small roster uses, then the
+ * same one-character string over and over, which deflates like the attacker's file (issue 14:
+ * 30 M strings in 1.3 MB, 150 M in 6.5 MB).
  */
 export function manySharedStringsXlsx(count: number): Promise<Buffer> {
   const chunks = function* (): Iterable<string> {
     yield SST_HEAD;
     yield GOOD_STRINGS.map((s) => `<si><t>${s}</t></si>`).join('');
-    const batch = 10_000;
-    for (let i = GOOD_STRINGS.length; i < count; i += batch) {
-      let s = '';
-      for (let j = i; j < Math.min(count, i + batch); j++) s += `<si><t>${j % 97}</t></si>`;
-      yield s;
-    }
+    const batch = '<si><t>0</t></si>'.repeat(10_000);
+    let left = count - GOOD_STRINGS.length;
+    for (; left >= 10_000; left -= 10_000) yield batch;
+    yield '<si><t>0</t></si>'.repeat(Math.max(0, left));
     yield '</sst>';
   };
   return zipXlsx(sheetXml(GOOD_ROWS), chunks);
 }
 
-/** `size` bytes of zeros as a part: deflates about a thousand times (a classic zip bomb). */
-export const zeros =
-  (size: number): (() => Iterable<string>) =>
+/** `size` bytes of `fill` (one ASCII character) after `head`: deflates about a thousand times (a classic zip bomb). */
+export const filler = (size: number, fill = '\0', head = ''): (() => Iterable<string>) =>
   function* () {
-    const chunk = '\0'.repeat(1024 * 1024);
+    yield head;
+    const chunk = fill.repeat(1024 * 1024);
     for (let left = size; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.slice(0, left);
   };
 
+/** A worksheet that opens and then goes on with `size` bytes of spaces (valid XML as far as it goes). */
+export const spacesSheet = (size: number): (() => Iterable<string>) =>
+  filler(
+    size,
+    ' ',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>',
+  );
+
 /** A good small roster with a bomb of `size` unzipped bytes beside it (a part nobody reads). */
 export function bombXlsx(size: number): Promise<Buffer> {
-  return zipXlsx(sheetXml(GOOD_ROWS), sharedStringsXml(GOOD_STRINGS), { 'xl/media/image1.bin': zeros(size) });
+  return zipXlsx(sheetXml(GOOD_ROWS), sharedStringsXml(GOOD_STRINGS), { 'xl/media/image1.bin': filler(size) });
 }
 
 /**

@@ -166,7 +166,8 @@ class BoundedWorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
     const stream = await this.part('xl/sharedStrings.xml');
     if (!stream) return;
     for await (const { text } of self._parseSharedStrings(stream)) {
-      if (strings.length >= ROSTER_LIMITS.sharedStrings) throw tooBig('中的不同文字（共享字符串）', `${count(ROSTER_LIMITS.sharedStrings)} 个`);
+      if (strings.length >= ROSTER_LIMITS.sharedStrings)
+        throw tooBig('中的不同文字（共享字符串）', `${count(ROSTER_LIMITS.sharedStrings)} 个`);
       const s = plainText(text);
       if (s.length > ROSTER_LIMITS.cellChars) throw cellTooLong('文件中有单元格');
       strings.push(s);
@@ -209,15 +210,14 @@ async function openXlsx(bytes: Buffer): Promise<{ zip: yauzl.ZipFile; parts: Map
   const parts = new Map<string, yauzl.Entry>();
   let unzipped = 0;
   for await (const entry of zip.eachEntry()) {
-    unzipped += entry.uncompressedSize;
-    if (unzipped > ROSTER_LIMITS.unzippedBytes) throw tooBig('解压后', mib(ROSTER_LIMITS.unzippedBytes));
     const limit = partLimit(entry.fileName);
-    if (limit === null) continue;
-    if (entry.uncompressedSize > limit) {
-      const what = entry.fileName === 'xl/sharedStrings.xml' ? '中的文字（共享字符串）解压后' : `中的 ${entry.fileName} 解压后`;
+    if (limit !== null && entry.uncompressedSize > limit) {
+      const what = entry.fileName === 'xl/sharedStrings.xml' ? '中的文字（共享字符串）解压后' : `中的 ${cut(entry.fileName, 40)} 解压后`;
       throw tooBig(what, mib(limit));
     }
-    parts.set(entry.fileName, entry);
+    unzipped += entry.uncompressedSize;
+    if (unzipped > ROSTER_LIMITS.unzippedBytes) throw tooBig('解压后', mib(ROSTER_LIMITS.unzippedBytes));
+    if (limit !== null) parts.set(entry.fileName, entry);
   }
   return { zip, parts };
 }
@@ -256,7 +256,9 @@ export async function readRosterXlsx(bytes: Buffer, fileName: string): Promise<R
     if (err instanceof UserError) throw err;
     // A zip or XML error, or a part that unzips to more than the directory declares.
     const part = reader?.reading ? `其中的 ${reader.reading} 已损坏：` : '';
-    throw new UserError(`无法读取 Excel 文件 ${cut(basename(fileName), 40)}：${part}${cut(err instanceof Error ? err.message : String(err))}`);
+    throw new UserError(
+      `无法读取 Excel 文件 ${cut(basename(fileName), 40)}：${part}${cut(err instanceof Error ? err.message : String(err))}`,
+    );
   }
 }
 

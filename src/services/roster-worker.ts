@@ -70,7 +70,11 @@ export async function checkRosterFile(file: RosterFile, options: RosterWorkerOpt
     });
     const answer = await new Promise<WorkerAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new UserError(`读取名册超过 ${Math.ceil(timeLimitMs / 1000)} 秒仍未完成，已停止：请只保留信息员名单（姓名、手机号、备注）后再导入`));
+        reject(
+          new UserError(
+            `读取名册超过 ${Math.ceil(timeLimitMs / 1000)} 秒仍未完成，已停止：请只保留信息员名单（姓名、手机号、备注）后再导入`,
+          ),
+        );
         void worker.terminate();
       }, timeLimitMs);
       worker.once('message', (m: WorkerAnswer) => resolve(m));

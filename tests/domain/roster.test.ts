@@ -55,13 +55,7 @@ describe('roster rules', () => {
 
   it('quotes at most 20 characters of a bad cell, so a huge cell does not come back in every message', () => {
     const r = checkRoster(
-      sheet(
-        ['姓名', '手机号'],
-        ['张三', '1'.repeat(200_000)],
-        ['李四', '12345'],
-        ['王五1', ''],
-        ['赵六', `${'𠀀'.repeat(21)}`],
-      ),
+      sheet(['姓名', '手机号'], ['张三', '1'.repeat(200_000)], ['李四', '12345'], ['王五1', ''], ['赵六', `${'𠀀'.repeat(21)}`]),
     );
     expect(r.problems).toEqual([
       { line: 2, reason: '手机号“11111111111111111111…”不是11位手机号码' },
