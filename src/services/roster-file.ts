@@ -49,6 +49,13 @@ const cellTooLong = (where: string): UserError =>
 const tooBig = (what: string, limit: string): UserError =>
   new UserError(`名册文件${what}超过 ${limit}，不像是名册：请只保留信息员名单（姓名、手机号、备注）后另存为 .xlsx 或 .csv 再导入`);
 
+/** Refuses a roster file of `size` bytes before it is read: the one check of its size (upload, CLI, worker). */
+export function checkRosterSize(size: number): void {
+  if (size > ROSTER_LIMITS.bytes) {
+    throw new UserError(`名册文件超过 ${mib(ROSTER_LIMITS.bytes)}，请只保留信息员名单（姓名、手机号、备注）后再导入`);
+  }
+}
+
 /** A roster file as uploaded: its bytes, and its name, whose extension (.xlsx or .csv) says how to read it. */
 export interface RosterFile {
   bytes: Buffer;
@@ -268,7 +275,7 @@ export async function readRosterXlsx(bytes: Buffer, fileName: string): Promise<R
  * readRosterInWorker() (roster-worker.ts).
  */
 export async function readRosterBytes(file: RosterFile): Promise<RosterSheetRow[]> {
-  if (file.bytes.length > ROSTER_LIMITS.bytes) throw tooBig('', mib(ROSTER_LIMITS.bytes));
+  checkRosterSize(file.bytes.length);
   const ext = extname(file.fileName).toLowerCase();
   if (ext === '.csv' || ext === '.txt') return parseRosterCsv(decodeCsv(file.bytes));
   if (ext === '.xlsx') return readRosterXlsx(file.bytes, file.fileName);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { checkRoster, type RosterCheck } from '../domain/roster';
 import { UserError } from '../errors';
-import { readRosterBytes, ROSTER_LIMITS, type RosterFile } from './roster-file';
+import { checkRosterSize, readRosterBytes, type RosterFile } from './roster-file';
 
 /**
  * How reading a roster file may load the server, beyond ROSTER_LIMITS on the file itself: each
@@ -53,9 +53,7 @@ export interface RosterWorkerOptions {
  * `kepubot import roster` and the console's upload.
  */
 export async function checkRosterFile(file: RosterFile, options: RosterWorkerOptions = {}): Promise<RosterCheck> {
-  if (file.bytes.length > ROSTER_LIMITS.bytes) {
-    throw new UserError(`名册文件超过 ${ROSTER_LIMITS.bytes / 1024 / 1024} MB，请只保留信息员名单（姓名、手机号、备注）后再导入`);
-  }
+  checkRosterSize(file.bytes.length);
   if (running >= ROSTER_WORKER_LIMITS.parallel) {
     throw new UserError(`服务器正在读取另外 ${running} 份名册，请稍等一两分钟后再导入`);
   }

@@ -4,7 +4,7 @@ import type { RosterEntry, RosterProblem } from '../domain/roster';
 import { Station } from '../db/entities';
 import { dayOf } from '../domain/calendar';
 import { UserError } from '../errors';
-import { ROSTER_LIMITS } from './roster-file';
+import { checkRosterSize } from './roster-file';
 import { joinRoster } from './roster-history';
 import { checkRosterFile, type RosterWorkerOptions } from './roster-worker';
 import { findStationByName, type CountyRef } from './station.service';
@@ -115,9 +115,7 @@ export class RosterService {
     let bytes: Buffer;
     try {
       // Bounded before it is read, like an upload.
-      if ((await stat(path)).size > ROSTER_LIMITS.bytes) {
-        throw new UserError(`名册文件超过 ${ROSTER_LIMITS.bytes / 1024 / 1024} MB，请只保留信息员名单（姓名、手机号、备注）后再导入`);
-      }
+      checkRosterSize((await stat(path)).size);
       bytes = await readFile(path);
     } catch (err) {
       if (err instanceof UserError) throw err;
