@@ -4,7 +4,8 @@
  * /api/v1/stations/:id/roster/preview of a real kepubot (compose(): Koa, PostgreSQL, mock puppet)
  * running in a child process, while /healthz is polled every 100 ms. For each file: seconds to
  * the answer, its status and size, the server's RSS growth (peak sampled every 10 ms, minus RSS
- * before the upload), /healthz's slowest answer, and whether the server is still up.
+ * before the upload), its longest event-loop stall, /healthz's slowest answer (which includes a
+ * PostgreSQL query), and whether the server is still up.
  * Baselines in the same run: the route receiving the largest file's bytes and answering 400 at
  * once (no parsing), and a normal 100,000-row roster through the same route.
  *
@@ -20,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { KepuPuppetMock } from '../src/channels/wechat/kepu-puppet-mock';
 import { compose } from '../src/compose';
@@ -64,6 +66,8 @@ export interface UploadFigures {
   answer: string;
   rssBeforeMiB: number;
   rssGrowthMiB: number;
+  /** The server's longest event-loop stall during the upload (perf_hooks), which /healthz would wait for. */
+  eventLoopMaxMs: number;
   healthzMaxMs: number;
   healthzPolls: number;
   healthzFailed: number;
@@ -75,7 +79,7 @@ export interface HostileBench {
   cases: UploadFigures[];
 }
 
-type ServerMessage = { port: number } | { rssBefore: number } | { rssBefore: number; peak: number };
+type ServerMessage = { port: number } | { rssBefore: number } | { rssBefore: number; peak: number; loopMaxMs: number };
 
 /** In the child: kepubot on the scratch database, sampling its own RSS between 'mark' and 'report'. */
 async function server(url: string): Promise<void> {
@@ -98,16 +102,20 @@ async function server(url: string): Promise<void> {
   let rssBefore = 0;
   let peak = 0;
   let sampler: NodeJS.Timeout | undefined;
+  let loop: IntervalHistogram | undefined;
   const gc = (globalThis as { gc?: () => void }).gc;
   process.on('message', (m: string) => {
     if (m === 'mark') {
       gc?.();
       rssBefore = peak = process.memoryUsage.rss();
       sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
+      loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
       process.send!({ rssBefore });
     } else if (m === 'report') {
       clearInterval(sampler);
-      process.send!({ rssBefore, peak: Math.max(peak, process.memoryUsage.rss()) });
+      loop?.disable();
+      process.send!({ rssBefore, peak: Math.max(peak, process.memoryUsage.rss()), loopMaxMs: (loop?.max ?? 0) / 1e6 });
     } else if (m === 'stop') {
       void app
         .stop()
@@ -269,7 +277,7 @@ export async function benchHostileUploads(adminUrl: string): Promise<HostileBenc
         const answer = Buffer.from(await res.arrayBuffer());
         const seconds = (performance.now() - t1) / 1000;
         const h = await health.stop();
-        const { peak } = (await srv.ask('report')) as { rssBefore: number; peak: number };
+        const { peak, loopMaxMs } = (await srv.ask('report')) as { rssBefore: number; peak: number; loopMaxMs: number };
         const up = await fetch(`${base}/healthz`).then(
           (r) => r.status === 200,
           () => false,
@@ -291,6 +299,7 @@ export async function benchHostileUploads(adminUrl: string): Promise<HostileBenc
           answer: summary.length > 90 ? `${summary.slice(0, 90)}…` : summary,
           rssBeforeMiB: Math.round(rssBefore / MiB),
           rssGrowthMiB: Math.round((peak - rssBefore) / MiB),
+          eventLoopMaxMs: Math.round(loopMaxMs),
           healthzMaxMs: h.maxMs,
           healthzPolls: h.polls,
           healthzFailed: h.failed,
@@ -323,7 +332,7 @@ function printCase(f: UploadFigures): void {
     `    ${f.fileMiB} MiB (made in ${f.makeSeconds} s) → ${f.status} in ${f.seconds} s, answer ${f.answerBytes} bytes: ${f.answer}`,
   );
   console.log(
-    `    server RSS ${f.rssBeforeMiB} MiB before, +${f.rssGrowthMiB} MiB at peak; /healthz slowest ${f.healthzMaxMs} ms over ${f.healthzPolls} polls, ${f.healthzFailed} failed; up after: ${f.serverUp}`,
+    `    server RSS ${f.rssBeforeMiB} MiB before, +${f.rssGrowthMiB} MiB at peak; event loop stalled ${f.eventLoopMaxMs} ms at most; /healthz slowest ${f.healthzMaxMs} ms over ${f.healthzPolls} polls, ${f.healthzFailed} failed; up after: ${f.serverUp}`,
   );
 }
 
