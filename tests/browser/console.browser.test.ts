@@ -11,7 +11,7 @@ import { Informant } from '../../src/db/entities';
 import { joinRoster } from '../../src/services/roster-history';
 import { botChat, startConsole, type ConsoleFixture } from '../support/console';
 import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
-import { hook, launchBrowser, newContext, screenshot } from './support';
+import { accessibilityViolations, hook, launchBrowser, newContext, screenshot } from './support';
 
 /**
  * The county console in a real browser: headless Debian chromium driven by playwright-core,
@@ -132,8 +132,10 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     return page;
   };
 
+  let operatorAdded = false;
   const operatorPage = async (): Promise<Page> => {
-    await fx.app.services.consoleAuth.addOperator('it-zhang', 'correct-horse-battery');
+    if (!operatorAdded) await fx.app.services.consoleAuth.addOperator('it-zhang', 'correct-horse-battery');
+    operatorAdded = true;
     const context = await newContext(browser, fx.base, 'pc', now);
     const page = await context.newPage();
     await page.goto('/#/login');
@@ -195,6 +197,50 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     await screenshot(page, '10-station');
     await page.context().close();
   });
+
+  /** The page once its data is in: no loading mask shown, no transition still running. */
+  const settled = async (page: Page) => {
+    await page.waitForLoadState('networkidle');
+    await page.locator('.el-loading-mask:visible').first().waitFor({ state: 'detached' });
+    type Doc = { document: { getAnimations(): Array<{ playState: string }> } };
+    await page.waitForFunction(() => (globalThis as unknown as Doc).document.getAnimations().every((a) => a.playState !== 'running'));
+  };
+
+  it('every page of the menu, a station page and the sign-in page pass axe-core’s WCAG 2 A/AA rules', async () => {
+    const found: string[] = [];
+    const check = async (page: Page, name: string) => {
+      await settled(page);
+      for (const v of await accessibilityViolations(page)) found.push(`${name}: ${v.rule} ${v.target} (${v.summary})`);
+    };
+    const signIn = await (await newContext(browser, fx.base, 'pc', now)).newPage();
+    await signIn.goto('/#/login');
+    await hook(signIn, 'login-submit').waitFor();
+    await check(signIn, '登录');
+    await signIn.context().close();
+
+    const page = await operatorPage();
+    await hook(page, 'figure-informants').waitFor();
+    await check(page, '总览');
+    // The nine pages of the menu, as the operator sees it.
+    const menu = page.locator('.aside [data-test^="nav-"]');
+    expect(await menu.allTextContents()).toEqual(['总览', 'e站', '名册', '群', '活动', '人员', '任务', '报表', '机器人']);
+    for (let i = 1; i < (await menu.count()); i++) {
+      await menu.nth(i).click();
+      await hook(page, 'page-title').first().waitFor();
+      await check(page, (await menu.nth(i).textContent())!);
+    }
+    await page.goto(`/#/stations/${ids.a1}`);
+    await hook(page, 'station-figures').waitFor();
+    await check(page, 'e站详情');
+    await page.context().close();
+
+    const phone = await pageOf(STAFF, 'wecom-phone');
+    await hook(phone, 'figure-informants').waitFor();
+    await check(phone, '总览（企业微信手机）');
+    await phone.context().close();
+    // Each line: page, axe rule, the element (CSS selector) and what to fix.
+    expect(found).toEqual([]);
+  }, 300_000);
 
   it('roster: a file with one bad row shows that row and imports nothing; the fixed file imports', async () => {
     const page = await pageOf(STAFF);
