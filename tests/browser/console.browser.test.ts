@@ -14,9 +14,10 @@ import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
 import { accessibilityViolations, hook, launchBrowser, newContext, screenshot } from './support';
 
 /**
- * The county console in a real browser: headless Debian chromium driven by playwright-core,
- * against kepubot composed on a real PostgreSQL with the mock puppet, and the local fake WeCom
- * server for the WeCom sign-in. Each page's screenshot goes to test-output/screenshots/.
+ * The county console in a real browser: a headless Chromium (Debian's, or the one `npm ci` brings:
+ * tests/browser/support.ts) driven by playwright-core, against kepubot composed on a real
+ * PostgreSQL with the mock puppet, and the local fake WeCom server for the WeCom sign-in. Each
+ * page's screenshot goes to test-output/screenshots/; axe-core checks each page against WCAG 2 AA.
  */
 describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock puppet)', () => {
   const now = new Date('2026-11-25T04:00:00Z'); // Wednesday 12:00 in Asia/Shanghai

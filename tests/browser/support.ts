@@ -28,6 +28,10 @@ export interface ChromiumBinary {
  * pointing at the staging directory (where the package inflates everything).
  */
 async function npmChromium(): Promise<ChromiumBinary> {
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new Error(
+      `the Chromium from npm runs on Linux x64 only; on ${process.platform}-${process.arch} set CHROMIUM_PATH to a Chrome or Chromium`,
+    );
   const entry = require.resolve('@sparticuz/chromium');
   const pkgDir = path.resolve(path.dirname(entry), '..');
   const { version } = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { version: string };
@@ -98,22 +102,28 @@ function fontconfigFile(dir: string, extraFontDir?: string): string {
 export async function launchBrowser(): Promise<Browser> {
   const binary = await chromiumBinary();
   const dir = mkdtempSync(path.join(tmpdir(), 'kepubot-browser-'));
-  const browser = await chromium.launch({
-    executablePath: binary.executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    env: { ...process.env, FONTCONFIG_FILE: fontconfigFile(dir, binary.fontDir) },
-  });
-  browser.on('disconnected', () => rmSync(dir, { recursive: true, force: true }));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const browser = await chromium
+    .launch({
+      executablePath: binary.executablePath,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+      env: { ...process.env, FONTCONFIG_FILE: fontconfigFile(dir, binary.fontDir) },
+    })
+    .catch((err: unknown) => {
+      removeDir();
+      throw err;
+    });
+  browser.on('disconnected', removeDir);
   return browser;
 }
 
