@@ -18,7 +18,7 @@ import type { AppConfig } from './config';
 import { openDataSource } from './db/data-source';
 import { demoDatabaseUrl } from './db/demo-database';
 import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
-import { createApp, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
+import { createApp, createHttpServer, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
 import { createApiRouter } from './http/api/router';
 import { consoleStatic } from './http/console-static';
 import { createLogger, type Logger } from './logger';
@@ -345,7 +345,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     let port = 0;
     if (overrides.http !== false) {
       const server: Server = await new Promise((resolve, reject) => {
-        const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+        const s = createHttpServer(app, config.http);
+        s.listen(config.http.port, config.http.host, () => resolve(s));
         s.once('error', reject);
       });
       parts.server = server;
@@ -360,7 +361,14 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
         throttle,
         log.child({ component: 'outbox' }),
       );
-      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }));
+      // Housekeeping: callback receipts and used signatures past their retry window.
+      const housekeeping = [
+        async (now: Date) => {
+          const pruned = await services.receipts.prune(now);
+          if (pruned.receipts + pruned.signatures > 0) log.debug(pruned, 'old callback receipts deleted');
+        },
+      ];
+      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }), housekeeping);
       parts.scheduler = scheduler;
       await scheduler.start();
     }
