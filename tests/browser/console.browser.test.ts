@@ -11,7 +11,7 @@ import { Informant } from '../../src/db/entities';
 import { joinRoster } from '../../src/services/roster-history';
 import { botChat, startConsole, type ConsoleFixture } from '../support/console';
 import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
-import { accessibilityViolations, hook, launchBrowser, newContext, screenshot } from './support';
+import { accessibilityViolations, hook, launchBrowser, newContext, screenshot, settled } from './support';
 
 /**
  * The county console in a real browser: a headless Chromium (Debian's, or the one `npm ci` brings:
@@ -184,7 +184,7 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     for (const [nav, shot] of pages) {
       await hook(page, nav).click();
       await hook(page, 'page-title').first().waitFor();
-      await page.waitForLoadState('networkidle');
+      await settled(page);
       await noPageError(page);
       await screenshot(page, shot);
     }
@@ -198,14 +198,6 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     await screenshot(page, '10-station');
     await page.context().close();
   });
-
-  /** The page once its data is in: no loading mask shown, no transition still running. */
-  const settled = async (page: Page) => {
-    await page.waitForLoadState('networkidle');
-    await page.locator('.el-loading-mask:visible').first().waitFor({ state: 'detached' });
-    type Doc = { document: { getAnimations(): Array<{ playState: string }> } };
-    await page.waitForFunction(() => (globalThis as unknown as Doc).document.getAnimations().every((a) => a.playState !== 'running'));
-  };
 
   it('every page of the menu, a station page and the sign-in page pass axe-core’s WCAG 2 A/AA rules', async () => {
     const found: string[] = [];

@@ -135,7 +135,37 @@ export async function launchBrowser(): Promise<Browser> {
 export async function newContext(browser: Browser, base: string, device: 'pc' | 'wecom-phone' = 'pc', now?: Date): Promise<BrowserContext> {
   const context = await openContext(browser, base, device);
   if (now) await context.clock.install({ time: now });
+  const traffic = { inFlight: 0, lastChange: Date.now() };
+  const change = (by: number) => {
+    traffic.inFlight += by;
+    traffic.lastChange = Date.now();
+  };
+  context.on('request', () => change(1));
+  context.on('requestfinished', () => change(-1));
+  context.on('requestfailed', () => change(-1));
+  trafficOf.set(context, traffic);
   return context;
+}
+
+/** Requests in flight per context (counted from its creation) and when that last changed. */
+const trafficOf = new WeakMap<BrowserContext, { inFlight: number; lastChange: number }>();
+
+/**
+ * Waits until the page has its data: no request in flight for half a second (a page's first
+ * requests start when it mounts, so a quiet moment right after a click does not count), no
+ * loading mask shown and no transition still running (a tag fading in has a lighter colour).
+ */
+export async function settled(page: Page): Promise<void> {
+  const traffic = trafficOf.get(page.context());
+  if (!traffic) throw new Error('settled() needs a context from newContext()');
+  const deadline = Date.now() + 30_000;
+  while (traffic.inFlight > 0 || Date.now() - traffic.lastChange < 500) {
+    if (Date.now() > deadline) throw new Error(`the page still loads after 30 s: ${page.url()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await page.locator('.el-loading-mask:visible').first().waitFor({ state: 'detached' });
+  type Doc = { document: { getAnimations(): Array<{ playState: string }> } };
+  await page.waitForFunction(() => (globalThis as unknown as Doc).document.getAnimations().every((a) => a.playState !== 'running'));
 }
 
 async function openContext(browser: Browser, base: string, device: 'pc' | 'wecom-phone'): Promise<BrowserContext> {
