@@ -217,8 +217,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     } else if (config.wechat.puppetService) {
       puppet = createServicePuppet(config.wechat.puppetService);
     } else {
-      const groups = await seedDemo(ds, clock.now());
-      demo = new DemoWorld(groups, log.child({ component: 'demo' }), config.wechat.demoShareLog);
+      const seeded = await seedDemo(services, ds, clock.now(), log.child({ component: 'demo' }));
+      demo = new DemoWorld(seeded.groups, log.child({ component: 'demo' }), config.wechat.demoShareLog);
       parts.demo = demo;
       puppet = demo.puppet;
       log.warn('no WECHATY_PUPPET_SERVICE_TOKEN: running the demo WeChat (mock puppet, demo county)');

@@ -63,6 +63,10 @@ const schema = z.object({
   /** Extra content URL shapes: kind:host/path?param, separated by commas (or a JSON array). */
   KEPU_URL_RULES: z.string().optional(),
   SHARE_ITEMS_PER_MESSAGE_MAX: z.coerce.number().int().min(1).max(20).default(3),
+  /** Fetch the <title> of Kepu China pages seen only as a bare URL (digests, content table); off by default. */
+  CONTENT_TITLE_FETCH: boolean.default(false),
+  CONTENT_TITLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(3000),
+  CONTENT_TITLE_MAX_KB: z.coerce.number().int().min(1).max(4096).default(256),
 
   DAILY_SHARE_QUOTA: z.coerce.number().int().min(1).max(100).default(3),
   /** Annual evaluation: the bottom this many percent of the stations counting the whole year are listed to rectify. */
@@ -187,6 +191,8 @@ export interface AppConfig {
     reconnectMaxMs: number;
   };
   links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[]; urlRules: UrlRule[] };
+  /** Titles of Kepu China pages shared only as a bare URL, fetched once per item (services/content-titles.service.ts). */
+  contentTitles: { fetch: boolean; timeoutMs: number; maxBytes: number };
   counting: {
     dailyQuota: number;
     staleSeconds: number;
@@ -324,6 +330,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       miniProgramAppIds: c.KEPU_MINIPROGRAM_APPIDS,
       urlRules,
     },
+    contentTitles: { fetch: c.CONTENT_TITLE_FETCH, timeoutMs: c.CONTENT_TITLE_TIMEOUT_MS, maxBytes: c.CONTENT_TITLE_MAX_KB * 1024 },
     counting: {
       dailyQuota: c.DAILY_SHARE_QUOTA,
       staleSeconds: c.STALE_MESSAGE_SECONDS,

@@ -159,6 +159,7 @@ export class JobRunner {
   ): Promise<ScopeRun> {
     const def = JOBS[job];
     const mode = opts.mode ?? 'normal';
+    if (def.prepare && (opts.dryRun || (await this.mayPlan(job, scope, period, mode)))) await def.prepare(this.ctx, scope, period, now);
     if (opts.dryRun) {
       const { sendable, waiting } = this.split(await def.plan(this.ctx, scope, period, now));
       return { job, scope, period: period.key, state: 'dry-run', round: 0, messages: sendable, waiting, reason: reasonOf(waiting) };
@@ -226,6 +227,18 @@ export class JobRunner {
     const requeued = rows.length + (run ? run.messages.length : 0);
     this.log.info({ job: r.job, scope: r.scope, period: r.period, requeued }, 'job run sent again');
     return { requeued, run };
+  }
+
+  /** Whether runScope would plan the run (read without a lock: only to skip a job's slow preparation). */
+  private async mayPlan(job: JobName, scope: string, period: Period, mode: RunMode): Promise<boolean> {
+    const [run]: Array<{ state: string }> = await this.ds.query(`SELECT state FROM job_run WHERE job = $1 AND scope = $2 AND period = $3`, [
+      job,
+      scope,
+      period.key,
+    ]);
+    return (
+      !run || run.state === 'planning' || mode === 'resend' || (mode === 'retry' && (run.state === 'pending' || run.state === 'missed'))
+    );
   }
 
   /** Queues one message's parts (text, then file); false when all were queued before. */

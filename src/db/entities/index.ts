@@ -21,6 +21,7 @@ import { UnknownLinkShape } from './unknown-link-shape.entity';
 import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
+import { ContentTitle } from './content-title.entity';
 
 export {
   InformantPeriod,
@@ -50,6 +51,7 @@ export {
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  ContentTitle,
 };
 
 /** Every entity, for the DataSource. */
@@ -81,6 +83,7 @@ export const ENTITIES = [
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  ContentTitle,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';
@@ -92,3 +95,4 @@ export type { ResourceKind } from './resource-log.entity';
 export type { JobRunState } from './job-run.entity';
 export { outboxParts, type Deliver, type OutboxChannel, type OutboxPayload, type OutboxState } from './outbox-message.entity';
 export type { PrincipalKind } from './console-session.entity';
+export type { ContentTitleOutcome } from './content-title.entity';
