@@ -1,7 +1,6 @@
 import prand from 'pure-rand';
 import type { DataSource } from 'typeorm';
-import type { StationType } from '../db/entities';
-import { type ACTIVITY_TYPES } from '../db/entities';
+import type { ACTIVITY_TYPES, StationType } from '../db/entities';
 import { dayOf, daysAfter, daysBefore, instantAt, type DayKey } from '../domain/calendar';
 import { DEFAULT_LINK_RULES, findKepuLinksInText, recognizeMiniProgram, recognizeUrlCard, type KepuLink } from '../domain/kepu-links';
 import type { ShareInput } from '../domain/shares';
