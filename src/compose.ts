@@ -444,11 +444,15 @@ export async function openDatabase(
 /** The composition root's database part, for the CLI and the bench. */
 export async function composeCore(
   config: AppConfig,
-  overrides: Pick<ComposeOverrides, 'log' | 'metrics' | 'dataSource'> & { role?: 'server' | 'cli' } = {},
+  overrides: Pick<ComposeOverrides, 'log' | 'metrics' | 'dataSource'> & {
+    role?: 'server' | 'cli';
+    /** The demo's database (`kepubot --demo`), as the server opens it without a puppet service. */
+    demo?: boolean;
+  } = {},
 ): Promise<Core> {
   const log = overrides.log ?? createLogger(config.logLevel);
   const metrics = overrides.metrics ?? createMetrics();
-  const { dbServer, ds } = await openDatabase(config, log, overrides.role ?? 'cli', overrides.dataSource);
+  const { dbServer, ds } = await openDatabase(config, log, overrides.role ?? 'cli', overrides.dataSource, overrides.demo === true);
   const services = createServices(ds, config, metrics, log);
   return {
     config,

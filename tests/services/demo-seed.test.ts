@@ -1,3 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli';
+import { ManualClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
 import { daysBefore } from '../../src/domain/calendar';
 import { parsePeriod, periodBefore } from '../../src/domain/periods';
@@ -101,5 +106,48 @@ describe('the demo county starts with a quarter of history', () => {
     const again = await seedDemo(services, db.ds, new Date(NOW.getTime() + 3600_000), log);
     expect(again.history).toBeNull();
     expect(await db.ds.query(`SELECT count(*) AS n FROM share_event`)).toEqual(before);
+  });
+
+  describe('kepubot --demo runs a command on the demo database, not the real one', () => {
+    let real: TestDatabase;
+    let dir: string;
+    let env: Record<string, string>;
+    const cli = async (...argv: string[]) => {
+      const lines: string[] = [];
+      const code = await runCli(argv, env, { out: (l) => lines.push(l), err: (l) => lines.push(l) }, new ManualClock(NOW));
+      return { code, text: lines.join('\n') };
+    };
+
+    beforeAll(async () => {
+      real = await createTestDatabase();
+      dir = await mkdtemp(join(tmpdir(), 'kepubot-demo-cli-'));
+      env = { DATABASE_URL: real.url, DEMO_DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
+    });
+    afterAll(async () => {
+      await real.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('report quarterly finds the demo county with --demo, and not without', async () => {
+      const out = join(dir, 'q4.xlsx');
+      expect(await cli('--demo', 'report', 'quarterly', '--county', '演示旗', '--quarter', '2026Q4', '--out', out)).toEqual({
+        code: 0,
+        text: `已生成 ${out}：演示旗 2026年第4季度，4 个e站`,
+      });
+      const without = await cli('report', 'quarterly', '--county', '演示旗', '--quarter', '2026Q4', '--out', out);
+      expect(without.code).toBe(1);
+      expect(without.text).toContain('演示旗');
+    });
+
+    it('run weekly-digest --dry-run prints the digest the demo inbox would get', async () => {
+      const r = await cli('--demo', 'run', 'weekly-digest', '--dry-run');
+      expect(r.code).toBe(0);
+      const lines = r.text.split('\n');
+      expect(lines[0]).toBe(`== weekly-digest county:${countyId} 2026-W48 （试运行，未发送）`);
+      expect(lines[1]).toBe(`-> demo county:${countyId} 附件 演示旗-2026-W48-周统计表.xlsx`);
+      expect(lines[2]).toBe('## 演示旗 科普e站周报');
+      // Nothing was stored: a dry run.
+      expect(await db.ds.query(`SELECT count(*)::int AS n FROM job_run`)).toEqual([{ n: 0 }]);
+    });
   });
 });
