@@ -51,7 +51,7 @@ export async function fetchPageTitle(
       res = await fetch(target, {
         signal,
         redirect: 'manual',
-        headers: { accept: 'text/html', 'user-agent': 'kepubot (科普e站助手; title of a shared page)' },
+        headers: { accept: 'text/html', 'user-agent': 'kepubot (title of a shared Kepu China page)' },
       });
       const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
       if (!location) break;
