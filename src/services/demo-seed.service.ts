@@ -95,7 +95,7 @@ const PLANS: StationPlan[] = [
     startDaysAgo: HISTORY_DAYS,
     lateJoiners: 3,
     activities: (m) => [
-      [8, '讲座', `冬季防火知识讲座（第${m + 1}期）`, 62 + m * 9],
+      [2, '讲座', `冬季防火知识讲座（第${m + 1}期）`, 62 + m * 9],
       [21, m % 2 === 0 ? '展览' : '培训', m % 2 === 0 ? '社区科普展' : '智能手机使用培训', 55 + m * 12],
     ],
     screenHours: 5.5,
