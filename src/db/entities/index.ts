@@ -21,6 +21,7 @@ import { UnknownLinkShape } from './unknown-link-shape.entity';
 import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
+import { LoginAttempt } from './login-attempt.entity';
 import { ContentTitle } from './content-title.entity';
 
 export {
@@ -51,6 +52,7 @@ export {
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  LoginAttempt,
   ContentTitle,
 };
 
@@ -83,6 +85,7 @@ export const ENTITIES = [
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  LoginAttempt,
   ContentTitle,
 ];
 

@@ -11,6 +11,7 @@ import { CountingPeriods1764800000000 } from './1764800000000-counting-periods';
 import { UnknownLinkShapes1764810000000 } from './1764810000000-unknown-link-shapes';
 import { ConsoleSessions1764900000000 } from './1764900000000-console-sessions';
 import { ConsoleLoginTickets1765000000000 } from './1765000000000-console-login-tickets';
+import { LoginAttempts1765310000000 } from './1765310000000-login-attempts';
 import { StationNamePerCounty1765100000000 } from './1765100000000-station-name-per-county';
 import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed-shares-index';
 import { DemoInboxContentTitles1765400000000 } from './1765400000000-demo-inbox-content-titles';
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   ConsoleLoginTickets1765000000000,
   StationNamePerCounty1765100000000,
   UnconfirmedSharesIndex1765200000000,
+  LoginAttempts1765310000000,
   DemoInboxContentTitles1765400000000,
 ];
