@@ -217,7 +217,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     } else if (config.wechat.puppetService) {
       puppet = createServicePuppet(config.wechat.puppetService);
     } else {
-      const seeded = await seedDemo(services, ds, clock.now(), log.child({ component: 'demo' }));
+      const seeded = await seedDemo(services, ds, clock.now(), log.child({ component: 'demo' }), config.wechat.demoHistoryDays);
       demo = new DemoWorld(seeded.groups, log.child({ component: 'demo' }), config.wechat.demoShareLog);
       parts.demo = demo;
       puppet = demo.puppet;

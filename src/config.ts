@@ -62,6 +62,8 @@ const schema = z.object({
 
   DEMO_MESSAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(3000),
   DEMO_SHARE_LOG: z.string().min(1).optional(),
+  /** Days of history the demo county is seeded with (0: none, its members bind as they talk). */
+  DEMO_HISTORY_DAYS: z.coerce.number().int().min(0).max(91).default(91),
 
   KEPU_EXTRA_DOMAINS: list.pipe(z.array(domainName)).default([]),
   KEPU_MINIPROGRAM_NAMES: list.default(['科普中国']),
@@ -201,6 +203,8 @@ export interface AppConfig {
     demoIntervalMs: number;
     /** Demo only: a file the demo appends the id of every share it sends to (fault drills). */
     demoShareLog?: string;
+    /** Demo only: days of history seeded before today (0: none). */
+    demoHistoryDays: number;
     /** Cap of the backoff between reconnection attempts to the puppet service. */
     reconnectMaxMs: number;
     /**
@@ -353,6 +357,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
         : undefined,
       demoIntervalMs: c.DEMO_MESSAGE_INTERVAL_MS,
       demoShareLog: c.DEMO_SHARE_LOG,
+      demoHistoryDays: c.DEMO_HISTORY_DAYS,
     },
     links: {
       extraDomains: c.KEPU_EXTRA_DOMAINS.map((d) => d.toLowerCase()),

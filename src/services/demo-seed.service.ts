@@ -221,8 +221,9 @@ class Random {
  * logs, then the summaries), and marks the county's inbox as the demo's. Deterministic for a given
  * day (seeded random). A restart finds the county marked and keeps what was gathered since.
  */
-export async function seedDemo(services: Services, ds: DataSource, now: Date, log?: Logger): Promise<DemoSeed> {
-  const groups = demoGroups();
+export async function seedDemo(services: Services, ds: DataSource, now: Date, log?: Logger, historyDays = HISTORY_DAYS): Promise<DemoSeed> {
+  // Without history (DEMO_HISTORY_DAYS=0) nobody is bound yet: the members bind as they talk (#绑定).
+  const groups = demoGroups().map((g) => (historyDays > 0 ? g : { ...g, members: g.members.map((m) => ({ ...m, bound: false })) }));
   const [county]: Array<{ id: number; demo_inbox: boolean }> = await ds.query(
     `SELECT id, demo_inbox FROM region WHERE level = 'county' AND name = $1`,
     [DEMO_COUNTY.county],
@@ -242,9 +243,10 @@ export async function seedDemo(services: Services, ds: DataSource, now: Date, lo
     const g = groups[si];
     const station = await services.stations.add({ name: plan.name, ...DEMO_COUNTY, type: plan.type });
     stationIds.push(station.id);
-    const start = daysBefore(today, plan.startDaysAgo);
+    const startDaysAgo = Math.min(plan.startDaysAgo, historyDays);
+    const start = daysBefore(today, startDaysAgo);
     const late = plan.lateJoiners ?? 0;
-    const lateDay = daysAfter(start, Math.floor(plan.startDaysAgo / 2));
+    const lateDay = daysAfter(start, Math.floor(startDaysAgo / 2));
     // The group is bound on the first day (the station counts from then); the roster comes in a file.
     await services.groups.remember(g.roomId, g.topic);
     await services.groups.bind(g.roomId, plan.name, instantAt(start, 8 * 60), station.countyId);
@@ -253,16 +255,16 @@ export async function seedDemo(services: Services, ds: DataSource, now: Date, lo
       fileName: `${plan.name}名册.csv`,
       bytes: Buffer.from(['姓名,手机号', ...members.map((m) => `${m.name},${phone(g.members.indexOf(m))}`)].join('\n'), 'utf8'),
     });
-    const first = g.members.slice(0, g.members.length - late);
+    const first = lateDay > start ? g.members.slice(0, g.members.length - late) : g.members;
     await services.roster.importFile(station.id, rosterFile(first), instantAt(start, 9 * 60));
-    if (late > 0) await services.roster.importFile(station.id, rosterFile(g.members), instantAt(lateDay, 9 * 60));
+    if (late > 0 && lateDay > start) await services.roster.importFile(station.id, rosterFile(g.members), instantAt(lateDay, 9 * 60));
     for (const [i, m] of g.members.entries()) {
       if (!m.bound) continue;
       const joined = i >= g.members.length - late ? lateDay : start;
       await services.informants.bindMember(g.roomId, m.contactId, m.name, instantAt(joined, 10 * 60));
     }
     // Shares: each member a day, around the station's rate (rising or falling over the quarter).
-    for (let d = plan.startDaysAgo; d >= 1; d--) {
+    for (let d = startDaysAgo; d >= 1; d--) {
       const day = daysBefore(today, d);
       // Asia/Shanghai has no daylight saving: minutes after midnight are plain milliseconds.
       const midnight = instantAt(day, 0).getTime();
@@ -307,9 +309,9 @@ export async function seedDemo(services: Services, ds: DataSource, now: Date, lo
         activities++;
       }
     }
-    for (let d = plan.startDaysAgo; d >= 1; d--) {
+    for (let d = startDaysAgo; d >= 1; d--) {
       const day = daysBefore(today, d);
-      const nth = plan.startDaysAgo - d;
+      const nth = startDaysAgo - d;
       if (plan.bulletinEvery > 0 && nth % plan.bulletinEvery === 0)
         await services.activities.logBulletin(station.id, day, '冬季防火与健康', 'demo');
       // Screen hours are logged once a week, for the seven days.
@@ -322,7 +324,7 @@ export async function seedDemo(services: Services, ds: DataSource, now: Date, lo
   await counter.flush();
   // The member who left: off the roster from that day (after their shares were counted).
   for (const [si, plan] of PLANS.entries()) {
-    if (!plan.disabled) continue;
+    if (!plan.disabled || plan.disabled.daysAgo >= Math.min(plan.startDaysAgo, historyDays)) continue;
     const m = groups[si].members[plan.disabled.index];
     const informant = await services.informants.findByContact(m.contactId);
     if (informant) await services.informants.disableById(informant.id, instantAt(daysBefore(today, plan.disabled.daysAgo), 12 * 60));

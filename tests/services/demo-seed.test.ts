@@ -151,3 +151,25 @@ describe('the demo county starts with a quarter of history', () => {
     });
   });
 });
+
+describe('DEMO_HISTORY_DAYS=0: the demo county without a past', () => {
+  it('has its stations, groups and rosters, nobody bound and no shares; its inbox is the demo one', async () => {
+    const db = await createTestDatabase();
+    try {
+      const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_HISTORY_DAYS: '0' });
+      const seeded = await seedDemo(createServices(db.ds, config), db.ds, NOW, log, config.wechat.demoHistoryDays);
+      expect(seeded.groups.every((g) => g.members.every((m) => !m.bound))).toBe(true);
+      expect(
+        await db.ds.query(`SELECT
+          (SELECT count(*) FROM station)::int AS stations,
+          (SELECT count(*) FROM informant WHERE status = 'active')::int AS informants,
+          (SELECT count(*) FROM informant WHERE wechat_contact_id IS NOT NULL)::int AS bound,
+          (SELECT count(*) FROM share_event)::int AS shares,
+          (SELECT count(*) FROM activity)::int AS activities,
+          (SELECT count(*) FROM region WHERE demo_inbox)::int AS inboxes`),
+      ).toEqual([{ stations: 4, informants: 78, bound: 0, shares: 0, activities: 0, inboxes: 1 }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
