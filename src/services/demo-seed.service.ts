@@ -338,7 +338,7 @@ export async function seedDemo(services: Services, ds: DataSource, now: Date, lo
   await services.statistics.summaries.refresh();
   await ds.query(`UPDATE region SET demo_inbox = true WHERE id = (SELECT county_id FROM station WHERE id = $1)`, [stationIds[0]]);
   const history = { shares: shares.length, activities, ms: Date.now() - started };
-  log?.info(history, 'demo county seeded with a quarter of history');
+  log?.info({ ...history, days: historyDays }, 'demo county seeded with its history');
   return { groups, history };
 }
 
