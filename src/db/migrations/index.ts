@@ -14,6 +14,7 @@ import { ConsoleLoginTickets1765000000000 } from './1765000000000-console-login-
 import { LoginAttempts1765310000000 } from './1765310000000-login-attempts';
 import { StationNamePerCounty1765100000000 } from './1765100000000-station-name-per-county';
 import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed-shares-index';
+import { CallbackReplay1765300000000 } from './1765300000000-callback-replay';
 import { DemoInboxContentTitles1765400000000 } from './1765400000000-demo-inbox-content-titles';
 
 /** Versioned migrations, oldest first; run at start-up. */
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   ConsoleLoginTickets1765000000000,
   StationNamePerCounty1765100000000,
   UnconfirmedSharesIndex1765200000000,
+  CallbackReplay1765300000000,
   LoginAttempts1765310000000,
   DemoInboxContentTitles1765400000000,
 ];
