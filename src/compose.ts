@@ -220,8 +220,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     } else if (config.wechat.puppetService) {
       puppet = createServicePuppet(config.wechat.puppetService);
     } else {
-      const groups = await seedDemo(ds, clock.now());
-      demo = new DemoWorld(groups, log.child({ component: 'demo' }), config.wechat.demoShareLog);
+      const seeded = await seedDemo(services, ds, clock.now(), log.child({ component: 'demo' }), config.wechat.demoHistoryDays);
+      demo = new DemoWorld(seeded.groups, log.child({ component: 'demo' }), config.wechat.demoShareLog);
       parts.demo = demo;
       puppet = demo.puppet;
       log.warn('no WECHATY_PUPPET_SERVICE_TOKEN: running the demo WeChat (mock puppet, demo county)');
@@ -461,11 +461,15 @@ export async function openDatabase(
 /** The composition root's database part, for the CLI and the bench. */
 export async function composeCore(
   config: AppConfig,
-  overrides: Pick<ComposeOverrides, 'log' | 'metrics' | 'dataSource'> & { role?: 'server' | 'cli' } = {},
+  overrides: Pick<ComposeOverrides, 'log' | 'metrics' | 'dataSource'> & {
+    role?: 'server' | 'cli';
+    /** The demo's database (`kepubot --demo`), as the server opens it without a puppet service. */
+    demo?: boolean;
+  } = {},
 ): Promise<Core> {
   const log = overrides.log ?? createLogger(config.logLevel);
   const metrics = overrides.metrics ?? createMetrics();
-  const { dbServer, ds } = await openDatabase(config, log, overrides.role ?? 'cli', overrides.dataSource);
+  const { dbServer, ds } = await openDatabase(config, log, overrides.role ?? 'cli', overrides.dataSource, overrides.demo === true);
   const services = createServices(ds, config, metrics, log);
   return {
     config,

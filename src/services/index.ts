@@ -7,6 +7,7 @@ import { AuditService } from './audit.service';
 import { CallbackReceiptService } from './callback-receipt.service';
 import { configuredChannels } from './channels';
 import { ConsoleAuthService } from './console-auth.service';
+import { ContentTitleService } from './content-titles.service';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { LinkShapeService } from './link-shapes.service';
@@ -41,6 +42,8 @@ export interface Services {
   consoleAuth: ConsoleAuthService;
   /** The console's overview of a county (figures, series, ranking, what needs attention). */
   overview: OverviewService;
+  /** Titles of items shared only as a bare URL (fetched once per item, cached). */
+  titles: ContentTitleService;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -72,5 +75,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     links: new LinkShapeService(ds, metrics),
     consoleAuth: new ConsoleAuthService(ds),
     overview: new OverviewService(ds, statistics, config.counting.dailyQuota),
+    titles: new ContentTitleService(ds, config.contentTitles, config.links, log?.child({ component: 'content-titles' })),
   };
 }

@@ -25,6 +25,7 @@ const LANDED: Record<string, string> = {
   '1765200000000-unconfirmed-shares-index.ts': '35da1cbf9dbb8880634fa6c7d2b8202babc21bb06cf36ff6d35dafb4ddf5e85d',
   '1765300000000-callback-replay.ts': '5b394aaa72964523c0641537c4d7487e5cb5188e1fff97905e86e7e32ebe5759',
   '1765310000000-login-attempts.ts': '583e4608740dc33bcca144a999141d59da8edc92ecf17d2ffbbbb1fb3eaa4e78',
+  '1765400000000-demo-inbox-content-titles.ts': 'e29eaf8ef7451d70779fb7a90f81da33c1d55947453cbd3b8a73e3a820200fd7',
 };
 
 describe('landed migrations are frozen', () => {

@@ -23,6 +23,7 @@ import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
 import { LoginAttempt } from './login-attempt.entity';
+import { ContentTitle } from './content-title.entity';
 
 export {
   InformantPeriod,
@@ -54,6 +55,7 @@ export {
   ConsoleSession,
   ConsoleLoginTicket,
   LoginAttempt,
+  ContentTitle,
 };
 
 /** Every entity, for the DataSource. */
@@ -87,6 +89,7 @@ export const ENTITIES = [
   ConsoleSession,
   ConsoleLoginTicket,
   LoginAttempt,
+  ContentTitle,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';
@@ -98,3 +101,4 @@ export type { ResourceKind } from './resource-log.entity';
 export type { JobRunState } from './job-run.entity';
 export { outboxParts, type Deliver, type OutboxChannel, type OutboxPayload, type OutboxState } from './outbox-message.entity';
 export type { PrincipalKind } from './console-session.entity';
+export type { ContentTitleOutcome } from './content-title.entity';
