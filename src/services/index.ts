@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { ActivityService } from './activity.service';
 import { AuditService } from './audit.service';
+import { BotAccountService } from './bot-account.service';
 import { CallbackReceiptService } from './callback-receipt.service';
 import { configuredChannels } from './channels';
 import { ConsoleAuthService } from './console-auth.service';
@@ -38,6 +39,8 @@ export interface Services {
   consoleAuth: ConsoleAuthService;
   /** The console's overview of a county (figures, series, ranking, what needs attention). */
   overview: OverviewService;
+  /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
+  accounts: BotAccountService;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -68,5 +71,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     links: new LinkShapeService(ds, metrics),
     consoleAuth: new ConsoleAuthService(ds),
     overview: new OverviewService(ds, statistics, config.counting.dailyQuota),
+    accounts: new BotAccountService(ds),
   };
 }

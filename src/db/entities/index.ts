@@ -21,6 +21,7 @@ import { UnknownLinkShape } from './unknown-link-shape.entity';
 import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
+import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } from './bot-account.entity';
 
 export {
   InformantPeriod,
@@ -50,6 +51,10 @@ export {
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  BotAccount,
+  BotAccountCounty,
+  BotAccountLease,
+  type BotAccountSource,
 };
 
 /** Every entity, for the DataSource. */
@@ -81,6 +86,9 @@ export const ENTITIES = [
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  BotAccount,
+  BotAccountCounty,
+  BotAccountLease,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';
