@@ -12,7 +12,7 @@ import { DemoWorld } from './channels/wechat/demo';
 import { createDeliver } from './channels/outbound';
 import { WecomApiClient } from './channels/wecom/wecom-api';
 import { WechatChannel } from './channels/wechat/wechat-channel';
-import { AccountPool, type PuppetFactory } from './channels/wechat/account-pool';
+import { AccountPool, type PuppetFactory, type WechatAccount } from './channels/wechat/account-pool';
 import { mockAccountPuppet } from './channels/wechat/kepu-puppet-mock';
 import { createServicePuppet, servicePuppetProbe } from './channels/wechat/wechat-runtime';
 import { systemClock, type Clock } from './clock';
@@ -298,6 +298,13 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     });
     parts.channel = channel;
     accounts.on('attached', (account) => channel.attach(account));
+    // The accounts this process can take now are attached before start-up goes on; more later.
+    // (The logout alerts below watch these too.)
+    await accounts.start();
+    if (demo) {
+      await accounts.list()[0]?.runtime.started;
+      if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
+    }
 
     const health = async (): Promise<HealthReport> => {
       const up = await dbMonitor.check();
@@ -354,22 +361,23 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     // Each account's logout is its own incident, watched while this process drives it.
     const wechatAlerts = new Map<number, WechatAlertWatch>();
     parts.wechatAlerts = wechatAlerts;
-    accounts.on('attached', (account) => {
+    const watchAccount = (account: WechatAccount): void => {
       wechatAlerts.set(
         account.id,
-        watchWechatForAlerts(account.runtime, alerts, { log: alertLog, clock, zone: config.schedule.zone, account }),
+        watchWechatForAlerts(account.runtime, alerts, {
+          log: alertLog,
+          clock,
+          zone: config.schedule.zone,
+          account: { id: account.id, name: account.name, counties: () => services.accounts.countiesOf(account.id) },
+        }),
       );
-    });
+    };
+    accounts.list().forEach(watchAccount);
+    accounts.on('attached', watchAccount);
     accounts.on('detached', (id) => {
       wechatAlerts.get(id)?.stop();
       wechatAlerts.delete(id);
     });
-    // The accounts this process can take now are attached before start-up goes on; more later.
-    await accounts.start();
-    if (demo) {
-      await accounts.list()[0]?.runtime.started;
-      if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
-    }
     // The database down for longer than DB_DOWN_ALERT_AFTER_SECONDS: one direct alert per incident.
     const dbAlarm = new DatabaseDownAlarm(alerts, config.alerts.dbDownAfterSeconds, clock, config.schedule.zone);
     dbMonitor.onCheck((up) => {

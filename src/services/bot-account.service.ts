@@ -227,6 +227,15 @@ export class BotAccountService {
     return { qrcode: r.fresh && !r.logged_in ? r.qrcode : null, loggedIn: r.fresh && r.logged_in, counties: r.counties };
   }
 
+  /** The county ids an account serves (none: every county). */
+  async countiesOf(id: number): Promise<number[]> {
+    const rows: Array<{ county_id: number }> = await this.ds.query(
+      `SELECT county_id FROM bot_account_county WHERE account_id = $1 ORDER BY county_id`,
+      [id],
+    );
+    return rows.map((r) => r.county_id);
+  }
+
   /**
    * Written by the holding process: nothing is written unless `holder` still holds the lease
    * (a process that lost it must not overwrite its successor's status).
