@@ -186,7 +186,7 @@ describe('alerts while PostgreSQL is unreachable', () => {
       `SELECT o.recipient FROM outbox_message o JOIN job_run r ON r.id = o.run_id
        WHERE r.scope = 'alert:wechat-logout:8' AND o.payload ? 'file' ORDER BY 1`,
     );
-    expect(files.map((f) => f.recipient)).toEqual(['ops-on-duty', `${fake.url}/cgi-bin/webhook/send?key=ops`]);
+    expect(files.map((f) => f.recipient).sort()).toEqual([`${fake.url}/cgi-bin/webhook/send?key=ops`, 'ops-on-duty'].sort());
     expect(other.countyId).not.toBe(served.id);
     await alerts.resolve('wechat-logout:7');
     await alerts.resolve('wechat-logout:8');
