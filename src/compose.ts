@@ -21,7 +21,7 @@ import { openDataSource } from './db/data-source';
 import { demoDatabaseUrl, hasAddedAccounts } from './db/demo-database';
 import type { BotAccount, BotAccountSource } from './db/entities';
 import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
-import { createApp, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
+import { createApp, createHttpServer, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
 import { createApiRouter } from './http/api/router';
 import { consoleStatic } from './http/console-static';
 import { createLogger, type Logger } from './logger';
@@ -237,6 +237,9 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       log.warn('no WECHATY_PUPPET_SERVICE_TOKEN and no account added: running the demo WeChat (mock puppet, demo county)');
     } else if (config.wechat.puppetService) {
       await services.accounts.ensure(wechatName, 'env');
+      // WECHAT_ACCOUNT_COUNTIES: the counties the env account serves (whose staff may scan its QR code).
+      const skipped = await services.accounts.setCounties(wechatName, config.wechat.accountCounties, { skipUnknown: true });
+      if (skipped.length > 0) log.warn({ counties: skipped }, 'WECHAT_ACCOUNT_COUNTIES names counties that do not exist (yet): ignored');
       sources.push('env');
     }
     if (!demoMode) sources.push('db');
@@ -413,7 +416,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     let port = 0;
     if (overrides.http !== false) {
       const server: Server = await new Promise((resolve, reject) => {
-        const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+        const s = createHttpServer(app, config.http);
+        s.listen(config.http.port, config.http.host, () => resolve(s));
         s.once('error', reject);
       });
       parts.server = server;
@@ -433,7 +437,14 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
           return account ? { limiter: account.limiter, deliver: createDeliver({ bot: account.bot, wecom: wecomApi }) } : null;
         },
       );
-      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }));
+      // Housekeeping: callback receipts and used signatures past their retry window.
+      const housekeeping = [
+        async (now: Date) => {
+          const pruned = await services.receipts.prune(now);
+          if (pruned.receipts + pruned.signatures > 0) log.debug(pruned, 'old callback receipts deleted');
+        },
+      ];
+      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }), housekeeping);
       parts.scheduler = scheduler;
       await scheduler.start();
     }
