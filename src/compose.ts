@@ -279,6 +279,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       ds,
       accounts: services.accounts,
       sources,
+      ownName: wechatName,
       puppetFor,
       maxAccounts: config.wechat.maxAccountsPerProcess,
       throttle,
