@@ -246,9 +246,19 @@ describe('AccountPool: accounts come and go at run time, leases with fencing tok
     const own = await services.accounts.ensure('kepubot', 'env');
     const d = pool('host-d:4:dddd', { env: true });
     await d.start();
-    expect(d.list().filter((x) => x.source === 'env').map((x) => x.name)).toEqual(['kepubot']);
+    expect(
+      d
+        .list()
+        .filter((x) => x.source === 'env')
+        .map((x) => x.name),
+    ).toEqual(['kepubot']);
     expect(d.get(own.id)?.source).toBe('env');
     await d.tick();
-    expect(d.list().filter((x) => x.source === 'env').map((x) => x.name)).toEqual(['kepubot']);
+    expect(
+      d
+        .list()
+        .filter((x) => x.source === 'env')
+        .map((x) => x.name),
+    ).toEqual(['kepubot']);
   });
 });
