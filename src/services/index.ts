@@ -13,6 +13,7 @@ import { InformantService } from './informant.service';
 import { LinkShapeService } from './link-shapes.service';
 import { OverviewService } from './overview.service';
 import { PeopleService } from './people.service';
+import { PersonalDataService } from './personal-data.service';
 import { ReportService } from './report.service';
 import { RosterService } from './roster.service';
 import { ShareCounter } from './share-counter.service';
@@ -30,6 +31,8 @@ export interface Services {
   reports: ReportService;
   roster: RosterService;
   audit: AuditService;
+  /** A person's data: export and erasure (PIPL requests). */
+  personalData: PersonalDataService;
   people: PeopleService;
   activities: ActivityService;
   receipts: CallbackReceiptService;
@@ -65,6 +68,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     reports: new ReportService(ds, statistics, config.evaluation, config.counting.dailyQuota),
     roster: new RosterService(ds),
     audit: new AuditService(ds),
+    personalData: new PersonalDataService(ds),
     people: new PeopleService(ds, configuredChannels(config)),
     activities: new ActivityService(ds),
     receipts: new CallbackReceiptService(ds, config.callbacks.maxAgeSeconds),
