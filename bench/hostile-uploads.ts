@@ -98,7 +98,7 @@ async function server(url: string): Promise<void> {
     scheduler: false,
     resilience: false,
   });
-  await app.wechat.started;
+  await app.accounts.list()[0].runtime.started;
   let rssBefore = 0;
   let peak = 0;
   let sampler: NodeJS.Timeout | undefined;

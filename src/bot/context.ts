@@ -45,6 +45,8 @@ export interface IncomingMessage {
   links: KepuLink[];
   /** Kepu China URLs of shapes no rule knows (not counted; kept for the operator). */
   unknownLinks?: UnknownShape[];
+  /** WeChat only: the bot account (bot_account.id) that heard the message. */
+  via?: { accountId: number };
 }
 
 /** How a reply is said, beyond its text. */

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { ActivityService } from './activity.service';
 import { AuditService } from './audit.service';
+import { BotAccountService } from './bot-account.service';
 import { CallbackReceiptService } from './callback-receipt.service';
 import { configuredChannels } from './channels';
 import { ConsoleAuthService } from './console-auth.service';
@@ -44,6 +45,8 @@ export interface Services {
   overview: OverviewService;
   /** Titles of items shared only as a bare URL (fetched once per item, cached). */
   titles: ContentTitleService;
+  /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
+  accounts: BotAccountService;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -76,5 +79,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     consoleAuth: new ConsoleAuthService(ds),
     overview: new OverviewService(ds, statistics, config.counting.dailyQuota),
     titles: new ContentTitleService(ds, config.contentTitles, config.links, log?.child({ component: 'content-titles' })),
+    accounts: new BotAccountService(ds),
   };
 }

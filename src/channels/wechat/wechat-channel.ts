@@ -1,4 +1,4 @@
-import type { Contact, Message, Room, Wechaty } from 'wechaty';
+import type { Contact, Message, Room } from 'wechaty';
 import { types } from 'wechaty';
 import type { Robot } from '../../bot/robot';
 import type { IncomingMessage } from '../../bot/context';
@@ -15,7 +15,7 @@ import {
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics';
 import type { GroupService } from '../../services/group.service';
-import type { WechatReplies } from './wechat-replies';
+import type { WechatAccount } from './account-pool';
 
 export interface WechatChannelDeps {
   robot: Robot;
@@ -26,9 +26,12 @@ export interface WechatChannelDeps {
   groups: GroupService;
   metrics: Metrics;
   log: Logger;
-  /** Every reply goes through the account's limiter. */
-  replies: WechatReplies;
+  /** Told how many groups an account is in whenever it lists its rooms. */
+  roomsListed?: (accountId: number, count: number) => void;
 }
+
+/** What the channel needs of an account: its id, its Wechaty and its replies (through its limiter). */
+export type ChannelAccount = Pick<WechatAccount, 'id' | 'bot' | 'replies'>;
 
 /** Turns Wechaty messages (groups and private chats) into IncomingMessages for the robot. */
 export class WechatChannel {
@@ -37,15 +40,17 @@ export class WechatChannel {
   constructor(private readonly deps: WechatChannelDeps) {}
 
   /**
-   * Subscribes to the bot's messages, and keeps the list of groups the bot is in: every room
-   * WeChat lists at login (and again when the contacts and rooms are loaded), and a room the bot
-   * is added to, not only rooms where someone has spoken.
+   * Subscribes to an account's messages, and keeps the list of groups the account is in: every
+   * room WeChat lists at login (and again when the contacts and rooms are loaded), and a room the
+   * account is added to, not only rooms where someone has spoken. Replies go out through the
+   * account that heard the message.
    */
-  attach(bot: Wechaty): void {
+  attach(account: ChannelAccount): void {
+    const { bot } = account;
     bot.on('message', (message: Message) => {
-      this.track(this.handle(message), (err) => this.deps.log.error({ err, messageId: message.id }, 'message handling failed'));
+      this.track(this.handle(message, account), (err) => this.deps.log.error({ err, messageId: message.id }, 'message handling failed'));
     });
-    const listRooms = () => this.track(this.rememberAllRooms(bot), (err) => this.deps.log.warn({ err }, 'could not list the rooms'));
+    const listRooms = () => this.track(this.rememberAllRooms(account), (err) => this.deps.log.warn({ err }, 'could not list the rooms'));
     bot.on('login', listRooms);
     bot.on('ready', listRooms);
     bot.on('room-join', (room: Room, invitees: Contact[]) => {
@@ -60,8 +65,9 @@ export class WechatChannel {
   }
 
   /** Records every room the account is in (Wechaty's room list). */
-  private async rememberAllRooms(bot: Wechaty): Promise<void> {
-    const rooms = await bot.Room.findAll();
+  private async rememberAllRooms(account: ChannelAccount): Promise<void> {
+    const rooms = await account.bot.Room.findAll();
+    this.deps.roomsListed?.(account.id, rooms.length);
     await this.rememberRooms(rooms);
     this.deps.log.info({ rooms: rooms.length }, 'rooms listed');
   }
@@ -83,7 +89,7 @@ export class WechatChannel {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  async handle(message: Message): Promise<void> {
+  async handle(message: Message, account: ChannelAccount): Promise<void> {
     if (message.self()) {
       this.deps.metrics.messagesIgnored.inc({ reason: 'self' });
       return;
@@ -95,6 +101,7 @@ export class WechatChannel {
     }
     const incoming = await this.toIncoming(message, sentAt);
     if (!incoming) return;
+    incoming.via = { accountId: account.id };
     const room = message.room();
     if (room && incoming.room) {
       // Knowing the group's topic and last message time is a nicety: a database outage must not
@@ -104,7 +111,7 @@ export class WechatChannel {
         .catch((err: unknown) => this.deps.log.debug({ err }, 'could not remember the group'));
     }
     const talker = message.talker();
-    await this.deps.robot.receive(incoming, (text) => this.deps.replies.say({ room: room ?? undefined, contact: talker }, text));
+    await this.deps.robot.receive(incoming, (text) => account.replies.say({ room: room ?? undefined, contact: talker }, text));
   }
 
   private async toIncoming(message: Message, sentAt: Date): Promise<IncomingMessage | null> {

@@ -24,6 +24,7 @@ import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
 import { LoginAttempt } from './login-attempt.entity';
 import { ContentTitle } from './content-title.entity';
+import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } from './bot-account.entity';
 
 export {
   InformantPeriod,
@@ -56,6 +57,10 @@ export {
   ConsoleLoginTicket,
   LoginAttempt,
   ContentTitle,
+  BotAccount,
+  BotAccountCounty,
+  BotAccountLease,
+  type BotAccountSource,
 };
 
 /** Every entity, for the DataSource. */
@@ -90,6 +95,9 @@ export const ENTITIES = [
   ConsoleLoginTicket,
   LoginAttempt,
   ContentTitle,
+  BotAccount,
+  BotAccountCounty,
+  BotAccountLease,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

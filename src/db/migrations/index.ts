@@ -16,6 +16,7 @@ import { StationNamePerCounty1765100000000 } from './1765100000000-station-name-
 import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed-shares-index';
 import { CallbackReplay1765300000000 } from './1765300000000-callback-replay';
 import { DemoInboxContentTitles1765400000000 } from './1765400000000-demo-inbox-content-titles';
+import { BotAccounts1765500000000 } from './1765500000000-bot-accounts';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   CallbackReplay1765300000000,
   LoginAttempts1765310000000,
   DemoInboxContentTitles1765400000000,
+  BotAccounts1765500000000,
 ];
