@@ -254,6 +254,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       metrics,
       log: log.child({ component: 'wechat-channel' }),
       replies,
+      claims: services.claims,
     });
     parts.channel = channel;
     channel.attach(wechat.bot);

@@ -10,6 +10,7 @@ import { ConsoleAuthService } from './console-auth.service';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { LinkShapeService } from './link-shapes.service';
+import { MessageClaims } from './message-claims';
 import { OverviewService } from './overview.service';
 import { PeopleService } from './people.service';
 import { ReportService } from './report.service';
@@ -38,6 +39,8 @@ export interface Services {
   consoleAuth: ConsoleAuthService;
   /** The console's overview of a county (figures, series, ranking, what needs attention). */
   overview: OverviewService;
+  /** Once-only answers and prompts for group messages heard by several accounts. */
+  claims: MessageClaims;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -68,5 +71,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     links: new LinkShapeService(ds, metrics),
     consoleAuth: new ConsoleAuthService(ds),
     overview: new OverviewService(ds, statistics, config.counting.dailyQuota),
+    claims: new MessageClaims(ds),
   };
 }

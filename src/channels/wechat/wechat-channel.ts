@@ -12,9 +12,11 @@ import {
   type LinkRules,
   type UnknownShape,
 } from '../../domain/kepu-links';
+import { messageKeyOf, RecentKeys } from '../../domain/message-key';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics';
 import type { GroupService } from '../../services/group.service';
+import type { MessageClaims } from '../../services/message-claims';
 import type { WechatReplies } from './wechat-replies';
 
 export interface WechatChannelDeps {
@@ -28,13 +30,21 @@ export interface WechatChannelDeps {
   log: Logger;
   /** Every reply goes through the account's limiter. */
   replies: WechatReplies;
+  /** Claims group commands and prompts once across accounts and processes (none: every copy acts). */
+  claims?: MessageClaims;
+  /** How many recent group message keys the process remembers to skip another account's copy (default 20,000). */
+  recentKeys?: number;
 }
 
 /** Turns Wechaty messages (groups and private chats) into IncomingMessages for the robot. */
 export class WechatChannel {
   private readonly pending = new Set<Promise<void>>();
+  /** Keys of recent group messages and the account that first heard each (null: the only account). */
+  private readonly recent: RecentKeys<number | null>;
 
-  constructor(private readonly deps: WechatChannelDeps) {}
+  constructor(private readonly deps: WechatChannelDeps) {
+    this.recent = new RecentKeys(deps.recentKeys ?? 20_000);
+  }
 
   /**
    * Subscribes to the bot's messages, and keeps the list of groups the bot is in: every room
@@ -83,7 +93,13 @@ export class WechatChannel {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  async handle(message: Message): Promise<void> {
+  /**
+   * Handles one message an account heard. A group message gets its key (the same for every
+   * account that hears it); a copy that another account of this process already handled is
+   * skipped here, before any database work; copies heard in other processes are one share by
+   * their key and one answer by their claim.
+   */
+  async handle(message: Message, accountId: number | null = null): Promise<void> {
     if (message.self()) {
       this.deps.metrics.messagesIgnored.inc({ reason: 'self' });
       return;
@@ -96,6 +112,15 @@ export class WechatChannel {
     const incoming = await this.toIncoming(message, sentAt);
     if (!incoming) return;
     const room = message.room();
+    if (incoming.key) {
+      const heardBy = this.recent.get(incoming.key);
+      this.recent.set(incoming.key, heardBy ?? accountId);
+      // The same account again is a replay: the database ignores it (and counts it as one).
+      if (heardBy !== undefined && heardBy !== accountId) {
+        this.deps.metrics.duplicatesIgnored.inc({ reason: 'other_account' });
+        return;
+      }
+    }
     if (room && incoming.room) {
       // Knowing the group's topic and last message time is a nicety: a database outage must not
       // keep the share from the spool.
@@ -104,7 +129,13 @@ export class WechatChannel {
         .catch((err: unknown) => this.deps.log.debug({ err }, 'could not remember the group'));
     }
     const talker = message.talker();
-    await this.deps.robot.receive(incoming, (text) => this.deps.replies.say({ room: room ?? undefined, contact: talker }, text));
+    const key = incoming.key;
+    const claims = this.deps.claims;
+    await this.deps.robot.receive(
+      incoming,
+      (text) => this.deps.replies.say({ room: room ?? undefined, contact: talker }, text),
+      key && claims ? { claim: (purpose) => claims.claim(key, purpose, this.deps.clock.now()) } : {},
+    );
   }
 
   private async toIncoming(message: Message, sentAt: Date): Promise<IncomingMessage | null> {
@@ -113,12 +144,15 @@ export class WechatChannel {
     const { rules } = this.deps;
     let kind: IncomingMessage['kind'] = 'other';
     let text = '';
+    // What the message key takes as the content: the text, the card URL, the mini-program's page.
+    let content = '';
     let links: KepuLink[] = [];
     let unknownLinks: UnknownShape[] = [];
     switch (message.type()) {
       case types.Message.Text: {
         kind = 'text';
         text = message.text();
+        content = text;
         const scan = scanKepuText(text, rules);
         links = scan.links;
         unknownLinks = scan.unknown;
@@ -128,6 +162,7 @@ export class WechatChannel {
         kind = 'url';
         const card = await message.toUrlLink();
         text = card.title() ?? '';
+        content = card.url();
         const link = recognizeUrlCard({ url: card.url(), title: card.title(), description: card.description() }, rules);
         links = link ? [link] : [];
         const unknown = link ? undefined : unknownShapeOfCard({ url: card.url() }, rules);
@@ -138,6 +173,7 @@ export class WechatChannel {
         kind = 'mini-program';
         const mp = await message.toMiniProgram();
         text = mp.title() ?? '';
+        content = `${mp.appid() ?? ''}/${mp.pagePath() ?? ''}`;
         const link = recognizeMiniProgram(
           {
             appid: mp.appid(),
@@ -156,6 +192,7 @@ export class WechatChannel {
     }
     return {
       id: message.id,
+      key: room ? messageKeyOf({ roomId: room.id, senderId: talker.id, sentAt, kind, content }) : undefined,
       channel: room ? 'wechat-group' : 'wechat-private',
       kind,
       text,

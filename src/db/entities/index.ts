@@ -21,6 +21,7 @@ import { UnknownLinkShape } from './unknown-link-shape.entity';
 import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
+import { MessageClaim } from './message-claim.entity';
 
 export {
   InformantPeriod,
@@ -50,6 +51,7 @@ export {
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  MessageClaim,
 };
 
 /** Every entity, for the DataSource. */
@@ -81,6 +83,7 @@ export const ENTITIES = [
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  MessageClaim,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';
