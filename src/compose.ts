@@ -12,11 +12,14 @@ import { DemoWorld } from './channels/wechat/demo';
 import { createDeliver } from './channels/outbound';
 import { WecomApiClient } from './channels/wecom/wecom-api';
 import { WechatChannel } from './channels/wechat/wechat-channel';
-import { WechatRuntime, createServicePuppet, servicePuppetProbe, wechatReadiness } from './channels/wechat/wechat-runtime';
+import { AccountPool, type PuppetFactory } from './channels/wechat/account-pool';
+import { mockAccountPuppet } from './channels/wechat/kepu-puppet-mock';
+import { createServicePuppet, servicePuppetProbe } from './channels/wechat/wechat-runtime';
 import { systemClock, type Clock } from './clock';
 import type { AppConfig } from './config';
 import { openDataSource } from './db/data-source';
-import { demoDatabaseUrl } from './db/demo-database';
+import { demoDatabaseUrl, hasAddedAccounts } from './db/demo-database';
+import type { BotAccount, BotAccountSource } from './db/entities';
 import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
 import { createApp, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
 import { createApiRouter } from './http/api/router';
@@ -29,12 +32,10 @@ import { seedDemo } from './services/demo-seed.service';
 import { ticketLink } from './services/console-auth.service';
 import { JobRunner } from './jobs/runner';
 import { DatabaseMonitor } from './services/database-monitor';
-import { WechatSendLimiter } from './services/wechat-send-limiter';
 import { OutageNotices } from './bot/outage-notices';
-import { WechatReplies } from './channels/wechat/wechat-replies';
 import { OutboxWorker } from './jobs/outbox';
 import { Scheduler } from './jobs/scheduler';
-import { watchWechatForAlerts } from './channels/wechat/wechat-alerts';
+import { watchWechatForAlerts, type WechatAlertWatch } from './channels/wechat/wechat-alerts';
 
 /** The package version, from package.json (dist/src/main.js → ../../package.json). */
 const VERSION: string = (() => {
@@ -56,9 +57,9 @@ export interface Kepubot {
   dbMonitor: DatabaseMonitor;
   services: Services;
   metrics: Metrics;
-  wechat: WechatRuntime;
+  /** The WeChat accounts this process drives (leases in PostgreSQL). */
+  accounts: AccountPool;
   channel: WechatChannel;
-  replies: WechatReplies;
   demo: DemoWorld | null;
   /** The HTTP port actually bound (useful with PORT=0); 0 without HTTP. */
   port: number;
@@ -104,8 +105,15 @@ export interface ComposeOverrides {
   metrics?: Metrics;
   /** An open DataSource (tests, bench): no database server is opened, and stop() leaves it open. */
   dataSource?: DataSource;
-  /** The WeChat puppet (tests: a KepuPuppetMock); default: the puppet service, or the demo without one. */
+  /**
+   * One WeChat account on this puppet (tests: a KepuPuppetMock), named WECHATY_NAME (source 'test');
+   * default: WECHATY_PUPPET_SERVICE_* and the accounts added with `kepubot account add`, or the demo without any.
+   */
   puppet?: PUPPET.Puppet;
+  /** The puppets of the accounts added with `kepubot account add` (tests: mocks by account name) instead of puppet services. */
+  puppetFactory?: (account: { id: number; name: string }) => PUPPET.Puppet;
+  /** Account pool timing (tests): heartbeat + scan interval and lease TTL. */
+  pool?: { tickMs?: number; ttlSeconds?: number };
   /** Demo only: send the demo's messages (default true). */
   demoTraffic?: boolean;
   /** Serve HTTP (default true). */
@@ -132,13 +140,12 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     ds: DataSource;
     dbMonitor: DatabaseMonitor;
     services: Services;
-    wechat: WechatRuntime;
+    accounts: AccountPool;
     channel: WechatChannel;
-    replies: WechatReplies;
     demo: DemoWorld;
     server: Server;
     scheduler: Scheduler;
-    wechatAlerts: { stop(): void | Promise<void> };
+    wechatAlerts: Map<number, WechatAlertWatch>;
   }> = {};
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -151,9 +158,9 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       const intakeDeadline = Date.now() + Math.floor(limit / 3);
       // 1. Intake: no new messages; the reply being said finishes, waiting replies are dropped.
       parts.demo?.stop();
-      await parts.wechatAlerts?.stop();
-      if (parts.replies) await until(intakeDeadline, () => parts.replies!.stop(), log, 'replies');
-      if (parts.wechat) await until(intakeDeadline, () => parts.wechat!.stop(), log, 'wechat');
+      for (const watch of parts.wechatAlerts?.values() ?? []) watch.stop();
+      // Every account: its waiting replies dropped, the one being said finished, its runtime stopped, its lease let go.
+      if (parts.accounts) await until(intakeDeadline, () => parts.accounts!.stop(), log, 'wechat accounts');
       if (parts.channel) await until(intakeDeadline, () => parts.channel!.idle(), log, 'messages in hand');
       // 2. Shares: batches to PostgreSQL (or the spool), then the spool while time is left.
       if (parts.services) await until(deadline - 500, () => parts.services!.shares.close(deadline - 1000), log, 'shares');
@@ -182,11 +189,15 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
   };
 
   try {
-    // The demo (no puppet service) never touches real data: a database and a spool of its own.
-    const demoMode = !overrides.puppet && !config.wechat.puppetService;
+    // The demo (no puppet service, no account added) never touches real data: a database and a spool of its own.
+    const maybeDemo = !overrides.puppet && !overrides.puppetFactory && !config.wechat.puppetService;
+    const {
+      dbServer,
+      ds,
+      demo: demoMode,
+    } = await openDatabase(config, log, 'server', overrides.dataSource, maybeDemo ? 'unless-accounts' : false);
     if (demoMode)
       config = { ...config, resilience: { ...config.resilience, spoolDir: path.join(config.database.dataDir, 'demo', 'spool') } };
-    const { dbServer, ds } = await openDatabase(config, log, 'server', overrides.dataSource, demoMode);
     parts.dbServer = dbServer;
     parts.ds = ds;
     const dbMonitor = new DatabaseMonitor(ds, clock, config.resilience.dbCheckIntervalMs, log.child({ component: 'database' }));
@@ -211,18 +222,49 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     log.info({ scripts }, 'bot scripts loaded');
 
     let demo: DemoWorld | null = null;
-    let puppet;
+    // Which account rows this process drives, and how each reaches WeChat.
+    const sources: BotAccountSource[] = [];
+    const wechatName = config.wechat.name;
     if (overrides.puppet) {
-      puppet = overrides.puppet;
-    } else if (config.wechat.puppetService) {
-      puppet = createServicePuppet(config.wechat.puppetService);
-    } else {
+      await services.accounts.ensure(wechatName, 'test');
+      sources.push('test');
+    } else if (demoMode) {
       const groups = await seedDemo(ds, clock.now());
       demo = new DemoWorld(groups, log.child({ component: 'demo' }), config.wechat.demoShareLog);
       parts.demo = demo;
-      puppet = demo.puppet;
-      log.warn('no WECHATY_PUPPET_SERVICE_TOKEN: running the demo WeChat (mock puppet, demo county)');
+      await services.accounts.ensure(wechatName, 'demo');
+      sources.push('demo');
+      log.warn('no WECHATY_PUPPET_SERVICE_TOKEN and no account added: running the demo WeChat (mock puppet, demo county)');
+    } else if (config.wechat.puppetService) {
+      await services.accounts.ensure(wechatName, 'env');
+      sources.push('env');
     }
+    if (!demoMode) sources.push('db');
+    const puppetFor: PuppetFactory = (account: BotAccount) => {
+      switch (account.source) {
+        case 'test':
+          return { puppet: overrides.puppet!, wechatyName: wechatName };
+        case 'demo':
+          return { puppet: demo!.puppet, wechatyName: wechatName, afterStart: () => demo!.login() };
+        case 'env':
+          return {
+            puppet: createServicePuppet(config.wechat.puppetService!),
+            wechatyName: wechatName,
+            probe: servicePuppetProbe(config.wechat.puppetService!),
+          };
+        case 'db': {
+          const wechatyName = `${wechatName}-${account.id}`;
+          if (overrides.puppetFactory) return { puppet: overrides.puppetFactory(account), wechatyName };
+          if (config.wechat.accountPuppet === 'mock') return mockAccountPuppet(account, wechatyName);
+          const settings = {
+            token: account.token ?? undefined,
+            endpoint: account.endpoint ?? undefined,
+            noTlsInsecureClient: !account.tls,
+          };
+          return { puppet: createServicePuppet(settings), wechatyName, probe: servicePuppetProbe(settings) };
+        }
+      }
+    };
     const throttle = {
       intervalMs: config.schedule.sendIntervalMs,
       jitterMs: config.schedule.sendJitterMs,
@@ -230,21 +272,20 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       quiet: config.schedule.quiet,
       zone: config.schedule.zone,
     };
-    const replies = new WechatReplies(
+    const accounts = new AccountPool({
       ds,
-      new WechatSendLimiter(throttle),
+      accounts: services.accounts,
+      sources,
+      puppetFor,
+      maxAccounts: config.wechat.maxAccountsPerProcess,
+      throttle,
       clock,
-      { intervalMs: config.schedule.sendIntervalMs },
-      log.child({ component: 'replies' }),
+      log: log.child({ component: 'wechat' }),
       metrics,
-    );
-    parts.replies = replies;
-    const wechat = new WechatRuntime(puppet, config.wechat.name, log.child({ component: 'wechat' }), {
-      clock,
       reconnectMaxMs: config.wechat.reconnectMaxMs,
-      probe: config.wechat.puppetService ? servicePuppetProbe(config.wechat.puppetService) : undefined,
+      ...overrides.pool,
     });
-    parts.wechat = wechat;
+    parts.accounts = accounts;
     const channel = new WechatChannel({
       robot,
       rules: config.links,
@@ -253,22 +294,16 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       groups: services.groups,
       metrics,
       log: log.child({ component: 'wechat-channel' }),
-      replies,
+      roomsListed: (id, count) => accounts.groupsListed(id, count),
       claims: services.claims,
     });
     parts.channel = channel;
-    channel.attach(wechat.bot);
-    wechat.start();
-    if (demo) {
-      await wechat.started;
-      demo.login();
-      if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
-    }
+    accounts.on('attached', (account) => channel.attach(account));
 
     const health = async (): Promise<HealthReport> => {
       const up = await dbMonitor.check();
       // The login QR code is a secret: never on /healthz.
-      const { qrcode: _secret, ...bot } = wechat.status();
+      const { qrcode: _secret, ...bot } = accounts.summary();
       return {
         database: up ? 'up' : 'down',
         bot: { ...bot, mode: demo ? 'demo' : 'puppet-service' },
@@ -281,9 +316,9 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       const embedded = dbServer.status();
       if (embedded && embedded.state !== 'running') reasons.push('内置数据库已停止，正在重启');
       else if (!up) reasons.push('数据库无法连接');
-      const bot = wechat.status();
-      const wechatReady = wechatReadiness(bot);
-      if (!wechatReady.ready) reasons.push(wechatReady.reason ?? '微信未就绪');
+      const bot = accounts.summary();
+      const wechatReady = await accounts.readiness();
+      reasons.push(...wechatReady.reasons);
       const spool = services.shares.state;
       if (spool.spoolDepth > config.resilience.spoolReadyMax) reasons.push(`待写入数据库的转发积压 ${spool.spoolDepth} 条`);
       return {
@@ -292,7 +327,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
         database: { up, since: dbMonitor.status().since, embedded },
         wechat: { state: bot.state, connected: bot.connected, loggedIn: bot.loggedIn, since: bot.since },
         spool: { depth: spool.spoolDepth, bytes: spool.spoolBytes, mode: spool.mode },
-        replies: { waiting: replies.depth },
+        replies: { waiting: accounts.repliesWaiting },
         version: VERSION,
       };
     };
@@ -309,8 +344,25 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     const alertLog = log.child({ component: 'alerts' });
     const alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: wecomApi }), log: alertLog, clock });
     await alerts.refreshRecipients().catch((err: unknown) => alertLog.warn({ err }, 'could not read alert recipients'));
-    const wechatAlerts = watchWechatForAlerts(wechat, alerts, { log: alertLog, clock, zone: config.schedule.zone });
+    // Each account's logout is its own incident, watched while this process drives it.
+    const wechatAlerts = new Map<number, WechatAlertWatch>();
     parts.wechatAlerts = wechatAlerts;
+    accounts.on('attached', (account) => {
+      wechatAlerts.set(
+        account.id,
+        watchWechatForAlerts(account.runtime, alerts, { log: alertLog, clock, zone: config.schedule.zone, account }),
+      );
+    });
+    accounts.on('detached', (id) => {
+      wechatAlerts.get(id)?.stop();
+      wechatAlerts.delete(id);
+    });
+    // The accounts this process can take now are attached before start-up goes on; more later.
+    await accounts.start();
+    if (demo) {
+      await accounts.list()[0]?.runtime.started;
+      if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
+    }
     // The database down for longer than DB_DOWN_ALERT_AFTER_SECONDS: one direct alert per incident.
     const dbAlarm = new DatabaseDownAlarm(alerts, config.alerts.dbDownAfterSeconds, clock, config.schedule.zone);
     dbMonitor.onCheck((up) => {
@@ -329,7 +381,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
         log: log.child({ component: 'api' }),
         config,
         readiness,
-        wechat: () => wechat.status(),
+        wechat: () => accounts.summary(),
         version: VERSION,
         wecomApi,
       }),
@@ -357,9 +409,14 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     if (overrides.scheduler ?? config.schedule.enabled) {
       const worker = new OutboxWorker(
         ds,
-        createDeliver({ bot: wechat.bot, wecom: wecomApi }),
+        createDeliver({ wecom: wecomApi }),
         throttle,
         log.child({ component: 'outbox' }),
+        Math.random,
+        async (msg) => {
+          const account = await accounts.senderFor(msg.channel as 'wechat-room' | 'wechat-contact', msg.recipient);
+          return account ? { limiter: account.limiter, deliver: createDeliver({ bot: account.bot, wecom: wecomApi }) } : null;
+        },
       );
       scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }));
       parts.scheduler = scheduler;
@@ -382,9 +439,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       services,
       metrics,
       robot,
-      wechat,
+      accounts,
       channel,
-      replies,
       demo,
       port,
       jobs,
@@ -421,21 +477,27 @@ export async function openDatabase(
   log: Logger,
   role: 'server' | 'cli',
   existing?: DataSource,
-  /** The demo's own database (db/demo-database.ts) instead of the real one. */
-  demo = false,
-): Promise<{ dbServer: DatabaseServer; ds: DataSource }> {
+  /** The demo's own database (db/demo-database.ts) instead of the real one; 'unless-accounts': unless accounts were added. */
+  demo: boolean | 'unless-accounts' = false,
+): Promise<{ dbServer: DatabaseServer; ds: DataSource; demo: boolean }> {
   if (existing) {
+    const added: unknown[] =
+      demo === 'unless-accounts'
+        ? await existing.query(`SELECT 1 FROM bot_account WHERE source = 'db' AND removed_at IS NULL LIMIT 1`)
+        : [];
     return {
       dbServer: { url: '', mode: 'external', status: () => null, supervise: () => undefined, stop: async () => undefined },
       ds: existing,
+      demo: demo === true || (demo === 'unless-accounts' && added.length === 0),
     };
   }
   const dbServer = await openDatabaseServer(config.database, log, role);
   try {
-    const url = demo ? await demoDatabaseUrl(dbServer.url, config.database.demoUrl, log) : dbServer.url;
+    const isDemo = demo === 'unless-accounts' ? !(await hasAddedAccounts(dbServer.url)) : demo;
+    const url = isDemo ? await demoDatabaseUrl(dbServer.url, config.database.demoUrl, log) : dbServer.url;
     const ds = await openDataSource({ url, poolSize: role === 'cli' ? 2 : config.database.poolSize, log });
     log.info({ database: dbServer.mode }, 'database ready, migrations applied');
-    return { dbServer, ds };
+    return { dbServer, ds, demo: isDemo };
   } catch (err) {
     await dbServer.stop();
     throw err;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { TIME_ZONE } from './domain/calendar';
 import { DEFAULT_RULES, ruleProblem, type JobName } from './domain/schedule';
 import { parseUrlRules, type UrlRule } from './domain/kepu-links';
+import { PUPPET_ENDPOINT } from './domain/bot-accounts';
 
 const list = z.string().transform((s) =>
   s
@@ -47,12 +48,13 @@ const schema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
 
   WECHATY_PUPPET_SERVICE_TOKEN: z.string().min(1).optional(),
-  WECHATY_PUPPET_SERVICE_ENDPOINT: z
-    .string()
-    .regex(/^[\w.-]+:\d+$/, 'should be host:port, e.g. 10.0.0.2:8788')
-    .optional(),
+  WECHATY_PUPPET_SERVICE_ENDPOINT: z.string().regex(PUPPET_ENDPOINT, 'should be host:port, e.g. 10.0.0.2:8788').optional(),
   WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: boolean.default(false),
-  WECHATY_NAME: z.string().min(1).default('kepubot'),
+  WECHATY_NAME: z.string().min(1).max(64).default('kepubot'),
+  /** At most this many WeChat accounts driven by one kepubot process (the others are left to other processes). */
+  MAX_ACCOUNTS_PER_PROCESS: z.coerce.number().int().min(1).max(500).default(20),
+  /** Tests only: `mock` drives the accounts added with `kepubot account add` on local mock puppets (no puppet service). */
+  WECHAT_ACCOUNT_PUPPET: z.enum(['service', 'mock']).default('service'),
 
   DEMO_MESSAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(3000),
   DEMO_SHARE_LOG: z.string().min(1).optional(),
@@ -185,6 +187,10 @@ export interface AppConfig {
     demoShareLog?: string;
     /** Cap of the backoff between reconnection attempts to the puppet service. */
     reconnectMaxMs: number;
+    /** At most this many accounts held by this process. */
+    maxAccountsPerProcess: number;
+    /** Tests only: 'mock' puts the database's accounts on local mock puppets. */
+    accountPuppet: 'service' | 'mock';
   };
   links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[]; urlRules: UrlRule[] };
   counting: {
@@ -308,6 +314,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     wechat: {
       name: c.WECHATY_NAME,
       reconnectMaxMs: c.WECHAT_RECONNECT_MAX_MS,
+      maxAccountsPerProcess: c.MAX_ACCOUNTS_PER_PROCESS,
+      accountPuppet: c.WECHAT_ACCOUNT_PUPPET,
       puppetService: hasPuppetService
         ? {
             token: c.WECHATY_PUPPET_SERVICE_TOKEN,

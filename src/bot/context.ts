@@ -51,6 +51,8 @@ export interface IncomingMessage {
   links: KepuLink[];
   /** Kepu China URLs of shapes no rule knows (not counted; kept for the operator). */
   unknownLinks?: UnknownShape[];
+  /** WeChat only: the bot account (bot_account.id) that heard the message. */
+  via?: { accountId: number };
 }
 
 /** Everything a bot-script handler needs: the message, a way to answer, the services, the clock. */

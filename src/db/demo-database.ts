@@ -42,3 +42,21 @@ export async function demoDatabaseUrl(realUrl: string, demoUrl: string | undefin
 function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || 'postgres';
 }
+
+/**
+ * Whether the real database has WeChat accounts added with `kepubot account add` (then kepubot
+ * drives them instead of running the demo). Read without migrating: a database that was never
+ * migrated has none.
+ */
+export async function hasAddedAccounts(realUrl: string): Promise<boolean> {
+  const client = new Client({ connectionString: realUrl });
+  await client.connect();
+  try {
+    const table = await client.query<{ t: string | null }>(`SELECT to_regclass('public.bot_account')::text AS t`);
+    if (!table.rows[0]?.t) return false;
+    const rows = await client.query(`SELECT 1 FROM bot_account WHERE source = 'db' AND removed_at IS NULL LIMIT 1`);
+    return (rows.rowCount ?? 0) > 0;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -11,10 +11,24 @@ export type TickResult = 'sent' | 'failed' | 'retry' | 'expired' | 'throttled' |
 
 const WECHAT: OutboxChannel[] = ['wechat-room', 'wechat-contact'];
 
+/** A WeChat account a WeChat entry can go out through: its limiter (with the fencing check) and its deliver. */
+export interface WechatSender {
+  limiter: WechatSendLimiter;
+  deliver: Deliver;
+}
+
+/** Chooses the account for a WeChat entry (one in the room, or one that knows the contact); null when this process has none. */
+export type WechatSenders = (message: OutboxMessage) => Promise<WechatSender | null>;
+
+type Claimed = { msg: OutboxMessage; deliver: Deliver };
+
 /**
  * The send queue worker. Each tick sends at most one due outbox entry (a text or a file): claimed with
  * FOR UPDATE SKIP LOCKED (so instances share the work), marked 'sending' with its slot time in
  * the same transaction (so the spacing holds across instances and restarts), then delivered.
+ * With `senders`, a WeChat entry goes out through an account this process holds, booked in that
+ * account's limiter (whose fencing check runs in the same transaction); without, through `deliver`
+ * and one limiter (key 'default').
  */
 export class OutboxWorker {
   constructor(
@@ -23,6 +37,7 @@ export class OutboxWorker {
     private readonly options: ThrottleOptions,
     private readonly log: Logger,
     random: () => number = Math.random,
+    private readonly senders?: WechatSenders,
   ) {
     this.limiter = new WechatSendLimiter(options, random);
   }
@@ -45,10 +60,11 @@ export class OutboxWorker {
   }
 
   async tick(now: Date): Promise<TickResult> {
-    const claim = await this.ds.transaction(async (m) => this.claim(m, now));
-    if (typeof claim === 'string') return claim;
+    const claimed = await this.ds.transaction(async (m) => this.claim(m, now));
+    if (typeof claimed === 'string') return claimed;
+    const claim = claimed.msg;
     try {
-      await this.deliver(claim);
+      await claimed.deliver(claim);
       await this.ds.query(`UPDATE outbox_message SET state = 'sent' WHERE id = $1`, [claim.id]);
       return 'sent';
     } catch (err) {
@@ -67,7 +83,7 @@ export class OutboxWorker {
     }
   }
 
-  private async claim(m: EntityManager, now: Date): Promise<OutboxMessage | TickResult> {
+  private async claim(m: EntityManager, now: Date): Promise<Claimed | TickResult> {
     const rows: OutboxMessage[] = await m
       .getRepository(OutboxMessage)
       .createQueryBuilder('o')
@@ -89,8 +105,21 @@ export class OutboxWorker {
       await m.query(`UPDATE outbox_message SET state = 'expired' WHERE id = $1`, [msg.id]);
       return 'expired';
     }
+    let deliver = this.deliver;
     if (WECHAT.includes(msg.channel)) {
-      const wait = await this.wechatSlot(m, now);
+      let limiter = this.limiter;
+      if (this.senders) {
+        const sender = await this.senders(msg);
+        if (!sender) {
+          // Counted as a failed attempt (retried later, perhaps by a process holding an account in the room).
+          await m.query(`UPDATE outbox_message SET state = 'sending', attempts = attempts + 1, sent_at = $2 WHERE id = $1`, [msg.id, now]);
+          msg.attempts += 1;
+          return { msg, deliver: () => Promise.reject(new Error('no WeChat account of this process can reach the recipient')) };
+        }
+        limiter = sender.limiter;
+        deliver = sender.deliver;
+      }
+      const wait = await limiter.take(m, now, 'queued');
       if (wait) {
         if (msg.validUntil && wait.getTime() > msg.validUntil.getTime()) {
           await m.query(`UPDATE outbox_message SET state = 'expired', last_error = 'quiet hours or daily cap' WHERE id = $1`, [msg.id]);
@@ -102,11 +131,6 @@ export class OutboxWorker {
     }
     await m.query(`UPDATE outbox_message SET state = 'sending', attempts = attempts + 1, sent_at = $2 WHERE id = $1`, [msg.id, now]);
     msg.attempts += 1;
-    return msg;
-  }
-
-  /** Null when the WeChat account may send now (booked); otherwise the earliest instant it may. */
-  private wechatSlot(m: EntityManager, now: Date): Promise<Date | null> {
-    return this.limiter.take(m, now, 'queued');
+    return { msg, deliver };
   }
 }

@@ -290,8 +290,9 @@ export function qrPng(payload: string): Promise<Buffer> {
 }
 
 /** The alert for a logged-out WeChat account, with the login QR code when there is one. */
-export async function wechatLogoutAlert(at: Date, qrcode: string | null, zone = TIME_ZONE): Promise<AlertContent> {
-  const head = `【科普e站助手】机器人微信号已于 ${shanghaiTime(at, zone)} 退出登录，群里的转发暂时无法统计。`;
+export async function wechatLogoutAlert(at: Date, qrcode: string | null, zone = TIME_ZONE, account?: string): Promise<AlertContent> {
+  const who = account ? `机器人微信号“${account}”` : '机器人微信号';
+  const head = `【科普e站助手】${who}已于 ${shanghaiTime(at, zone)} 退出登录，${account ? '只有它在的群' : '群里'}的转发暂时无法统计。`;
   if (!qrcode) return { text: `${head}\n请查看服务器日志中的登录二维码，用机器人使用的微信扫码重新登录。` };
   return {
     text: `${head}\n请用机器人使用的微信扫描随后发送的二维码图片（${QR_FILE_NAME}）重新登录；二维码几分钟后失效，失效后以日志中的新二维码为准。`,

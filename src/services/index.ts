@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { ActivityService } from './activity.service';
 import { AuditService } from './audit.service';
+import { BotAccountService } from './bot-account.service';
 import { CallbackReceiptService } from './callback-receipt.service';
 import { configuredChannels } from './channels';
 import { ConsoleAuthService } from './console-auth.service';
@@ -41,6 +42,8 @@ export interface Services {
   overview: OverviewService;
   /** Once-only answers and prompts for group messages heard by several accounts. */
   claims: MessageClaims;
+  /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
+  accounts: BotAccountService;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -72,5 +75,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     consoleAuth: new ConsoleAuthService(ds),
     overview: new OverviewService(ds, statistics, config.counting.dailyQuota),
     claims: new MessageClaims(ds),
+    accounts: new BotAccountService(ds),
   };
 }

@@ -14,19 +14,22 @@ export interface ThrottleOptions {
   maxAttempts?: number;
 }
 
-/** Serialises the WeChat account's sends across kepubot instances (spacing is per account). */
+/** Serialises each WeChat account's sends across kepubot instances (with the account's key: spacing is per account). */
 export const WECHAT_SEND_LOCK = 0x6b657076;
 
 /**
- * The one limiter every WeChat message of the bot passes: immediate replies and the send queue
- * alike. The budget lives in PostgreSQL (wechat_send_slot, under an advisory lock), so it holds
- * across restarts and instances.
+ * The one limiter every WeChat message of an account passes: immediate replies and the send
+ * queue alike. The budget lives in PostgreSQL (wechat_send_slot, under an advisory lock per
+ * account), so it holds across restarts and instances. With a `fence`, every booking first
+ * checks in the same transaction that this process still holds the account's lease (it throws
+ * otherwise), so two processes never drive one account.
  */
 export class WechatSendLimiter {
   constructor(
     private readonly options: ThrottleOptions,
     private readonly random: () => number = Math.random,
-    private readonly account = 'default',
+    readonly account = 'default',
+    private readonly fence?: (m: EntityManager) => Promise<void>,
   ) {}
 
   /**
@@ -35,7 +38,8 @@ export class WechatSendLimiter {
    * someone who just asked is not held.
    */
   async take(m: EntityManager, now: Date, kind: 'reply' | 'queued'): Promise<Date | null> {
-    await m.query('SELECT pg_advisory_xact_lock($1)', [WECHAT_SEND_LOCK]);
+    if (this.fence) await this.fence(m);
+    await m.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [WECHAT_SEND_LOCK, this.account]);
     const { quiet, zone, intervalMs, jitterMs, dailyCap } = this.options;
     const t = DateTime.fromJSDate(now, { zone });
     if (kind === 'queued') {

@@ -23,6 +23,7 @@ const LANDED: Record<string, string> = {
   '1765000000000-console-login-tickets.ts': 'e4f9b0044b589555f26fb229b4a5e3b872baa697aaa52758f2904b1370418324',
   '1765100000000-station-name-per-county.ts': '90c9b50c56f268e9bb201af47005049fb66b99171f51022c243041c42a459b3f',
   '1765200000000-unconfirmed-shares-index.ts': '35da1cbf9dbb8880634fa6c7d2b8202babc21bb06cf36ff6d35dafb4ddf5e85d',
+  '1765500000000-bot-accounts.ts': 'e089a2025db595dff4d9849c36d1f21452c0a3a54c71aec15d15d16f2a94f0ea',
   '1765510000000-message-claims.ts': '8c99234824870f1d72fa4daf578cb3d00877467cbe261978f03cce5136958b44',
 };
 

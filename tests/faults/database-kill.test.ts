@@ -93,7 +93,7 @@ describe('faults: the embedded PostgreSQL is killed (SIGKILL) while groups are b
       'the spool to drain',
       120_000,
     );
-    await waitFor(() => (kepubot.replies.depth === 0 ? true : undefined), 'replies to go out', 120_000);
+    await waitFor(() => (kepubot.accounts.repliesWaiting === 0 ? true : undefined), 'replies to go out', 120_000);
     elapsedMs = Date.now() - started;
     await waitFor(() => (readyz.at(-1) === 200 ? true : undefined), '/readyz back to 200');
     polling = false;

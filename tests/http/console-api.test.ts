@@ -83,7 +83,7 @@ describe('console API /api/v1 (real Koa, real PostgreSQL)', () => {
       scheduler: false,
       resilience: false,
     });
-    await app.wechat.started;
+    await app.accounts.list()[0].runtime.started;
     base = `http://127.0.0.1:${app.port}`;
 
     // A county with two stations, a bound group, informants on the roster and shares today.
@@ -256,7 +256,7 @@ describe('console API /api/v1 (real Koa, real PostgreSQL)', () => {
     expect(r.status).toBe(200);
     const body = robotBody.parse(r.json);
     const ready = await app.readiness();
-    const status = app.wechat.status();
+    const status = app.accounts.summary();
     expect(body).toMatchObject({
       ready: ready.ready,
       reasons: ready.reasons,

@@ -175,7 +175,7 @@ describe('console API: overview', () => {
     expect(of('below-quota').map((a) => a.stationId)).toEqual(below);
     expect(of('below-quota')[0].text).toMatch(/人均每天有效转发 \d+\.\d\d 条，低于 3 条/);
     // The mock puppet has not logged in: the bot is offline.
-    expect(of('bot-offline')).toHaveLength(fx.app.wechat.status().loggedIn ? 0 : 1);
+    expect(of('bot-offline')).toHaveLength(fx.app.accounts.summary().loggedIn ? 0 : 1);
   });
 
   it('county staff see their county only (another county: 404); a manager sees their station alone', async () => {

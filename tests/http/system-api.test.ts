@@ -53,12 +53,12 @@ describe('console API: robot and jobs', () => {
     const talker = puppet.mocker.createContact({ id: 'job-c1', name: '任务员1' });
     puppet.mocker.createRoom({ id: 'job-room@chatroom', topic: '任务群', memberIdList: [self.id, talker.id] });
     puppet.mocker.login(self);
-    await waitFor(() => (fx.app.wechat.status().loggedIn ? true : undefined), 'the login');
+    await waitFor(() => (fx.app.accounts.summary().loggedIn ? true : undefined), 'the login');
     const before = robotBody.parse((await operator.call('GET', '/api/v1/robot')).json);
     expect(before.lastMessageAt).toBeNull();
     fx.clock.advance(60_000);
     puppet.injectText({ talkerId: 'job-c1', roomId: 'job-room@chatroom', text: '收到' });
-    await waitFor(() => fx.app.wechat.status().lastMessageAt ?? undefined, 'the message');
+    await waitFor(() => fx.app.accounts.summary().lastMessageAt ?? undefined, 'the message');
     const after = robotBody.parse((await staff.call('GET', '/api/v1/robot')).json);
     expect(after.lastMessageAt).toBe(fx.clock.now().toISOString());
     const refused = await manager.call('GET', '/api/v1/robot');
@@ -72,10 +72,10 @@ describe('console API: robot and jobs', () => {
     expect(logged.json).toEqual({ error: '微信已登录，无需扫码' });
     // (Not awaited: the mock's logout lingers for seconds, longer than the HTTP keep-alive.)
     void puppet.logout('在其他设备登录');
-    await waitFor(() => (fx.app.wechat.status().loggedIn ? undefined : true), 'the logout');
+    await waitFor(() => (fx.app.accounts.summary().loggedIn ? undefined : true), 'the logout');
     const qr = 'https://login.weixin.qq.com/l/kepubot-console-qr';
     puppet.mocker.scan(qr);
-    await waitFor(() => fx.app.wechat.status().qrcode ?? undefined, 'the QR code');
+    await waitFor(() => fx.app.accounts.summary().qrcode ?? undefined, 'the QR code');
     const png = await staff.call('GET', '/api/v1/robot/qrcode.png');
     expect(png.status).toBe(200);
     expect(png.headers.get('content-type')).toBe('image/png');

@@ -95,7 +95,7 @@ export async function startConsole(
     resilience: false,
     ...overrides,
   });
-  await app.wechat.started;
+  await app.accounts.list()[0].runtime.started;
   const base = `http://127.0.0.1:${app.port}`;
   let operators = 0;
   return {

@@ -93,8 +93,10 @@ export async function startHarness(
     resilience: false,
   });
   const { services, robot, channel } = app;
-  const bot = app.wechat.bot;
-  await app.wechat.started;
+  // The one account (WECHATY_NAME) on the mock puppet.
+  const account = app.accounts.list()[0];
+  const bot = account.bot;
+  await account.runtime.started;
   const self = puppet.mocker.createContact({ id: 'kepubot-self', name: '科普e站助手' });
   puppet.mocker.login(self);
 

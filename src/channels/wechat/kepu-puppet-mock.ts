@@ -1,5 +1,6 @@
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import * as PUPPET from 'wechaty-puppet';
+import type { AccountPuppet } from './account-pool';
 
 export interface InjectedMessage {
   talkerId: string;
@@ -82,4 +83,17 @@ export class KepuPuppetMock extends PuppetMock {
     if (type === PUPPET.types.Message.Text) this.emit('message', { messageId: id });
     return id;
   }
+}
+
+/**
+ * WECHAT_ACCOUNT_PUPPET=mock (tests only): an added account on a mock puppet of its own, logged
+ * in as a contact named after the account, so several processes can be driven without a puppet service.
+ */
+export function mockAccountPuppet(account: { id: number; name: string }, wechatyName: string): AccountPuppet {
+  const puppet = new KepuPuppetMock();
+  return {
+    puppet,
+    wechatyName,
+    afterStart: () => puppet.mocker.login(puppet.mocker.createContact({ id: `mock-account-${account.id}`, name: account.name })),
+  };
 }

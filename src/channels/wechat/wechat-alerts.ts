@@ -18,10 +18,17 @@ export interface WechatAlertOptions {
   /** How long a logged-out account may wait for a QR code before the alert goes without one. Default 30 s. */
   qrGraceMs?: number;
   zone?: string;
+  /** The account watched: its incident is `wechat-logout:<id>` and the alert names it. */
+  account?: { id: number; name: string };
+}
+
+/** The logout incident of one account. */
+export function wechatLogoutIncident(accountId: number): string {
+  return `${WECHAT_LOGOUT}:${accountId}`;
 }
 
 /**
- * Raises `wechat-logout` when the account is logged out while the puppet is connected (with the
+ * Raises `wechat-logout` (per account: `wechat-logout:<id>`, naming it) when the account is logged out while the puppet is connected (with the
  * login QR code as a PNG as soon as the puppet offers one), and resolves it at the next login.
  * A lost puppet-service connection is not a logout: /readyz shows it, no alert.
  */
@@ -31,6 +38,7 @@ export function watchWechatForAlerts(
   opts: WechatAlertOptions,
 ): WechatAlertWatch {
   const clock = opts.clock ?? systemClock;
+  const incident = opts.account ? wechatLogoutIncident(opts.account.id) : WECHAT_LOGOUT;
   let graceTimer: NodeJS.Timeout | null = null;
   let wasLoggedIn: boolean | null = null;
   let pending: Promise<unknown> = Promise.resolve();
@@ -42,10 +50,10 @@ export function watchWechatForAlerts(
     graceTimer = null;
   };
   const raise = (qrcode: string | null): void => {
-    if (alerts.isOpen(WECHAT_LOGOUT)) return; // a QR code refresh during the same incident
+    if (alerts.isOpen(incident)) return; // a QR code refresh during the same incident
     track(
-      wechatLogoutAlert(clock.now(), qrcode, opts.zone)
-        .then((content) => alerts.raise(WECHAT_LOGOUT, content))
+      wechatLogoutAlert(clock.now(), qrcode, opts.zone, opts.account?.name)
+        .then((content) => alerts.raise(incident, content))
         .catch((err: unknown) => opts.log.error({ err }, 'raising the logout alert failed')),
     );
   };
@@ -53,7 +61,7 @@ export function watchWechatForAlerts(
     if (s.loggedIn) {
       cancelGrace();
       if (wasLoggedIn !== true) {
-        track(alerts.resolve(WECHAT_LOGOUT).catch((err: unknown) => opts.log.error({ err }, 'resolving the logout alert failed')));
+        track(alerts.resolve(incident).catch((err: unknown) => opts.log.error({ err }, 'resolving the logout alert failed')));
       }
       wasLoggedIn = true;
       return;
@@ -66,7 +74,7 @@ export function watchWechatForAlerts(
     if (s.qrcode) {
       cancelGrace();
       raise(s.qrcode);
-    } else if (!graceTimer && !alerts.isOpen(WECHAT_LOGOUT)) {
+    } else if (!graceTimer && !alerts.isOpen(incident)) {
       graceTimer = setTimeout(() => {
         graceTimer = null;
         const now = runtime.status();

@@ -1,4 +1,4 @@
-import type { Contact, Message, Room, Wechaty } from 'wechaty';
+import type { Contact, Message, Room } from 'wechaty';
 import { types } from 'wechaty';
 import type { Robot } from '../../bot/robot';
 import type { IncomingMessage } from '../../bot/context';
@@ -17,7 +17,7 @@ import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics';
 import type { GroupService } from '../../services/group.service';
 import type { MessageClaims } from '../../services/message-claims';
-import type { WechatReplies } from './wechat-replies';
+import type { WechatAccount } from './account-pool';
 
 export interface WechatChannelDeps {
   robot: Robot;
@@ -28,34 +28,39 @@ export interface WechatChannelDeps {
   groups: GroupService;
   metrics: Metrics;
   log: Logger;
-  /** Every reply goes through the account's limiter. */
-  replies: WechatReplies;
+  /** Told how many groups an account is in whenever it lists its rooms. */
+  roomsListed?: (accountId: number, count: number) => void;
   /** Claims group commands and prompts once across accounts and processes (none: every copy acts). */
   claims?: MessageClaims;
   /** How many recent group message keys the process remembers to skip another account's copy (default 20,000). */
   recentKeys?: number;
 }
 
+/** What the channel needs of an account: its id, its Wechaty and its replies (through its limiter). */
+export type ChannelAccount = Pick<WechatAccount, 'id' | 'bot' | 'replies'>;
+
 /** Turns Wechaty messages (groups and private chats) into IncomingMessages for the robot. */
 export class WechatChannel {
   private readonly pending = new Set<Promise<void>>();
-  /** Keys of recent group messages and the account that first heard each (null: the only account). */
-  private readonly recent: RecentKeys<number | null>;
+  /** Keys of recent group messages and the account that first heard each. */
+  private readonly recent: RecentKeys<number>;
 
   constructor(private readonly deps: WechatChannelDeps) {
     this.recent = new RecentKeys(deps.recentKeys ?? 20_000);
   }
 
   /**
-   * Subscribes to the bot's messages, and keeps the list of groups the bot is in: every room
-   * WeChat lists at login (and again when the contacts and rooms are loaded), and a room the bot
-   * is added to, not only rooms where someone has spoken.
+   * Subscribes to an account's messages, and keeps the list of groups the account is in: every
+   * room WeChat lists at login (and again when the contacts and rooms are loaded), and a room the
+   * account is added to, not only rooms where someone has spoken. Replies go out through the
+   * account that heard the message.
    */
-  attach(bot: Wechaty): void {
+  attach(account: ChannelAccount): void {
+    const { bot } = account;
     bot.on('message', (message: Message) => {
-      this.track(this.handle(message), (err) => this.deps.log.error({ err, messageId: message.id }, 'message handling failed'));
+      this.track(this.handle(message, account), (err) => this.deps.log.error({ err, messageId: message.id }, 'message handling failed'));
     });
-    const listRooms = () => this.track(this.rememberAllRooms(bot), (err) => this.deps.log.warn({ err }, 'could not list the rooms'));
+    const listRooms = () => this.track(this.rememberAllRooms(account), (err) => this.deps.log.warn({ err }, 'could not list the rooms'));
     bot.on('login', listRooms);
     bot.on('ready', listRooms);
     bot.on('room-join', (room: Room, invitees: Contact[]) => {
@@ -70,8 +75,9 @@ export class WechatChannel {
   }
 
   /** Records every room the account is in (Wechaty's room list). */
-  private async rememberAllRooms(bot: Wechaty): Promise<void> {
-    const rooms = await bot.Room.findAll();
+  private async rememberAllRooms(account: ChannelAccount): Promise<void> {
+    const rooms = await account.bot.Room.findAll();
+    this.deps.roomsListed?.(account.id, rooms.length);
     await this.rememberRooms(rooms);
     this.deps.log.info({ rooms: rooms.length }, 'rooms listed');
   }
@@ -99,7 +105,7 @@ export class WechatChannel {
    * skipped here, before any database work; copies heard in other processes are one share by
    * their key and one answer by their claim.
    */
-  async handle(message: Message, accountId: number | null = null): Promise<void> {
+  async handle(message: Message, account: ChannelAccount): Promise<void> {
     if (message.self()) {
       this.deps.metrics.messagesIgnored.inc({ reason: 'self' });
       return;
@@ -111,12 +117,13 @@ export class WechatChannel {
     }
     const incoming = await this.toIncoming(message, sentAt);
     if (!incoming) return;
+    incoming.via = { accountId: account.id };
     const room = message.room();
     if (incoming.key) {
       const heardBy = this.recent.get(incoming.key);
-      this.recent.set(incoming.key, heardBy ?? accountId);
+      this.recent.set(incoming.key, heardBy ?? account.id);
       // The same account again is a replay: the database ignores it (and counts it as one).
-      if (heardBy !== undefined && heardBy !== accountId) {
+      if (heardBy !== undefined && heardBy !== account.id) {
         this.deps.metrics.duplicatesIgnored.inc({ reason: 'other_account' });
         return;
       }
@@ -133,7 +140,7 @@ export class WechatChannel {
     const claims = this.deps.claims;
     await this.deps.robot.receive(
       incoming,
-      (text) => this.deps.replies.say({ room: room ?? undefined, contact: talker }, text),
+      (text) => account.replies.say({ room: room ?? undefined, contact: talker }, text),
       key && claims ? { claim: (purpose) => claims.claim(key, purpose, this.deps.clock.now()) } : {},
     );
   }

@@ -3,6 +3,7 @@ import type { Contact, Room } from 'wechaty';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics';
+import { LeaseLostError } from '../../services/account-lease.service';
 import type { WechatSendLimiter } from '../../services/wechat-send-limiter';
 
 interface QueuedReply {
@@ -20,6 +21,11 @@ export interface WechatRepliesOptions {
   maxAgeMs?: number;
   /** Replies waiting at most; more are dropped (a flood of commands must not become a flood of replies). */
   maxQueue?: number;
+  /**
+   * The account's lease (AccountPool): `lost()` is called when the fencing check refuses a send;
+   * `freshLocally()` says whether the lease may still be ours while PostgreSQL cannot be asked.
+   */
+  lease?: { lost(): void; freshLocally(): boolean };
 }
 
 /**
@@ -83,6 +89,13 @@ export class WechatReplies {
         continue;
       }
       const wait = await this.slot(now);
+      if (wait === 'refused') {
+        // Another process drives this account now (or may): never say it from here.
+        this.queue.shift();
+        this.metrics?.repliesDropped.inc({ reason: 'lease_lost' });
+        next.done();
+        continue;
+      }
       if (wait) {
         await this.sleep(Math.max(1, wait.getTime() - now.getTime()));
         continue;
@@ -101,18 +114,23 @@ export class WechatReplies {
     }
   }
 
-  /** Null when the account may speak now (booked); otherwise when it may. */
-  private async slot(now: Date): Promise<Date | null> {
+  /** Null when the account may speak now (booked); otherwise when it may; 'refused' when this process lost the account. */
+  private async slot(now: Date): Promise<Date | null | 'refused'> {
     const localNext = this.lastLocalSend + this.options.intervalMs;
     if (localNext > now.getTime()) return new Date(localNext);
-    let wait: Date | null;
+    const { lease } = this.options;
     try {
-      wait = await this.ds.transaction((m) => this.limiter.take(m, now, 'reply'));
-    } catch {
-      // PostgreSQL is unreachable: keep the spacing in this process.
-      wait = null;
+      return await this.ds.transaction((m) => this.limiter.take(m, now, 'reply'));
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        this.log.warn({ account: err.accountId }, 'a reply was refused: this process no longer holds the account');
+        lease?.lost();
+        return 'refused';
+      }
+      // PostgreSQL is unreachable: keep the spacing in this process, while the lease may still be ours.
+      if (lease && !lease.freshLocally()) return 'refused';
+      return null;
     }
-    return wait;
   }
 
   private sleep(ms: number): Promise<void> {

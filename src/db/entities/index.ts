@@ -21,6 +21,7 @@ import { UnknownLinkShape } from './unknown-link-shape.entity';
 import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
+import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } from './bot-account.entity';
 import { MessageClaim } from './message-claim.entity';
 
 export {
@@ -51,6 +52,10 @@ export {
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  BotAccount,
+  BotAccountCounty,
+  BotAccountLease,
+  type BotAccountSource,
   MessageClaim,
 };
 
@@ -83,6 +88,9 @@ export const ENTITIES = [
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  BotAccount,
+  BotAccountCounty,
+  BotAccountLease,
   MessageClaim,
 ];
 

@@ -13,6 +13,7 @@ import { ConsoleSessions1764900000000 } from './1764900000000-console-sessions';
 import { ConsoleLoginTickets1765000000000 } from './1765000000000-console-login-tickets';
 import { StationNamePerCounty1765100000000 } from './1765100000000-station-name-per-county';
 import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed-shares-index';
+import { BotAccounts1765500000000 } from './1765500000000-bot-accounts';
 import { MessageClaims1765510000000 } from './1765510000000-message-claims';
 
 /** Versioned migrations, oldest first; run at start-up. */
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   ConsoleLoginTickets1765000000000,
   StationNamePerCounty1765100000000,
   UnconfirmedSharesIndex1765200000000,
+  BotAccounts1765500000000,
   MessageClaims1765510000000,
 ];
