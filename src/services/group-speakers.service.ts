@@ -75,7 +75,7 @@ export class GroupSpeakers {
                   LIMIT 1) AS account_id
            FROM wechat_group g
           WHERE g.speaker_account_id IS NOT NULL OR g.room_id IN (SELECT room_id FROM cand)
-       )
+       ),
        moved AS (
          UPDATE wechat_group g SET speaker_account_id = w.account_id, speaker_since = now()
            FROM want w

@@ -12,6 +12,7 @@ import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { LinkShapeService } from './link-shapes.service';
 import { MessageClaims } from './message-claims';
+import { GroupSpeakers } from './group-speakers.service';
 import { OverviewService } from './overview.service';
 import { PeopleService } from './people.service';
 import { ReportService } from './report.service';
@@ -42,6 +43,8 @@ export interface Services {
   overview: OverviewService;
   /** Once-only answers and prompts for group messages heard by several accounts. */
   claims: MessageClaims;
+  /** Which accounts are in which group, and each group's speaker (election, pin). */
+  speakers: GroupSpeakers;
   /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
   accounts: BotAccountService;
 }
@@ -75,6 +78,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     consoleAuth: new ConsoleAuthService(ds),
     overview: new OverviewService(ds, statistics, config.counting.dailyQuota),
     claims: new MessageClaims(ds),
+    speakers: new GroupSpeakers(ds),
     accounts: new BotAccountService(ds),
   };
 }

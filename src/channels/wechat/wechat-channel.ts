@@ -16,6 +16,7 @@ import { messageKeyOf, RecentKeys } from '../../domain/message-key';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics';
 import type { GroupService } from '../../services/group.service';
+import type { GroupSpeakers } from '../../services/group-speakers.service';
 import type { MessageClaims } from '../../services/message-claims';
 import type { WechatAccount } from './account-pool';
 
@@ -34,6 +35,10 @@ export interface WechatChannelDeps {
   claims?: MessageClaims;
   /** How many recent group message keys the process remembers to skip another account's copy (default 20,000). */
   recentKeys?: number;
+  /** Records which accounts are in which group and when each last heard it. */
+  speakers?: GroupSpeakers;
+  /** Says a group reply through the group's speaker (default: the account that heard the message). */
+  groupReply?: (roomId: string, talker: Contact, text: string, heardBy: ChannelAccount, room: Room) => Promise<void>;
 }
 
 /** What the channel needs of an account: its id, its Wechaty and its replies (through its limiter). */
@@ -66,6 +71,14 @@ export class WechatChannel {
     bot.on('room-join', (room: Room, invitees: Contact[]) => {
       if (!invitees.some((c) => c.self())) return;
       this.track(this.rememberRooms([room]), (err) => this.deps.log.warn({ err }, 'could not remember the room joined'));
+      const speakers = this.deps.speakers;
+      if (speakers)
+        this.track(speakers.joined(room.id, account.id), (err) => this.deps.log.warn({ err }, 'could not record the room joined'));
+    });
+    bot.on('room-leave', (room: Room, leavers: Contact[]) => {
+      const speakers = this.deps.speakers;
+      if (!speakers || !leavers.some((c) => c.self())) return;
+      this.track(speakers.left(room.id, account.id), (err) => this.deps.log.warn({ err }, 'could not record the room left'));
     });
   }
 
@@ -79,6 +92,10 @@ export class WechatChannel {
     const rooms = await account.bot.Room.findAll();
     this.deps.roomsListed?.(account.id, rooms.length);
     await this.rememberRooms(rooms);
+    await this.deps.speakers?.listed(
+      account.id,
+      rooms.map((r) => r.id),
+    );
     this.deps.log.info({ rooms: rooms.length }, 'rooms listed');
   }
 
@@ -119,6 +136,12 @@ export class WechatChannel {
     if (!incoming) return;
     incoming.via = { accountId: account.id };
     const room = message.room();
+    if (incoming.room && this.deps.speakers) {
+      // Which accounts hear the group (every copy counts here, also the ones skipped below).
+      await this.deps.speakers
+        .heard(incoming.room.id, account.id, sentAt)
+        .catch((err: unknown) => this.deps.log.debug({ err }, 'could not record that the account heard the group'));
+    }
     if (incoming.key) {
       const heardBy = this.recent.get(incoming.key);
       this.recent.set(incoming.key, heardBy ?? account.id);
@@ -140,7 +163,10 @@ export class WechatChannel {
     const claims = this.deps.claims;
     await this.deps.robot.receive(
       incoming,
-      (text) => account.replies.say({ room: room ?? undefined, contact: talker }, text),
+      (text) =>
+        room && this.deps.groupReply
+          ? this.deps.groupReply(room.id, talker, text, account, room)
+          : account.replies.say({ room: room ?? undefined, contact: talker }, text),
       key && claims ? { claim: (purpose) => claims.claim(key, purpose, this.deps.clock.now()) } : {},
     );
   }

@@ -23,6 +23,7 @@ import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
 import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } from './bot-account.entity';
 import { MessageClaim } from './message-claim.entity';
+import { GroupAccount } from './group-account.entity';
 
 export {
   InformantPeriod,
@@ -57,6 +58,7 @@ export {
   BotAccountLease,
   type BotAccountSource,
   MessageClaim,
+  GroupAccount,
 };
 
 /** Every entity, for the DataSource. */
@@ -92,6 +94,7 @@ export const ENTITIES = [
   BotAccountCounty,
   BotAccountLease,
   MessageClaim,
+  GroupAccount,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

@@ -15,6 +15,7 @@ import { StationNamePerCounty1765100000000 } from './1765100000000-station-name-
 import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed-shares-index';
 import { BotAccounts1765500000000 } from './1765500000000-bot-accounts';
 import { MessageClaims1765510000000 } from './1765510000000-message-claims';
+import { GroupSpeakers1765511000000 } from './1765511000000-group-speakers';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   UnconfirmedSharesIndex1765200000000,
   BotAccounts1765500000000,
   MessageClaims1765510000000,
+  GroupSpeakers1765511000000,
 ];
