@@ -33,3 +33,24 @@ export function maskToken(token: string | null | undefined): string | null {
   if (!token) return null;
   return token.length >= 16 ? `****${token.slice(-4)}` : '****';
 }
+
+/** At most this many counties per account on the command line. */
+export const ACCOUNT_COUNTIES_MAX = 50;
+
+/** What an account is doing, in Chinese (CLI and console say the same). */
+export function accountStateLabel(a: {
+  paused: boolean;
+  holder: string | null;
+  state: string;
+  loggedIn: boolean;
+  waitingForScan: boolean;
+}): string {
+  if (a.paused) return '已暂停';
+  if (!a.holder) return '无进程连接';
+  if (a.state === 'online' && a.loggedIn) return '在线';
+  if (a.waitingForScan) return '等待扫码登录';
+  if (a.state === 'online') return '未登录';
+  if (a.state === 'starting') return '正在连接';
+  if (a.state === 'reconnecting') return '重连中';
+  return '已停止';
+}

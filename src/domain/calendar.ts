@@ -35,6 +35,11 @@ export function dayOf(instant: Date): DayKey {
   return key(inZone(instant));
 }
 
+/** An instant as 'YYYY-MM-DD HH:mm' in Asia/Shanghai (command-line listings). */
+export function shanghaiMinute(instant: Date): string {
+  return inZone(instant).toFormat('yyyy-MM-dd HH:mm');
+}
+
 /** Monday-to-Sunday week containing the day. */
 export function weekOf(day: DayKey): DayRange {
   const d = fromKey(day);

@@ -66,23 +66,28 @@ export class AccountLeaseStore {
   async heartbeat(leases: HeldLease[]): Promise<Set<number>> {
     if (leases.length === 0) return new Set();
     const rows: Array<{ account_id: number }> = await this.ds.query(
-      `UPDATE bot_account_lease l SET heartbeat_at = now()
-       FROM unnest($1::int[], $2::bigint[]) AS h(id, token), bot_account a
-       WHERE l.account_id = h.id AND l.fencing_token = h.token AND l.holder = $3
-         AND a.id = l.account_id AND NOT a.paused AND a.removed_at IS NULL
-       RETURNING l.account_id`,
+      // (A CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, count].)
+      `WITH beat AS (
+         UPDATE bot_account_lease l SET heartbeat_at = now()
+         FROM unnest($1::int[], $2::bigint[]) AS h(id, token), bot_account a
+         WHERE l.account_id = h.id AND l.fencing_token = h.token AND l.holder = $3
+           AND a.id = l.account_id AND NOT a.paused AND a.removed_at IS NULL
+         RETURNING l.account_id
+       ) SELECT account_id FROM beat`,
       [leases.map((l) => l.accountId), leases.map((l) => l.fencingToken), this.holder],
     );
     return new Set(rows.map((r) => r.account_id));
   }
 
-  /** Lets go of a lease (paused, removed, shutting down): another process may take it at once. */
+  /**
+   * Lets go of a lease (paused, removed, shutting down): another process may take it at once. The
+   * row stays (expired), so the next acquisition's fencing token is still higher than this one.
+   */
   async release(lease: HeldLease): Promise<void> {
-    await this.ds.query(`DELETE FROM bot_account_lease WHERE account_id = $1 AND holder = $2 AND fencing_token = $3`, [
-      lease.accountId,
-      this.holder,
-      lease.fencingToken,
-    ]);
+    await this.ds.query(
+      `UPDATE bot_account_lease SET heartbeat_at = '-infinity' WHERE account_id = $1 AND holder = $2 AND fencing_token = $3`,
+      [lease.accountId, this.holder, lease.fencingToken],
+    );
   }
 
   /**

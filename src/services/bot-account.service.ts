@@ -1,7 +1,6 @@
-import { DateTime } from 'luxon';
 import type { DataSource, EntityManager } from 'typeorm';
 import { BotAccount, BotAccountCounty, type BotAccountSource } from '../db/entities';
-import { TIME_ZONE } from '../domain/calendar';
+import { dayOf } from '../domain/calendar';
 import { accountNameProblem, endpointProblem, maskToken, tokenProblem } from '../domain/bot-accounts';
 import { UserError } from '../errors';
 
@@ -157,7 +156,7 @@ export class BotAccountService {
 
   /** Every account not removed, with its status, counties, today's sends and holder; by id. */
   async list(now: Date): Promise<BotAccountView[]> {
-    const today = DateTime.fromJSDate(now, { zone: TIME_ZONE }).toISODate()!;
+    const today = dayOf(now);
     const rows: Array<{
       id: number;
       name: string;

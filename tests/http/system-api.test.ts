@@ -66,23 +66,60 @@ describe('console API: robot and jobs', () => {
     expect(refused.json).toEqual({ error: '无权查看机器人状态' });
   });
 
-  it('GET /robot/qrcode.png: 404 while logged in; the login QR code as a PNG while waiting for a scan', async () => {
-    const logged = await operator.call('GET', '/api/v1/robot/qrcode.png');
-    expect(logged.status).toBe(404);
-    expect(logged.json).toEqual({ error: '微信已登录，无需扫码' });
+  it('the login QR code of an account waiting for a scan: the operator, and staff only of a county the account serves', async () => {
+    const [account] = robotBody.parse((await operator.call('GET', '/api/v1/robot')).json).accounts;
+    expect(account).toMatchObject({
+      name: fx.app.config.wechat.name,
+      source: 'test',
+      loggedIn: true,
+      waitingForScan: false,
+      mayScan: false,
+    });
+    const qrOf = `/api/v1/robot/accounts/${account.id}/qrcode.png`;
+    expect(await operator.call('GET', qrOf)).toMatchObject({ status: 404, json: { error: '微信已登录，无需扫码' } });
+    expect(await operator.call('GET', '/api/v1/robot/qrcode.png')).toMatchObject({ status: 404, json: { error: '没有等待扫码的微信号' } });
     // (Not awaited: the mock's logout lingers for seconds, longer than the HTTP keep-alive.)
     void puppet.logout('在其他设备登录');
     await waitFor(() => (fx.app.accounts.summary().loggedIn ? undefined : true), 'the logout');
     const qr = 'https://login.weixin.qq.com/l/kepubot-console-qr';
     puppet.mocker.scan(qr);
     await waitFor(() => fx.app.accounts.summary().qrcode ?? undefined, 'the QR code');
-    const png = await staff.call('GET', '/api/v1/robot/qrcode.png');
+    // The status reaches the table (written by the holding process) on the next change or heartbeat.
+    await waitFor(async () => ((await fx.app.services.accounts.qrcodeOf(account.id))?.qrcode ? true : undefined), 'the QR code stored');
+
+    const png = await operator.call('GET', qrOf);
     expect(png.status).toBe(200);
     expect(png.headers.get('content-type')).toBe('image/png');
     expect(png.bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(png.bytes.equals(await qrPng(qr))).toBe(true);
-    expect(robotBody.parse((await operator.call('GET', '/api/v1/robot')).json).wechat.waitingForScan).toBe(true);
-    expect((await manager.call('GET', '/api/v1/robot/qrcode.png')).status).toBe(403);
+    expect((await operator.call('GET', '/api/v1/robot/qrcode.png')).bytes.equals(await qrPng(qr))).toBe(true);
+    const seen = robotBody.parse((await operator.call('GET', '/api/v1/robot')).json);
+    expect(seen.wechat.waitingForScan).toBe(true);
+    expect(seen.accounts[0]).toMatchObject({ waitingForScan: true, mayScan: true, stateLabel: '等待扫码登录' });
+    // The account serves every county (none named): whoever scans takes it over, so staff of one county may not.
+    expect(await staff.call('GET', qrOf)).toMatchObject({
+      status: 403,
+      json: { error: '这个微信号不服务您的旗县区，不能查看它的登录二维码' },
+    });
+    expect(await staff.call('GET', '/api/v1/robot/qrcode.png')).toMatchObject({ status: 404, json: { error: '没有您可以扫码的微信号' } });
+    expect(robotBody.parse((await staff.call('GET', '/api/v1/robot')).json).accounts[0]).toMatchObject({
+      waitingForScan: true,
+      mayScan: false,
+    });
+    // Serving another county: still not theirs.
+    await fx.app.services.stations.add({ name: '外旗一站', county: '外旗' });
+    await fx.app.services.accounts.setCounties(account.name, ['外旗']);
+    expect((await staff.call('GET', qrOf)).status).toBe(403);
+    // Serving their county: the staff may scan it.
+    await fx.app.services.accounts.setCounties(account.name, ['外旗', '任务旗']);
+    const theirs = await staff.call('GET', qrOf);
+    expect(theirs.status).toBe(200);
+    expect(theirs.bytes.equals(await qrPng(qr))).toBe(true);
+    expect(robotBody.parse((await staff.call('GET', '/api/v1/robot')).json).accounts[0].mayScan).toBe(true);
+    expect((await manager.call('GET', qrOf)).status).toBe(403);
+    expect((await operator.call('GET', '/api/v1/robot/accounts/999999/qrcode.png')).status).toBe(404);
+    // Nothing the robot page answers carries the token or the QR code's payload.
+    expect(JSON.stringify(seen)).not.toContain('kepubot-console-qr');
   });
 
   it('runs a job for a period, then sends again the parts that failed', async () => {

@@ -212,4 +212,27 @@ export interface Robot {
   queue: { outbox: number; failed: number; replies: number; spool: number };
   version: string;
   lastMessageAt?: string | null;
+  accounts: RobotAccount[];
+}
+
+/** One WeChat account of the bot (every process's); the token is only ever masked. */
+export interface RobotAccount {
+  id: number;
+  name: string;
+  source: 'db' | 'env' | 'demo' | 'test';
+  endpoint: string | null;
+  tokenMasked: string | null;
+  tls: boolean;
+  paused: boolean;
+  counties: Array<{ id: number; name: string }>;
+  state: string;
+  stateLabel: string;
+  loggedIn: boolean;
+  wechatName: string | null;
+  groups: number | null;
+  lastEventAt: string | null;
+  sentToday: number;
+  holder: string | null;
+  waitingForScan: boolean;
+  mayScan: boolean;
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { parsePeriod, type Period } from '../../../domain/periods';
 import { JOB_LABELS, JOB_NAMES, periodFor } from '../../../domain/schedule';
 import { qrPng } from '../../../services/alert.service';
-import { canSeeCounty } from '../access';
+import { accountStateLabel } from '../../../domain/bot-accounts';
+import { canSeeCounty, type Access } from '../access';
 import { instant, periodKey } from '../schemas';
 import { bodyOf, idParam, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
 
@@ -29,6 +30,30 @@ export const robotBody = z.object({
   }),
   version: z.string(),
   lastMessageAt: instant.nullable().describe('最近一次收到消息的时间（本次启动以来）'),
+  accounts: z
+    .array(
+      z.object({
+        id: z.number().int(),
+        name: z.string(),
+        source: z.enum(['db', 'env', 'demo', 'test']).describe('db 命令行添加 / env 环境变量 / demo 演示 / test 测试'),
+        endpoint: z.string().nullable().describe('puppet 服务地址'),
+        tokenMasked: z.string().nullable().describe('token（只显示末 4 位）'),
+        tls: z.boolean(),
+        paused: z.boolean(),
+        counties: z.array(z.object({ id: z.number().int(), name: z.string() })).describe('服务的旗县区（空：全部）'),
+        state: z.string(),
+        stateLabel: z.string().describe('状态（中文）'),
+        loggedIn: z.boolean(),
+        wechatName: z.string().nullable().describe('登录的微信名'),
+        groups: z.number().int().nullable().describe('所在的群数'),
+        lastEventAt: instant.nullable().describe('最近收到消息'),
+        sentToday: z.number().int().describe('今天发出的消息'),
+        holder: z.string().nullable().describe('持有它的进程（主机:进程号:随机）'),
+        waitingForScan: z.boolean(),
+        mayScan: z.boolean().describe('等待扫码且本人可以查看二维码（操作员；或该号服务本旗县区的工作人员）'),
+      }),
+    )
+    .describe('所有微信号（所有进程）'),
 });
 
 export const runJobInput = z.object({
@@ -101,7 +126,14 @@ export const SYSTEM_ROUTES = {
   robotQrcode: {
     method: 'get',
     path: '/robot/qrcode.png',
-    summary: '微信登录二维码（等待扫码时；已登录时 404）',
+    summary: '本人可查看的第一个等待扫码的微信号的登录二维码（没有时 404）',
+    status: 200,
+    produces: 'image/png',
+  },
+  accountQrcode: {
+    method: 'get',
+    path: '/robot/accounts/:id/qrcode.png',
+    summary: '一个微信号的登录二维码（等待扫码时）：只给操作员和该号所服务旗县区的工作人员（没有指定旗县区的号：只给操作员）',
     status: 200,
     produces: 'image/png',
   },
@@ -150,11 +182,23 @@ async function scopeLabels(deps: ApiDeps, scopes: string[]): Promise<Map<string,
 }
 
 export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
+  /** Whoever scans a login QR code takes the account over: the operator, or staff of a county the account serves. */
+  const sendQrcode = async (ctx: Parameters<Handlers<typeof SYSTEM_ROUTES>['accountQrcode']>[0], access: Access, id: number) => {
+    if (!mayViewRobot(access)) throw createHttpError(403, '无权查看机器人状态');
+    const found = await deps.services.accounts.qrcodeOf(id);
+    if (!found) throw createHttpError(404, '没有这个微信号');
+    if (!canScan(access, found.counties)) throw createHttpError(403, '这个微信号不服务您的旗县区，不能查看它的登录二维码');
+    if (!found.qrcode) throw createHttpError(404, found.loggedIn ? '微信已登录，无需扫码' : '还没有登录二维码，请稍后刷新');
+    ctx.type = 'image/png';
+    ctx.body = await qrPng(found.qrcode);
+    return undefined;
+  };
   return {
     robot: async (_ctx, access) => {
       if (!mayViewRobot(access)) throw createHttpError(403, '无权查看机器人状态');
       const report = await deps.readiness();
       const wechat = deps.wechat();
+      const accounts = await deps.services.accounts.list(deps.clock.now());
       const [outbox]: Array<{ queued: number; failed: number }> = await deps.ds.query(
         `SELECT count(*) FILTER (WHERE state IN ('queued', 'sending'))::int AS queued,
                 count(*) FILTER (WHERE state = 'failed')::int AS failed
@@ -175,16 +219,50 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
         queue: { outbox: outbox.queued, failed: outbox.failed, replies: report.replies.waiting, spool: report.spool.depth },
         version: deps.version,
         lastMessageAt: wechat.lastMessageAt?.toISOString() ?? null,
+        accounts: accounts.map((a) => ({
+          id: a.id,
+          name: a.name,
+          source: a.source,
+          endpoint: a.endpoint,
+          tokenMasked: a.tokenMasked,
+          tls: a.tls,
+          paused: a.paused,
+          counties: a.counties,
+          state: a.state,
+          stateLabel: accountStateLabel(a),
+          loggedIn: a.loggedIn,
+          wechatName: a.wechatName,
+          groups: a.groups,
+          lastEventAt: a.lastEventAt?.toISOString() ?? null,
+          sentToday: a.sentToday,
+          holder: a.holder,
+          waitingForScan: a.waitingForScan,
+          mayScan:
+            a.waitingForScan &&
+            canScan(
+              access,
+              a.counties.map((c) => c.id),
+            ),
+        })),
       };
     },
     robotQrcode: async (ctx, access) => {
       if (!mayViewRobot(access)) throw createHttpError(403, '无权查看机器人状态');
-      const { qrcode, loggedIn } = deps.wechat();
-      if (!qrcode) throw createHttpError(404, loggedIn ? '微信已登录，无需扫码' : '还没有登录二维码，请稍后刷新');
-      ctx.type = 'image/png';
-      ctx.body = await qrPng(qrcode);
-      return undefined;
+      const accounts = await deps.services.accounts.list(deps.clock.now());
+      const mine = accounts.find(
+        (a) =>
+          a.waitingForScan &&
+          canScan(
+            access,
+            a.counties.map((c) => c.id),
+          ),
+      );
+      if (!mine) {
+        throw createHttpError(404, accounts.some((a) => a.waitingForScan) ? '没有您可以扫码的微信号' : '没有等待扫码的微信号');
+      }
+      return sendQrcode(ctx, access, mine.id);
     },
+    accountQrcode: async (ctx, access) => sendQrcode(ctx, access, idParam(ctx)),
     jobs: async (ctx, access) => {
       // The operator sees every run; county staff the runs of their county (read only); managers none.
       if (access.principal.kind === 'manager') throw createHttpError(403, '无权查看定时任务');
@@ -233,6 +311,17 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
   };
 }
 
-/** The robot page: the operator and county staff (the account serves every county); not station managers. */
+/** The robot page: the operator and county staff; not station managers. */
 const mayViewRobot = (access: { system: boolean; principal: { kind: string } }): boolean =>
   access.system || access.principal.kind === 'staff';
+
+/**
+ * Who may see an account's login QR code: the operator; county staff only for an account that
+ * names their county among those it serves. An account serving every county (none named) is
+ * the operator's alone: staff of one county must not be able to take over the others' account.
+ */
+function canScan(access: Access, accountCounties: number[]): boolean {
+  if (access.system) return true;
+  if (access.principal.kind !== 'staff') return false;
+  return accountCounties.some((c) => canSeeCounty(access, c));
+}
