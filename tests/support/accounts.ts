@@ -1,4 +1,4 @@
-import * as PUPPET from 'wechaty-puppet';
+import type * as PUPPET from 'wechaty-puppet';
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
 import { ManualClock } from '../../src/clock';
 import { compose, type Kepubot } from '../../src/compose';
