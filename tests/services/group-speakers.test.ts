@@ -1,3 +1,4 @@
+import { runCli } from '../../src/cli';
 import { UserError } from '../../src/errors';
 import { GroupSpeakers } from '../../src/services/group-speakers.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -133,5 +134,21 @@ describe('GroupSpeakers: one speaker per group, failover, pin (real PostgreSQL)'
     const moved = runs.flat().filter((c) => c.roomId === 'r1@chatroom');
     expect(moved).toEqual([expect.objectContaining({ roomId: 'r1@chatroom', accountId: ids.a3 })]);
     expect(await speakerOf('r1@chatroom')).toBe('a3');
+  });
+  it('kepubot group speaker pins and unpins, and says who speaks now', async () => {
+    const cli = async (...argv: string[]) => {
+      const out: string[] = [];
+      const code = await runCli(argv, { DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, { out: (l) => out.push(l), err: (l) => out.push(l) });
+      return { code, out: out.join('\n') };
+    };
+    // a1 is logged out: pinned, it waits; a3 goes on speaking meanwhile.
+    expect(await cli('group', 'speaker', '一群', 'a1')).toEqual({ code: 0, out: '已指定“a1”在群“一群”发言，现在由“a3”发言' });
+    await set('a1', 'logged_in = true');
+    await speakers.elect();
+    expect(await speakerOf('r1@chatroom')).toBe('a1');
+    expect(await cli('group', 'speaker', 'r1@chatroom', '--unpin')).toEqual({ code: 0, out: '已取消群“一群”的指定发言号，现在由“a1”发言' });
+    expect((await cli('group', 'speaker', '一群')).out).toContain('请给出微信号名称');
+    expect((await cli('group', 'speaker', '一群', 'a1', '--unpin')).code).not.toBe(0);
+    expect((await cli('group', 'speaker', '二群', 'a3')).out).toContain('微信号“a3”不在群“二群”里');
   });
 });
