@@ -317,7 +317,15 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       const { qrcode: _secret, ...bot } = accounts.summary();
       return {
         database: up ? 'up' : 'down',
-        bot: { ...bot, mode: demo ? 'demo' : 'puppet-service' },
+        bot: {
+          ...bot,
+          mode: demo ? 'demo' : 'puppet-service',
+          holder: accounts.holder,
+          accounts: accounts.list().map((a) => {
+            const s = a.runtime.status();
+            return { id: a.id, name: a.name, state: s.state, loggedIn: s.loggedIn, connected: s.connected };
+          }),
+        },
         version: VERSION,
       };
     };

@@ -6,8 +6,20 @@ import type { Logger } from '../logger';
 
 export interface HealthReport {
   database: 'up' | 'down';
-  /** The WeChat side (WechatRuntime.status() without the QR code, which is a login secret). */
-  bot: { state: string; loggedIn: boolean; connected: boolean; since: Date | null; reason: string | null; mode: 'puppet-service' | 'demo' };
+  /**
+   * The WeChat side: the best account's status (without the QR code, which is a login secret), and
+   * the accounts this process drives (by the operator's names; no WeChat ids or names).
+   */
+  bot: {
+    state: string;
+    loggedIn: boolean;
+    connected: boolean;
+    since: Date | null;
+    reason: string | null;
+    mode: 'puppet-service' | 'demo';
+    holder?: string;
+    accounts?: Array<{ id: number; name: string; state: string; loggedIn: boolean; connected: boolean }>;
+  };
   version: string;
 }
 
