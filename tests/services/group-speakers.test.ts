@@ -75,6 +75,11 @@ describe('GroupSpeakers: one speaker per group, failover, pin (real PostgreSQL)'
     await speakers.elect();
     expect(await speakerOf('r1@chatroom')).toBe('a2');
     await set('a1', 'paused = false');
+    // Reconnecting to the puppet service (the gRPC stream is down): it cannot speak.
+    await set('a2', `state = 'reconnecting'`);
+    await speakers.elect();
+    expect(await speakerOf('r1@chatroom')).toBe('a1');
+    await set('a2', `state = 'online'`);
   });
 
   it('lets the operator pin a speaker: it speaks whenever it is healthy, another stands in meanwhile', async () => {
