@@ -233,4 +233,19 @@ describe('console API: groups', () => {
     });
     expect((await op.call('POST', '/api/v1/groups/999999/speaker', { body: { accountId: null } })).status).toBe(404);
   });
+  it('records an account leaving a group (removed by a member): it is no longer there to speak', async () => {
+    const account = fx.app.accounts.list()[0];
+    const free = await group('g-free@chatroom');
+    const before = groupListBody.parse(
+      ((await op.call('GET', '/api/v1/groups')).json as unknown as Array<Record<string, unknown>>).find((g) => g.id === free.id),
+    );
+    expect(before.accounts).toEqual([expect.objectContaining({ accountId: account.id, present: true })]);
+    puppet.emit('room-leave', { roomId: 'g-free@chatroom', removeeIdList: [SELF.id], removerId: 'g-zhang', timestamp: Date.now() });
+    await settle();
+    await fx.app.speech.elect();
+    const after = groupListBody.parse(
+      ((await op.call('GET', '/api/v1/groups')).json as unknown as Array<Record<string, unknown>>).find((g) => g.id === free.id),
+    );
+    expect(after.accounts).toEqual([expect.objectContaining({ accountId: account.id, present: false, speaker: false })]);
+  });
 });
