@@ -22,7 +22,7 @@ import { openDataSource } from './db/data-source';
 import { demoDatabaseUrl, hasAddedAccounts } from './db/demo-database';
 import type { BotAccount, BotAccountSource } from './db/entities';
 import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
-import { createApp, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
+import { createApp, createHttpServer, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
 import { createApiRouter } from './http/api/router';
 import { consoleStatic } from './http/console-static';
 import { createLogger, type Logger } from './logger';
@@ -419,7 +419,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     let port = 0;
     if (overrides.http !== false) {
       const server: Server = await new Promise((resolve, reject) => {
-        const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+        const s = createHttpServer(app, config.http);
+        s.listen(config.http.port, config.http.host, () => resolve(s));
         s.once('error', reject);
       });
       parts.server = server;

@@ -32,6 +32,10 @@ const schema = z.object({
   PORT: port(3000),
   /** Behind a reverse proxy (nginx): trust X-Forwarded-For / -Proto for the client's address and HTTPS. */
   TRUST_PROXY: boolean.default(false),
+  /** Node's HTTP server timeouts: a request's headers, a whole request (body included), an idle keep-alive connection. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(20000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3600000).default(120000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(5000),
   /** Where people open the console (links sent by the bot, the WeCom sign-in's redirect); default http://localhost:PORT. */
   CONSOLE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "should be the console's address such as https://kepu.example.cn" }).optional(),
 
@@ -55,6 +59,8 @@ const schema = z.object({
   MAX_ACCOUNTS_PER_PROCESS: z.coerce.number().int().min(1).max(500).default(20),
   /** Tests only: `mock` drives the accounts added with `kepubot account add` on local mock puppets (no puppet service). */
   WECHAT_ACCOUNT_PUPPET: z.enum(['service', 'mock']).default('service'),
+  /** The counties (names) the WeChat account serves; empty: every county. Decides whose staff see its unbound groups. */
+  WECHAT_ACCOUNT_COUNTIES: list.default([]),
 
   DEMO_MESSAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(3000),
   DEMO_SHARE_LOG: z.string().min(1).optional(),
@@ -161,7 +167,15 @@ type Parsed = z.infer<typeof schema>;
 export interface AppConfig {
   env: Parsed['NODE_ENV'];
   logLevel: Parsed['LOG_LEVEL'];
-  http: { host: string; port: number; trustProxy: boolean };
+  http: {
+    host: string;
+    port: number;
+    trustProxy: boolean;
+    /** Node's server timeouts (ms): headers, a whole request, an idle keep-alive connection. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
   /** The console (管理后台). */
   console: {
     /** Its public address, without a trailing slash: sign-in links and the WeCom redirect URL start with it. */
@@ -191,6 +205,11 @@ export interface AppConfig {
     maxAccountsPerProcess: number;
     /** Tests only: 'mock' puts the database's accounts on local mock puppets. */
     accountPuppet: 'service' | 'mock';
+    /**
+     * The counties (names) the configured WeChat account serves; empty: every county. Staff of a
+     * served county see the groups it heard that no station has yet.
+     */
+    accountCounties: string[];
   };
   links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[]; urlRules: UrlRule[] };
   counting: {
@@ -280,6 +299,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       'ALERT_WECOM_USER: alerts to WeCom users need the WeCom app (set WECOM_CORP_ID and the other WECOM_* variables), or use ALERT_WEBHOOK_URL',
     );
   }
+  if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
+    half.push(`HTTP_HEADERS_TIMEOUT_MS: should not be longer than HTTP_REQUEST_TIMEOUT_MS (${c.HTTP_REQUEST_TIMEOUT_MS})`);
+  }
   if (!IANAZone.isValidZone(c.SCHEDULE_TIME_ZONE)) {
     half.push(`SCHEDULE_TIME_ZONE: unknown time zone (got "${c.SCHEDULE_TIME_ZONE}"), e.g. Asia/Shanghai`);
   }
@@ -299,7 +321,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   return {
     env: c.NODE_ENV,
     logLevel: c.LOG_LEVEL,
-    http: { host: c.HOST, port: c.PORT, trustProxy: c.TRUST_PROXY },
+    http: {
+      host: c.HOST,
+      port: c.PORT,
+      trustProxy: c.TRUST_PROXY,
+      headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     console: {
       publicUrl: (c.CONSOLE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
       publicUrlSet: c.CONSOLE_PUBLIC_URL !== undefined,
@@ -316,6 +345,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       reconnectMaxMs: c.WECHAT_RECONNECT_MAX_MS,
       maxAccountsPerProcess: c.MAX_ACCOUNTS_PER_PROCESS,
       accountPuppet: c.WECHAT_ACCOUNT_PUPPET,
+      accountCounties: c.WECHAT_ACCOUNT_COUNTIES,
       puppetService: hasPuppetService
         ? {
             token: c.WECHATY_PUPPET_SERVICE_TOKEN,

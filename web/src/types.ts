@@ -35,6 +35,8 @@ export interface AuthOptions {
   wecom: boolean;
   password: boolean;
   demo: boolean;
+  /** The message for the `?error=<code>` asked about (null without one). */
+  error: string | null;
 }
 
 export interface AttentionItem {

@@ -21,6 +21,7 @@ import { UnknownLinkShape } from './unknown-link-shape.entity';
 import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
+import { LoginAttempt } from './login-attempt.entity';
 import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } from './bot-account.entity';
 import { MessageClaim } from './message-claim.entity';
 import { GroupAccount } from './group-account.entity';
@@ -53,6 +54,7 @@ export {
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  LoginAttempt,
   BotAccount,
   BotAccountCounty,
   BotAccountLease,
@@ -90,6 +92,7 @@ export const ENTITIES = [
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  LoginAttempt,
   BotAccount,
   BotAccountCounty,
   BotAccountLease,

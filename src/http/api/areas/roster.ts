@@ -29,7 +29,11 @@ export const informantsQuery = z.object({
     .enum(['active', 'disabled', 'all'], { error: 'status 应为 active、disabled 或 all' })
     .default('all')
     .describe('在用 / 已停用 / 全部'),
-  q: z.string().max(64, '搜索词太长').optional().describe('姓名的一部分，或手机号后几位'),
+  q: z
+    .string()
+    .max(64, '搜索词太长')
+    .optional()
+    .describe('姓名的一部分，或手机号后 4 位，或完整的 11 位手机号（其他位数的数字不匹配手机号）'),
 });
 
 const personName = z
