@@ -34,11 +34,13 @@ export default function shareCounter(robot: Robot): void {
       const items = message.links.slice(0, ctx.config.counting.itemsPerMessage);
       ctx.services.links.noteOverLimit(message.links.length - items.length);
       if (items.length === 0) return;
-      // One share per distinct item; the first keeps the message id, so replays stay harmless.
+      // One share per distinct item, identified by the message key (the same for every account that
+      // heard the message, whatever its id) and the item's place: replays and copies stay harmless.
+      const identity = message.key ?? message.id;
       const results = await Promise.all(
         items.map((link, i) =>
           ctx.services.shares.record({
-            messageId: shareIdOf(message.id, i),
+            messageId: shareIdOf(identity, i),
             roomId: message.room!.id,
             talkerId: message.sender.id,
             talkerName: message.sender.name,
@@ -54,6 +56,8 @@ export default function shareCounter(robot: Robot): void {
       if (hinted.has(hintKey)) return;
       if (hinted.size > 10_000) hinted.clear();
       hinted.add(hintKey);
+      // Heard by several accounts (or processes): one prompt.
+      if (!(await ctx.once('prompt'))) return;
       await ctx.reply('已记录您的科普转发。您还没有绑定信息员身份，请发送“#绑定 您的姓名”，之前的转发也会计入您的名下。');
     },
   );

@@ -221,6 +221,26 @@ export async function runCli(
       });
     });
 
+  group
+    .command('speaker <room> [account]')
+    .description('指定在群里发言的微信号（群 ID 或完整群名；该号不可用时由群里其他号代为发言）')
+    .option('--unpin', '取消指定，由系统自动选择')
+    .action(async (room: string, accountName: string | undefined, opts: { unpin?: boolean }) => {
+      if (opts.unpin && accountName) throw new UserError('--unpin 与微信号不能同时给出');
+      if (!opts.unpin && !accountName) throw new UserError('请给出微信号名称（kepubot account list 查看），或用 --unpin 取消指定');
+      await withDatabase(`group speaker ${room}${opts.unpin ? ' --unpin' : ` ${accountName}`}`, async (s) => {
+        const g = await s.speakers.pin(room, opts.unpin ? null : accountName!);
+        const views = (await s.speakers.accountsOf([g.groupId])).get(g.groupId) ?? [];
+        const now = views.find((v) => v.speaker)?.accountName;
+        const speaking = now ? `现在由“${now}”发言` : '群里暂时没有可用的微信号发言';
+        io.out(
+          opts.unpin
+            ? `已取消群“${g.topic || room}”的指定发言号，${speaking}`
+            : `已指定“${accountName}”在群“${g.topic || room}”发言，${speaking}`,
+        );
+      });
+    });
+
   type HandleOpts = { name?: string; wecomUser?: string; openid?: string; wechatContact?: string };
   const handles = (cmd: Command) =>
     cmd

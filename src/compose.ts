@@ -13,6 +13,7 @@ import { createDeliver } from './channels/outbound';
 import { WecomApiClient } from './channels/wecom/wecom-api';
 import { WechatChannel } from './channels/wechat/wechat-channel';
 import { AccountPool, type PuppetFactory, type WechatAccount } from './channels/wechat/account-pool';
+import { GroupSpeech } from './channels/wechat/group-speech';
 import { mockAccountPuppet } from './channels/wechat/kepu-puppet-mock';
 import { createServicePuppet, servicePuppetProbe } from './channels/wechat/wechat-runtime';
 import { systemClock, type Clock } from './clock';
@@ -60,6 +61,10 @@ export interface Kepubot {
   metrics: Metrics;
   /** The WeChat accounts this process drives (leases in PostgreSQL). */
   accounts: AccountPool;
+  /** Each group's speaker: the election, and replies routed through the speaker. */
+  speech: GroupSpeech;
+  /** The send queue's worker (driven by the scheduler when it runs; tests tick it). */
+  outbox: OutboxWorker;
   channel: WechatChannel;
   demo: DemoWorld | null;
   /** The HTTP port actually bound (useful with PORT=0); 0 without HTTP. */
@@ -142,6 +147,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     dbMonitor: DatabaseMonitor;
     services: Services;
     accounts: AccountPool;
+    speech: GroupSpeech;
     channel: WechatChannel;
     demo: DemoWorld;
     server: Server;
@@ -161,6 +167,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       // 1. Intake: no new messages; the reply being said finishes, waiting replies are dropped.
       parts.demo?.stop();
       for (const watch of parts.wechatAlerts?.values() ?? []) watch.stop();
+      await parts.speech?.stop();
       // Every account: its waiting replies dropped, the one being said finished, its runtime stopped, its lease let go.
       if (parts.accounts) await until(intakeDeadline, () => parts.accounts!.stop(), log, 'wechat accounts');
       if (parts.channel) await until(intakeDeadline, () => parts.channel!.idle(), log, 'messages in hand');
@@ -293,6 +300,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       ...overrides.pool,
     });
     parts.accounts = accounts;
+    const speech = new GroupSpeech({ ds, pool: accounts, speakers: services.speakers, clock, log: log.child({ component: 'speakers' }) });
+    parts.speech = speech;
     const channel = new WechatChannel({
       robot,
       rules: config.links,
@@ -302,12 +311,17 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       metrics,
       log: log.child({ component: 'wechat-channel' }),
       roomsListed: (id, count) => accounts.groupsListed(id, count),
+      claims: services.claims,
+      speakers: services.speakers,
+      groupReply: (roomId, talker, text, heardBy, room) => speech.reply(roomId, talker, text, heardBy, room),
     });
     parts.channel = channel;
     accounts.on('attached', (account) => channel.attach(account));
     // The accounts this process can take now are attached before start-up goes on; more later.
     // (The logout alerts below watch these too.)
     await accounts.start();
+    // Every group's speaker, elected now and every couple of seconds (and when an account comes or goes).
+    await speech.start();
     if (demo) {
       await accounts.list()[0]?.runtime.started;
       if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
@@ -428,19 +442,26 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       port = (server.address() as AddressInfo).port;
     }
 
+    // The send queue: a group's entries go out only through its speaker, claimed only by the
+    // process that holds it; a contact's through an account here that knows the contact.
+    const outbox = new OutboxWorker(
+      ds,
+      createDeliver({ wecom: wecomApi }),
+      throttle,
+      log.child({ component: 'outbox' }),
+      Math.random,
+      async (msg) => {
+        const account =
+          msg.channel === 'wechat-room'
+            ? (speech.speakerHere(msg.recipient) ?? accounts.get((await services.speakers.speakerOf(msg.recipient)) ?? -1) ?? null)
+            : await accounts.senderFor('wechat-contact', msg.recipient);
+        return account ? { limiter: account.limiter, deliver: createDeliver({ bot: account.bot, wecom: wecomApi }) } : null;
+      },
+      () => accounts.list().map((a) => a.id),
+    );
     let scheduler: Scheduler | null = null;
     if (overrides.scheduler ?? config.schedule.enabled) {
-      const worker = new OutboxWorker(
-        ds,
-        createDeliver({ wecom: wecomApi }),
-        throttle,
-        log.child({ component: 'outbox' }),
-        Math.random,
-        async (msg) => {
-          const account = await accounts.senderFor(msg.channel as 'wechat-room' | 'wechat-contact', msg.recipient);
-          return account ? { limiter: account.limiter, deliver: createDeliver({ bot: account.bot, wecom: wecomApi }) } : null;
-        },
-      );
+      const worker = outbox;
       // Housekeeping: callback receipts and used signatures past their retry window.
       const housekeeping = [
         async (now: Date) => {
@@ -476,6 +497,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       metrics,
       robot,
       accounts,
+      speech,
+      outbox,
       channel,
       demo,
       port,

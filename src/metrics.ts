@@ -42,7 +42,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     duplicatesIgnored: new Counter({
       name: 'kepubot_duplicates_ignored_total',
-      help: 'Shares not counted again: message_replay (same WeChat message) or same_item_same_day',
+      help: 'Duplicates not acted on again: message_replay (same WeChat message), same_item_same_day, other_account (a copy another account of this process already handled), command_claimed (a command another copy answers)',
       labelNames: ['reason'],
       registers: [registry],
     }),

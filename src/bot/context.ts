@@ -3,6 +3,7 @@ import type { AppConfig } from '../config';
 import type { KepuLink, UnknownShape } from '../domain/kepu-links';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
+import type { ClaimPurpose } from '../services/message-claims';
 
 export type { ChannelName, IdentityKind } from '../domain/channels';
 import type { ChannelName, IdentityKind } from '../domain/channels';
@@ -31,6 +32,11 @@ export function isPrivate(message: Pick<IncomingMessage, 'channel'>): boolean {
 export interface IncomingMessage {
   /** The channel's message id (WeChat message id, WeCom MsgId, ...). */
   id: string;
+  /**
+   * A WeChat group message's key (src/domain/message-key.ts): the same for every account that
+   * hears it, whatever ids they got; shares are identified by it.
+   */
+  key?: string;
   channel: ChannelName;
   /** Plain text; for cards, the card title. */
   text: string;
@@ -71,6 +77,11 @@ export interface BotContext {
   match: RegExpMatchArray | null;
   /** Answers in the same conversation (in a group, @-mentions the sender). */
   reply: ReplyFn;
+  /**
+   * True when this copy of the message is the one to act on for `purpose`: a group message heard
+   * by several accounts is claimed once (src/services/message-claims.ts); always true elsewhere.
+   */
+  once(purpose: ClaimPurpose): Promise<boolean>;
   services: Services;
   config: AppConfig;
   clock: Clock;

@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from '../db/errors';
 import { OUTAGE_NOTICE, type OutageNotices } from './outage-notices';
 import type { Services } from '../services';
 import type { AuditEntry } from '../services/audit.service';
+import type { ClaimPurpose } from '../services/message-claims';
 import {
   isPrivate,
   type BotContext,
@@ -47,6 +48,11 @@ export interface RobotDeps {
 export interface ReceiveOptions {
   /** Takes the commands' audit entries (the caller writes them); by default the robot writes each. */
   audit?: (entry: AuditEntry) => void;
+  /**
+   * Claims the message for a purpose (a group message several accounts heard): false when another
+   * copy of it got there first. Without it every copy acts (one-to-one channels).
+   */
+  claim?: (purpose: ClaimPurpose) => Promise<boolean>;
 }
 
 /** The apology a user sees when a script fails; the log gets the detail. */
@@ -110,6 +116,9 @@ export class Robot {
     this.deps.metrics.messages.inc({ channel: message.channel });
     const command = Robot.commandText(message);
     let responded = false;
+    // A command heard by several accounts is answered by the copy that claims it first.
+    let commandClaimed: Promise<boolean> | null = null;
+    const once = this.onceFor(message, options);
     for (const listener of this.listeners) {
       if (!Robot.serves(listener, message)) continue;
       let match: RegExpMatchArray | null = null;
@@ -118,18 +127,44 @@ export class Robot {
         match = command.match(listener.matcher as RegExp);
         if (!match) continue;
         responded = true;
+        if (!commandClaimed) {
+          commandClaimed = once('command');
+          if (!(await commandClaimed)) this.deps.metrics.duplicatesIgnored.inc({ reason: 'command_claimed' });
+        }
+        if (!(await commandClaimed)) continue;
       } else if (typeof listener.matcher === 'function') {
         if (!listener.matcher(message)) continue;
       } else {
         match = message.text.match(listener.matcher);
         if (!match) continue;
       }
-      await this.run(listener, message, match, reply, options);
+      await this.run(listener, message, match, reply, options, once);
     }
     const fb = this.fallbackListener;
     if (!responded && fb && command !== null && message.kind === 'text' && isPrivate(message)) {
-      if (Robot.serves(fb, message)) await this.run(fb, message, [command], reply, options);
+      if (Robot.serves(fb, message)) await this.run(fb, message, [command], reply, options, once);
     }
+  }
+
+  /**
+   * The message's claim, memoised per purpose. A claim that cannot be made (PostgreSQL down) lets
+   * the copy act: the listener then meets the outage itself and says so.
+   */
+  private onceFor(message: IncomingMessage, options: ReceiveOptions): (purpose: ClaimPurpose) => Promise<boolean> {
+    const claim = options.claim;
+    if (!claim) return () => Promise.resolve(true);
+    const made = new Map<ClaimPurpose, Promise<boolean>>();
+    return (purpose) => {
+      let p = made.get(purpose);
+      if (!p) {
+        p = claim(purpose).catch((err: unknown) => {
+          this.deps.log.warn({ err, messageId: message.id }, 'could not claim a message: acting on it');
+          return true;
+        });
+        made.set(purpose, p);
+      }
+      return p;
+    };
   }
 
   private async run(
@@ -138,6 +173,7 @@ export class Robot {
     match: RegExpMatchArray | null,
     reply: ReplyFn,
     options: ReceiveOptions,
+    once: (purpose: ClaimPurpose) => Promise<boolean>,
   ): Promise<void> {
     const log = this.deps.log.child({ listener: listener.id, messageId: message.id });
     const ctx: BotContext = {
@@ -145,6 +181,7 @@ export class Robot {
       message,
       match,
       reply,
+      once,
       services: this.deps.services,
       config: this.deps.config,
       clock: this.deps.clock,

@@ -38,6 +38,11 @@ export class OutboxWorker {
     private readonly log: Logger,
     random: () => number = Math.random,
     private readonly senders?: WechatSenders,
+    /**
+     * The accounts this process drives: an entry for a WeChat group is claimed only where its
+     * speaker is one of them (so only the speaker's process sends it). Without it, any process may.
+     */
+    private readonly speakingAccounts?: () => number[],
   ) {
     this.limiter = new WechatSendLimiter(options, random);
   }
@@ -93,6 +98,12 @@ export class OutboxWorker {
         `NOT EXISTS (SELECT 1 FROM outbox_message p WHERE p.run_id = o.run_id AND p.round = o.round AND p.recipient = o.recipient
            AND p.part < o.part AND p.state IN ('queued', 'sending'))`,
       )
+      .andWhere(
+        this.speakingAccounts
+          ? `(o.channel <> 'wechat-room' OR EXISTS (SELECT 1 FROM wechat_group g WHERE g.room_id = o.recipient AND g.speaker_account_id = ANY(:held::int[])))`
+          : 'TRUE',
+        { held: this.speakingAccounts?.() ?? [] },
+      )
       .orderBy('o.due_at', 'ASC')
       .addOrderBy('o.id', 'ASC')
       .limit(1)
@@ -119,7 +130,8 @@ export class OutboxWorker {
         limiter = sender.limiter;
         deliver = sender.deliver;
       }
-      const wait = await limiter.take(m, now, 'queued');
+      // A reply relayed from another process (no job run) is an answer, not an unsolicited message.
+      const wait = await limiter.take(m, now, msg.runId === null ? 'reply' : 'queued');
       if (wait) {
         if (msg.validUntil && wait.getTime() > msg.validUntil.getTime()) {
           await m.query(`UPDATE outbox_message SET state = 'expired', last_error = 'quiet hours or daily cap' WHERE id = $1`, [msg.id]);

@@ -12,6 +12,8 @@ import { ContentTitleService } from './content-titles.service';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { LinkShapeService } from './link-shapes.service';
+import { MessageClaims } from './message-claims';
+import { GroupSpeakers } from './group-speakers.service';
 import { OverviewService } from './overview.service';
 import { PeopleService } from './people.service';
 import { PersonalDataService } from './personal-data.service';
@@ -45,6 +47,10 @@ export interface Services {
   overview: OverviewService;
   /** Titles of items shared only as a bare URL (fetched once per item, cached). */
   titles: ContentTitleService;
+  /** Once-only answers and prompts for group messages heard by several accounts. */
+  claims: MessageClaims;
+  /** Which accounts are in which group, and each group's speaker (election, pin). */
+  speakers: GroupSpeakers;
   /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
   accounts: BotAccountService;
 }
@@ -79,6 +85,8 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     consoleAuth: new ConsoleAuthService(ds),
     overview: new OverviewService(ds, statistics, config.counting.dailyQuota),
     titles: new ContentTitleService(ds, config.contentTitles, config.links, log?.child({ component: 'content-titles' })),
+    claims: new MessageClaims(ds),
+    speakers: new GroupSpeakers(ds),
     accounts: new BotAccountService(ds),
   };
 }

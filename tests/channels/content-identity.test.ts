@@ -61,10 +61,26 @@ describe('content identity and items per message, on the mock puppet', () => {
     await h.stop();
   });
 
-  const shares = async () =>
-    (await h.db.ds.getRepository(ShareEvent).find())
-      .map((s) => [s.messageId, s.contentKey, s.effective] as const)
+  // A share id is the message key (not the WeChat id) and `#n` for the n-th item: `names` tells
+  // which message (by sender and room) a test calls m1, m2, …, and the ids are shown by that name.
+  const shares = async (names: Record<string, string> = {}) => {
+    const rows = await h.db.ds.getRepository(ShareEvent).find();
+    const named = new Map<string, string>();
+    for (const s of rows) {
+      const name = names[`${s.talkerId}@${s.roomId}`];
+      const base = s.messageId.split('#')[0];
+      if (name && named.get(base) !== undefined && named.get(base) !== name) throw new Error('two messages under one key');
+      if (name) named.set(base, name);
+    }
+    expect(new Set(named.values()).size).toBe(named.size);
+    return rows
+      .map((s) => {
+        const [base, n] = s.messageId.split('#');
+        const name = named.get(base) ?? base;
+        return [n ? `${name}#${n}` : name, s.contentKey, s.effective] as const;
+      })
       .sort((a, b) => a[0].localeCompare(b[0]));
+  };
   const rollup = async (name: string) => {
     const rows: Array<{ raw_shares: number; effective_shares: number }> = await h.db.ds.query(
       `SELECT r.raw_shares, r.effective_shares FROM daily_rollup r JOIN informant i ON i.id = r.informant_id WHERE i.name = $1`,
@@ -85,7 +101,8 @@ describe('content identity and items per message, on the mock puppet', () => {
       text: `${mobile(303)} 再发一次 ${mobile(303)}，电脑版 ${article(303)}`,
     });
     await h.settle();
-    expect(await shares()).toEqual([
+    const names = { [`${ZHANG.id}@${ROOM}`]: 'm1', [`${LI.id}@${ROOM}`]: 'm2' };
+    expect(await shares(names)).toEqual([
       ['m1', 'kepu:item:101', true],
       ['m1#2', 'kepu:video:202', true],
       ['m2', 'kepu:item:303', true],
@@ -115,7 +132,7 @@ describe('content identity and items per message, on the mock puppet', () => {
     await h.settle();
     h.puppet.injectText({ id: 'm2', talkerId: ZHANG.id, roomId: ROOM_B, timestamp: ts + 1000, text: `${article(2)} ${video(9)}` });
     await h.settle();
-    expect(await shares()).toEqual([
+    expect(await shares({ [`${ZHANG.id}@${ROOM}`]: 'm1', [`${ZHANG.id}@${ROOM_B}`]: 'm2' })).toEqual([
       ['m1', 'kepu:item:1', true],
       ['m1#2', 'kepu:item:2', true],
       ['m1#3', 'kepu:item:3', true],

@@ -134,8 +134,9 @@ describe('WeChat groups on the mock puppet → counting and commands', () => {
 
   it('keeps an unbound member’s shares as unconfirmed and counts them once the member binds', async () => {
     h.puppet.injectText({ talkerId: NEWBIE.id, roomId: ROOM, timestamp: ts, text: article(21) });
-    h.puppet.injectText({ talkerId: NEWBIE.id, roomId: ROOM, timestamp: ts + 1, text: article(22) });
-    h.puppet.injectText({ talkerId: NEWBIE.id, roomId: ROOM, timestamp: ts + 2, text: article(22) });
+    // A message is known by its second (issue 15's message key): the repeat comes seconds later.
+    h.puppet.injectText({ talkerId: NEWBIE.id, roomId: ROOM, timestamp: ts + 1000, text: article(22) });
+    h.puppet.injectText({ talkerId: NEWBIE.id, roomId: ROOM, timestamp: ts + 2000, text: article(22) });
     await h.settle();
     expect((await shares()).map((s) => s.informantId)).toEqual([null, null, null]);
     expect(await rollup('王五')).toEqual({ raw_shares: 0, effective_shares: 0 });

@@ -67,16 +67,15 @@ describe('faults: the embedded PostgreSQL is killed (SIGKILL) while groups are b
       else if (i === 777) puppet.injectText({ ...at, text: `我的手机 ${PLANTED_PHONE} 微信 ${PLANTED_WXID}` });
       else if (i === 778) puppet.injectText({ ...at, text: `#绑定 甄秘密 ${PLANTED_PHONE}` });
       else if (i % 3 === 0) puppet.injectText({ ...at, text: '收到' });
-      else if (i % 3 === 1)
-        shareIds.push(puppet.injectText({ ...at, text: `看看 https://m.kepuchina.cn/tuwendetail?id=${700000 + (i % 40)}` }));
-      else {
-        shareIds.push(
-          puppet.injectUrlLink(at, {
-            title: '冬季防火',
-            url: `https://www.kepuchina.cn/article/articleinfo?ar_id=${800000 + i}`,
-            description: '科普中国',
-          }),
-        );
+      else if (i % 3 === 1) {
+        // Each message says something of its own (two equal messages from one sender in one second are one message).
+        const url = `https://m.kepuchina.cn/tuwendetail?id=${700000 + (i % 40)}`;
+        puppet.injectText({ ...at, text: `第${i}条 看看 ${url}` });
+        shareIds.push(`${m.contactId} ${g.roomId} ${url}`);
+      } else {
+        const url = `https://www.kepuchina.cn/article/articleinfo?ar_id=${800000 + i}`;
+        puppet.injectUrlLink(at, { title: '冬季防火', url, description: '科普中国' });
+        shareIds.push(`${m.contactId} ${g.roomId} ${url}`);
       }
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -125,13 +124,12 @@ describe('faults: the embedded PostgreSQL is killed (SIGKILL) while groups are b
     expect(restartedPid).toBeGreaterThan(0);
     expect(kepubot.dbServer.status()).toMatchObject({ state: 'running', owner: true });
     expect(kepubot.dbServer.status()!.restarts).toBeGreaterThanOrEqual(1);
-    // The demo's seeded quarter of history (message ids demo-h-…) is not part of the stream.
-    const rows: Array<{ message_id: string }> = await kepubot.ds.query(
-      `SELECT message_id FROM share_event WHERE message_id NOT LIKE 'demo-h-%'`,
+    const rows: Array<{ message_id: string; what: string }> = await kepubot.ds.query(
+      // The demo's seeded quarter of history (message ids demo-h-…) is not part of the stream.
+      `SELECT message_id, talker_id || ' ' || room_id || ' ' || url AS what FROM share_event WHERE message_id NOT LIKE 'demo-h-%'`,
     );
-    const stored = rows.map((r) => r.message_id);
-    expect(new Set(stored).size).toBe(stored.length);
-    expect(stored.sort()).toEqual([...shareIds].sort());
+    expect(new Set(rows.map((r) => r.message_id)).size).toBe(rows.length);
+    expect(rows.map((r) => r.what).sort()).toEqual([...shareIds].sort());
     // The spool really carried part of the stream.
     const metrics = await kepubot.metrics.registry.getSingleMetricAsString('kepubot_shares_spooled_total');
     expect(Number(metrics.trim().split(' ').at(-1))).toBeGreaterThan(0);

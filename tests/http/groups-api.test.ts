@@ -1,7 +1,7 @@
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
 import { WechatGroup } from '../../src/db/entities';
 import { dayOf } from '../../src/domain/calendar';
-import { groupBody } from '../../src/http/api/areas/groups';
+import { groupBody, groupListBody } from '../../src/http/api/areas/groups';
 import { type ApiBrowser, type ConsoleFixture, startConsole } from '../support/console';
 import { signInAs } from '../support/console-people';
 
@@ -193,6 +193,60 @@ describe('console API: groups', () => {
       { room_id: 'g-b@chatroom', station_id: yi.chengguan },
       { room_id: 'g-free@chatroom', station_id: null },
     ]);
+  });
+  it('GET /groups shows each group’s accounts and its speaker; POST /groups/:id/speaker pins it (operator only)', async () => {
+    await fx.app.speech.elect();
+    const account = fx.app.accounts.list()[0];
+    const own = await group('g-a@chatroom');
+    const listed = async (b: ApiBrowser) => {
+      const all = (await b.call('GET', '/api/v1/groups')).json as unknown as Array<Record<string, unknown>>;
+      return groupListBody.parse(all.find((g) => g.id === own.id)).accounts;
+    };
+    expect(await listed(staff)).toEqual([
+      {
+        accountId: account.id,
+        accountName: account.name,
+        present: true,
+        healthy: true,
+        speaker: true,
+        pinned: false,
+        lastHeardAt: expect.any(String),
+      },
+    ]);
+    const pinned = await op.call('POST', `/api/v1/groups/${own.id}/speaker`, { body: { accountId: account.id } });
+    expect(pinned.status).toBe(200);
+    expect(groupListBody.parse(pinned.json).accounts).toEqual([
+      expect.objectContaining({ accountId: account.id, speaker: true, pinned: true }),
+    ]);
+    expect((await listed(manager))[0]).toMatchObject({ pinned: true, speaker: true });
+    const unpinned = await op.call('POST', `/api/v1/groups/${own.id}/speaker`, { body: { accountId: null } });
+    expect(groupListBody.parse(unpinned.json).accounts[0]).toMatchObject({ pinned: false, speaker: true });
+
+    expect(await staff.call('POST', `/api/v1/groups/${own.id}/speaker`, { body: { accountId: account.id } })).toMatchObject({
+      status: 403,
+      json: { error: '只有操作员可以指定群的发言号' },
+    });
+    expect(await op.call('POST', `/api/v1/groups/${own.id}/speaker`, { body: { accountId: 'a' } })).toMatchObject({ status: 400 });
+    expect(await op.call('POST', `/api/v1/groups/${own.id}/speaker`, { body: { accountId: account.id + 1000 } })).toMatchObject({
+      status: 400,
+      json: { error: '这个微信号不在群里，不能在这个群发言' },
+    });
+    expect((await op.call('POST', '/api/v1/groups/999999/speaker', { body: { accountId: null } })).status).toBe(404);
+  });
+  it('records an account leaving a group (removed by a member): it is no longer there to speak', async () => {
+    const account = fx.app.accounts.list()[0];
+    const free = await group('g-free@chatroom');
+    const before = groupListBody.parse(
+      ((await op.call('GET', '/api/v1/groups')).json as unknown as Array<Record<string, unknown>>).find((g) => g.id === free.id),
+    );
+    expect(before.accounts).toEqual([expect.objectContaining({ accountId: account.id, present: true })]);
+    puppet.emit('room-leave', { roomId: 'g-free@chatroom', removeeIdList: [SELF.id], removerId: 'g-zhang', timestamp: Date.now() });
+    await settle();
+    await fx.app.speech.elect();
+    const after = groupListBody.parse(
+      ((await op.call('GET', '/api/v1/groups')).json as unknown as Array<Record<string, unknown>>).find((g) => g.id === free.id),
+    );
+    expect(after.accounts).toEqual([expect.objectContaining({ accountId: account.id, present: false, speaker: false })]);
   });
 });
 

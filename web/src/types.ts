@@ -93,6 +93,19 @@ export interface Group {
   lastMessageAt: string | null;
   boundAt: string | null;
   memberCount: number | null;
+  /** The bot accounts in the group (GET /groups only): every one listens, the speaker speaks. */
+  accounts?: GroupAccount[];
+}
+
+/** One bot account in a group. */
+export interface GroupAccount {
+  accountId: number;
+  accountName: string;
+  present: boolean;
+  healthy: boolean;
+  speaker: boolean;
+  pinned: boolean;
+  lastHeardAt: string | null;
 }
 
 export interface Activity {

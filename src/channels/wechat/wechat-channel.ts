@@ -12,9 +12,12 @@ import {
   type LinkRules,
   type UnknownShape,
 } from '../../domain/kepu-links';
+import { messageKeyOf, RecentKeys } from '../../domain/message-key';
 import type { Logger } from '../../logger';
 import type { Metrics } from '../../metrics';
 import type { GroupService } from '../../services/group.service';
+import type { GroupSpeakers } from '../../services/group-speakers.service';
+import type { MessageClaims } from '../../services/message-claims';
 import type { WechatAccount } from './account-pool';
 
 export interface WechatChannelDeps {
@@ -28,6 +31,14 @@ export interface WechatChannelDeps {
   log: Logger;
   /** Told how many groups an account is in whenever it lists its rooms. */
   roomsListed?: (accountId: number, count: number) => void;
+  /** Claims group commands and prompts once across accounts and processes (none: every copy acts). */
+  claims?: MessageClaims;
+  /** How many recent group message keys the process remembers to skip another account's copy (default 20,000). */
+  recentKeys?: number;
+  /** Records which accounts are in which group and when each last heard it. */
+  speakers?: GroupSpeakers;
+  /** Says a group reply through the group's speaker (default: the account that heard the message). */
+  groupReply?: (roomId: string, talker: Contact, text: string, heardBy: ChannelAccount, room: Room) => Promise<void>;
 }
 
 /** What the channel needs of an account: its id, its Wechaty and its replies (through its limiter). */
@@ -36,8 +47,12 @@ export type ChannelAccount = Pick<WechatAccount, 'id' | 'bot' | 'replies'>;
 /** Turns Wechaty messages (groups and private chats) into IncomingMessages for the robot. */
 export class WechatChannel {
   private readonly pending = new Set<Promise<void>>();
+  /** Keys of recent group messages and the account that first heard each. */
+  private readonly recent: RecentKeys<number>;
 
-  constructor(private readonly deps: WechatChannelDeps) {}
+  constructor(private readonly deps: WechatChannelDeps) {
+    this.recent = new RecentKeys(deps.recentKeys ?? 20_000);
+  }
 
   /**
    * Subscribes to an account's messages, and keeps the list of groups the account is in: every
@@ -56,6 +71,14 @@ export class WechatChannel {
     bot.on('room-join', (room: Room, invitees: Contact[]) => {
       if (!invitees.some((c) => c.self())) return;
       this.track(this.rememberRooms([room]), (err) => this.deps.log.warn({ err }, 'could not remember the room joined'));
+      const speakers = this.deps.speakers;
+      if (speakers)
+        this.track(speakers.joined(room.id, account.id), (err) => this.deps.log.warn({ err }, 'could not record the room joined'));
+    });
+    bot.on('room-leave', (room: Room, leavers: Contact[]) => {
+      const speakers = this.deps.speakers;
+      if (!speakers || !leavers.some((c) => c.self())) return;
+      this.track(speakers.left(room.id, account.id), (err) => this.deps.log.warn({ err }, 'could not record the room left'));
     });
   }
 
@@ -69,6 +92,10 @@ export class WechatChannel {
     const rooms = await account.bot.Room.findAll();
     this.deps.roomsListed?.(account.id, rooms.length);
     await this.rememberRooms(rooms);
+    await this.deps.speakers?.listed(
+      account.id,
+      rooms.map((r) => r.id),
+    );
     this.deps.log.info({ rooms: rooms.length }, 'rooms listed');
   }
 
@@ -89,6 +116,12 @@ export class WechatChannel {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
+  /**
+   * Handles one message an account heard. A group message gets its key (the same for every
+   * account that hears it); a copy that another account of this process already handled is
+   * skipped here, before any database work; copies heard in other processes are one share by
+   * their key and one answer by their claim.
+   */
   async handle(message: Message, account: ChannelAccount): Promise<void> {
     if (message.self()) {
       this.deps.metrics.messagesIgnored.inc({ reason: 'self' });
@@ -103,6 +136,21 @@ export class WechatChannel {
     if (!incoming) return;
     incoming.via = { accountId: account.id };
     const room = message.room();
+    if (incoming.room && this.deps.speakers) {
+      // Which accounts hear the group (every copy counts here, also the ones skipped below).
+      await this.deps.speakers
+        .heard(incoming.room.id, account.id, sentAt)
+        .catch((err: unknown) => this.deps.log.debug({ err }, 'could not record that the account heard the group'));
+    }
+    if (incoming.key) {
+      const heardBy = this.recent.get(incoming.key);
+      this.recent.set(incoming.key, heardBy ?? account.id);
+      // The same account again is a replay: the database ignores it (and counts it as one).
+      if (heardBy !== undefined && heardBy !== account.id) {
+        this.deps.metrics.duplicatesIgnored.inc({ reason: 'other_account' });
+        return;
+      }
+    }
     if (room && incoming.room) {
       // Knowing the group's topic and last message time is a nicety: a database outage must not
       // keep the share from the spool.
@@ -111,7 +159,16 @@ export class WechatChannel {
         .catch((err: unknown) => this.deps.log.debug({ err }, 'could not remember the group'));
     }
     const talker = message.talker();
-    await this.deps.robot.receive(incoming, (text) => account.replies.say({ room: room ?? undefined, contact: talker }, text));
+    const key = incoming.key;
+    const claims = this.deps.claims;
+    await this.deps.robot.receive(
+      incoming,
+      (text) =>
+        room && this.deps.groupReply
+          ? this.deps.groupReply(room.id, talker, text, account, room)
+          : account.replies.say({ room: room ?? undefined, contact: talker }, text),
+      key && claims ? { claim: (purpose) => claims.claim(key, purpose, this.deps.clock.now()) } : {},
+    );
   }
 
   private async toIncoming(message: Message, sentAt: Date): Promise<IncomingMessage | null> {
@@ -120,12 +177,15 @@ export class WechatChannel {
     const { rules } = this.deps;
     let kind: IncomingMessage['kind'] = 'other';
     let text = '';
+    // What the message key takes as the content: the text, the card URL, the mini-program's page.
+    let content = '';
     let links: KepuLink[] = [];
     let unknownLinks: UnknownShape[] = [];
     switch (message.type()) {
       case types.Message.Text: {
         kind = 'text';
         text = message.text();
+        content = text;
         const scan = scanKepuText(text, rules);
         links = scan.links;
         unknownLinks = scan.unknown;
@@ -135,6 +195,7 @@ export class WechatChannel {
         kind = 'url';
         const card = await message.toUrlLink();
         text = card.title() ?? '';
+        content = card.url();
         const link = recognizeUrlCard({ url: card.url(), title: card.title(), description: card.description() }, rules);
         links = link ? [link] : [];
         const unknown = link ? undefined : unknownShapeOfCard({ url: card.url() }, rules);
@@ -145,6 +206,7 @@ export class WechatChannel {
         kind = 'mini-program';
         const mp = await message.toMiniProgram();
         text = mp.title() ?? '';
+        content = `${mp.appid() ?? ''}/${mp.pagePath() ?? ''}`;
         const link = recognizeMiniProgram(
           {
             appid: mp.appid(),
@@ -163,6 +225,7 @@ export class WechatChannel {
     }
     return {
       id: message.id,
+      key: room ? messageKeyOf({ roomId: room.id, senderId: talker.id, sentAt, kind, content }) : undefined,
       channel: room ? 'wechat-group' : 'wechat-private',
       kind,
       text,

@@ -78,6 +78,10 @@ export class BotAccount {
   /** When the holding process last wrote the status columns. */
   @Column({ name: 'status_at', type: 'timestamptz', nullable: true })
   statusAt: Date | null;
+
+  /** WeChat restricted the account: it speaks in no group until then (groups move to another speaker). */
+  @Column({ name: 'restricted_until', type: 'timestamptz', nullable: true })
+  restrictedUntil: Date | null;
 }
 
 /** The counties an account serves (none: all). Their staff may see its login QR code. */

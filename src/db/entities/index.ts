@@ -25,6 +25,8 @@ import { ConsoleLoginTicket } from './console-login-ticket.entity';
 import { LoginAttempt } from './login-attempt.entity';
 import { ContentTitle } from './content-title.entity';
 import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } from './bot-account.entity';
+import { MessageClaim } from './message-claim.entity';
+import { GroupAccount } from './group-account.entity';
 
 export {
   InformantPeriod,
@@ -61,6 +63,8 @@ export {
   BotAccountCounty,
   BotAccountLease,
   type BotAccountSource,
+  MessageClaim,
+  GroupAccount,
 };
 
 /** Every entity, for the DataSource. */
@@ -98,6 +102,8 @@ export const ENTITIES = [
   BotAccount,
   BotAccountCounty,
   BotAccountLease,
+  MessageClaim,
+  GroupAccount,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

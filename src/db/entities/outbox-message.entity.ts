@@ -30,8 +30,9 @@ export class OutboxMessage {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
 
-  @Column({ name: 'run_id', type: 'integer' })
-  runId: number;
+  /** The job run; null for a reply relayed to the process that holds the group's speaker. */
+  @Column({ name: 'run_id', type: 'integer', nullable: true })
+  runId: number | null;
 
   /** The run's round: 0 normally, 1, 2, … for each `--resend`. */
   @Column({ type: 'integer', default: 0 })

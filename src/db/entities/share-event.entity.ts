@@ -2,8 +2,9 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 
 /**
  * One share: one content item of a message in a bound group. message_id is the share id: the
- * WeChat message id for a message's first item, `<message id>#<n>` for its n-th (shareIdOf).
- * Unique, so a replayed message is never counted twice. informantId is null while the sender is
+ * message key (src/domain/message-key.ts; the WeChat message id before issue 15) for a message's
+ * first item, `<key>#<n>` for its n-th (shareIdOf). Unique, so a replayed message, or the same
+ * message heard by a second account, is never counted twice. informantId is null while the sender is
  * unconfirmed.
  */
 @Entity({ name: 'share_event' })

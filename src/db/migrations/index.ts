@@ -17,6 +17,8 @@ import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed
 import { CallbackReplay1765300000000 } from './1765300000000-callback-replay';
 import { DemoInboxContentTitles1765400000000 } from './1765400000000-demo-inbox-content-titles';
 import { BotAccounts1765500000000 } from './1765500000000-bot-accounts';
+import { MessageClaims1765510000000 } from './1765510000000-message-claims';
+import { GroupSpeakers1765511000000 } from './1765511000000-group-speakers';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -39,4 +41,6 @@ export const MIGRATIONS = [
   LoginAttempts1765310000000,
   DemoInboxContentTitles1765400000000,
   BotAccounts1765500000000,
+  MessageClaims1765510000000,
+  GroupSpeakers1765511000000,
 ];

@@ -17,6 +17,31 @@ export const groupBody = z.object({
   memberCount: z.number().int().nullable().describe('群成员数（机器人登录或入群时从微信读取）'),
 });
 
+/** One bot account in a group, as the 群 page shows it. */
+export const groupAccountBody = z.object({
+  accountId: z.number().int(),
+  accountName: z.string().describe('微信号名称（kepubot account add 时起的名字）'),
+  present: z.boolean().describe('仍在群里'),
+  healthy: z.boolean().describe('可以发言：在线、已登录、未暂停、未受限'),
+  speaker: z.boolean().describe('本群的发言号（回复、绑定提示、提醒、排行都由它发出）'),
+  pinned: z.boolean().describe('操作员指定的发言号'),
+  lastHeardAt: instant.nullable().describe('最近一次收到本群消息的时间（每分钟最多记录一次）'),
+});
+
+/** A group in the list: with its bot accounts (every one listens, the speaker speaks). */
+export const groupListBody = groupBody.extend({
+  accounts: z.array(groupAccountBody).describe('在群里的机器人微信号，在群里的在前'),
+});
+
+export const speakerBody = z.object({
+  accountId: z
+    .number({ error: 'accountId 应为微信号编号（整数），取消指定为 null' })
+    .int('accountId 应为整数')
+    .positive()
+    .nullable()
+    .describe('指定的发言号；null 取消指定（由系统选择）'),
+});
+
 export const groupsQuery = z.object({
   county: z.coerce.number().int().positive().optional().describe('只看这个旗县区的e站的群（及未绑定的群）'),
 });
@@ -77,7 +102,15 @@ export const GROUP_ROUTES = {
     summary: '机器人所在的微信群（登录时及被拉进群时从微信读取），及其绑定的e站、最近消息时间',
     query: groupsQuery,
     status: 200,
-    response: z.array(groupBody),
+    response: z.array(groupListBody),
+  },
+  groupSpeaker: {
+    method: 'post',
+    path: '/groups/:id/speaker',
+    summary: '指定群的发言号（仅操作员；与 kepubot group speaker 相同：该号不可用时由群里其他号代为发言），null 取消指定',
+    body: speakerBody,
+    status: 200,
+    response: groupListBody,
   },
   bindGroup: {
     method: 'post',
@@ -112,11 +145,29 @@ export function groupHandlers(deps: ApiDeps): Handlers<typeof GROUP_ROUTES> {
     return groupOut(row);
   };
 
+  /** Group rows with their accounts. */
+  const withAccounts = async (rows: GroupRow[]): Promise<Array<z.input<typeof groupListBody>>> => {
+    const accounts = await deps.services.speakers.accountsOf(rows.map((r) => r.id));
+    return rows.map((r) => ({
+      ...groupOut(r),
+      accounts: (accounts.get(r.id) ?? []).map((a) => ({ ...a, lastHeardAt: a.lastHeardAt?.toISOString() ?? null })),
+    }));
+  };
+
   return {
     groups: async (ctx, access) => {
       const q = parse(groupsQuery, ctx.query);
       if (q.county !== undefined && !canSeeCounty(access, q.county)) throw createHttpError(404, '没有这个旗县区，或无权查看');
-      return (await groups.rows(groupScope(access, await seesUnboundGroups(deps, access), q.county))).map(groupOut);
+      return withAccounts(await groups.rows(groupScope(access, await seesUnboundGroups(deps, access), q.county)));
+    },
+    groupSpeaker: async (ctx, access) => {
+      const id = idParam(ctx);
+      const [group] = await groups.rows(groupScope(access, await seesUnboundGroups(deps, access)), id);
+      if (!group) throw createHttpError(404, '没有这个群，或无权查看');
+      if (!access.system) throw createHttpError(403, '只有操作员可以指定群的发言号');
+      const { accountId } = parse(speakerBody, bodyOf(ctx));
+      await deps.services.speakers.pinById(id, accountId);
+      return (await withAccounts([group]))[0];
     },
     bindGroup: async (ctx, access) => {
       const id = idParam(ctx);
