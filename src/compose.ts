@@ -13,6 +13,7 @@ import { createDeliver } from './channels/outbound';
 import { WecomApiClient } from './channels/wecom/wecom-api';
 import { WechatChannel } from './channels/wechat/wechat-channel';
 import { AccountPool, type PuppetFactory } from './channels/wechat/account-pool';
+import { CoverageMonitor } from './channels/wechat/coverage-monitor';
 import { GroupSpeech } from './channels/wechat/group-speech';
 import { mockAccountPuppet } from './channels/wechat/kepu-puppet-mock';
 import { createServicePuppet, servicePuppetProbe } from './channels/wechat/wechat-runtime';
@@ -62,6 +63,8 @@ export interface Kepubot {
   accounts: AccountPool;
   /** Each group's speaker: the election, and replies routed through the speaker. */
   speech: GroupSpeech;
+  /** Records when this process's accounts listen; alerts on unheard groups and suspect accounts. */
+  coverage: CoverageMonitor;
   /** The send queue's worker (driven by the scheduler when it runs; tests tick it). */
   outbox: OutboxWorker;
   channel: WechatChannel;
@@ -152,6 +155,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     server: Server;
     scheduler: Scheduler;
     wechatAlerts: Map<number, WechatAlertWatch>;
+    coverage: CoverageMonitor;
   }> = {};
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -166,6 +170,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       parts.demo?.stop();
       for (const watch of parts.wechatAlerts?.values() ?? []) watch.stop();
       await parts.speech?.stop();
+      await parts.coverage?.stop();
       // Every account: its waiting replies dropped, the one being said finished, its runtime stopped, its lease let go.
       if (parts.accounts) await until(intakeDeadline, () => parts.accounts!.stop(), log, 'wechat accounts');
       if (parts.channel) await until(intakeDeadline, () => parts.channel!.idle(), log, 'messages in hand');
@@ -380,6 +385,19 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     await accounts.start();
     // Every group's speaker, elected now and every couple of seconds (and when an account comes or goes).
     await speech.start();
+    // When each account here listens (intervals extended every few seconds); unheard groups and suspect accounts every minute.
+    const coverage = new CoverageMonitor({
+      pool: accounts,
+      coverage: services.coverage,
+      alerts,
+      clock,
+      log: log.child({ component: 'coverage' }),
+      metrics,
+      alertMinutes: config.alerts.coverageMinutes,
+      suspectMinutes: config.alerts.suspectMinutes,
+    });
+    parts.coverage = coverage;
+    coverage.start();
     if (demo) {
       await accounts.list()[0]?.runtime.started;
       if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
@@ -470,6 +488,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       robot,
       accounts,
       speech,
+      coverage,
       outbox,
       channel,
       demo,

@@ -105,3 +105,8 @@ export function yearMonthOf(day: DayKey): { year: number; month: number } {
   const d = fromKey(day);
   return { year: d.year, month: d.month };
 }
+
+/** The instant a calendar day begins (00:00 in Asia/Shanghai). */
+export function dayStart(day: DayKey): Date {
+  return DateTime.fromISO(day, { zone: TIME_ZONE }).startOf('day').toJSDate();
+}

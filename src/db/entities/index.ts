@@ -25,6 +25,7 @@ import { LoginAttempt } from './login-attempt.entity';
 import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } from './bot-account.entity';
 import { MessageClaim } from './message-claim.entity';
 import { GroupAccount } from './group-account.entity';
+import { AccountListenInterval } from './account-listen-interval.entity';
 
 export {
   InformantPeriod,
@@ -61,6 +62,7 @@ export {
   type BotAccountSource,
   MessageClaim,
   GroupAccount,
+  AccountListenInterval,
 };
 
 /** Every entity, for the DataSource. */
@@ -98,6 +100,7 @@ export const ENTITIES = [
   BotAccountLease,
   MessageClaim,
   GroupAccount,
+  AccountListenInterval,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';
