@@ -12,7 +12,7 @@ import { DemoWorld } from './channels/wechat/demo';
 import { createDeliver } from './channels/outbound';
 import { WecomApiClient } from './channels/wecom/wecom-api';
 import { WechatChannel } from './channels/wechat/wechat-channel';
-import { AccountPool, type PuppetFactory } from './channels/wechat/account-pool';
+import { AccountPool, type PuppetFactory, type WechatAccount } from './channels/wechat/account-pool';
 import { CoverageMonitor } from './channels/wechat/coverage-monitor';
 import { GroupSpeech } from './channels/wechat/group-speech';
 import { mockAccountPuppet } from './channels/wechat/kepu-puppet-mock';
@@ -249,6 +249,9 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       log.warn('no WECHATY_PUPPET_SERVICE_TOKEN and no account added: running the demo WeChat (mock puppet, demo county)');
     } else if (config.wechat.puppetService) {
       await services.accounts.ensure(wechatName, 'env');
+      // WECHAT_ACCOUNT_COUNTIES: the counties the env account serves (whose staff may scan its QR code).
+      const skipped = await services.accounts.setCounties(wechatName, config.wechat.accountCounties, { skipUnknown: true });
+      if (skipped.length > 0) log.warn({ counties: skipped }, 'WECHAT_ACCOUNT_COUNTIES names counties that do not exist (yet): ignored');
       sources.push('env');
     }
     if (!demoMode) sources.push('db');
@@ -315,6 +318,15 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     });
     parts.channel = channel;
     accounts.on('attached', (account) => channel.attach(account));
+    // The accounts this process can take now are attached before start-up goes on; more later.
+    // (The logout alerts below watch these too.)
+    await accounts.start();
+    // Every group's speaker, elected now and every couple of seconds (and when an account comes or goes).
+    await speech.start();
+    if (demo) {
+      await accounts.list()[0]?.runtime.started;
+      if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
+    }
 
     const health = async (): Promise<HealthReport> => {
       const up = await dbMonitor.check();
@@ -371,20 +383,23 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     // Each account's logout is its own incident, watched while this process drives it.
     const wechatAlerts = new Map<number, WechatAlertWatch>();
     parts.wechatAlerts = wechatAlerts;
-    accounts.on('attached', (account) => {
+    const watchAccount = (account: WechatAccount): void => {
       wechatAlerts.set(
         account.id,
-        watchWechatForAlerts(account.runtime, alerts, { log: alertLog, clock, zone: config.schedule.zone, account }),
+        watchWechatForAlerts(account.runtime, alerts, {
+          log: alertLog,
+          clock,
+          zone: config.schedule.zone,
+          account: { id: account.id, name: account.name, counties: () => services.accounts.countiesOf(account.id) },
+        }),
       );
-    });
+    };
+    accounts.list().forEach(watchAccount);
+    accounts.on('attached', watchAccount);
     accounts.on('detached', (id) => {
       wechatAlerts.get(id)?.stop();
       wechatAlerts.delete(id);
     });
-    // The accounts this process can take now are attached before start-up goes on; more later.
-    await accounts.start();
-    // Every group's speaker, elected now and every couple of seconds (and when an account comes or goes).
-    await speech.start();
     // When each account here listens (intervals extended every few seconds); unheard groups and suspect accounts every minute.
     const coverage = new CoverageMonitor({
       pool: accounts,
@@ -398,10 +413,6 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     });
     parts.coverage = coverage;
     coverage.start();
-    if (demo) {
-      await accounts.list()[0]?.runtime.started;
-      if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
-    }
     // The database down for longer than DB_DOWN_ALERT_AFTER_SECONDS: one direct alert per incident.
     const dbAlarm = new DatabaseDownAlarm(alerts, config.alerts.dbDownAfterSeconds, clock, config.schedule.zone);
     dbMonitor.onCheck((up) => {
@@ -465,7 +476,14 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     let scheduler: Scheduler | null = null;
     if (overrides.scheduler ?? config.schedule.enabled) {
       const worker = outbox;
-      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }));
+      // Housekeeping: callback receipts and used signatures past their retry window.
+      const housekeeping = [
+        async (now: Date) => {
+          const pruned = await services.receipts.prune(now);
+          if (pruned.receipts + pruned.signatures > 0) log.debug(pruned, 'old callback receipts deleted');
+        },
+      ];
+      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }), housekeeping);
       parts.scheduler = scheduler;
       await scheduler.start();
     }

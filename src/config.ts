@@ -55,12 +55,12 @@ const schema = z.object({
   WECHATY_PUPPET_SERVICE_ENDPOINT: z.string().regex(PUPPET_ENDPOINT, 'should be host:port, e.g. 10.0.0.2:8788').optional(),
   WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: boolean.default(false),
   WECHATY_NAME: z.string().min(1).max(64).default('kepubot'),
+  /** The counties (names) the WeChat account serves; empty: every county. Decides whose staff see its unbound groups. */
+  WECHAT_ACCOUNT_COUNTIES: list.default([]),
   /** At most this many WeChat accounts driven by one kepubot process (the others are left to other processes). */
   MAX_ACCOUNTS_PER_PROCESS: z.coerce.number().int().min(1).max(500).default(20),
   /** Tests only: `mock` drives the accounts added with `kepubot account add` on local mock puppets (no puppet service). */
   WECHAT_ACCOUNT_PUPPET: z.enum(['service', 'mock']).default('service'),
-  /** The counties (names) the WeChat account serves; empty: every county. Decides whose staff see its unbound groups. */
-  WECHAT_ACCOUNT_COUNTIES: list.default([]),
 
   DEMO_MESSAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(3000),
   DEMO_SHARE_LOG: z.string().min(1).optional(),

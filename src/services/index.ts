@@ -76,7 +76,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     audit: new AuditService(ds),
     people: new PeopleService(ds, configuredChannels(config)),
     activities: new ActivityService(ds),
-    receipts: new CallbackReceiptService(ds),
+    receipts: new CallbackReceiptService(ds, config.callbacks.maxAgeSeconds),
     links: new LinkShapeService(ds, metrics),
     consoleAuth: new ConsoleAuthService(ds),
     overview: new OverviewService(ds, statistics, config.counting.dailyQuota),

@@ -2,6 +2,7 @@ import { Activity } from './activity.entity';
 import { AlertIncident } from './alert-incident.entity';
 import { AuditLog } from './audit-log.entity';
 import { CallbackReceipt } from './callback-receipt.entity';
+import { CallbackSignature } from './callback-signature.entity';
 import { CountyStaff } from './county-staff.entity';
 import { DailyRollup } from './daily-rollup.entity';
 import { EffectiveShare } from './effective-share.entity';
@@ -36,6 +37,7 @@ export {
   AlertIncident,
   AuditLog,
   CallbackReceipt,
+  CallbackSignature,
   CountyStaff,
   DailyRollup,
   EffectiveShare,
@@ -79,6 +81,7 @@ export const ENTITIES = [
   AuditLog,
   CountyStaff,
   CallbackReceipt,
+  CallbackSignature,
   ResourceLog,
   JobRun,
   OutboxMessage,
