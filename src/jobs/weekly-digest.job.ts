@@ -21,7 +21,7 @@ const WEAK_GROUPS = 5;
  * The digest's coverage section: the share of the week (up to now) the county's bound groups had
  * at least one bot account listening, and the least covered groups under WEAK_COVERAGE.
  */
-async function coverageLines(ctx: JobContext, countyId: number, period: Period, now: Date): Promise<string[]> {
+export async function coverageLines(ctx: JobContext, countyId: number, period: Period, now: Date): Promise<string[]> {
   const groups = await ctx.services.coverage.measuredGroups({ boundOnly: true, countyId });
   if (groups.length === 0) return [];
   const end = Math.min(now.getTime(), dayStart(daysAfter(period.to, 1)).getTime());

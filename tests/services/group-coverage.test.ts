@@ -1,5 +1,7 @@
 import { CoverageMonitor } from '../../src/channels/wechat/coverage-monitor';
 import { dayOf } from '../../src/domain/calendar';
+import { parsePeriod } from '../../src/domain/periods';
+import { coverageLines } from '../../src/jobs/weekly-digest.job';
 import { accountStateLabel } from '../../src/domain/bot-accounts';
 import { AlertService } from '../../src/services/alert.service';
 import { GroupCoverage } from '../../src/services/group-coverage.service';
@@ -193,6 +195,26 @@ describe('group coverage: listening intervals, figures, gap alert, suspect accou
     const again = (await w.processes[0].services.accounts.list(w.clock.now())).find((x) => x.name === 'acct-a')!;
     expect(again.suspectSince).toBeNull();
     expect(await alertRuns('account-suspect')).toBe(1);
+  });
+
+  it('the weekly digest gives the county’s groups’ coverage of the week, naming the weakly covered ones', async () => {
+    const app = w.processes[0];
+    const [{ county_id: countyId }] = await w.db.ds.query<Array<{ county_id: number }>>(
+      `SELECT s.county_id FROM wechat_group g JOIN station s ON s.id = g.station_id WHERE g.id = $1`,
+      [groupId],
+    );
+    // Bound at N, now N + 58 min; unheard: 40 s + 50 s between the first heartbeats, then the 31-minute stall.
+    expect(w.clock.now().toISOString()).toBe(new Date(N.getTime() + 58 * MIN).toISOString());
+    const lines = await coverageLines(
+      { ds: w.db.ds, services: app.services, config: app.config },
+      countyId,
+      parsePeriod('2026-W48')!,
+      w.clock.now(),
+    );
+    // (The group's topic is the room's again since a member spoke: WeChat's name wins over the seed's.)
+    expect(lines).toEqual([
+      '**群覆盖率**（有机器人微信号在听的时间占比）：1 个群平均 44.0%；低于 99.0% 的 1 个群：城关科普群 44.0%（掉线时群里的转发无法统计，建议每个群拉进两个机器人微信号）',
+    ]);
   });
 
   it('exposes kepubot_group_coverage_ratio by group id and window, without names', async () => {
