@@ -37,6 +37,7 @@ import { DatabaseMonitor } from './services/database-monitor';
 import { OutageNotices } from './bot/outage-notices';
 import { OutboxWorker } from './jobs/outbox';
 import { Scheduler } from './jobs/scheduler';
+import { NightlyBackup } from './jobs/nightly-backup';
 import { watchWechatForAlerts, type WechatAlertWatch } from './channels/wechat/wechat-alerts';
 
 /** The package version, from package.json (dist/src/main.js → ../../package.json). */
@@ -154,6 +155,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     demo: DemoWorld;
     server: Server;
     scheduler: Scheduler;
+    backup: NightlyBackup;
     wechatAlerts: Map<number, WechatAlertWatch>;
     coverage: CoverageMonitor;
   }> = {};
@@ -178,6 +180,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       if (parts.services) await until(deadline - 500, () => parts.services!.shares.close(deadline - 1000), log, 'shares');
       // 3. Sending: the send in progress finishes.
       if (parts.scheduler) await until(deadline - 500, () => parts.scheduler!.stop(), log, 'send queue');
+      if (parts.backup) await until(deadline - 500, () => parts.backup!.stop(), log, 'backup');
       // 4. HTTP.
       if (parts.server) {
         const server = parts.server;
@@ -486,6 +489,12 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }), housekeeping);
       parts.scheduler = scheduler;
       await scheduler.start();
+      // The nightly backup is of the real database: the demo's own database is not backed up.
+      if (!demoMode && !overrides.dataSource) {
+        const backup = new NightlyBackup(dbServer.url, config, alerts, clock, log.child({ component: 'backup' }));
+        parts.backup = backup;
+        backup.start();
+      }
     }
     log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /readyz, GET /metrics)');
     // The demo's own operator account and link (its data is the demo county only).

@@ -146,6 +146,9 @@ const schema = z.object({
   COVERAGE_ALERT_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
   SUSPECT_ACCOUNT_MINUTES: z.coerce.number().int().min(5).max(10080).default(120),
   WECHAT_RECONNECT_MAX_MS: z.coerce.number().int().min(500).max(600000).default(10000),
+  // Backups (issue 16): the nightly dump of the real database into <KEPUBOT_DATA_DIR>/backups.
+  SCHEDULE_BACKUP: z.string().default('0 3 * * *'),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(14),
 });
 
 const SCHEDULE_VARS: Record<JobName, keyof z.infer<typeof schema>> = {
@@ -254,6 +257,15 @@ export interface AppConfig {
     /** Minutes after midnight: no group messages from `start` until `end`. */
     quiet: { start: number; end: number };
   };
+  /** Backups of the real database (kepubot backup, and the nightly one the server makes). */
+  backup: {
+    /** Where backups are written and pruned: <KEPUBOT_DATA_DIR>/backups. */
+    dir: string;
+    /** When the server makes its nightly backup (cron, schedule.zone); null: never. */
+    rule: string | null;
+    /** How many of the newest backups are kept. */
+    keep: number;
+  };
   /** Who is told when the WeChat account logs out or the database stays down, and when. */
   alerts: {
     /** WeCom user ids of the operator (sent through the WeCom app), besides every county's staff. */
@@ -304,6 +316,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     half.push(
       'ALERT_WECOM_USER: alerts to WeCom users need the WeCom app (set WECOM_CORP_ID and the other WECOM_* variables), or use ALERT_WEBHOOK_URL',
     );
+  }
+  if (c.SCHEDULE_BACKUP !== 'off') {
+    const problem = ruleProblem(c.SCHEDULE_BACKUP, IANAZone.isValidZone(c.SCHEDULE_TIME_ZONE) ? c.SCHEDULE_TIME_ZONE : TIME_ZONE);
+    if (problem && !problem.startsWith('unknown time zone')) half.push(`SCHEDULE_BACKUP: ${problem} (or "off")`);
   }
   if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
     half.push(`HTTP_HEADERS_TIMEOUT_MS: should not be longer than HTTP_REQUEST_TIMEOUT_MS (${c.HTTP_REQUEST_TIMEOUT_MS})`);
@@ -406,6 +422,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
       dbCheckIntervalMs: c.DB_CHECK_INTERVAL_MS,
       superviseEmbedded: c.EMBEDDED_PG_SUPERVISE,
+    },
+    backup: {
+      dir: path.join(c.KEPUBOT_DATA_DIR, 'backups'),
+      rule: c.SCHEDULE_BACKUP === 'off' ? null : c.SCHEDULE_BACKUP,
+      keep: c.BACKUP_KEEP,
     },
     alerts: {
       operatorWecomUsers: (c.ALERT_WECOM_USER ?? '').split(/[|,]/).filter(Boolean),

@@ -16,6 +16,7 @@ import { GroupSpeakers } from './group-speakers.service';
 import { GroupCoverage } from './group-coverage.service';
 import { OverviewService } from './overview.service';
 import { PeopleService } from './people.service';
+import { PersonalDataService } from './personal-data.service';
 import { ReportService } from './report.service';
 import { RosterService } from './roster.service';
 import { ShareCounter } from './share-counter.service';
@@ -33,6 +34,8 @@ export interface Services {
   reports: ReportService;
   roster: RosterService;
   audit: AuditService;
+  /** A person's data: export and erasure (PIPL requests). */
+  personalData: PersonalDataService;
   people: PeopleService;
   activities: ActivityService;
   receipts: CallbackReceiptService;
@@ -74,6 +77,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     reports: new ReportService(ds, statistics, config.evaluation, config.counting.dailyQuota),
     roster: new RosterService(ds),
     audit: new AuditService(ds),
+    personalData: new PersonalDataService(ds),
     people: new PeopleService(ds, configuredChannels(config)),
     activities: new ActivityService(ds),
     receipts: new CallbackReceiptService(ds, config.callbacks.maxAgeSeconds),

@@ -7,7 +7,7 @@ import { canSeeCounty } from '../access';
 import { periodKey } from '../schemas';
 import { parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** The tables the CLI's `report …` commands write, by the kind of period each takes. */
 const KINDS = {
