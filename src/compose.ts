@@ -13,6 +13,7 @@ import { createDeliver } from './channels/outbound';
 import { WecomApiClient } from './channels/wecom/wecom-api';
 import { WechatChannel } from './channels/wechat/wechat-channel';
 import { AccountPool, type PuppetFactory, type WechatAccount } from './channels/wechat/account-pool';
+import { CoverageMonitor } from './channels/wechat/coverage-monitor';
 import { GroupSpeech } from './channels/wechat/group-speech';
 import { mockAccountPuppet } from './channels/wechat/kepu-puppet-mock';
 import { createServicePuppet, servicePuppetProbe } from './channels/wechat/wechat-runtime';
@@ -63,6 +64,8 @@ export interface Kepubot {
   accounts: AccountPool;
   /** Each group's speaker: the election, and replies routed through the speaker. */
   speech: GroupSpeech;
+  /** Records when this process's accounts listen; alerts on unheard groups and suspect accounts. */
+  coverage: CoverageMonitor;
   /** The send queue's worker (driven by the scheduler when it runs; tests tick it). */
   outbox: OutboxWorker;
   channel: WechatChannel;
@@ -154,6 +157,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     scheduler: Scheduler;
     backup: NightlyBackup;
     wechatAlerts: Map<number, WechatAlertWatch>;
+    coverage: CoverageMonitor;
   }> = {};
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -168,6 +172,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       parts.demo?.stop();
       for (const watch of parts.wechatAlerts?.values() ?? []) watch.stop();
       await parts.speech?.stop();
+      await parts.coverage?.stop();
       // Every account: its waiting replies dropped, the one being said finished, its runtime stopped, its lease let go.
       if (parts.accounts) await until(intakeDeadline, () => parts.accounts!.stop(), log, 'wechat accounts');
       if (parts.channel) await until(intakeDeadline, () => parts.channel!.idle(), log, 'messages in hand');
@@ -399,6 +404,19 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       wechatAlerts.get(id)?.stop();
       wechatAlerts.delete(id);
     });
+    // When each account here listens (intervals extended every few seconds); unheard groups and suspect accounts every minute.
+    const coverage = new CoverageMonitor({
+      pool: accounts,
+      coverage: services.coverage,
+      alerts,
+      clock,
+      log: log.child({ component: 'coverage' }),
+      metrics,
+      alertMinutes: config.alerts.coverageMinutes,
+      suspectMinutes: config.alerts.suspectMinutes,
+    });
+    parts.coverage = coverage;
+    coverage.start();
     // The database down for longer than DB_DOWN_ALERT_AFTER_SECONDS: one direct alert per incident.
     const dbAlarm = new DatabaseDownAlarm(alerts, config.alerts.dbDownAfterSeconds, clock, config.schedule.zone);
     dbMonitor.onCheck((up) => {
@@ -498,6 +516,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       robot,
       accounts,
       speech,
+      coverage,
       outbox,
       channel,
       demo,

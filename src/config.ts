@@ -149,6 +149,8 @@ const schema = z.object({
     .url({ error: 'should be a group robot webhook URL such as https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' })
     .optional(),
   DB_DOWN_ALERT_AFTER_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
+  COVERAGE_ALERT_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+  SUSPECT_ACCOUNT_MINUTES: z.coerce.number().int().min(5).max(10080).default(120),
   WECHAT_RECONNECT_MAX_MS: z.coerce.number().int().min(500).max(600000).default(10000),
   // Backups (issue 16): the nightly dump of the real database into <KEPUBOT_DATA_DIR>/backups.
   SCHEDULE_BACKUP: z.string().default('0 3 * * *'),
@@ -282,6 +284,10 @@ export interface AppConfig {
     operatorWebhookUrl?: string;
     /** The database must stay unreachable this long before an alert goes out. */
     dbDownAfterSeconds: number;
+    /** A bound group unheard (no account listening) for more than this many minutes of a day: one alert that day. */
+    coverageMinutes: number;
+    /** An account listening but hearing nothing this long while other accounts in its groups do is suspect. */
+    suspectMinutes: number;
   };
 }
 
@@ -438,6 +444,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       operatorWecomUsers: (c.ALERT_WECOM_USER ?? '').split(/[|,]/).filter(Boolean),
       operatorWebhookUrl: c.ALERT_WEBHOOK_URL,
       dbDownAfterSeconds: c.DB_DOWN_ALERT_AFTER_SECONDS,
+      coverageMinutes: c.COVERAGE_ALERT_MINUTES,
+      suspectMinutes: c.SUSPECT_ACCOUNT_MINUTES,
     },
     callbacks: {
       maxAgeSeconds: c.CALLBACK_MAX_AGE_SECONDS,

@@ -17,6 +17,7 @@ export interface Metrics {
   spoolBytes: Gauge;
   repliesDropped: Counter<'reason'>;
   linksNotCounted: Counter<'reason'>;
+  groupCoverage: Gauge<'group' | 'window'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -99,6 +100,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'kepubot_links_not_counted_total',
       help: 'Kepu China links in group messages not counted: unknown_shape (no rule knows the URL; see `kepubot links unknown`), over_limit (beyond SHARE_ITEMS_PER_MESSAGE_MAX items in one message)',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    groupCoverage: new Gauge({
+      name: 'kepubot_group_coverage_ratio',
+      help: 'Share of time at least one bot account was listening in the group (0-1), by group id (wechat_group.id, no names) and window: day (last 24 h), week (last 7 days)',
+      labelNames: ['group', 'window'],
       registers: [registry],
     }),
   };

@@ -44,10 +44,12 @@ export function accountStateLabel(a: {
   state: string;
   loggedIn: boolean;
   waitingForScan: boolean;
+  /** Logged in but hearing nothing while other accounts in its groups do (see GroupCoverage.markSuspects). */
+  suspectSince?: Date | null;
 }): string {
   if (a.paused) return '已暂停';
   if (!a.holder) return '无进程连接';
-  if (a.state === 'online' && a.loggedIn) return '在线';
+  if (a.state === 'online' && a.loggedIn) return a.suspectSince ? '疑似失效（已登录但收不到消息）' : '在线';
   if (a.waitingForScan) return '等待扫码登录';
   if (a.state === 'online') return '未登录';
   if (a.state === 'starting') return '正在连接';

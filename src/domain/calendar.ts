@@ -110,3 +110,8 @@ export function yearMonthOf(day: DayKey): { year: number; month: number } {
 export function instantAt(day: DayKey, minutes: number): Date {
   return DateTime.fromISO(day, { zone: TIME_ZONE }).plus({ minutes }).toJSDate();
 }
+
+/** The instant a calendar day begins (00:00 in Asia/Shanghai). */
+export function dayStart(day: DayKey): Date {
+  return instantAt(day, 0);
+}

@@ -1,4 +1,5 @@
-import { chineseDayLabel, dayOf, type DayKey } from '../domain/calendar';
+import { chineseDayLabel, dayOf, dayStart, daysAfter, type DayKey } from '../domain/calendar';
+import { WEAK_COVERAGE } from '../domain/coverage';
 import { bottomStationCount, percent, TARGETS } from '../domain/figures';
 import { periodBefore, periodLabel, type Period } from '../domain/periods';
 import { countyName, countyQuota, toCountyStaff } from './county-recipients';
@@ -12,6 +13,34 @@ const TOP = 5;
 const BOTTOM = 3;
 /** How many of the week's most shared items the digest lists. */
 const TOP_CONTENT = 5;
+
+/** How many weakly covered groups the digest names. */
+const WEAK_GROUPS = 5;
+
+/**
+ * The digest's coverage section: the share of the week (up to now) the county's bound groups had
+ * at least one bot account listening, and the least covered groups under WEAK_COVERAGE.
+ */
+export async function coverageLines(ctx: JobContext, countyId: number, period: Period, now: Date): Promise<string[]> {
+  const groups = await ctx.services.coverage.measuredGroups({ boundOnly: true, countyId });
+  if (groups.length === 0) return [];
+  const end = Math.min(now.getTime(), dayStart(daysAfter(period.to, 1)).getTime());
+  const ratios = await ctx.services.coverage.ratios(groups, dayStart(period.from), new Date(end));
+  const measured = groups.flatMap((g) => {
+    const r = ratios.get(g.id);
+    return r === null || r === undefined ? [] : [{ ...g, ratio: r }];
+  });
+  if (measured.length === 0) return [];
+  const mean = measured.reduce((n, g) => n + g.ratio, 0) / measured.length;
+  const weak = measured.filter((g) => g.ratio < WEAK_COVERAGE).sort((a, b) => a.ratio - b.ratio);
+  const named = weak.slice(0, WEAK_GROUPS).map((g) => `${g.topic || '（无群名）'} ${percent(g.ratio)}`);
+  return [
+    `**群覆盖率**（有机器人微信号在听的时间占比）：${measured.length} 个群平均 ${percent(mean)}；` +
+      (weak.length > 0
+        ? `低于 ${percent(WEAK_COVERAGE)} 的 ${weak.length} 个群：${named.join('、')}${weak.length > named.length ? ' 等' : ''}（掉线时群里的转发无法统计，建议每个群拉进两个机器人微信号）`
+        : `全部不低于 ${percent(WEAK_COVERAGE)}`),
+  ];
+}
 
 const signed = (x: number, digits = 2) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 
@@ -88,6 +117,7 @@ export const weeklyDigest: JobDefinition = {
     content.forEach((c, i) =>
       lines.push(`${i + 1}. ${clip(contentTitle(c))}：${c.informants} 人转发到 ${c.groups} 个群，有效转发 ${c.effectiveShares} 条`),
     );
+    lines.push('', ...(await coverageLines(ctx, countyId, period, now)));
     lines.push('', '详细数据见附件《周统计表》。');
     return toCountyStaff(ctx, countyId, {
       text: lines.join('\n'),

@@ -373,3 +373,32 @@ export class DatabaseDownAlarm {
     return this.alerts.raise(DATABASE_DOWN, databaseDownAlert(this.downSince, this.zone), { direct: true });
   }
 }
+
+/** The incident of a bound group unheard for too long on one day (one alert per group per day). */
+export function groupUnheardIncident(groupId: number, day: string): string {
+  return `group-unheard:${groupId}:${day}`;
+}
+
+/** The alert for a bound group no account listened in for more than `thresholdMinutes` of a day. */
+export function groupUnheardAlert(
+  g: { topic: string; stationName: string | null; day: string; unheardMinutes: number },
+  thresholdMinutes: number,
+): AlertContent {
+  const name = g.topic || '（无群名）';
+  const station = g.stationName ? `（e站“${g.stationName}”）` : '';
+  return {
+    text: `【科普e站助手】群“${name}”${station}在 ${g.day} 已有 ${g.unheardMinutes} 分钟没有任何机器人微信号在听（超过 ${thresholdMinutes} 分钟），这段时间群里的转发没有统计。请检查机器人微信号是否在线，并把第二个微信号拉进这个群。`,
+  };
+}
+
+/** The incident of a suspect account (logged in, hearing nothing while others in its groups do). */
+export function accountSuspectIncident(accountId: number): string {
+  return `account-suspect:${accountId}`;
+}
+
+/** The alert for a suspect account. */
+export function accountSuspectAlert(name: string, minutes: number): AlertContent {
+  return {
+    text: `【科普e站助手】机器人微信号“${name}”显示已登录，但已有 ${minutes} 分钟在所有群里都没有收到消息，而同群的其他微信号收到了。它可能已在手机上被退出（登录状态未更新）。请在手机上确认，必要时用 kepubot account pause/resume ${name} 重新登录。`,
+  };
+}

@@ -40,6 +40,8 @@ export interface BotAccountView {
   sentToday: number;
   /** The process holding a fresh lease (hostname:pid:random), or null. */
   holder: string | null;
+  /** Since when it looks dead although logged in (hears nothing while others in its groups do); null: not suspect. */
+  suspectSince: Date | null;
 }
 
 /** The send limiter's key (wechat_send_slot.account) of an account. */
@@ -190,10 +192,11 @@ export class BotAccountService {
       waiting: boolean;
       sent_today: number;
       holder: string | null;
+      suspect_since: Date | null;
       counties: Array<{ id: number; name: string }> | null;
     }> = await this.ds.query(
       `SELECT a.id, a.name, a.source, a.endpoint, a.token, a.tls, a.paused, a.state, a.logged_in, a.wechat_name,
-              a.group_count, a.last_event_at, a.first_login_at, a.status_at, (a.qrcode IS NOT NULL AND NOT a.logged_in) AS waiting,
+              a.group_count, a.last_event_at, a.first_login_at, a.status_at, a.suspect_since, (a.qrcode IS NOT NULL AND NOT a.logged_in) AS waiting,
               coalesce(CASE WHEN to_char(s.day, 'YYYY-MM-DD') = $1 THEN s.sent_today END, 0)::int AS sent_today,
               CASE WHEN l.heartbeat_at > now() - make_interval(secs => $2) THEN l.holder END AS holder,
               (SELECT json_agg(json_build_object('id', r.id, 'name', r.name) ORDER BY r.name, r.id)
@@ -225,6 +228,7 @@ export class BotAccountService {
       waitingForScan: Boolean(r.holder) && r.waiting,
       sentToday: r.sent_today,
       holder: r.holder,
+      suspectSince: r.holder ? r.suspect_since : null,
     }));
   }
 

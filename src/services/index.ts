@@ -14,6 +14,7 @@ import { InformantService } from './informant.service';
 import { LinkShapeService } from './link-shapes.service';
 import { MessageClaims } from './message-claims';
 import { GroupSpeakers } from './group-speakers.service';
+import { GroupCoverage } from './group-coverage.service';
 import { OverviewService } from './overview.service';
 import { PeopleService } from './people.service';
 import { PersonalDataService } from './personal-data.service';
@@ -51,6 +52,8 @@ export interface Services {
   claims: MessageClaims;
   /** Which accounts are in which group, and each group's speaker (election, pin). */
   speakers: GroupSpeakers;
+  /** When accounts listened, each group's coverage and unheard windows, suspect accounts. */
+  coverage: GroupCoverage;
   /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
   accounts: BotAccountService;
 }
@@ -87,6 +90,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     titles: new ContentTitleService(ds, config.contentTitles, config.links, log?.child({ component: 'content-titles' })),
     claims: new MessageClaims(ds),
     speakers: new GroupSpeakers(ds),
+    coverage: new GroupCoverage(ds),
     accounts: new BotAccountService(ds),
   };
 }

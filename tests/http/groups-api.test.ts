@@ -233,6 +233,34 @@ describe('console API: groups', () => {
     });
     expect((await op.call('POST', '/api/v1/groups/999999/speaker', { body: { accountId: null } })).status).toBe(404);
   });
+  it('GET /groups gives each group its coverage: the share of the last 24 hours and 7 days an account listened', async () => {
+    const account = fx.app.accounts.list()[0];
+    const own = await group('g-b@chatroom');
+    const h = 3600_000;
+    const at = (hoursAgo: number) => new Date(now.getTime() - hoursAgo * h);
+    // Known for 2 days; the account in it since then; it listened 36 h to 30 h ago and 6 h to 2 h ago.
+    await fx.db.ds.query(`UPDATE wechat_group SET created_at = $2, bound_at = NULL WHERE id = $1`, [own.id, at(48)]);
+    await fx.db.ds.query(`UPDATE group_account SET first_seen_at = $3 WHERE room_id = $1 AND account_id = $2`, [
+      own.roomId,
+      account.id,
+      at(48),
+    ]);
+    await fx.db.ds.query(`DELETE FROM account_listen_interval WHERE account_id = $1`, [account.id]);
+    await fx.db.ds.query(`INSERT INTO account_listen_interval (account_id, started_at, ended_at) VALUES ($1, $2, $3), ($1, $4, $5)`, [
+      account.id,
+      at(36),
+      at(30),
+      at(6),
+      at(2),
+    ]);
+    fx.clock.set(now);
+    const all = (await op.call('GET', '/api/v1/groups')).json as unknown as Array<Record<string, unknown>>;
+    const listed = groupListBody.parse(all.find((g) => g.id === own.id));
+    // Day: 4 h of 24; week (the group is 48 h old): 6 h + 4 h of 48.
+    expect(listed.coverage.day).toBeCloseTo(4 / 24, 9);
+    expect(listed.coverage.week).toBeCloseTo(10 / 48, 9);
+  });
+
   it('records an account leaving a group (removed by a member): it is no longer there to speak', async () => {
     const account = fx.app.accounts.list()[0];
     const free = await group('g-free@chatroom');

@@ -62,6 +62,8 @@ export async function startAccountWorld(opts: {
   /** 1: every account in one process; otherwise one process per account. */
   processes: 1 | 'one-per-account';
   log?: Logger;
+  /** More configuration (e.g. COVERAGE_ALERT_MINUTES). */
+  env?: Record<string, string>;
 }): Promise<AccountWorld> {
   const log = opts.log ?? createLogger('silent');
   const db = await createTestDatabase(log);
@@ -93,6 +95,7 @@ export async function startAccountWorld(opts: {
       SEND_JITTER_MS: '0',
       WECHATY_NAME: `acc-${Math.random().toString(36).slice(2)}`,
       MAX_ACCOUNTS_PER_PROCESS: String(perProcess),
+      ...opts.env,
     });
     const app = await compose(config, {
       dataSource: db.ds,

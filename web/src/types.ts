@@ -95,6 +95,8 @@ export interface Group {
   memberCount: number | null;
   /** The bot accounts in the group (GET /groups only): every one listens, the speaker speaks. */
   accounts?: GroupAccount[];
+  /** Share of the last 24 hours / 7 days with at least one bot account listening (GET /groups only). */
+  coverage?: { day: number | null; week: number | null };
 }
 
 /** One bot account in a group. */
@@ -250,6 +252,8 @@ export interface RobotAccount {
   holder: string | null;
   waitingForScan: boolean;
   mayScan: boolean;
+  /** Since when the account looks dead although logged in (hears nothing while others in its groups do). */
+  suspectSince: string | null;
 }
 
 /** An attached file of a job's message (.xlsx or .png). */

@@ -82,6 +82,13 @@ export class BotAccount {
   /** WeChat restricted the account: it speaks in no group until then (groups move to another speaker). */
   @Column({ name: 'restricted_until', type: 'timestamptz', nullable: true })
   restrictedUntil: Date | null;
+
+  /**
+   * Since when the account looks dead although logged in: it heard nothing in its groups for
+   * SUSPECT_ACCOUNT_MINUTES while other accounts there did (wechaty issue 2628). Null: not suspect.
+   */
+  @Column({ name: 'suspect_since', type: 'timestamptz', nullable: true })
+  suspectSince: Date | null;
 }
 
 /** The counties an account serves (none: all). Their staff may see its login QR code. */

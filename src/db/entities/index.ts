@@ -27,6 +27,7 @@ import { ContentTitle } from './content-title.entity';
 import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } from './bot-account.entity';
 import { MessageClaim } from './message-claim.entity';
 import { GroupAccount } from './group-account.entity';
+import { AccountListenInterval } from './account-listen-interval.entity';
 
 export {
   InformantPeriod,
@@ -65,6 +66,7 @@ export {
   type BotAccountSource,
   MessageClaim,
   GroupAccount,
+  AccountListenInterval,
 };
 
 /** Every entity, for the DataSource. */
@@ -104,6 +106,7 @@ export const ENTITIES = [
   BotAccountLease,
   MessageClaim,
   GroupAccount,
+  AccountListenInterval,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

@@ -28,9 +28,16 @@ export const groupAccountBody = z.object({
   lastHeardAt: instant.nullable().describe('最近一次收到本群消息的时间（每分钟最多记录一次）'),
 });
 
+/** A group's coverage: the share of time at least one bot account was listening. */
+export const groupCoverageBody = z.object({
+  day: z.number().min(0).max(1).nullable().describe('最近 24 小时有机器人微信号在听的时间占比（0–1；绑定或发现不足 1 分钟为 null）'),
+  week: z.number().min(0).max(1).nullable().describe('最近 7 天有机器人微信号在听的时间占比（0–1）'),
+});
+
 /** A group in the list: with its bot accounts (every one listens, the speaker speaks). */
 export const groupListBody = groupBody.extend({
   accounts: z.array(groupAccountBody).describe('在群里的机器人微信号，在群里的在前'),
+  coverage: groupCoverageBody.describe('覆盖率：从绑定（未绑定的从发现）时起算'),
 });
 
 export const speakerBody = z.object({
@@ -147,10 +154,15 @@ export function groupHandlers(deps: ApiDeps): Handlers<typeof GROUP_ROUTES> {
 
   /** Group rows with their accounts. */
   const withAccounts = async (rows: GroupRow[]): Promise<Array<z.input<typeof groupListBody>>> => {
-    const accounts = await deps.services.speakers.accountsOf(rows.map((r) => r.id));
+    const ids = rows.map((r) => r.id);
+    const accounts = await deps.services.speakers.accountsOf(ids);
+    const coverage = ids.length
+      ? await deps.services.coverage.figures(await deps.services.coverage.measuredGroups({ ids }), deps.clock.now())
+      : new Map();
     return rows.map((r) => ({
       ...groupOut(r),
       accounts: (accounts.get(r.id) ?? []).map((a) => ({ ...a, lastHeardAt: a.lastHeardAt?.toISOString() ?? null })),
+      coverage: coverage.get(r.id) ?? { day: null, week: null },
     }));
   };
 

@@ -51,6 +51,7 @@ export const robotBody = z.object({
         holder: z.string().nullable().describe('持有它的进程（主机:进程号:随机）'),
         waitingForScan: z.boolean(),
         mayScan: z.boolean().describe('等待扫码且本人可以查看二维码（操作员；或该号服务本旗县区的工作人员）'),
+        suspectSince: instant.nullable().describe('疑似失效的起始时间：已登录，但收不到任何群消息而同群的其他微信号收到了（null：正常）'),
       }),
     )
     .describe('所有微信号（所有进程）'),
@@ -237,6 +238,7 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
           sentToday: a.sentToday,
           holder: a.holder,
           waitingForScan: a.waitingForScan,
+          suspectSince: a.suspectSince?.toISOString() ?? null,
           mayScan:
             a.waitingForScan &&
             canScan(
