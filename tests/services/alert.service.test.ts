@@ -21,6 +21,8 @@ describe('alert settings', () => {
       operatorWecomUsers: [],
       operatorWebhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc',
       dbDownAfterSeconds: 300,
+      coverageMinutes: 30,
+      suspectMinutes: 120,
     });
     expect(c.wechat.reconnectMaxMs).toBe(10_000);
   });

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { mock } from 'wechaty-puppet-mock';
+import { messageKeyOf } from '../../domain/message-key';
 import { DEMO_ITEMS, demoArticleUrl, demoMobileUrl, type DemoGroup } from '../../services/demo-seed.service';
 import type { Logger } from '../../logger';
 import { KepuPuppetMock } from './kepu-puppet-mock';
@@ -26,12 +27,15 @@ export class DemoWorld {
   constructor(
     readonly groups: DemoGroup[],
     private readonly log: Logger,
-    /** When set, the id of every share the demo sends is appended here (to check nothing was lost). */
+    /** When set, the stored id (message key) of every share the demo sends is appended here (to check nothing was lost). */
     private readonly shareLog?: string,
   ) {}
 
+  /** Logs the id the share is stored under: its message key (the same whichever account hears it). */
   private logShare(id: string): void {
-    if (this.shareLog) appendFileSync(this.shareLog, `${id}\n`);
+    if (!this.shareLog) return;
+    const facts = this.puppet.factsOf(id);
+    if (facts) appendFileSync(this.shareLog, `${messageKeyOf(facts)}\n`);
   }
 
   /** Creates the contacts and rooms and logs the bot account in; call after the bot started. */

@@ -1,5 +1,6 @@
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import * as PUPPET from 'wechaty-puppet';
+import type { MessageFacts } from '../../domain/message-key';
 import type { AccountPuppet } from './account-pool';
 
 export interface InjectedMessage {
@@ -53,6 +54,21 @@ export class KepuPuppetMock extends PuppetMock {
   /** Announces that the account's contacts and rooms are loaded (the mock never does). */
   announceReady(): void {
     this.emit('ready', { data: 'mock ready' });
+  }
+
+  /** What every account sees alike of an injected group message (the facts of its message key). */
+  factsOf(id: string): MessageFacts | undefined {
+    const p = this.injected.get(id);
+    if (!p?.roomId) return undefined;
+    const card = this.urlLinks.get(id);
+    const mp = this.miniPrograms.get(id);
+    return {
+      roomId: p.roomId,
+      senderId: p.talkerId ?? '',
+      sentAt: new Date(p.timestamp),
+      kind: card ? 'url' : mp ? 'mini-program' : 'text',
+      content: card ? card.url : mp ? `${mp.appid ?? ''}/${mp.pagePath ?? ''}` : (p.text ?? ''),
+    };
   }
 
   override async messageRawPayload(id: string): Promise<PUPPET.payloads.Message> {
