@@ -1,3 +1,4 @@
+import type { SendPriority } from '../domain/send-pacing';
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
 import type { Logger } from '../logger';
@@ -104,7 +105,7 @@ export class Robot {
    * commands' audit entries go to the caller (who writes them with its own statement) instead of
    * being written one by one.
    */
-  async receive(message: IncomingMessage, reply: (text: string) => Promise<void>, options: ReceiveOptions = {}): Promise<void> {
+  async receive(message: IncomingMessage, reply: (text: string, priority?: SendPriority) => Promise<void>, options: ReceiveOptions = {}): Promise<void> {
     this.deps.metrics.messages.inc({ channel: message.channel });
     const command = Robot.commandText(message);
     let responded = false;
@@ -163,7 +164,7 @@ export class Robot {
     listener: Listener,
     message: IncomingMessage,
     match: RegExpMatchArray | null,
-    reply: (text: string) => Promise<void>,
+    reply: (text: string, priority?: SendPriority) => Promise<void>,
     options: ReceiveOptions,
     once: (purpose: ClaimPurpose) => Promise<boolean>,
   ): Promise<void> {
@@ -172,7 +173,8 @@ export class Robot {
       listenerId: listener.id,
       message,
       match,
-      reply,
+      // A command's answer goes before what the bot says unasked (a binding prompt after a share).
+      reply: (text) => reply(text, listener.kind === 'respond' ? 'answer' : 'prompt'),
       once,
       services: this.deps.services,
       config: this.deps.config,

@@ -26,6 +26,7 @@ const LANDED: Record<string, string> = {
   '1765500000000-bot-accounts.ts': 'e089a2025db595dff4d9849c36d1f21452c0a3a54c71aec15d15d16f2a94f0ea',
   '1765510000000-message-claims.ts': '8c99234824870f1d72fa4daf578cb3d00877467cbe261978f03cce5136958b44',
   '1765511000000-group-speakers.ts': '70a65e1be81ec21215c2f0cbab5d51c2c5ffd1a1783dad1394e47c6c33cef697',
+  '1765520000000-send-pacing.ts': 'a17d5b79fbf59447bb100f3be1d16964b263849397b51c9b133a573c5b894ac8',
 };
 
 describe('landed migrations are frozen', () => {

@@ -16,6 +16,7 @@ import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed
 import { BotAccounts1765500000000 } from './1765500000000-bot-accounts';
 import { MessageClaims1765510000000 } from './1765510000000-message-claims';
 import { GroupSpeakers1765511000000 } from './1765511000000-group-speakers';
+import { SendPacing1765520000000 } from './1765520000000-send-pacing';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   BotAccounts1765500000000,
   MessageClaims1765510000000,
   GroupSpeakers1765511000000,
+  SendPacing1765520000000,
 ];
