@@ -36,6 +36,8 @@ export default function consoleLogin(robot: Robot): void {
         `管理后台登录链接（以${as}身份登录，${TICKET_TTL_MS / 60000} 分钟内有效，只能使用一次，请勿转发）：`,
         ticketLink(ctx.config.console.publicUrl, ticket),
       ].join('\n'),
+      // The link signs in: never kept to answer a retry (which gets a fresh link, or a hint in plain mode).
+      { secret: true },
     );
     return { detail: `ticket issued for ${principal.kind}:${principal.id}`, stationId: principal.stationId };
   });

@@ -20,16 +20,14 @@ import { LISTED_PROBLEMS } from './domain/roster';
 import { isJobName, JOB_NAMES, periodFor, ruleProblem } from './domain/schedule';
 import { writeFile } from 'node:fs/promises';
 import { CONTENT_TOP, contentWorkbook } from './services/content-report';
+import type { Action, CliContext, CliIo } from './cli/context';
+import { backupCommands } from './cli/backup';
+import { informantCommands } from './cli/informant';
+import { rosterCommands } from './cli/roster';
 
 const KIND_LABEL: Record<Period['kind'], string> = { day: '日', week: '周', month: '月', quarter: '季度', year: '年' };
 
-/** Output sinks, so tests can capture what the CLI prints. */
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /** The whole of standard input (for `admin add --password-stdin`); default: process.stdin. */
-  stdin?: () => Promise<string>;
-}
+export type { CliIo } from './cli/context';
 
 /** Reads standard input to its end. */
 async function readStdin(): Promise<string> {
@@ -37,8 +35,6 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
 }
-
-type Action = (services: Services, ds: DataSource) => Promise<void>;
 
 /**
  * The operator's command line (`npx kepubot ...`). Returns the exit code instead of exiting,
@@ -71,7 +67,8 @@ export async function runCli(
       let outcome: 'ok' | 'invalid' | 'error' = 'ok';
       let detail = '';
       try {
-        await action(services, ds);
+        // The URL of the database the DataSource is on (the real one, or another a global option picked).
+        await action(services, ds, (ds.options as { url?: string }).url ?? core.dbServer.url);
       } catch (err) {
         outcome = err instanceof UserError ? 'invalid' : 'error';
         detail = err instanceof Error ? err.message : String(err);
@@ -96,6 +93,10 @@ export async function runCli(
     .description('科普e站助手 命令行：导入信息员名册、绑定微信群、管理e站')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  const context: CliContext = { config, io, clock, log, withDatabase };
+  backupCommands(program, context);
+  informantCommands(program, context);
+  rosterCommands(program, context);
 
   const station = program.command('station').description('管理e站');
   station

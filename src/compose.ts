@@ -12,7 +12,7 @@ import { DemoWorld } from './channels/wechat/demo';
 import { createDeliver } from './channels/outbound';
 import { WecomApiClient } from './channels/wecom/wecom-api';
 import { WechatChannel } from './channels/wechat/wechat-channel';
-import { AccountPool, type PuppetFactory } from './channels/wechat/account-pool';
+import { AccountPool, type PuppetFactory, type WechatAccount } from './channels/wechat/account-pool';
 import { SendRestrictions } from './channels/wechat/send-restrictions';
 import { GroupSpeech } from './channels/wechat/group-speech';
 import { mockAccountPuppet } from './channels/wechat/kepu-puppet-mock';
@@ -23,7 +23,7 @@ import { openDataSource } from './db/data-source';
 import { demoDatabaseUrl, hasAddedAccounts } from './db/demo-database';
 import type { BotAccount, BotAccountSource } from './db/entities';
 import { openDatabaseServer, type DatabaseServer } from './db/embedded-postgres';
-import { createApp, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
+import { createApp, createHttpServer, type HealthReport, type ReadinessReport, type SystemReadiness } from './http/app';
 import { createApiRouter } from './http/api/router';
 import { consoleStatic } from './http/console-static';
 import { createLogger, type Logger } from './logger';
@@ -37,6 +37,7 @@ import { DatabaseMonitor } from './services/database-monitor';
 import { OutageNotices } from './bot/outage-notices';
 import { OutboxWorker } from './jobs/outbox';
 import { Scheduler } from './jobs/scheduler';
+import { NightlyBackup } from './jobs/nightly-backup';
 import { watchWechatForAlerts, type WechatAlertWatch } from './channels/wechat/wechat-alerts';
 
 /** The package version, from package.json (dist/src/main.js → ../../package.json). */
@@ -152,6 +153,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     demo: DemoWorld;
     server: Server;
     scheduler: Scheduler;
+    backup: NightlyBackup;
     wechatAlerts: Map<number, WechatAlertWatch>;
   }> = {};
   let stopping: Promise<void> | null = null;
@@ -174,6 +176,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       if (parts.services) await until(deadline - 500, () => parts.services!.shares.close(deadline - 1000), log, 'shares');
       // 3. Sending: the send in progress finishes.
       if (parts.scheduler) await until(deadline - 500, () => parts.scheduler!.stop(), log, 'send queue');
+      if (parts.backup) await until(deadline - 500, () => parts.backup!.stop(), log, 'backup');
       // 4. HTTP.
       if (parts.server) {
         const server = parts.server;
@@ -245,6 +248,9 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       log.warn('no WECHATY_PUPPET_SERVICE_TOKEN and no account added: running the demo WeChat (mock puppet, demo county)');
     } else if (config.wechat.puppetService) {
       await services.accounts.ensure(wechatName, 'env');
+      // WECHAT_ACCOUNT_COUNTIES: the counties the env account serves (whose staff may scan its QR code).
+      const skipped = await services.accounts.setCounties(wechatName, config.wechat.accountCounties, { skipUnknown: true });
+      if (skipped.length > 0) log.warn({ counties: skipped }, 'WECHAT_ACCOUNT_COUNTIES names counties that do not exist (yet): ignored');
       sources.push('env');
     }
     if (!demoMode) sources.push('db');
@@ -316,6 +322,15 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     });
     parts.channel = channel;
     accounts.on('attached', (account) => channel.attach(account));
+    // The accounts this process can take now are attached before start-up goes on; more later.
+    // (The logout alerts below watch these too.)
+    await accounts.start();
+    // Every group's speaker, elected now and every couple of seconds (and when an account comes or goes).
+    await speech.start();
+    if (demo) {
+      await accounts.list()[0]?.runtime.started;
+      if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
+    }
 
     const health = async (): Promise<HealthReport> => {
       const up = await dbMonitor.check();
@@ -323,7 +338,15 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       const { qrcode: _secret, ...bot } = accounts.summary();
       return {
         database: up ? 'up' : 'down',
-        bot: { ...bot, mode: demo ? 'demo' : 'puppet-service' },
+        bot: {
+          ...bot,
+          mode: demo ? 'demo' : 'puppet-service',
+          holder: accounts.holder,
+          accounts: accounts.list().map((a) => {
+            const s = a.runtime.status();
+            return { id: a.id, name: a.name, state: s.state, loggedIn: s.loggedIn, connected: s.connected };
+          }),
+        },
         version: VERSION,
       };
     };
@@ -374,24 +397,23 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     // Each account's logout is its own incident, watched while this process drives it.
     const wechatAlerts = new Map<number, WechatAlertWatch>();
     parts.wechatAlerts = wechatAlerts;
-    accounts.on('attached', (account) => {
+    const watchAccount = (account: WechatAccount): void => {
       wechatAlerts.set(
         account.id,
-        watchWechatForAlerts(account.runtime, alerts, { log: alertLog, clock, zone: config.schedule.zone, account }),
+        watchWechatForAlerts(account.runtime, alerts, {
+          log: alertLog,
+          clock,
+          zone: config.schedule.zone,
+          account: { id: account.id, name: account.name, counties: () => services.accounts.countiesOf(account.id) },
+        }),
       );
-    });
+    };
+    accounts.list().forEach(watchAccount);
+    accounts.on('attached', watchAccount);
     accounts.on('detached', (id) => {
       wechatAlerts.get(id)?.stop();
       wechatAlerts.delete(id);
     });
-    // The accounts this process can take now are attached before start-up goes on; more later.
-    await accounts.start();
-    // Every group's speaker, elected now and every couple of seconds (and when an account comes or goes).
-    await speech.start();
-    if (demo) {
-      await accounts.list()[0]?.runtime.started;
-      if (overrides.demoTraffic !== false) demo.startTraffic(config.wechat.demoIntervalMs);
-    }
     // The database down for longer than DB_DOWN_ALERT_AFTER_SECONDS: one direct alert per incident.
     const dbAlarm = new DatabaseDownAlarm(alerts, config.alerts.dbDownAfterSeconds, clock, config.schedule.zone);
     dbMonitor.onCheck((up) => {
@@ -427,7 +449,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     let port = 0;
     if (overrides.http !== false) {
       const server: Server = await new Promise((resolve, reject) => {
-        const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+        const s = createHttpServer(app, config.http);
+        s.listen(config.http.port, config.http.host, () => resolve(s));
         s.once('error', reject);
       });
       parts.server = server;
@@ -454,9 +477,22 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     let scheduler: Scheduler | null = null;
     if (overrides.scheduler ?? config.schedule.enabled) {
       const worker = outbox;
-      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }));
+      // Housekeeping: callback receipts and used signatures past their retry window.
+      const housekeeping = [
+        async (now: Date) => {
+          const pruned = await services.receipts.prune(now);
+          if (pruned.receipts + pruned.signatures > 0) log.debug(pruned, 'old callback receipts deleted');
+        },
+      ];
+      scheduler = new Scheduler(jobs, worker, config, clock, log.child({ component: 'scheduler' }), housekeeping);
       parts.scheduler = scheduler;
       await scheduler.start();
+      // The nightly backup is of the real database: the demo's own database is not backed up.
+      if (!demoMode && !overrides.dataSource) {
+        const backup = new NightlyBackup(dbServer.url, config, alerts, clock, log.child({ component: 'backup' }));
+        parts.backup = backup;
+        backup.start();
+      }
     }
     log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /readyz, GET /metrics)');
     // The demo's own operator account and link (its data is the demo county only).

@@ -32,6 +32,10 @@ const schema = z.object({
   PORT: port(3000),
   /** Behind a reverse proxy (nginx): trust X-Forwarded-For / -Proto for the client's address and HTTPS. */
   TRUST_PROXY: boolean.default(false),
+  /** Node's HTTP server timeouts: a request's headers, a whole request (body included), an idle keep-alive connection. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(20000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3600000).default(120000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(5000),
   /** Where people open the console (links sent by the bot, the WeCom sign-in's redirect); default http://localhost:PORT. */
   CONSOLE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "should be the console's address such as https://kepu.example.cn" }).optional(),
 
@@ -51,6 +55,8 @@ const schema = z.object({
   WECHATY_PUPPET_SERVICE_ENDPOINT: z.string().regex(PUPPET_ENDPOINT, 'should be host:port, e.g. 10.0.0.2:8788').optional(),
   WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: boolean.default(false),
   WECHATY_NAME: z.string().min(1).max(64).default('kepubot'),
+  /** The counties (names) the WeChat account serves; empty: every county. Decides whose staff see its unbound groups. */
+  WECHAT_ACCOUNT_COUNTIES: list.default([]),
   /** At most this many WeChat accounts driven by one kepubot process (the others are left to other processes). */
   MAX_ACCOUNTS_PER_PROCESS: z.coerce.number().int().min(1).max(500).default(20),
   /** Tests only: `mock` drives the accounts added with `kepubot account add` on local mock puppets (no puppet service). */
@@ -146,6 +152,9 @@ const schema = z.object({
     .optional(),
   DB_DOWN_ALERT_AFTER_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
   WECHAT_RECONNECT_MAX_MS: z.coerce.number().int().min(500).max(600000).default(10000),
+  // Backups (issue 16): the nightly dump of the real database into <KEPUBOT_DATA_DIR>/backups.
+  SCHEDULE_BACKUP: z.string().default('0 3 * * *'),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(14),
 });
 
 const SCHEDULE_VARS: Record<JobName, keyof z.infer<typeof schema>> = {
@@ -169,7 +178,15 @@ type Parsed = z.infer<typeof schema>;
 export interface AppConfig {
   env: Parsed['NODE_ENV'];
   logLevel: Parsed['LOG_LEVEL'];
-  http: { host: string; port: number; trustProxy: boolean };
+  http: {
+    host: string;
+    port: number;
+    trustProxy: boolean;
+    /** Node's server timeouts (ms): headers, a whole request, an idle keep-alive connection. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
   /** The console (管理后台). */
   console: {
     /** Its public address, without a trailing slash: sign-in links and the WeCom redirect URL start with it. */
@@ -199,6 +216,11 @@ export interface AppConfig {
     maxAccountsPerProcess: number;
     /** Tests only: 'mock' puts the database's accounts on local mock puppets. */
     accountPuppet: 'service' | 'mock';
+    /**
+     * The counties (names) the configured WeChat account serves; empty: every county. Staff of a
+     * served county see the groups it heard that no station has yet.
+     */
+    accountCounties: string[];
   };
   links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[]; urlRules: UrlRule[] };
   counting: {
@@ -254,6 +276,15 @@ export interface AppConfig {
     /** Minutes after midnight: no group messages from `start` until `end`. */
     quiet: { start: number; end: number };
   };
+  /** Backups of the real database (kepubot backup, and the nightly one the server makes). */
+  backup: {
+    /** Where backups are written and pruned: <KEPUBOT_DATA_DIR>/backups. */
+    dir: string;
+    /** When the server makes its nightly backup (cron, schedule.zone); null: never. */
+    rule: string | null;
+    /** How many of the newest backups are kept. */
+    keep: number;
+  };
   /** Who is told when the WeChat account logs out or the database stays down, and when. */
   alerts: {
     /** WeCom user ids of the operator (sent through the WeCom app), besides every county's staff. */
@@ -301,6 +332,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       'ALERT_WECOM_USER: alerts to WeCom users need the WeCom app (set WECOM_CORP_ID and the other WECOM_* variables), or use ALERT_WEBHOOK_URL',
     );
   }
+  if (c.SCHEDULE_BACKUP !== 'off') {
+    const problem = ruleProblem(c.SCHEDULE_BACKUP, IANAZone.isValidZone(c.SCHEDULE_TIME_ZONE) ? c.SCHEDULE_TIME_ZONE : TIME_ZONE);
+    if (problem && !problem.startsWith('unknown time zone')) half.push(`SCHEDULE_BACKUP: ${problem} (or "off")`);
+  }
+  if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
+    half.push(`HTTP_HEADERS_TIMEOUT_MS: should not be longer than HTTP_REQUEST_TIMEOUT_MS (${c.HTTP_REQUEST_TIMEOUT_MS})`);
+  }
   if (!IANAZone.isValidZone(c.SCHEDULE_TIME_ZONE)) {
     half.push(`SCHEDULE_TIME_ZONE: unknown time zone (got "${c.SCHEDULE_TIME_ZONE}"), e.g. Asia/Shanghai`);
   }
@@ -320,7 +358,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   return {
     env: c.NODE_ENV,
     logLevel: c.LOG_LEVEL,
-    http: { host: c.HOST, port: c.PORT, trustProxy: c.TRUST_PROXY },
+    http: {
+      host: c.HOST,
+      port: c.PORT,
+      trustProxy: c.TRUST_PROXY,
+      headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     console: {
       publicUrl: (c.CONSOLE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
       publicUrlSet: c.CONSOLE_PUBLIC_URL !== undefined,
@@ -337,6 +382,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       reconnectMaxMs: c.WECHAT_RECONNECT_MAX_MS,
       maxAccountsPerProcess: c.MAX_ACCOUNTS_PER_PROCESS,
       accountPuppet: c.WECHAT_ACCOUNT_PUPPET,
+      accountCounties: c.WECHAT_ACCOUNT_COUNTIES,
       puppetService: hasPuppetService
         ? {
             token: c.WECHATY_PUPPET_SERVICE_TOKEN,
@@ -398,6 +444,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
       dbCheckIntervalMs: c.DB_CHECK_INTERVAL_MS,
       superviseEmbedded: c.EMBEDDED_PG_SUPERVISE,
+    },
+    backup: {
+      dir: path.join(c.KEPUBOT_DATA_DIR, 'backups'),
+      rule: c.SCHEDULE_BACKUP === 'off' ? null : c.SCHEDULE_BACKUP,
+      keep: c.BACKUP_KEEP,
     },
     alerts: {
       operatorWecomUsers: (c.ALERT_WECOM_USER ?? '').split(/[|,]/).filter(Boolean),

@@ -3,7 +3,16 @@ import { ConfigError, loadConfig } from '../src/config';
 describe('loadConfig', () => {
   it('runs with nothing configured: embedded PostgreSQL, demo WeChat, port 3000 on 127.0.0.1', () => {
     const c = loadConfig({});
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, trustProxy: false });
+    expect(c.http).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      trustProxy: false,
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 120_000,
+      keepAliveTimeoutMs: 5_000,
+    });
+    // The one WeChat account serves every county.
+    expect(c.wechat.accountCounties).toEqual([]);
     expect(c.database.url).toBeUndefined();
     expect(c.database.dataDir).toBe('./data');
     expect(c.wechat.puppetService).toBeUndefined();

@@ -1,3 +1,4 @@
+import type { SendPriority } from '../domain/send-pacing';
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
 import type { KepuLink, UnknownShape } from '../domain/kepu-links';
@@ -55,6 +56,22 @@ export interface IncomingMessage {
   via?: { accountId: number };
 }
 
+/** How a reply is said, beyond its text. */
+export interface ReplyOptions {
+  /**
+   * The text carries a secret that signs someone in (a one-time console link). A channel that keeps
+   * answers to repeat them to retried deliveries keeps only a marker: a retry runs the command
+   * again (a fresh secret) where replies are encrypted for the account, or gets a hint to ask
+   * again; so a listener whose reply is secret must be safe to run again.
+   */
+  secret?: boolean;
+  /** Why it is said (set by the robot: a command's answer, or a prompt the bot makes unasked); answers go first. */
+  priority?: SendPriority;
+}
+
+/** Says one reply in the conversation a message came from. */
+export type ReplyFn = (text: string, options?: ReplyOptions) => Promise<void>;
+
 /** Everything a bot-script handler needs: the message, a way to answer, the services, the clock. */
 export interface BotContext {
   listenerId: string;
@@ -62,7 +79,7 @@ export interface BotContext {
   /** The match of a `respond`/`hear` pattern against the command text. */
   match: RegExpMatchArray | null;
   /** Answers in the same conversation (in a group, @-mentions the sender). */
-  reply(text: string): Promise<void>;
+  reply: ReplyFn;
   /**
    * True when this copy of the message is the one to act on for `purpose`: a group message heard
    * by several accounts is claimed once (src/services/message-claims.ts); always true elsewhere.

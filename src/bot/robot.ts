@@ -1,4 +1,3 @@
-import type { SendPriority } from '../domain/send-pacing';
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
 import type { Logger } from '../logger';
@@ -8,7 +7,15 @@ import { OUTAGE_NOTICE, type OutageNotices } from './outage-notices';
 import type { Services } from '../services';
 import type { AuditEntry } from '../services/audit.service';
 import type { ClaimPurpose } from '../services/message-claims';
-import { isPrivate, type BotContext, type ChannelFilter, type Handler, type HelpEntry, type IncomingMessage } from './context';
+import {
+  isPrivate,
+  type BotContext,
+  type ChannelFilter,
+  type Handler,
+  type HelpEntry,
+  type IncomingMessage,
+  type ReplyFn,
+} from './context';
 
 type Matcher = RegExp | ((message: IncomingMessage) => boolean);
 
@@ -105,7 +112,7 @@ export class Robot {
    * commands' audit entries go to the caller (who writes them with its own statement) instead of
    * being written one by one.
    */
-  async receive(message: IncomingMessage, reply: (text: string, priority?: SendPriority) => Promise<void>, options: ReceiveOptions = {}): Promise<void> {
+  async receive(message: IncomingMessage, reply: ReplyFn, options: ReceiveOptions = {}): Promise<void> {
     this.deps.metrics.messages.inc({ channel: message.channel });
     const command = Robot.commandText(message);
     let responded = false;
@@ -164,7 +171,7 @@ export class Robot {
     listener: Listener,
     message: IncomingMessage,
     match: RegExpMatchArray | null,
-    reply: (text: string, priority?: SendPriority) => Promise<void>,
+    reply: ReplyFn,
     options: ReceiveOptions,
     once: (purpose: ClaimPurpose) => Promise<boolean>,
   ): Promise<void> {
@@ -174,7 +181,7 @@ export class Robot {
       message,
       match,
       // A command's answer goes before what the bot says unasked (a binding prompt after a share).
-      reply: (text) => reply(text, listener.kind === 'respond' ? 'answer' : 'prompt'),
+      reply: (text, opts) => reply(text, { ...opts, priority: opts?.priority ?? (listener.kind === 'respond' ? 'answer' : 'prompt') }),
       once,
       services: this.deps.services,
       config: this.deps.config,

@@ -13,6 +13,8 @@ export interface DataSourceOptions {
   logging?: boolean;
   /** Where failed queries are logged (SQL shape and SQLSTATE, never parameters); default: a pino logger at warn. */
   log?: Logger;
+  /** The migrations to know (default: all); a restore rebuilds a backup's schema with just its own. */
+  migrations?: typeof MIGRATIONS;
 }
 
 /** Builds (does not connect) the TypeORM DataSource for kepubot's PostgreSQL. */
@@ -21,7 +23,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     type: 'postgres',
     url: options.url,
     entities: ENTITIES,
-    migrations: MIGRATIONS,
+    migrations: options.migrations ?? MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     synchronize: options.synchronize ?? false,

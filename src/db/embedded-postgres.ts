@@ -409,3 +409,19 @@ export async function openDatabaseServer(
     },
   };
 }
+
+/**
+ * The kepubot server processes (lease role 'server') using the embedded PostgreSQL under
+ * dataDir, still running: what `kepubot restore` must not pull the database from under.
+ */
+export async function embeddedServerProcesses(dataDir: string): Promise<number[]> {
+  const leaseDir = path.join(path.resolve(dataDir), 'embedded-postgres.users');
+  const out: number[] = [];
+  for (const name of await readdir(leaseDir).catch(() => [] as string[])) {
+    const pid = Number(name.replace(/\.json$/, ''));
+    if (pid === process.pid) continue;
+    const lease = JSON.parse(await readFile(path.join(leaseDir, name), 'utf8').catch(() => '{}')) as Partial<Lease>;
+    if (lease.role === 'server' && sameProcessAlive(pid, lease.start)) out.push(pid);
+  }
+  return out;
+}

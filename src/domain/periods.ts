@@ -51,7 +51,10 @@ export function periodBefore(kind: PeriodKind, d: DayKey, n = 1): Period {
   return build(kind, DateTime.fromISO(d, { zone: TIME_ZONE }).minus({ [unit]: n }));
 }
 
-/** Parses a period key; null when malformed or impossible. */
+/** The years a period may fall in: kepubot counts the present, not year 0 (which PostgreSQL has no date for). */
+export const PERIOD_YEARS = { min: 2000, max: 2099 } as const;
+
+/** Parses a period key; null when malformed, impossible or outside PERIOD_YEARS. */
 export function parsePeriod(key: string): Period | null {
   const k = key.trim().toUpperCase();
   let dt: DateTime | null = null;
@@ -76,7 +79,10 @@ export function parsePeriod(key: string): Period | null {
   } else {
     return null;
   }
-  return dt.isValid ? build(kind, dt) : null;
+  if (!dt.isValid) return null;
+  const period = build(kind, dt);
+  const years = [Number(period.from.slice(0, 4)), Number(period.to.slice(0, 4))];
+  return years.every((y) => y >= PERIOD_YEARS.min && y <= PERIOD_YEARS.max) ? period : null;
 }
 
 /** Chinese label: 2026年11月25日, 2026年第48周, 2026年11月, 2026年第3季度, 2026年. */

@@ -30,11 +30,49 @@ export interface RosterCheck {
 /** How many problems an import lists; the rest are only counted. */
 export const LISTED_PROBLEMS = 50;
 
-const HEADER_ALIASES: Record<'name' | 'phone' | 'note', string[]> = {
-  name: ['姓名', '名字', '信息员姓名', '科普信息员', '信息员', 'name'],
-  phone: ['手机号', '手机', '手机号码', '联系电话', '电话', '联系方式', 'phone', 'mobile'],
-  note: ['备注', '说明', 'note'],
-};
+/** One column of a roster file: what the import looks for, and what the template (名册模板.xlsx) writes. */
+export interface RosterColumn {
+  key: 'name' | 'phone' | 'note';
+  /** The header the template writes (the first spelling the import accepts). */
+  header: string;
+  /** Every header the import accepts for this column (lower case; the header first). */
+  aliases: readonly string[];
+  required: boolean;
+  /** The template's example row. */
+  example: string;
+  /** What the template's notes sheet says about the column. */
+  hint: string;
+}
+
+/** The columns of a roster file, in the template's order: the one definition the import and the template read. */
+export const ROSTER_COLUMNS: readonly RosterColumn[] = [
+  {
+    key: 'name',
+    header: '姓名',
+    aliases: ['姓名', '名字', '信息员姓名', '科普信息员', '信息员', 'name'],
+    required: true,
+    example: '张三',
+    hint: '必填。汉字或字母，可含少数民族姓名的间隔号“·”，不能含数字',
+  },
+  {
+    key: 'phone',
+    header: '手机号',
+    aliases: ['手机号', '手机', '手机号码', '联系电话', '电话', '联系方式', 'phone', 'mobile'],
+    required: false,
+    example: '13812345678',
+    hint: '选填。11 位手机号码；名册中有同名的人时必填，用来区分',
+  },
+  {
+    key: 'note',
+    header: '备注',
+    aliases: ['备注', '说明', 'note'],
+    required: false,
+    example: '示例行，导入前请删除',
+    hint: '选填。最多 200 个字',
+  },
+];
+
+const HEADER_ALIASES = Object.fromEntries(ROSTER_COLUMNS.map((c) => [c.key, c.aliases])) as Record<RosterColumn['key'], readonly string[]>;
 
 const MAX_NAME = 64;
 const MAX_NOTE = 200;
@@ -51,7 +89,7 @@ function normaliseHeader(s: string): string {
 
 function findColumns(cells: string[]): { name: number; phone: number; note: number } | null {
   const heads = cells.map(normaliseHeader);
-  const find = (aliases: string[]) => heads.findIndex((h) => aliases.includes(h));
+  const find = (aliases: readonly string[]) => heads.findIndex((h) => aliases.includes(h));
   const name = find(HEADER_ALIASES.name);
   if (name < 0) return null;
   return { name, phone: find(HEADER_ALIASES.phone), note: find(HEADER_ALIASES.note) };

@@ -202,7 +202,7 @@ export function parseCorrection(args: string, today: DayKey): Parsed<Correction>
   const [idToken, fieldToken, ...rest] = args.trim().split(/\s+/).filter(Boolean);
   const id = parseRecordId(idToken, CORRECT_USAGE);
   if (!id.ok) return fail(id.error);
-  const field = fieldToken ? FIELD_WORDS[fieldToken] : undefined;
+  const field = fieldToken && Object.hasOwn(FIELD_WORDS, fieldToken) ? FIELD_WORDS[fieldToken] : undefined;
   if (!field) return fail(`不能修改“${fieldToken ?? ''}”。${CORRECT_USAGE}`);
   const raw = rest.join(' ');
   if (!raw && field !== 'place') return fail(`缺少新的${fieldToken}。${CORRECT_USAGE}`);

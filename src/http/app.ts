@@ -1,13 +1,26 @@
 import Router from '@koa/router';
 import Koa from 'koa';
+import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { isDatabaseUnavailable } from '../db/errors';
 import type { Logger } from '../logger';
 
 export interface HealthReport {
   database: 'up' | 'down';
-  /** The WeChat side (WechatRuntime.status() without the QR code, which is a login secret). */
-  bot: { state: string; loggedIn: boolean; connected: boolean; since: Date | null; reason: string | null; mode: 'puppet-service' | 'demo' };
+  /**
+   * The WeChat side: the best account's status (without the QR code, which is a login secret), and
+   * the accounts this process drives (by the operator's names; no WeChat ids or names).
+   */
+  bot: {
+    state: string;
+    loggedIn: boolean;
+    connected: boolean;
+    since: Date | null;
+    reason: string | null;
+    mode: 'puppet-service' | 'demo';
+    holder?: string;
+    accounts?: Array<{ id: number; name: string; state: string; loggedIn: boolean; connected: boolean }>;
+  };
   version: string;
 }
 
@@ -114,4 +127,31 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = { error: `没有这个地址：${ctx.method} ${ctx.path}` };
   });
   return app;
+}
+
+/** The server's timeouts (ms), from configuration. */
+export interface ServerTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+/**
+ * Node's HTTP server around the Koa app, with its timeouts: a request whose headers (or whole
+ * body) have not arrived in time is answered 408 and its connection closed, so a client holding a
+ * body open cannot keep a connection and its buffers for minutes; an idle keep-alive connection
+ * closes too. Node checks the deadlines every `connectionsCheckingInterval` (30 s by default):
+ * here a quarter of the shorter deadline, between 25 ms and 5 s.
+ */
+export function createHttpServer(app: Koa, t: ServerTimeouts): Server {
+  const server = createServer(
+    {
+      headersTimeout: t.headersTimeoutMs,
+      requestTimeout: t.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(25, Math.min(5000, Math.floor(Math.min(t.headersTimeoutMs, t.requestTimeoutMs) / 4))),
+    },
+    app.callback(),
+  );
+  server.keepAliveTimeout = t.keepAliveTimeoutMs;
+  return server;
 }

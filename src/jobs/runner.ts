@@ -128,7 +128,7 @@ export class JobRunner {
     const problems: string[] = [];
     for (const r of rows) {
       for (const [job, rule] of Object.entries(r.schedule)) {
-        if (!(job in JOBS)) problems.push(`county ${r.name}: unknown job "${job}"`);
+        if (!Object.hasOwn(JOBS, job)) problems.push(`county ${r.name}: unknown job "${job}"`);
         const p = ruleProblem(rule, this.config.schedule.zone);
         if (p) problems.push(`county ${r.name}, job ${job}: ${p}`);
       }

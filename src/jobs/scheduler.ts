@@ -13,10 +13,13 @@ export const RETRY_PENDING_MS = 5 * 60_000;
 /** A county's stored rule is malformed: start-up stops naming it. */
 export class ScheduleError extends Error {}
 
+/** Housekeeping the scheduler runs at start and with every pending pass (deleting rows past their window). */
+export type Housekeeping = (now: Date) => Promise<unknown>;
+
 /**
  * Fires the jobs on node-schedule (Asia/Shanghai), catches up missed runs at start, plans pending
- * runs again (at start and every RETRY_PENDING_MS) and drains the send queue. The job functions
- * themselves take an instant, so tests call them directly.
+ * runs again and does the housekeeping (at start and every RETRY_PENDING_MS), and drains the send
+ * queue. The job functions themselves take an instant, so tests call them directly.
  */
 export class Scheduler {
   private readonly jobs: schedule.Job[] = [];
@@ -24,6 +27,7 @@ export class Scheduler {
   private retryTimer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private retrying: Promise<void> | null = null;
+  private tidying: Promise<void> | null = null;
 
   constructor(
     private readonly runner: JobRunner,
@@ -31,6 +35,7 @@ export class Scheduler {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly housekeeping: readonly Housekeeping[] = [],
   ) {}
 
   async start(): Promise<void> {
@@ -39,6 +44,7 @@ export class Scheduler {
     await this.worker.recover();
     await this.runner.retryPending(this.clock.now());
     await this.runner.catchUp(this.clock.now());
+    await this.housekeep();
     for (const job of JOB_NAMES) {
       for (const [rule, countyIds] of await this.runner.countiesByRule(job)) {
         const scheduled = schedule.scheduleJob({ rule, tz: this.config.schedule.zone }, () => {
@@ -52,7 +58,10 @@ export class Scheduler {
       }
     }
     this.timer = setInterval(() => void this.drain(), 500);
-    this.retryTimer = setInterval(() => void this.retryPending(), RETRY_PENDING_MS);
+    this.retryTimer = setInterval(() => {
+      void this.retryPending();
+      void this.housekeep();
+    }, RETRY_PENDING_MS);
     this.log.info({ jobs: this.jobs.length }, 'scheduler started');
   }
 
@@ -92,6 +101,22 @@ export class Scheduler {
     return this.retrying;
   }
 
+  /** Runs the housekeeping once (one pass at a time); a failure is logged and waits for the next pass. */
+  housekeep(): Promise<void> {
+    if (this.tidying) return this.tidying;
+    this.tidying = (async () => {
+      try {
+        for (const chore of this.housekeeping) await chore(this.clock.now());
+      } catch (err) {
+        if (isDatabaseUnavailable(err)) this.log.debug({ err }, 'housekeeping waits for PostgreSQL');
+        else this.log.error({ err }, 'housekeeping failed');
+      } finally {
+        this.tidying = null;
+      }
+    })();
+    return this.tidying;
+  }
+
   async stop(): Promise<void> {
     for (const j of this.jobs) j.cancel();
     this.jobs.length = 0;
@@ -100,6 +125,7 @@ export class Scheduler {
     this.timer = null;
     this.retryTimer = null;
     await this.retrying;
+    await this.tidying;
     await this.draining;
   }
 }

@@ -26,6 +26,15 @@ export interface AlertRecipients {
   wecomUsers: string[];
   /** Group robot webhook URLs. */
   webhooks: string[];
+  /** The county of each WeCom user id and webhook URL (a person registered in two counties: both). */
+  counties?: Record<string, number[]>;
+}
+
+/** Who may receive the login QR code of an alert: the operator, and the staff and webhooks of these counties only. */
+export interface AlertOptions {
+  direct?: boolean;
+  /** Set for an account's logout: the counties it serves ([] = the operator alone gets the QR code; others the text). */
+  qrCounties?: number[];
 }
 
 interface PlannedAlert {
@@ -101,8 +110,8 @@ export class AlertService {
   }
 
   /** Opens the incident and alerts, unless it is open already. `direct` skips the database. */
-  raise(incidentKey: string, content: AlertContent, opts: { direct?: boolean } = {}): Promise<AlertOutcome> {
-    return this.serial(() => this.doRaise(incidentKey, content, opts.direct ?? false));
+  raise(incidentKey: string, content: AlertContent, opts: AlertOptions = {}): Promise<AlertOutcome> {
+    return this.serial(() => this.doRaise(incidentKey, content, opts.direct ?? false, opts.qrCounties));
   }
 
   /** Ends the incident: the next raise() of the same key is a new incident. Unsent alerts of it expire. */
@@ -121,21 +130,21 @@ export class AlertService {
     return run;
   }
 
-  private async doRaise(key: string, content: AlertContent, direct: boolean): Promise<AlertOutcome> {
+  private async doRaise(key: string, content: AlertContent, direct: boolean, qrCounties?: number[]): Promise<AlertOutcome> {
     if (this.open.has(key)) return 'already';
     if (!direct) {
       try {
-        const outcome = await this.raiseThroughOutbox(key, content);
+        const outcome = await this.raiseThroughOutbox(key, content, qrCounties);
         this.open.add(key);
         return outcome;
       } catch (err) {
         this.deps.log.warn({ incident: key, err }, 'could not queue the alert through the database; sending it directly');
       }
     }
-    return this.raiseDirectly(key, content);
+    return this.raiseDirectly(key, content, qrCounties);
   }
 
-  private async raiseThroughOutbox(key: string, content: AlertContent): Promise<AlertOutcome> {
+  private async raiseThroughOutbox(key: string, content: AlertContent, qrCounties?: number[]): Promise<AlertOutcome> {
     await this.flushPendingResolves();
     const now = this.clock.now();
     return this.deps.ds.transaction(async (m) => {
@@ -149,7 +158,7 @@ export class AlertService {
         return 'already' as const;
       }
       const incidentId = inserted[0].id;
-      const planned = this.plan(await this.readRecipients(m), content);
+      const planned = this.plan(await this.readRecipients(m), content, qrCounties);
       if (planned.length === 0) {
         this.deps.log.warn(
           { incident: key },
@@ -168,8 +177,8 @@ export class AlertService {
     });
   }
 
-  private async raiseDirectly(key: string, content: AlertContent): Promise<AlertOutcome> {
-    const planned = this.plan(this.recipients, content);
+  private async raiseDirectly(key: string, content: AlertContent, qrCounties?: number[]): Promise<AlertOutcome> {
+    const planned = this.plan(this.recipients, content, qrCounties);
     if (planned.length === 0) {
       this.deps.log.warn(
         { incident: key },
@@ -231,24 +240,40 @@ export class AlertService {
   }
 
   private async readRecipients(m: EntityManager): Promise<AlertRecipients> {
-    const staff: Array<{ wecom_user_id: string }> = await m.query(
-      `SELECT DISTINCT s.wecom_user_id FROM county_staff s JOIN region r ON r.id = s.county_id
-       WHERE r.level = 'county' AND s.wecom_user_id IS NOT NULL AND s.wecom_user_id <> '' ORDER BY 1`,
+    const staff: Array<{ wecom_user_id: string; counties: number[] }> = await m.query(
+      `SELECT s.wecom_user_id, array_agg(DISTINCT s.county_id) AS counties FROM county_staff s JOIN region r ON r.id = s.county_id
+       WHERE r.level = 'county' AND s.wecom_user_id IS NOT NULL AND s.wecom_user_id <> '' GROUP BY 1 ORDER BY 1`,
     );
-    const hooks: Array<{ url: string }> = await m.query(
-      `SELECT DISTINCT digest_webhook_url AS url FROM region WHERE level = 'county' AND digest_webhook_url IS NOT NULL ORDER BY 1`,
+    const hooks: Array<{ url: string; counties: number[] }> = await m.query(
+      `SELECT digest_webhook_url AS url, array_agg(id) AS counties FROM region
+       WHERE level = 'county' AND digest_webhook_url IS NOT NULL GROUP BY 1 ORDER BY 1`,
     );
-    this.recipients = { wecomUsers: staff.map((s) => s.wecom_user_id), webhooks: hooks.map((h) => h.url) };
+    const counties: Record<string, number[]> = {};
+    for (const r of [
+      ...staff.map((s) => ({ key: s.wecom_user_id, counties: s.counties })),
+      ...hooks.map((h) => ({ key: h.url, counties: h.counties })),
+    ]) {
+      counties[r.key] = [...(counties[r.key] ?? []), ...r.counties];
+    }
+    this.recipients = { wecomUsers: staff.map((s) => s.wecom_user_id), webhooks: hooks.map((h) => h.url), counties };
     return this.recipients;
   }
 
-  /** The messages for the counties' recipients plus the operator. */
-  private plan(county: AlertRecipients, content: AlertContent): PlannedAlert[] {
+  /**
+   * The messages for the counties' recipients plus the operator. With `qrCounties`, the QR code
+   * goes to the operator and to the recipients of those counties only; the others get the text
+   * and a line saying who has the code (whoever scans it takes the account over).
+   */
+  private plan(county: AlertRecipients, content: AlertContent, qrCounties?: number[]): PlannedAlert[] {
     const { alerts, wecom } = this.deps.config;
-    const payload: OutboxPayload = {
+    const withQr: OutboxPayload = {
       text: content.text,
       ...(content.png ? { file: { name: QR_FILE_NAME, base64: content.png.toString('base64') } } : {}),
     };
+    const textOnly: OutboxPayload = { text: `${content.text}\n（登录二维码只发给运维人员和这个微信号所服务旗县区的工作人员。）` };
+    const operators = new Set([...alerts.operatorWecomUsers, ...(alerts.operatorWebhookUrl ? [alerts.operatorWebhookUrl] : [])]);
+    const mayScan = (key: string): boolean =>
+      !content.png || qrCounties === undefined || operators.has(key) || (county.counties?.[key] ?? []).some((c) => qrCounties.includes(c));
     const users = [...new Set([...alerts.operatorWecomUsers, ...county.wecomUsers])];
     const hooks = [...new Set([...(alerts.operatorWebhookUrl ? [alerts.operatorWebhookUrl] : []), ...county.webhooks])];
     const out: PlannedAlert[] = [];
@@ -256,9 +281,14 @@ export class AlertService {
       if (!this.warnedNoWecom) this.deps.log.warn({ users: users.length }, 'the WeCom app is not configured: alerts go to webhooks only');
       this.warnedNoWecom = true;
     } else {
-      for (const batch of userBatches(users)) out.push({ channel: 'wecom-app', recipient: batch, payload });
+      for (const [payload, group] of [
+        [withQr, users.filter(mayScan)],
+        [textOnly, users.filter((u) => !mayScan(u))],
+      ] as const) {
+        for (const batch of userBatches(group)) out.push({ channel: 'wecom-app', recipient: batch, payload });
+      }
     }
-    for (const url of hooks) out.push({ channel: 'wecom-webhook', recipient: url, payload });
+    for (const url of hooks) out.push({ channel: 'wecom-webhook', recipient: url, payload: mayScan(url) ? withQr : textOnly });
     return out;
   }
 }

@@ -122,15 +122,30 @@ export class BotAccountService {
     return { ...account, removedAt: now };
   }
 
-  /** Sets the counties an account serves (by name; none = every county). */
-  async setCounties(name: string, countyNames: string[]): Promise<void> {
+  /**
+   * Sets the counties an account serves (by name; none = every county). An unknown name is a
+   * UserError, unless `skipUnknown` (the env account at start: counties may be imported later);
+   * returns the names skipped.
+   */
+  async setCounties(name: string, countyNames: string[], opts: { skipUnknown?: boolean } = {}): Promise<string[]> {
     const account = await this.byName(name);
-    await this.ds.transaction(async (m) => {
-      const counties = await this.countiesByName(m, countyNames);
+    return this.ds.transaction(async (m) => {
+      let names = countyNames;
+      const skipped: string[] = [];
+      if (opts.skipUnknown) {
+        const known: Array<{ name: string }> = await m.query(`SELECT name FROM region WHERE level = 'county' AND name = ANY($1)`, [
+          countyNames,
+        ]);
+        const set = new Set(known.map((k) => k.name));
+        names = countyNames.filter((n) => set.has(n));
+        skipped.push(...countyNames.filter((n) => !set.has(n)));
+      }
+      const counties = await this.countiesByName(m, names);
       await m.query(`DELETE FROM bot_account_county WHERE account_id = $1`, [account.id]);
       if (counties.length > 0) {
         await m.getRepository(BotAccountCounty).insert(counties.map((c) => ({ accountId: account.id, countyId: c.id })));
       }
+      return skipped;
     });
   }
 
@@ -225,6 +240,15 @@ export class BotAccountService {
     const r = rows[0];
     if (!r) return null;
     return { qrcode: r.fresh && !r.logged_in ? r.qrcode : null, loggedIn: r.fresh && r.logged_in, counties: r.counties };
+  }
+
+  /** The county ids an account serves (none: every county). */
+  async countiesOf(id: number): Promise<number[]> {
+    const rows: Array<{ county_id: number }> = await this.ds.query(
+      `SELECT county_id FROM bot_account_county WHERE account_id = $1 ORDER BY county_id`,
+      [id],
+    );
+    return rows.map((r) => r.county_id);
   }
 
   /**

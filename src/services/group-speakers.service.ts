@@ -34,12 +34,13 @@ export interface SpeakerChange {
 }
 
 /**
- * The accounts that may speak now: leased by a process that heartbeated recently, logged in, not
- * paused, removed or restricted. One place for the rule: the election and the 群 page use it.
+ * The accounts that may speak now: leased by a process that heartbeated recently, connected to
+ * WeChat and logged in, not paused, removed or restricted. One place for the rule: the election
+ * and the 群 page use it.
  */
 const HEALTHY_SQL = `
   SELECT a.id FROM bot_account a JOIN bot_account_lease l ON l.account_id = a.id
-   WHERE a.removed_at IS NULL AND NOT a.paused AND a.logged_in
+   WHERE a.removed_at IS NULL AND NOT a.paused AND a.logged_in AND a.state = 'online'
      AND (a.restricted_until IS NULL OR a.restricted_until <= now())
      AND l.heartbeat_at > now() - make_interval(secs => $1)`;
 

@@ -15,6 +15,7 @@ import { MessageClaims } from './message-claims';
 import { GroupSpeakers } from './group-speakers.service';
 import { OverviewService } from './overview.service';
 import { PeopleService } from './people.service';
+import { PersonalDataService } from './personal-data.service';
 import { ReportService } from './report.service';
 import { RosterService } from './roster.service';
 import { ShareCounter } from './share-counter.service';
@@ -32,6 +33,8 @@ export interface Services {
   reports: ReportService;
   roster: RosterService;
   audit: AuditService;
+  /** A person's data: export and erasure (PIPL requests). */
+  personalData: PersonalDataService;
   people: PeopleService;
   activities: ActivityService;
   receipts: CallbackReceiptService;
@@ -71,9 +74,10 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     reports: new ReportService(ds, statistics, config.evaluation, config.counting.dailyQuota),
     roster: new RosterService(ds),
     audit: new AuditService(ds),
+    personalData: new PersonalDataService(ds),
     people: new PeopleService(ds, configuredChannels(config)),
     activities: new ActivityService(ds),
-    receipts: new CallbackReceiptService(ds),
+    receipts: new CallbackReceiptService(ds, config.callbacks.maxAgeSeconds),
     links: new LinkShapeService(ds, metrics),
     consoleAuth: new ConsoleAuthService(ds),
     overview: new OverviewService(ds, statistics, config.counting.dailyQuota),

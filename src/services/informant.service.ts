@@ -245,7 +245,8 @@ export class InformantService {
   /**
    * A station's roster as the console lists it: each entry with its current (or last) roster
    * interval, whether a WeChat member is bound to it, and its effective shares this month.
-   * `q` matches a part of the name or the end of the phone number.
+   * `q` matches a part of the name, the phone's last 4 digits or the whole (11-digit) phone: never
+   * a longer tail, which would let anyone who sees the last 4 digits find the rest one digit at a time.
    */
   async roster(
     stationId: number,
@@ -272,7 +273,8 @@ export class InformantService {
          LEFT JOIN LATERAL (SELECT from_day, to_day FROM informant_roster x WHERE x.informant_id = i.id
                              ORDER BY x.from_day DESC LIMIT 1) r ON true
         WHERE i.station_id = $1 AND ($2::text = 'all' OR i.status = $2) AND ($5::int IS NULL OR i.id = $5)
-          AND ($3::text IS NULL OR strpos(i.name, $3) > 0 OR ($3 ~ '^[0-9]+$' AND i.phone LIKE '%' || $3))
+          AND ($3::text IS NULL OR strpos(i.name, $3) > 0
+               OR ($3 ~ '^[0-9]{4}$' AND right(i.phone, 4) = $3) OR ($3 ~ '^[0-9]{11}$' AND i.phone = $3))
         ORDER BY i.status, i.name, i.id`,
       [stationId, filter.status, q, today, filter.id ?? null],
     );

@@ -125,6 +125,44 @@ describe('WeCom app callback (/wecom/callback): real Koa, real @wecom/crypto, re
     expect((await activities()).length).toBe(before);
   });
 
+  it('is always encrypted: a plain body with a valid plain signature is refused and runs nothing', async () => {
+    const before = (await activities()).length;
+    const nonce = '9001';
+    for (const extra of ['', '&encrypt_type=raw']) {
+      const res = await post(
+        `signature=${getSignature(VECTOR.token, TS, nonce, '')}&timestamp=${TS}&nonce=${nonce}${extra}`,
+        textXml(MANAGER, '活动 今天 讲座 明文讲座 60人', 'plain-1', TS),
+      );
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
+    expect((await activities()).length).toBe(before);
+  });
+
+  it('accepts a signed triple once: the same ciphertext under another outer body is refused, the same request again is a retry', async () => {
+    const before = (await activities()).length;
+    const { query, body } = sealed(textXml(MANAGER, '活动 10月20日 竞赛 重放竞赛 55人', 'replay-1', TS), {
+      token: VECTOR.token,
+      aesKey: VECTOR.aesKey,
+      receiveId: VECTOR.corpId,
+      timestamp: TS,
+    });
+    const first = openReply(await (await post(query, body)).text());
+    expect(first).toContain('重放竞赛');
+    const reshaped = await post(query, body.replace('<AgentID><![CDATA[1000002]]></AgentID>', '<AgentID><![CDATA[1000003]]></AgentID>'));
+    expect(reshaped.status).toBe(403);
+    expect(((await reshaped.json()) as { error: string }).error).toContain('已经用过');
+    expect(openReply(await (await post(query, body)).text())).toBe(first);
+    expect((await activities()).length).toBe(before + 1);
+  });
+
+  it('a different sender reusing a MsgId gets an answer of their own', async () => {
+    expect(await say(MANAGER, '本月', 'shared-msg-1')).toContain('城关社区e站 2026年11月');
+    const other = await say(OTHER_MANAGER, '本月', 'shared-msg-1');
+    expect(other).toContain('红旗嘎查e站 2026年11月');
+    expect(other).not.toContain('城关社区e站');
+  });
+
   it.each([
     ['活动 11月20日 讲座 冬季防火知识', '缺少参加人数'],
     ['活动 2月30日 讲座 防火 60人', '不存在'],

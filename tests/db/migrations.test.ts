@@ -211,4 +211,24 @@ describe('migrations', () => {
     await downToEmpty(ds);
     expect(await leftovers(ds)).toEqual([]);
   });
+
+  test('callback replay: receipts that kept a console login link are deleted, the others stay (not withheld)', async () => {
+    const mine = MIGRATIONS.findIndex((m) => new m().name === 'CallbackReplay1765300000000');
+    expect(await executedCount(ds)).toBe(0);
+    await ds.runMigrations({ transaction: 'each' });
+    while ((await executedCount(ds)) > mine) await ds.undoLastMigration({ transaction: 'each' });
+    await ds.query(
+      `INSERT INTO callback_receipt (channel, dedupe_key, reply) VALUES
+         ('mp', 'msg:1', '管理后台登录链接（以e站管理员身份登录，10 分钟内有效，只能使用一次，请勿转发）：' || chr(10) || 'https://kepu.example.cn/#/login?ticket=abc123'),
+         ('wecom', 'msg:2', '已登记（编号 7）'),
+         ('wecom', 'msg:3', NULL)`,
+    );
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await ds.query(`SELECT channel, dedupe_key, reply, withheld FROM callback_receipt ORDER BY dedupe_key`)).toEqual([
+      { channel: 'wecom', dedupe_key: 'msg:2', reply: '已登记（编号 7）', withheld: false },
+      { channel: 'wecom', dedupe_key: 'msg:3', reply: null, withheld: false },
+    ]);
+    await downToEmpty(ds);
+    expect(await leftovers(ds)).toEqual([]);
+  });
 });

@@ -18,9 +18,12 @@ describe('periods', () => {
     expect(parsePeriod(key)).toEqual({ kind, key, from, to });
   });
 
-  it.each(['2026-02-30', '2026-W54', '2026-13', '2026Q5', 'last week', ''])('rejects %s', (key) => {
-    expect(parsePeriod(key)).toBeNull();
-  });
+  it.each(['2026-02-30', '2026-W54', '2026-13', '2026Q5', 'last week', '', '0000', '0001-W01', '1999-12-31', '2100Q1'])(
+    'rejects %s',
+    (key) => {
+      expect(parsePeriod(key)).toBeNull();
+    },
+  );
 
   it('steps back and labels periods', () => {
     expect(periodBefore('week', '2026-11-30').key).toBe('2026-W48');

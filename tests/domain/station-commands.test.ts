@@ -72,6 +72,10 @@ describe('station command grammar', () => {
     expect(parseCorrection('12 地点', TODAY)).toEqual({ ok: true, value: { id: 12, field: 'place', value: null } });
     expect(parseCorrection('abc 人数 70', TODAY)).toMatchObject({ ok: false });
     expect(parseCorrection('12 类型 跳舞', TODAY)).toMatchObject({ ok: false, error: expect.stringContaining('讲座、培训') });
+    // Words an object inherits are no field.
+    for (const word of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(parseCorrection(`12 ${word} 70`, TODAY)).toMatchObject({ ok: false, error: expect.stringContaining(`不能修改“${word}”`) });
+    }
   });
 
   it('parses screen hours', () => {

@@ -172,10 +172,11 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
       expect(again.setCookie).toBeNull();
 
       expect((await auditRows('console.login')).at(-1)).toMatchObject({ outcome: 'ok' });
-      expect((await auditRows('console.post.auth.ticket')).slice(-2)).toEqual([
+      // The sign-in is audited; the refused, anonymous redemption writes nothing.
+      expect((await auditRows('console.post.auth.ticket')).slice(-1)).toEqual([
         expect.objectContaining({ sender_id: `staff:${ids.staff}`, outcome: 'ok' }),
-        expect.objectContaining({ sender_id: 'anonymous', outcome: 'refused', detail: BAD_TICKET }),
       ]);
+      expect(await fx.db.ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE sender_id = 'anonymous'`)).toEqual([{ n: 0 }]);
     });
 
     it('a link redeemed by several requests at once signs in exactly one of them', async () => {
@@ -273,7 +274,21 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
     it('GET /auth/options says which ways are open', async () => {
       const r = await fx.browser().call('GET', '/api/v1/auth/options');
       expect(r.status).toBe(200);
-      expect(r.json).toEqual({ wecom: true, password: true, demo: true });
+      expect(r.json).toEqual({ wecom: true, password: true, demo: true, error: null });
+    });
+
+    it('the login page’s message for `?error=<code>`: a known code’s text, a generic one for anything else, never the address’s own words', async () => {
+      const shown = async (query: string) => (await fx.browser().call('GET', `/api/v1/auth/options?${query}`)).json!.error;
+      expect(await shown('error=badState')).toBe('登录已过期或不是从本系统发起的，请重新点击“企业微信登录”');
+      expect(await shown('error=unknownUser')).toBe(
+        '您的企业微信账号还没有登记为旗县区科协工作人员或e站管理员，请联系旗县区科协登记后再登录',
+      );
+      const generic = '登录没有完成，请重新登录';
+      for (const phishing of ['系统升级，请拨打 400-000-0000 领取补贴', 'constructor', '__proto__', 'toString', 'x'.repeat(500)]) {
+        const text = phishing.slice(0, 20);
+        expect({ text, shown: await shown(`error=${encodeURIComponent(phishing)}`) }).toEqual({ text, shown: generic });
+      }
+      expect(await shown('error=badState&error=x')).toBe(generic);
     });
 
     it('mode=qr: 302 to the QR login page with the callback under CONSOLE_PUBLIC_URL and a random state in a Lax cookie', async () => {
@@ -330,10 +345,8 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
       const back = await jar.get(`/api/v1/auth/wecom/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`);
       return { jar, back };
     };
-    const errorOf = (location: string): string | null => {
-      const m = location.match(/^\/#\/login\?error=(.*)$/);
-      return m ? decodeURIComponent(m[1]) : null;
-    };
+    /** The code the login page is sent back with (never a text of its own). */
+    const errorOf = (location: string): string | null => location.match(/^\/#\/login\?error=(\w+)$/)?.[1] ?? null;
 
     it('a good code of registered staff: session cookie, 302 to the page asked for, audited', async () => {
       fake.oauthCodes.set('code-wang', 'wecom-wang');
@@ -364,34 +377,31 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
       fake.oauthCodes.set('code-forged', 'wecom-wang');
       const { jar, back } = await wecomSignIn('code-forged', { state: 'forged-state-forged-sta' });
       expect(back.status).toBe(302);
-      expect(errorOf(back.location)).toBe(WECOM_LOGIN_ERRORS.badState);
+      expect(errorOf(back.location)).toBe('badState');
       expect(jar.cookies.has('kepubot_session')).toBe(false);
       const bare = await new CookieJar(fx.base).get('/api/v1/auth/wecom/callback?code=code-forged&state=x');
-      expect(errorOf(bare.location)).toBe(WECOM_LOGIN_ERRORS.badState);
+      expect(errorOf(bare.location)).toBe('badState');
       expect(fake.oauthCodes.has('code-forged')).toBe(true);
-      expect((await auditRows('console.auth.wecom')).at(-1)).toMatchObject({
-        sender_id: 'anonymous',
-        outcome: 'refused',
-        detail: 'bad state',
-      });
+      // Nobody signed in: nothing written to the audit log.
+      expect((await auditRows('console.auth.wecom')).filter((r) => r.sender_id === 'anonymous')).toEqual([]);
     });
 
     it('a WeCom member who is neither staff nor manager: error on the login page, no session', async () => {
       fake.oauthCodes.set('code-nobody', 'wecom-nobody');
       const { jar, back } = await wecomSignIn('code-nobody');
-      expect(errorOf(back.location)).toBe(WECOM_LOGIN_ERRORS.unknownUser);
+      expect(errorOf(back.location)).toBe('unknownUser');
       expect(jar.cookies.has('kepubot_session')).toBe(false);
     });
 
     it('WeCom refusing the code (used or invalid), a non-member, and a cancelled authorization are errors too', async () => {
       fake.oauthCodes.set('code-once', 'wecom-wang');
       expect((await wecomSignIn('code-once')).back.location).toBe('/#/');
-      expect(errorOf((await wecomSignIn('code-once')).back.location)).toBe(WECOM_LOGIN_ERRORS.wecomFailed);
+      expect(errorOf((await wecomSignIn('code-once')).back.location)).toBe('wecomFailed');
       fake.oauthCodes.set('code-outsider', null);
-      expect(errorOf((await wecomSignIn('code-outsider')).back.location)).toBe(WECOM_LOGIN_ERRORS.notMember);
+      expect(errorOf((await wecomSignIn('code-outsider')).back.location)).toBe('notMember');
       const jar = new CookieJar(fx.base);
       const state = new URL((await jar.get('/api/v1/auth/wecom/start')).location).searchParams.get('state')!;
-      expect(errorOf((await jar.get(`/api/v1/auth/wecom/callback?state=${state}`)).location)).toBe(WECOM_LOGIN_ERRORS.cancelled);
+      expect(errorOf((await jar.get(`/api/v1/auth/wecom/callback?state=${state}`)).location)).toBe('cancelled');
     });
 
     it('removing the person ends their sessions; a fallback name when they have none', async () => {
@@ -479,13 +489,13 @@ describe('demo mode: a one-time link for the demo operator at start; WeCom sign-
 
   it('says WeCom sign-in is off: options, start (400) and callback (error on the login page)', async () => {
     const b = fx.browser();
-    expect((await b.call('GET', '/api/v1/auth/options')).json).toEqual({ wecom: false, password: true, demo: true });
+    expect((await b.call('GET', '/api/v1/auth/options')).json).toEqual({ wecom: false, password: true, demo: true, error: null });
     const start = await b.call('GET', '/api/v1/auth/wecom/start?mode=qr');
     expect(start.status).toBe(400);
     expect(start.json).toEqual({ error: `${WECOM_LOGIN_ERRORS.notConfigured}（需设置 WECOM_* 变量）` });
     const back = await b.call('GET', '/api/v1/auth/wecom/callback?code=x&state=y');
     expect(back.status).toBe(302);
-    expect(back.headers.get('location')).toBe(`/#/login?error=${encodeURIComponent(WECOM_LOGIN_ERRORS.notConfigured)}`);
+    expect(back.headers.get('location')).toBe('/#/login?error=notConfigured');
   });
 });
 

@@ -233,4 +233,79 @@ describe('console API: groups', () => {
     });
     expect((await op.call('POST', '/api/v1/groups/999999/speaker', { body: { accountId: null } })).status).toBe(404);
   });
+  it('records an account leaving a group (removed by a member): it is no longer there to speak', async () => {
+    const account = fx.app.accounts.list()[0];
+    const free = await group('g-free@chatroom');
+    const before = groupListBody.parse(
+      ((await op.call('GET', '/api/v1/groups')).json as unknown as Array<Record<string, unknown>>).find((g) => g.id === free.id),
+    );
+    expect(before.accounts).toEqual([expect.objectContaining({ accountId: account.id, present: true })]);
+    puppet.emit('room-leave', { roomId: 'g-free@chatroom', removeeIdList: [SELF.id], removerId: 'g-zhang', timestamp: Date.now() });
+    await settle();
+    await fx.app.speech.elect();
+    const after = groupListBody.parse(
+      ((await op.call('GET', '/api/v1/groups')).json as unknown as Array<Record<string, unknown>>).find((g) => g.id === free.id),
+    );
+    expect(after.accounts).toEqual([expect.objectContaining({ accountId: account.id, present: false, speaker: false })]);
+  });
+});
+
+/**
+ * Unbound groups belong to no county yet: only the counties the WeChat account serves
+ * (WECHAT_ACCOUNT_COUNTIES) see the groups it heard; staff of another county neither see nor bind them.
+ */
+describe('console API: unbound groups and the counties the WeChat account serves', () => {
+  const now = new Date('2026-11-25T04:00:00Z');
+  let fx: ConsoleFixture;
+  let counties: { jia: number; yi: number; bing: number };
+  let stations: { jia: number; yi: number };
+  let free: number;
+
+  beforeAll(async () => {
+    const puppet = new KepuPuppetMock();
+    const self = puppet.mocker.createContact({ id: 'served-bot-self', name: '科普e站助手' });
+    puppet.mocker.createContact({ id: 'served-zhang', name: '张三' });
+    puppet.mocker.createRoom({ id: 'served-free@chatroom', topic: '没绑定的群', memberIdList: [self.id, 'served-zhang'] });
+    fx = await startConsole(now, { WECHAT_ACCOUNT_COUNTIES: '甲旗,乙旗' }, { puppet });
+    const s = fx.app.services.stations;
+    const a = await s.add({ name: '城关社区e站', county: '甲旗' });
+    const b = await s.add({ name: '河东e站', county: '乙旗' });
+    const c = await s.add({ name: '河西e站', county: '丙旗' });
+    counties = { jia: a.countyId, yi: b.countyId, bing: c.countyId };
+    stations = { jia: a.id, yi: b.id };
+    puppet.mocker.login(self);
+    for (let i = 0; i < 10 && !(await fx.db.ds.getRepository(WechatGroup).existsBy({ roomId: 'served-free@chatroom' })); i++) {
+      await new Promise((r) => setImmediate(r));
+      await fx.app.channel.idle();
+    }
+    free = (await fx.db.ds.getRepository(WechatGroup).findOneByOrFail({ roomId: 'served-free@chatroom' })).id;
+  });
+
+  afterAll(async () => {
+    await fx?.stop();
+  });
+
+  const topics = async (b: ApiBrowser) =>
+    ((await b.call('GET', '/api/v1/groups')).json as unknown as Array<{ topic: string }>).map((g) => g.topic);
+
+  it('staff of a county the account does not serve neither see nor bind its unbound groups', async () => {
+    const bing = await signInAs(fx, { staffOf: counties.bing });
+    expect(await topics(bing)).toEqual([]);
+    expect(await bing.call('POST', `/api/v1/groups/${free}/bind`, { body: { stationId: stations.jia } })).toMatchObject({
+      status: 404,
+      json: { error: '没有这个群，或无权查看' },
+    });
+    expect((await fx.db.ds.getRepository(WechatGroup).findOneByOrFail({ id: free })).stationId).toBeNull();
+  });
+
+  it('the operator and staff of a served county see them; the staff bind one to their station, and then it is their county’s only', async () => {
+    expect(await topics(await fx.operator())).toEqual(['没绑定的群']);
+    const yi = await signInAs(fx, { staffOf: counties.yi });
+    expect(await topics(yi)).toEqual(['没绑定的群']);
+    const jia = await signInAs(fx, { staffOf: counties.jia });
+    expect((await jia.call('POST', `/api/v1/groups/${free}/bind`, { body: { stationId: stations.jia } })).status).toBe(200);
+    expect(await topics(jia)).toEqual(['没绑定的群']);
+    expect(await topics(yi)).toEqual([]);
+    expect((await yi.call('POST', `/api/v1/groups/${free}/unbind`)).status).toBe(404);
+  });
 });

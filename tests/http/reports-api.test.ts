@@ -87,6 +87,16 @@ describe('console API: reports', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.json).toEqual({ error: '季度统计表的统计期格式不对，例如 2026Q3' });
     expect((await operator.call('GET', `/api/v1/reports/monthly?county=${county}`)).status).toBe(404);
+    // Names every object inherits are no kind of table either (they answered 500).
+    for (const kind of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const inherited = await operator.call('GET', `/api/v1/reports/${kind}?county=${county}`);
+      expect({ kind, status: inherited.status, json: inherited.json }).toEqual({
+        kind,
+        status: 404,
+        json: { error: '没有这种统计表（weekly、quarterly、annual、content）' },
+      });
+    }
+    expect((await operator.call('GET', `/api/v1/reports/annual?period=0000&county=${county}`)).status).toBe(400);
 
     const staff = await fx.app.services.people.addStaffTo(county, { name: '报表干事', wechatContact: 'rep-s' });
     const asStaff = await signedInAs(fx, 'staff', staff.id);

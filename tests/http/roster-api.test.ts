@@ -346,4 +346,15 @@ describe('console API: roster and informants', () => {
     const [{ bound }] = await fx.db.ds.query(`SELECT count(*)::int AS bound FROM informant WHERE wechat_contact_id = 'wx-mover'`);
     expect(bound).toBe(0);
   });
+
+  it('searches phones by the last 4 digits or the whole number only: a longer tail finds nobody, so the number cannot be guessed digit by digit', async () => {
+    const added = await op.call('POST', `/api/v1/stations/${other}/informants`, { body: { name: '王五', phone: '13912348765' } });
+    expect(added.status).toBe(201);
+    const search = async (q: string) =>
+      ((await op.call('GET', `/api/v1/stations/${other}/informants?q=${q}`)).json as unknown as Array<{ name: string }>).map((i) => i.name);
+    expect(await search('8765')).toEqual(['王五']);
+    expect(await search('13912348765')).toEqual(['王五']);
+    for (const q of ['48765', '348765', '2348765', '1912348765', '765', '3912348765'])
+      expect({ q, found: await search(q) }).toEqual({ q, found: [] });
+  });
 });

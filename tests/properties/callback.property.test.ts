@@ -80,31 +80,40 @@ const message = fc.record({
 
 describe('property: the callback envelope never answers 5xx and never leaves half a record (real Koa, real PostgreSQL)', () => {
   let h: CallbackHarness;
+  /** The Official Account in plain mode (no MP_ENCODING_AES_KEY): signed bodies reach the robot. */
+  let plain: CallbackHarness;
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
     h = await startCallbackHarness(NOW);
-    await h.services.stations.add({ name: '城关社区e站', county: '演示旗' });
-    await h.services.people.addManager('城关社区e站', { wecomUser: MANAGER });
-    await h.services.people.addManager('城关社区e站', { openid: OPENID });
+    plain = await startCallbackHarness(NOW, { MP_ENCODING_AES_KEY: '' });
+    for (const x of [h, plain]) {
+      await x.services.stations.add({ name: '城关社区e站', county: '演示旗' });
+      await x.services.people.addManager('城关社区e站', { wecomUser: MANAGER });
+      await x.services.people.addManager('城关社区e站', { openid: OPENID });
+    }
   });
   afterAll(async () => {
+    await plain.stop();
     await h.stop();
   });
-  beforeEach(() => h.clock.set(NOW));
+  beforeEach(() => {
+    h.clock.set(NOW);
+    plain.clock.set(NOW);
+  });
 
-  async function send(path: string, query: string, init: RequestInit = {}): Promise<number> {
-    const res = await fetch(`${h.base}${path}?${query}`, init);
+  async function send(path: string, query: string, init: RequestInit = {}, on: CallbackHarness = h): Promise<number> {
+    const res = await fetch(`${on.base}${path}?${query}`, init);
     await res.arrayBuffer();
     statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     return res.status;
   }
 
   /** No claimed callback is left unanswered, and every stored activity is whole. */
-  async function expectNoHalfRecords(): Promise<void> {
-    const [{ pending }] = await h.db.ds.query(`SELECT count(*)::int AS pending FROM callback_receipt WHERE reply IS NULL`);
+  async function expectNoHalfRecords(on: CallbackHarness = h): Promise<void> {
+    const [{ pending }] = await on.db.ds.query(`SELECT count(*)::int AS pending FROM callback_receipt WHERE reply IS NULL`);
     expect(pending).toBe(0);
-    const [{ broken }] = await h.db.ds.query(
+    const [{ broken }] = await on.db.ds.query(
       `SELECT count(*)::int AS broken FROM activity WHERE title = '' OR participants < 0 OR date IS NULL OR station_id IS NULL`,
     );
     expect(broken).toBe(0);
@@ -132,7 +141,11 @@ describe('property: the callback envelope never answers 5xx and never leaves hal
   });
 
   it('validly signed Official Account bodies (plain mode) with arbitrary XML and fields', async () => {
-    const signed = `signature=${getSignature(MP.token, TS, '42', '')}&timestamp=${TS}&nonce=42`;
+    let nonce = 0;
+    const signed = (): string => {
+      nonce++;
+      return `signature=${getSignature(MP.token, TS, String(nonce), '')}&timestamp=${TS}&nonce=${nonce}`;
+    };
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -141,12 +154,19 @@ describe('property: the callback envelope never answers 5xx and never leaves hal
           anyText,
         ),
         async (body) => {
-          expect(await send('/mp/callback', signed, { method: 'POST', body })).toBeLessThan(500);
+          expect(await send('/mp/callback', signed(), { method: 'POST', body }, plain)).toBeLessThan(500);
         },
       ),
       RUNS,
     );
-    await expectNoHalfRecords();
+    await expectNoHalfRecords(plain);
+    // In safe mode the same plain-signed bodies are refused before anything runs.
+    expect(
+      await send('/mp/callback', signed(), {
+        method: 'POST',
+        body: innerXml({ from: OPENID, type: 'text', content: '本月', msgId: '1', event: '', createTime: String(TS) }, 'gh_1234567890ab'),
+      }),
+    ).toBe(400);
   });
 
   it('validly sealed WeCom callbacks with arbitrary senders, types, ids and command text', async () => {

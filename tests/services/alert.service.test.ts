@@ -81,9 +81,11 @@ describe('alerts while PostgreSQL is unreachable', () => {
       sleep: async () => undefined,
     });
     alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: api }), log, clock });
+    const county = await services.reports.countyByName('断库旗');
     expect(await alerts.refreshRecipients()).toEqual({
       wecomUsers: ['staff-a'],
       webhooks: [`${fake.url}/cgi-bin/webhook/send?key=county`],
+      counties: { 'staff-a': [county.id], [`${fake.url}/cgi-bin/webhook/send?key=county`]: [county.id] },
     });
   });
 
@@ -149,6 +151,45 @@ describe('alerts while PostgreSQL is unreachable', () => {
     expect(incidents).toEqual([{ resolved: true }, { resolved: false }]);
     const [{ runs }] = await db.ds.query(`SELECT count(*)::int AS runs FROM job_run WHERE job = 'alert'`);
     expect(runs).toBe(2);
+  });
+
+  it("an account's logout: the QR code goes to the operator and the staff of the counties it serves; the others get the text", async () => {
+    const services = createServices(db.ds, config);
+    const other = await services.stations.add({ name: '别旗一站', county: '别旗' });
+    await services.people.addStaff('别旗', { wecomUser: 'staff-b' });
+    const served = await services.reports.countyByName('断库旗');
+    const png = Buffer.from('a PNG');
+    expect(await alerts.raise('wechat-logout:7', { text: '工作号1 退出登录', png }, { qrCounties: [served.id] })).toBe('queued');
+    const rows: Array<{ channel: string; recipient: string; part: number; text: string | null; file: string | null }> = await db.ds.query(
+      `SELECT o.channel, o.recipient, o.part, o.payload->>'text' AS text, o.payload->'file'->>'name' AS file
+       FROM outbox_message o JOIN job_run r ON r.id = o.run_id WHERE r.scope = 'alert:wechat-logout:7' ORDER BY o.channel, o.recipient, o.part`,
+    );
+    const note = '工作号1 退出登录\n（登录二维码只发给运维人员和这个微信号所服务旗县区的工作人员。）';
+    expect(rows).toEqual([
+      { channel: 'wecom-app', recipient: 'ops-on-duty|staff-a', part: 0, text: '工作号1 退出登录', file: null },
+      { channel: 'wecom-app', recipient: 'ops-on-duty|staff-a', part: 1, text: '', file: '微信登录二维码.png' },
+      { channel: 'wecom-app', recipient: 'staff-b', part: 0, text: note, file: null },
+      { channel: 'wecom-webhook', recipient: `${fake.url}/cgi-bin/webhook/send?key=county`, part: 0, text: '工作号1 退出登录', file: null },
+      {
+        channel: 'wecom-webhook',
+        recipient: `${fake.url}/cgi-bin/webhook/send?key=county`,
+        part: 1,
+        text: '',
+        file: '微信登录二维码.png',
+      },
+      { channel: 'wecom-webhook', recipient: `${fake.url}/cgi-bin/webhook/send?key=ops`, part: 0, text: '工作号1 退出登录', file: null },
+      { channel: 'wecom-webhook', recipient: `${fake.url}/cgi-bin/webhook/send?key=ops`, part: 1, text: '', file: '微信登录二维码.png' },
+    ]);
+    // An account serving every county: the operator alone gets the code.
+    expect(await alerts.raise('wechat-logout:8', { text: '工作号2 退出登录', png }, { qrCounties: [] })).toBe('queued');
+    const files: Array<{ recipient: string }> = await db.ds.query(
+      `SELECT o.recipient FROM outbox_message o JOIN job_run r ON r.id = o.run_id
+       WHERE r.scope = 'alert:wechat-logout:8' AND o.payload ? 'file' ORDER BY 1`,
+    );
+    expect(files.map((f) => f.recipient).sort()).toEqual([`${fake.url}/cgi-bin/webhook/send?key=ops`, 'ops-on-duty'].sort());
+    expect(other.countyId).not.toBe(served.id);
+    await alerts.resolve('wechat-logout:7');
+    await alerts.resolve('wechat-logout:8');
   });
 
   it('unsent alerts of a resolved incident expire instead of going out late', async () => {

@@ -44,6 +44,9 @@ describe('GroupSpeakers: one speaker per group, failover, pin (real PostgreSQL)'
   afterAll(async () => {
     await db.close();
   });
+  // The pool heartbeats every few seconds; on a slow machine a test may take longer than the stale limit.
+  const beatAll = () => db.ds.query(`UPDATE bot_account_lease SET heartbeat_at = now()`);
+  beforeEach(beatAll);
 
   it('gives each group with a healthy account one speaker (the lowest id), and none where no account is', async () => {
     await speakers.listed(ids.a2, ['r1@chatroom', 'r2@chatroom']);
@@ -75,6 +78,11 @@ describe('GroupSpeakers: one speaker per group, failover, pin (real PostgreSQL)'
     await speakers.elect();
     expect(await speakerOf('r1@chatroom')).toBe('a2');
     await set('a1', 'paused = false');
+    // Reconnecting to the puppet service (the gRPC stream is down): it cannot speak.
+    await set('a2', `state = 'reconnecting'`);
+    await speakers.elect();
+    expect(await speakerOf('r1@chatroom')).toBe('a1');
+    await set('a2', `state = 'online'`);
   });
 
   it('lets the operator pin a speaker: it speaks whenever it is healthy, another stands in meanwhile', async () => {
@@ -137,6 +145,7 @@ describe('GroupSpeakers: one speaker per group, failover, pin (real PostgreSQL)'
   });
   it('kepubot group speaker pins and unpins, and says who speaks now', async () => {
     const cli = async (...argv: string[]) => {
+      await beatAll();
       const out: string[] = [];
       const code = await runCli(argv, { DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, { out: (l) => out.push(l), err: (l) => out.push(l) });
       return { code, out: out.join('\n') };
@@ -144,6 +153,7 @@ describe('GroupSpeakers: one speaker per group, failover, pin (real PostgreSQL)'
     // a1 is logged out: pinned, it waits; a3 goes on speaking meanwhile.
     expect(await cli('group', 'speaker', '一群', 'a1')).toEqual({ code: 0, out: '已指定“a1”在群“一群”发言，现在由“a3”发言' });
     await set('a1', 'logged_in = true');
+    await beatAll();
     await speakers.elect();
     expect(await speakerOf('r1@chatroom')).toBe('a1');
     expect(await cli('group', 'speaker', 'r1@chatroom', '--unpin')).toEqual({ code: 0, out: '已取消群“一群”的指定发言号，现在由“a1”发言' });

@@ -38,9 +38,13 @@ export interface CallbackHarness {
   stop(): Promise<void>;
 }
 
-/** kepubot's Koa app with the registry's channels (WeCom, Official Account) on port 0, real PostgreSQL, fake WeCom API. */
-export async function startCallbackHarness(now: Date, env: Record<string, string> = {}): Promise<CallbackHarness> {
-  const db = await createTestDatabase();
+/**
+ * kepubot's Koa app with the registry's channels (WeCom, Official Account) on port 0, real
+ * PostgreSQL, fake WeCom API. With `shared`, it uses another harness's database (a second process:
+ * nothing in memory shared) and leaves it open on stop.
+ */
+export async function startCallbackHarness(now: Date, env: Record<string, string> = {}, shared?: TestDatabase): Promise<CallbackHarness> {
+  const db = shared ?? (await createTestDatabase());
   const fakeWecom = await startFakeWecom({ corpId: VECTOR.corpId, secret: 'wecom-secret-1' });
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -93,7 +97,7 @@ export async function startCallbackHarness(now: Date, env: Record<string, string
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await fakeWecom.close();
-      await db.close();
+      if (!shared) await db.close();
     },
   };
 }

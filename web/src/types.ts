@@ -35,6 +35,8 @@ export interface AuthOptions {
   wecom: boolean;
   password: boolean;
   demo: boolean;
+  /** The message for the `?error=<code>` asked about (null without one). */
+  error: string | null;
 }
 
 export interface AttentionItem {
@@ -91,6 +93,19 @@ export interface Group {
   lastMessageAt: string | null;
   boundAt: string | null;
   memberCount: number | null;
+  /** The bot accounts in the group (GET /groups only): every one listens, the speaker speaks. */
+  accounts?: GroupAccount[];
+}
+
+/** One bot account in a group. */
+export interface GroupAccount {
+  accountId: number;
+  accountName: string;
+  present: boolean;
+  healthy: boolean;
+  speaker: boolean;
+  pinned: boolean;
+  lastHeardAt: string | null;
 }
 
 export interface Activity {

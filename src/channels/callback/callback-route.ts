@@ -5,6 +5,7 @@ import type { ChannelName, IdentityKind, IncomingMessage } from '../../bot/conte
 import { sleep } from '../../clock';
 import { logRef } from '../../logger';
 import type { AuditEntry } from '../../services/audit.service';
+import type { KeptAnswer, SignedTriple } from '../../services/callback-receipt.service';
 import type { ChannelDeps, ChannelPlugin } from '../channel';
 import { answerWithin } from '../deadline';
 
@@ -33,6 +34,17 @@ export interface Delivery {
   messageId?: string;
   /** The channel's send time, in seconds since the epoch (as the channel wrote it). */
   createTime?: string;
+  /**
+   * The reply is sealed for the channel's account (encrypted: WeCom, the Official Account in safe
+   * mode), so a retried delivery whose secret answer was withheld may get a fresh secret. Otherwise
+   * such a retry gets a hint instead: whoever holds a copy of the request could read the answer.
+   */
+  confidential?: boolean;
+  /**
+   * The signature that authenticated the delivery, with its timestamp and nonce: accepted once
+   * (the same body again is a retry). Absent for a channel without such a triple.
+   */
+  signed?: SignedTriple;
   /** The passive reply carrying `text`. */
   reply(text: string): CallbackAnswer;
   /** The acknowledgement when there is nothing to say now. */
@@ -60,6 +72,7 @@ export interface CallbackChannelSpec {
 }
 
 const NOT_TEXT = '目前只支持文字命令。发“帮助”查看您可以使用的命令。';
+const SECRET_NOT_REPEATED = '这条消息的回复含有一次性链接，为安全起见重试时不再发送。如果没有收到，请重新发送这条消息。';
 
 function queryOf(ctx: Context): CallbackQuery {
   const out: CallbackQuery = {};
@@ -68,15 +81,26 @@ function queryOf(ctx: Context): CallbackQuery {
 }
 
 /**
+ * The dedupe key of a delivery: the sender and the message id (events: the sender, CreateTime and
+ * the event; a message without an id: the sender and CreateTime), so a sender reusing someone
+ * else's message id gets an answer of their own.
+ */
+export function dedupeKey(d: Pick<Delivery, 'messageId' | 'createTime' | 'event'>, from: string, type: string): string {
+  if (type === 'event') return JSON.stringify(['event', from, d.createTime ?? '', d.event ?? '']);
+  return JSON.stringify(d.messageId ? ['msg', from, d.messageId] : ['msg-at', from, d.createTime ?? '']);
+}
+
+/**
  * The routes of a callback channel: GET (URL verification) and POST (messages and events) with a
- * body size limit, dedupe of retried deliveries, the robot, and a passive reply within the
- * deadline (otherwise an acknowledgement now and the answer sent later through `spec.send`).
+ * body size limit, each signed triple accepted once, dedupe of retried deliveries, the robot, and
+ * a passive reply within the deadline (otherwise an acknowledgement now and the answer sent later
+ * through `spec.send`). An answer carrying a secret is never stored: a retry gets a fresh one.
  */
 export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): Router {
   const router = new Router();
   const { log, clock, receipts, robot } = deps;
   /** Deliveries being answered by this process, so a retry waits for the first one's answer. */
-  const inFlight = new Map<string, Promise<string>>();
+  const inFlight = new Map<string, Promise<KeptAnswer>>();
 
   router.use(async (ctx, next) => {
     try {
@@ -103,27 +127,42 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
         ? ctx.throw(413, `body larger than ${spec.bodyLimitBytes} bytes`)
         : ctx.throw(err.status ?? 400, 'cannot read body'),
     );
-    const delivery = spec.open(queryOf(ctx), body, clock.now());
+    const now = clock.now();
+    const delivery = spec.open(queryOf(ctx), body, now);
+    if (delivery.signed && (await receipts.useSignature(spec.name, delivery.signed, body)) === 'other-body') {
+      return ctx.throw(403, '这个签名（signature、timestamp、nonce）已经用过 (signature already used with another body)');
+    }
     const { from, type } = delivery;
     if (!from || !type) return ctx.throw(400, 'FromUserName or MsgType missing');
-    const text = await answer(delivery, from, type);
+    const text = await answer(delivery, from, type, now);
     const out = text ? delivery.reply(text) : delivery.empty;
     ctx.type = out.type;
     ctx.body = out.body;
   });
 
-  /** Runs the delivery through the robot once per dedupe key; '' means "acknowledge, nothing to say now". */
-  async function answer(d: Delivery, from: string, type: string): Promise<string> {
-    const key =
-      type === 'event' ? `event:${from}:${d.createTime ?? ''}:${d.event ?? ''}` : `msg:${d.messageId ?? `${from}:${d.createTime ?? ''}`}`;
-    const claim = await receipts.claim(spec.name, key);
+  /**
+   * Runs the delivery through the robot once per dedupe key; '' means "acknowledge, nothing to say
+   * now". A secret answer is kept as a marker only: a retry runs the command again for a fresh
+   * secret when the reply is sealed for the account, and gets a hint otherwise.
+   */
+  async function answer(d: Delivery, from: string, type: string, now: Date): Promise<string> {
+    const key = dedupeKey(d, from, type);
+    const claim = await receipts.claim(spec.name, key, now);
     if (claim.state === 'answered') return claim.reply;
-    if (claim.state === 'pending') return waitForEarlier(key);
+    if (claim.state === 'new') return handle(d, from, type, key);
+    if (claim.state === 'pending') {
+      const earlier = await waitForEarlier(key);
+      if (earlier !== null) return earlier;
+    }
+    return d.confidential ? handle(d, from, type, key) : SECRET_NOT_REPEATED;
+  }
 
+  /** Runs a claimed (or withheld) delivery, keeps its answer, and answers within the deadline or later. */
+  async function handle(d: Delivery, from: string, type: string, key: string): Promise<string> {
     const work = run(d, from, type, key).then(
-      async ({ text, audit }) => {
-        await receipts.answer(spec.name, key, text, audit);
-        return text;
+      async ({ answer: kept, audit }) => {
+        await receipts.answer(spec.name, key, clock.now(), kept, audit);
+        return kept;
       },
       async (err: unknown) => {
         await receipts.release(spec.name, key).catch(() => undefined);
@@ -136,24 +175,25 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
       () => inFlight.delete(key),
     );
     const within = await answerWithin(clock, spec.replyDeadlineMs, work, {
-      send: async (text) => {
+      send: async ({ text }) => {
         if (!text) return;
         if (spec.send) await spec.send(from, text);
         else log.error({ channel: spec.name, ref: logRef(key) }, 'late answer could not be sent: no send API for this channel');
       },
       failed: (err) => log.error({ err, channel: spec.name, ref: logRef(key) }, 'late answer failed'),
     });
-    if (within.inTime) return within.value;
+    if (within.inTime) return within.value.text;
     log.warn({ channel: spec.name, ref: logRef(key) }, 'answer missed the passive-reply deadline; sending it later');
     return '';
   }
 
-  /** The answer to one delivery, and the audit entries of the commands it ran. */
-  async function run(d: Delivery, from: string, type: string, key: string): Promise<{ text: string; audit: AuditEntry[] }> {
-    if (type === 'event') return { text: spec.onEvent?.(d.event ?? '', from) ?? '', audit: [] };
-    if (type !== 'text') return { text: NOT_TEXT, audit: [] };
+  /** The answer to one delivery (text, and whether it carries a secret), and the audit entries of the commands it ran. */
+  async function run(d: Delivery, from: string, type: string, key: string): Promise<{ answer: KeptAnswer; audit: AuditEntry[] }> {
+    if (type === 'event') return { answer: { text: spec.onEvent?.(d.event ?? '', from) ?? '', secret: false }, audit: [] };
+    if (type !== 'text') return { answer: { text: NOT_TEXT, secret: false }, audit: [] };
     const incoming: IncomingMessage = {
-      id: `${spec.name}:${d.messageId ?? key}`,
+      // The key names the sender: only its digest goes into ids that reach the logs.
+      id: `${spec.name}:${d.messageId || logRef(key)}`,
       channel: spec.name,
       identityKind: spec.identityKind,
       kind: 'text',
@@ -163,34 +203,38 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
       links: [],
     };
     const parts: string[] = [];
+    let secret = false;
     const audit: AuditEntry[] = [];
     await robot.receive(
       incoming,
-      async (t) => {
+      async (t, options) => {
         parts.push(t);
+        secret ||= options?.secret === true;
       },
       { audit: (entry) => audit.push(entry) },
     );
-    return { text: parts.join('\n\n'), audit };
+    return { answer: { text: parts.join('\n\n'), secret }, audit };
   }
 
   /**
    * A retry while the first delivery is still running: its answer if it comes within the
-   * deadline, else nothing (the first delivery sends it late). A first delivery in another
-   * process is watched through its receipt.
+   * deadline, else nothing (the first delivery sends it late); null when that answer is a secret,
+   * which is never repeated. A first delivery in another process is watched through its receipt.
    */
-  async function waitForEarlier(key: string): Promise<string> {
+  async function waitForEarlier(key: string): Promise<string | null> {
     const stop = new AbortController();
-    const earlier =
-      inFlight.get(key) ??
-      (async () => {
-        while (!stop.signal.aborted) {
-          await sleep(clock, 50, stop.signal);
-          const s = await receipts.state(spec.name, key);
-          if (s.state === 'answered') return s.reply;
-        }
-        return '';
-      })();
+    const mine = inFlight.get(key);
+    const earlier: Promise<string | null> = mine
+      ? mine.then((kept) => (kept.secret ? null : kept.text))
+      : (async () => {
+          while (!stop.signal.aborted) {
+            await sleep(clock, 50, stop.signal);
+            const s = await receipts.state(spec.name, key);
+            if (s.state === 'answered') return s.reply;
+            if (s.state === 'withheld') return null;
+          }
+          return '';
+        })();
     try {
       const within = await answerWithin(clock, spec.replyDeadlineMs, earlier, { send: async () => undefined, failed: () => undefined });
       return within.inTime ? within.value : '';

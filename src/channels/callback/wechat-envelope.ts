@@ -8,6 +8,7 @@ import { decrypt, encrypt, getSignature } from '@wecom/crypto';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import createError from 'http-errors';
 import { timingSafeEqual } from 'node:crypto';
+import type { SignedTriple } from '../../services/callback-receipt.service';
 import type { Delivery } from './callback-route';
 
 /** What a channel configures for its envelope. */
@@ -146,20 +147,36 @@ export function sealReply(keys: EnvelopeKeys, to: Fields, text: string, now: Dat
   }) as string;
 }
 
+/**
+ * The triple a delivery was signed with (msg_signature when encrypted, else signature, in lower
+ * case as it is compared), usable while its timestamp is within the window.
+ */
+export function signedTriple(keys: EnvelopeKeys, q: EnvelopeQuery, encrypted: boolean): SignedTriple {
+  return {
+    signature: ((encrypted ? q.msg_signature : q.signature) ?? '').toLowerCase(),
+    timestamp: q.timestamp ?? '',
+    nonce: q.nonce ?? '',
+    validUntil: new Date((Number(q.timestamp) + keys.maxAgeSeconds) * 1000),
+  };
+}
+
 /** What the shared callback route needs from an opened WeChat-style message. */
 export type WechatDelivery = Delivery;
 
 /**
- * A WeChat-style message as a delivery: its fields, and a reply sealed the way the message came
- * (plain, or encrypted with the callback's nonce or `fallbackNonce`). `emptyBody` is the channel's
- * "nothing to say" answer ('' for WeCom, 'success' for the Official Account).
+ * A WeChat-style message as a delivery: its fields, the triple it was signed with, and a reply
+ * sealed the way the message came (plain, or encrypted with the callback's nonce or a random one).
+ * `emptyBody` is the channel's "nothing to say" answer ('' for WeCom, 'success' for the Official
+ * Account).
  */
 export function wechatDelivery(
   keys: EnvelopeKeys,
   fields: Fields,
-  opts: { encrypted: boolean; nonce: string; emptyBody: string; now: () => Date },
+  opts: { encrypted: boolean; nonce: string; signed: SignedTriple; emptyBody: string; now: () => Date },
 ): WechatDelivery {
   return {
+    confidential: opts.encrypted,
+    signed: opts.signed,
     from: fields.FromUserName,
     type: fields.MsgType,
     text: fields.Content,

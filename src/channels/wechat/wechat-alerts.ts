@@ -18,8 +18,11 @@ export interface WechatAlertOptions {
   /** How long a logged-out account may wait for a QR code before the alert goes without one. Default 30 s. */
   qrGraceMs?: number;
   zone?: string;
-  /** The account watched: its incident is `wechat-logout:<id>` and the alert names it. */
-  account?: { id: number; name: string };
+  /**
+   * The account watched: its incident is `wechat-logout:<id>`, the alert names it, and its QR code
+   * goes only to the operator and the staff of the counties it serves (read when the alert is raised).
+   */
+  account?: { id: number; name: string; counties: () => Promise<number[]> };
 }
 
 /** The logout incident of one account. */
@@ -52,8 +55,8 @@ export function watchWechatForAlerts(
   const raise = (qrcode: string | null): void => {
     if (alerts.isOpen(incident)) return; // a QR code refresh during the same incident
     track(
-      wechatLogoutAlert(clock.now(), qrcode, opts.zone, opts.account?.name)
-        .then((content) => alerts.raise(incident, content))
+      Promise.all([wechatLogoutAlert(clock.now(), qrcode, opts.zone, opts.account?.name), opts.account?.counties().catch(() => [])])
+        .then(([content, qrCounties]) => alerts.raise(incident, content, { qrCounties }))
         .catch((err: unknown) => opts.log.error({ err }, 'raising the logout alert failed')),
     );
   };

@@ -164,10 +164,10 @@ export class WechatChannel {
     const claims = this.deps.claims;
     await this.deps.robot.receive(
       incoming,
-      (text, priority) =>
+      (text, opts) =>
         room && this.deps.groupReply
-          ? this.deps.groupReply(room.id, talker, text, account, room, priority)
-          : account.replies.say({ room: room ?? undefined, contact: talker }, text, priority),
+          ? this.deps.groupReply(room.id, talker, text, account, room, opts?.priority)
+          : account.replies.say({ room: room ?? undefined, contact: talker }, text, opts?.priority),
       key && claims ? { claim: (purpose) => claims.claim(key, purpose, this.deps.clock.now()) } : {},
     );
   }

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../../config';
 import { callbackChannel, callbackRouter, type CallbackChannelSpec, type CallbackDeps } from '../callback/callback-route';
-import { openMessage, verifyUrl, wechatDelivery, type EnvelopeKeys } from '../callback/wechat-envelope';
+import { openMessage, signedTriple, verifyUrl, wechatDelivery, type EnvelopeKeys } from '../callback/wechat-envelope';
 import type { ChannelFactory } from '../channel';
 import { WecomApiClient } from './wecom-api';
 
@@ -10,7 +10,8 @@ const WELCOME = '您好，这里是科普e站助手。e站管理员可以在这�
 
 /**
  * The WeCom self-built app's callback (/wecom/callback): always encrypted (msg_signature, the
- * CorpID as receiveid); answers that miss the deadline go out through message/send.
+ * CorpID as receiveid; the query's encrypt_type is not read); answers that miss the deadline go
+ * out through message/send.
  */
 export function wecomSpec(
   wecom: NonNullable<AppConfig['wecom']>,
@@ -35,6 +36,7 @@ export function wecomSpec(
       wechatDelivery(keys, openMessage(keys, q, body, now, true), {
         encrypted: true,
         nonce: q.nonce || randomBytes(8).toString('hex'),
+        signed: signedTriple(keys, q, true),
         emptyBody: '',
         now: () => clock.now(),
       }),

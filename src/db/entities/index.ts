@@ -2,6 +2,7 @@ import { Activity } from './activity.entity';
 import { AlertIncident } from './alert-incident.entity';
 import { AuditLog } from './audit-log.entity';
 import { CallbackReceipt } from './callback-receipt.entity';
+import { CallbackSignature } from './callback-signature.entity';
 import { CountyStaff } from './county-staff.entity';
 import { DailyRollup } from './daily-rollup.entity';
 import { EffectiveShare } from './effective-share.entity';
@@ -21,6 +22,7 @@ import { UnknownLinkShape } from './unknown-link-shape.entity';
 import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
+import { LoginAttempt } from './login-attempt.entity';
 import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } from './bot-account.entity';
 import { MessageClaim } from './message-claim.entity';
 import { GroupAccount } from './group-account.entity';
@@ -34,6 +36,7 @@ export {
   AlertIncident,
   AuditLog,
   CallbackReceipt,
+  CallbackSignature,
   CountyStaff,
   DailyRollup,
   EffectiveShare,
@@ -53,6 +56,7 @@ export {
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  LoginAttempt,
   BotAccount,
   BotAccountCounty,
   BotAccountLease,
@@ -75,6 +79,7 @@ export const ENTITIES = [
   AuditLog,
   CountyStaff,
   CallbackReceipt,
+  CallbackSignature,
   ResourceLog,
   JobRun,
   OutboxMessage,
@@ -90,6 +95,7 @@ export const ENTITIES = [
   OperatorAccount,
   ConsoleSession,
   ConsoleLoginTicket,
+  LoginAttempt,
   BotAccount,
   BotAccountCounty,
   BotAccountLease,

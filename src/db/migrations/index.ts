@@ -11,8 +11,10 @@ import { CountingPeriods1764800000000 } from './1764800000000-counting-periods';
 import { UnknownLinkShapes1764810000000 } from './1764810000000-unknown-link-shapes';
 import { ConsoleSessions1764900000000 } from './1764900000000-console-sessions';
 import { ConsoleLoginTickets1765000000000 } from './1765000000000-console-login-tickets';
+import { LoginAttempts1765310000000 } from './1765310000000-login-attempts';
 import { StationNamePerCounty1765100000000 } from './1765100000000-station-name-per-county';
 import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed-shares-index';
+import { CallbackReplay1765300000000 } from './1765300000000-callback-replay';
 import { BotAccounts1765500000000 } from './1765500000000-bot-accounts';
 import { MessageClaims1765510000000 } from './1765510000000-message-claims';
 import { GroupSpeakers1765511000000 } from './1765511000000-group-speakers';
@@ -35,6 +37,8 @@ export const MIGRATIONS = [
   ConsoleLoginTickets1765000000000,
   StationNamePerCounty1765100000000,
   UnconfirmedSharesIndex1765200000000,
+  CallbackReplay1765300000000,
+  LoginAttempts1765310000000,
   BotAccounts1765500000000,
   MessageClaims1765510000000,
   GroupSpeakers1765511000000,

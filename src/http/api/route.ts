@@ -11,7 +11,7 @@ import type { Services } from '../../services';
 import type { AppConfig } from '../../config';
 import type { SystemReadiness } from '../app';
 import type { Access } from './access';
-import type { LoginLimits } from './login-limiter';
+import type { LoginLimits } from '../../services/login-limiter.service';
 
 /** One endpoint of the API, as the router serves it and the OpenAPI document describes it. */
 export interface ApiRoute {
@@ -48,7 +48,7 @@ export interface ApiDeps {
   /** The WeChat account's state from the runtime (with the login QR payload while logged out). */
   wechat: () => WechatStatus;
   version: string;
-  /** Sign-in attempt limits (default: 5 per name, 20 per address, per 15 minutes). */
+  /** Sign-in attempt limits (default: 20 per address and 5 per name per 15 minutes, then one a minute for the name). */
   loginLimits?: LoginLimits;
   /** The WeCom API client (WeCom sign-in: code → user id); absent when WeCom is not configured. */
   wecomApi?: WecomApiClient;

@@ -18,8 +18,6 @@ export { SESSION_COOKIE } from './areas/session';
 interface ApiState {
   session?: ActiveSession;
   access?: Access;
-  /** Who the audit names for a write before anyone is signed in (the name tried). */
-  auditName?: string;
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -70,7 +68,8 @@ export function createApiRouter(deps: ApiDeps): Router {
     }
   });
 
-  // Every write is audited like a command, whether it succeeds or is refused.
+  // Every write of a signed-in person (or a sign-in that succeeded) is audited like a command, whether
+  // it succeeds or is refused. Anonymous requests write nothing: strangers cannot fill the table.
   router.use(async (ctx, next) => {
     if (!WRITE_METHODS.has(ctx.method)) return next();
     let outcome: AuditOutcome = 'ok';
@@ -83,19 +82,20 @@ export function createApiRouter(deps: ApiDeps): Router {
       detail = err instanceof Error ? err.message : String(err);
       throw err;
     } finally {
-      const s = state(ctx);
-      const principal = s.session?.principal;
-      await deps.services.audit
-        .record({
-          channel: 'console',
-          senderId: principal ? `${principal.kind}:${principal.id}` : 'anonymous',
-          senderName: principal?.name ?? s.auditName ?? '',
-          listenerId: `console.${ctx.method.toLowerCase()}.${ctx.path.replace(/^\/api\/v1\//, '').replace(/\//g, '.')}`,
-          command: `${ctx.method} ${ctx.path}`,
-          outcome,
-          detail,
-        })
-        .catch((err: unknown) => deps.log.error({ err }, 'could not audit a console write'));
+      const principal = state(ctx).session?.principal;
+      if (principal) {
+        await deps.services.audit
+          .record({
+            channel: 'console',
+            senderId: `${principal.kind}:${principal.id}`,
+            senderName: principal.name,
+            listenerId: `console.${ctx.method.toLowerCase()}.${ctx.path.replace(/^\/api\/v1\//, '').replace(/\//g, '.')}`,
+            command: `${ctx.method} ${ctx.path}`,
+            outcome,
+            detail,
+          })
+          .catch((err: unknown) => deps.log.error({ err }, 'could not audit a console write'));
+      }
     }
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePeriod } from '../../domain/periods';
+import { parsePeriod, PERIOD_YEARS } from '../../domain/periods';
 
 /**
  * The console API's requests and answers as zod schemas: the router validates requests with
@@ -12,7 +12,10 @@ export const dayKey = z.iso.date().describe('日期（YYYY-MM-DD，北京时间�
 /** A period key as people type it: 2026-11-25, 2026-W48, 2026-11, 2026Q3, 2026. */
 export const periodKey = z
   .string()
-  .refine((s) => parsePeriod(s) !== null, { message: '统计期格式不对，例如 2026-11-25、2026-W48、2026-11、2026Q3、2026' })
+  .max(16, '统计期太长')
+  .refine((s) => parsePeriod(s) !== null, {
+    message: `统计期格式不对（年份在 ${PERIOD_YEARS.min}–${PERIOD_YEARS.max} 之间），例如 2026-11-25、2026-W48、2026-11、2026Q3、2026`,
+  })
   .describe('统计期：2026-11-25 / 2026-W48 / 2026-11 / 2026Q3 / 2026');
 
 export const errorBody = z.object({ error: z.string().describe('中文错误说明') });

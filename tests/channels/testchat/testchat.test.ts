@@ -114,9 +114,9 @@ describe('a channel plug-in defined in a test (testchat) answers commands throug
     expect(new Set(replies).size).toBe(1);
     expect(replies[0]).toContain('插件培训');
     expect(await activities()).toBe(before + 1);
-    const [{ n }] = await db.ds.query(
-      `SELECT count(*)::int AS n FROM callback_receipt WHERE channel = 'testchat' AND dedupe_key = 'msg:tc-retry'`,
-    );
+    const [{ n }] = await db.ds.query(`SELECT count(*)::int AS n FROM callback_receipt WHERE channel = 'testchat' AND dedupe_key = $1`, [
+      JSON.stringify(['msg', OPENID, 'tc-retry']),
+    ]);
     expect(n).toBe(1);
   });
 

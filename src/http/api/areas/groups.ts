@@ -63,16 +63,35 @@ export const groupOut = (g: GroupRow): z.input<typeof groupBody> => ({
 });
 
 /**
- * What a person's group list shows: the operator every group; county staff the unbound groups and
- * those of their county's stations; a station manager their station's groups.
+ * Whether a person sees (and may bind) the groups no station has yet. A group's county is known
+ * once it is bound; before that, only the WeChat account that heard it says where it belongs. The
+ * operator sees every unbound group; county staff those heard by an account serving their county;
+ * station managers none. Today one account (WECHATY_PUPPET_SERVICE_*) hears every group, and it
+ * serves the counties named in WECHAT_ACCOUNT_COUNTIES, or every county when that is empty.
  */
-export function groupScope(access: Access, county?: number): GroupScope {
+export async function seesUnboundGroups(deps: Pick<ApiDeps, 'ds' | 'config'>, access: Access): Promise<boolean> {
+  if (access.principal.kind === 'operator') return true;
+  if (access.principal.kind !== 'staff') return false;
+  const served = deps.config.wechat.accountCounties;
+  if (served.length === 0) return true;
+  const rows: unknown[] = await deps.ds.query(`SELECT 1 FROM region WHERE id = $1 AND level = 'county' AND name = ANY($2)`, [
+    access.principal.countyId,
+    served,
+  ]);
+  return rows.length > 0;
+}
+
+/**
+ * What a person's group list shows: the operator every group; county staff those of their
+ * county's stations and the unbound groups they may see (`unbound`, from seesUnboundGroups); a
+ * station manager their station's groups.
+ */
+export function groupScope(access: Access, unbound: boolean, county?: number): GroupScope {
   if (access.principal.kind === 'manager') {
     return { counties: null, stations: access.stations === 'all' ? null : [...access.stations], unbound: false };
   }
   const counties = access.counties === 'all' ? null : [...access.counties];
-  if (county === undefined) return { counties, stations: null, unbound: true };
-  return { counties: [county], stations: null, unbound: true };
+  return { counties: county === undefined ? counties : [county], stations: null, unbound };
 }
 
 /** Groups: every group the bot is in; bind and unbind to stations (operator and county staff). */
@@ -115,7 +134,7 @@ export function groupHandlers(deps: ApiDeps): Handlers<typeof GROUP_ROUTES> {
 
   /** The group if the person may see it (404 otherwise); 403 when they may not bind or unbind groups. */
   const writable = async (id: number, access: Access): Promise<GroupRow> => {
-    const [group] = await groups.rows(groupScope(access), id);
+    const [group] = await groups.rows(groupScope(access, await seesUnboundGroups(deps, access)), id);
     if (!group) throw createHttpError(404, '没有这个群，或无权查看');
     if (access.principal.kind === 'manager') throw createHttpError(403, 'e站管理员不能绑定或解绑群，请联系旗县区工作人员');
     return group;
@@ -139,11 +158,11 @@ export function groupHandlers(deps: ApiDeps): Handlers<typeof GROUP_ROUTES> {
     groups: async (ctx, access) => {
       const q = parse(groupsQuery, ctx.query);
       if (q.county !== undefined && !canSeeCounty(access, q.county)) throw createHttpError(404, '没有这个旗县区，或无权查看');
-      return withAccounts(await groups.rows(groupScope(access, q.county)));
+      return withAccounts(await groups.rows(groupScope(access, await seesUnboundGroups(deps, access), q.county)));
     },
     groupSpeaker: async (ctx, access) => {
       const id = idParam(ctx);
-      const [group] = await groups.rows(groupScope(access), id);
+      const [group] = await groups.rows(groupScope(access, await seesUnboundGroups(deps, access)), id);
       if (!group) throw createHttpError(404, '没有这个群，或无权查看');
       if (!access.system) throw createHttpError(403, '只有操作员可以指定群的发言号');
       const { accountId } = parse(speakerBody, bodyOf(ctx));

@@ -7,7 +7,7 @@ import { canSeeCounty } from '../access';
 import { periodKey } from '../schemas';
 import { parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** The tables the CLI's `report …` commands write, by the kind of period each takes. */
 const KINDS = {
@@ -42,7 +42,8 @@ export function reportHandlers(deps: ApiDeps): Handlers<typeof REPORT_ROUTES> {
   return {
     report: async (ctx, access) => {
       const kind = (ctx.params as { kind?: string }).kind ?? '';
-      if (!(kind in KINDS)) throw createHttpError(404, '没有这种统计表（weekly、quarterly、annual、content）');
+      // Own keys only: `constructor`, `toString` or `__proto__` are no kind of report.
+      if (!Object.hasOwn(KINDS, kind)) throw createHttpError(404, '没有这种统计表（weekly、quarterly、annual、content）');
       const spec = KINDS[kind as ReportKind];
       if (access.principal.kind === 'manager') throw createHttpError(403, 'e站管理员不能下载旗县区统计表');
       const q = parse(reportQuery, ctx.query);

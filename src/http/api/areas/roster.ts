@@ -5,10 +5,13 @@ import { dayOf } from '../../../domain/calendar';
 import { normalisePhone } from '../../../domain/roster';
 import { MOBILE_RE, NAME_RE } from '../../../domain/station-commands';
 import type { RosterFile } from '../../../services/roster.service';
+import { ROSTER_TEMPLATE_NAME, rosterTemplate } from '../../../services/roster-template';
+import type { Requester } from '../../../services/personal-data.service';
 import type { Access } from '../access';
 import { dayKey, instant } from '../schemas';
 import { bodyOf, idParam, parse, rawBody, type ApiDeps, type ApiRoute, type Handlers } from '../route';
 import { visibleStation } from './stations';
+import { XLSX } from './reports';
 
 /** The largest roster file the console takes (a 100,000-row .xlsx is about 3 MB). */
 export const ROSTER_MAX_BYTES = 10 * 1024 * 1024;
@@ -29,7 +32,11 @@ export const informantsQuery = z.object({
     .enum(['active', 'disabled', 'all'], { error: 'status 应为 active、disabled 或 all' })
     .default('all')
     .describe('在用 / 已停用 / 全部'),
-  q: z.string().max(64, '搜索词太长').optional().describe('姓名的一部分，或手机号后几位'),
+  q: z
+    .string()
+    .max(64, '搜索词太长')
+    .optional()
+    .describe('姓名的一部分，或手机号后 4 位，或完整的 11 位手机号（其他位数的数字不匹配手机号）'),
 });
 
 const personName = z
@@ -95,6 +102,10 @@ export const bindUnconfirmedBody = z.object({
   index: z.number({ error: 'index 应为未确认名单中的序号' }).int().positive().optional().describe('或：未确认名单中的序号'),
   informantId: z.number({ error: 'informantId 应为整数' }).int().positive().optional().describe('绑定到名册中的这位信息员'),
   name: personName.optional().describe('或：名册中的姓名（没有则新增）；都不给时用微信名'),
+});
+
+export const forgetBody = z.object({
+  confirm: z.literal(true, { error: '应为 true（删除不可撤销，请确认）' }).describe('确认删除（不可撤销）'),
 });
 
 /** The uploaded roster: its bytes and the file name from `x-file-name` (URL-encoded). */
@@ -183,6 +194,30 @@ export const ROSTER_ROUTES = {
     status: 200,
     response: z.object({ informantId: z.number().int(), text: z.string().describe('中文结果') }),
   },
+  informantData: {
+    method: 'get',
+    path: '/informants/:id/personal-data',
+    summary:
+      '下载 kepubot 保存的这位信息员的全部个人信息（JSON：名册、微信标识、转发、操作记录），用于答复本人的查阅请求；旗县区工作人员和操作员可用，e站管理员 403；记入审计日志',
+    status: 200,
+    produces: 'application/json',
+  },
+  forgetInformant: {
+    method: 'post',
+    path: '/informants/:id/forget',
+    summary:
+      '删除这位信息员的姓名、手机号和微信标识（不可撤销；统计数字不变，名册上改为“已删除信息员#编号”）；旗县区工作人员和操作员可用，e站管理员 403',
+    body: forgetBody,
+    status: 200,
+    response: z.object({ name: z.string().describe('名册上的新名称'), shares: z.number().int().describe('替换了发送人标识的转发数') }),
+  },
+  rosterTemplate: {
+    method: 'get',
+    path: '/roster/template',
+    summary: `下载名册模板（${ROSTER_TEMPLATE_NAME}）：导入所需的列和一行示例；与 kepubot roster template 相同`,
+    status: 200,
+    produces: XLSX,
+  },
 } as const satisfies Record<string, ApiRoute>;
 
 export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
@@ -202,6 +237,18 @@ export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
     });
     return { id, stationId: row.station_id };
   };
+
+  /** A person's data is for county staff of the station's county and operators; a station manager gets 403. */
+  const personalDataAccess = async (ctx: Context, access: Access): Promise<{ id: number; stationId: number }> => {
+    const found = await ownStation(ctx, access);
+    if (access.principal.kind === 'manager') throw createHttpError(403, '个人信息的导出和删除由旗县区科协工作人员办理，e站管理员不能操作');
+    return found;
+  };
+  const requester = (access: Access): Requester => ({
+    channel: 'console',
+    senderId: `${access.principal.kind}:${access.principal.id}`,
+    senderName: access.principal.name,
+  });
 
   return {
     informants: async (ctx, access) => {
@@ -256,6 +303,25 @@ export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
         });
       }
       return { added: r.imported, updated: r.updated, enabled: r.enabled, unchanged: r.unchanged, rows: r.rows };
+    },
+    informantData: async (ctx, access) => {
+      const { id } = await personalDataAccess(ctx, access);
+      const data = await deps.services.personalData.export(id, deps.clock.now(), requester(access));
+      ctx.attachment(`信息员${id}-个人信息.json`, { fallback: `kepubot-informant-${id}.json` });
+      ctx.type = 'application/json';
+      ctx.body = JSON.stringify(data, null, 2);
+      return undefined;
+    },
+    forgetInformant: async (ctx, access) => {
+      const { id } = await personalDataAccess(ctx, access);
+      parse(forgetBody, bodyOf(ctx));
+      return deps.services.personalData.forget(id, deps.clock.now(), requester(access));
+    },
+    rosterTemplate: async (ctx) => {
+      ctx.attachment(ROSTER_TEMPLATE_NAME, { fallback: 'kepubot-roster-template.xlsx' });
+      ctx.type = XLSX;
+      ctx.body = await rosterTemplate();
+      return undefined;
     },
     unconfirmed: async (ctx, access) => {
       const station = await visibleStation(deps, access, idParam(ctx));

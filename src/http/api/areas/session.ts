@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { operatorNameSchema, SESSION_TTL_MS, type ActiveSession } from '../../../services/console-auth.service';
 import { instant } from '../schemas';
 import { bodyOf, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
-import { LoginLimiter } from '../login-limiter';
+import { LoginLimiter, type Refused } from '../../../services/login-limiter.service';
 
 /** The session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS. */
 export const SESSION_COOKIE = 'kepubot_session';
@@ -48,6 +48,12 @@ export const meOf = (session: ActiveSession): z.infer<typeof meBody> => ({
   expiresAt: session.expiresAt.toISOString(),
 });
 
+/** A sign-in refused before any check: 429 with when to try again. */
+export function tooManyAttempts(ctx: Context, refused: Refused): never {
+  ctx.set('Retry-After', String(refused.retryAfterSeconds));
+  throw createHttpError(429, `登录尝试过多，请 ${Math.ceil(refused.retryAfterSeconds / 60)} 分钟后再试`);
+}
+
 /** Sets the session cookie of a new session (replacing the one the browser had). */
 export async function startSession(ctx: Context, deps: ApiDeps, token: string): Promise<void> {
   const old = ctx.cookies.get(SESSION_COOKIE);
@@ -64,23 +70,16 @@ export async function startSession(ctx: Context, deps: ApiDeps, token: string): 
 
 export function sessionHandlers(deps: ApiDeps): Handlers<typeof SESSION_ROUTES> {
   const auth = deps.services.consoleAuth;
-  const limiter = new LoginLimiter(deps.clock, deps.loginLimits);
+  const limiter = new LoginLimiter(deps.ds, deps.loginLimits);
   return {
     signIn: async (ctx) => {
       const body = parse(signInBody, bodyOf(ctx));
-      (ctx.state as { auditName?: string }).auditName = body.name;
-      const ip = ctx.ip;
-      const wait = limiter.retryAfter(body.name, ip);
-      if (wait > 0) {
-        ctx.set('Retry-After', String(wait));
-        throw createHttpError(429, `登录尝试过多，请 ${Math.ceil(wait / 60)} 分钟后再试`);
-      }
+      // Counted before the password is checked: requests sent together cannot all be checked.
+      const attempt = await limiter.reserve({ scope: 'password', address: ctx.ip, name: body.name }, deps.clock.now());
+      if (!attempt.ok) tooManyAttempts(ctx, attempt);
       const result = await auth.signIn(body.name, body.password, deps.clock.now());
-      if (!result) {
-        limiter.failed(body.name, ip);
-        throw createHttpError(401, '用户名或密码不对');
-      }
-      limiter.succeeded(body.name);
+      if (!result) throw createHttpError(401, '用户名或密码不对');
+      await limiter.succeeded(attempt);
       await startSession(ctx, deps, result.token);
       (ctx.state as { session?: ActiveSession }).session = result.session;
       return meOf(result.session);

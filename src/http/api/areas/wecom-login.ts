@@ -19,7 +19,10 @@ export const WECOM_OAUTH_URL = 'https://open.weixin.qq.com/connect/oauth2/author
 /** Where WeCom sends the browser back, under CONSOLE_PUBLIC_URL. */
 export const WECOM_CALLBACK_PATH = '/api/v1/auth/wecom/callback';
 
-/** Messages on the login page (`/#/login?error=…`). */
+/**
+ * Messages on the login page, by the code in `/#/login?error=<code>`: the page shows only these
+ * (it reads them from GET /auth/options), and a generic message for any other code.
+ */
 export const WECOM_LOGIN_ERRORS = {
   notConfigured: '本系统没有配置企业微信登录，请用其他方式登录',
   badState: '登录已过期或不是从本系统发起的，请重新点击“企业微信登录”',
@@ -28,6 +31,8 @@ export const WECOM_LOGIN_ERRORS = {
   notMember: '您不是本单位企业微信应用的成员，不能登录',
   unknownUser: '您的企业微信账号还没有登记为旗县区科协工作人员或e站管理员，请联系旗县区科协登记后再登录',
 } as const;
+
+export type LoginErrorCode = keyof typeof WECOM_LOGIN_ERRORS;
 
 /**
  * Where to go after sign-in: a path of the console's own (hash) router, such as `/stations/3`;
@@ -81,12 +86,14 @@ export function wecomLoginHandlers(deps: ApiDeps): Handlers<typeof WECOM_LOGIN_R
   const log = deps.log.child({ area: 'wecom-login' });
   const redirectUri = `${deps.config.console.publicUrl}${WECOM_CALLBACK_PATH}`;
 
-  const audit = async (ctx: Context, outcome: AuditOutcome, detail: string, principal?: Principal): Promise<void> => {
+  // Who signed in is audited; a refused sign-in is only logged (anonymous requests write no audit
+  // rows, so strangers cannot fill the table).
+  const audit = async (ctx: Context, outcome: AuditOutcome, detail: string, principal: Principal): Promise<void> => {
     await deps.services.audit
       .record({
         channel: 'console',
-        senderId: principal ? `${principal.kind}:${principal.id}` : 'anonymous',
-        senderName: principal?.name ?? '',
+        senderId: `${principal.kind}:${principal.id}`,
+        senderName: principal.name,
         listenerId: 'console.auth.wecom',
         command: `GET ${ctx.path}`,
         outcome,
@@ -144,30 +151,30 @@ export function wecomLoginHandlers(deps: ApiDeps): Handlers<typeof WECOM_LOGIN_R
         maxAge: 0,
         overwrite: true,
       });
-      const fail = async (message: string, reason: string, outcome: AuditOutcome = 'refused'): Promise<void> => {
+      // The login page is told a code of WECOM_LOGIN_ERRORS, never a text it would show as it is.
+      const fail = async (code: LoginErrorCode, reason: string): Promise<void> => {
         log.warn({ reason }, 'WeCom sign-in refused');
-        await audit(ctx, outcome, reason);
-        ctx.redirect(`/#/login?error=${encodeURIComponent(message)}`);
+        ctx.redirect(`/#/login?error=${code}`);
       };
-      if (!deps.config.wecom || !deps.wecomApi) return fail(WECOM_LOGIN_ERRORS.notConfigured, 'not configured');
+      if (!deps.config.wecom || !deps.wecomApi) return fail('notConfigured', 'not configured');
       const q = wecomCallbackQuery.safeParse(ctx.query);
       const [expected = '', nextEncoded = ''] = cookie.split('.');
       const state = q.success ? q.data.state : undefined;
-      if (!q.success || !state || !expected || !sameText(state, expected)) return fail(WECOM_LOGIN_ERRORS.badState, 'bad state');
+      if (!q.success || !state || !expected || !sameText(state, expected)) return fail('badState', 'bad state');
       const next = nextPath.safeParse(Buffer.from(nextEncoded, 'base64url').toString('utf8'));
-      if (!q.data.code) return fail(WECOM_LOGIN_ERRORS.cancelled, 'no code');
+      if (!q.data.code) return fail('cancelled', 'no code');
       let userId: string | null;
       try {
         userId = await deps.wecomApi.userIdOfCode(q.data.code);
       } catch (err) {
         log.warn({ err }, 'WeCom sign-in: the code could not be exchanged');
-        return fail(WECOM_LOGIN_ERRORS.wecomFailed, 'wecom error', 'error');
+        return fail('wecomFailed', 'wecom error');
       }
-      if (!userId) return fail(WECOM_LOGIN_ERRORS.notMember, 'not a member');
+      if (!userId) return fail('notMember', 'not a member');
       const auth = deps.services.consoleAuth;
       const principal = await auth.principalByHandle('wecom-user', userId);
       const opened = principal ? await auth.openSession(principal, deps.clock.now()) : null;
-      if (!opened) return fail(WECOM_LOGIN_ERRORS.unknownUser, 'not registered');
+      if (!opened) return fail('unknownUser', 'not registered');
       await startSession(ctx, deps, opened.token);
       await audit(ctx, 'ok', 'signed in with WeCom', opened.session.principal);
       ctx.redirect(`/#${next.success ? next.data : '/'}`);
