@@ -95,7 +95,13 @@ process.on('message', (m: ToPuppets) => {
     if (m.type === 'start') world = await start(m.accounts, m.rooms);
     else if (m.type === 'inject' && world) {
       for (const it of m.items)
-        world.puppets[it.account].injectText({ id: it.id, roomId: it.roomId, talkerId: it.talkerId, text: it.text, timestamp: it.timestamp });
+        world.puppets[it.account].injectText({
+          id: it.id,
+          roomId: it.roomId,
+          talkerId: it.talkerId,
+          text: it.text,
+          timestamp: it.timestamp,
+        });
     } else if (m.type === 'stop') {
       for (const s of world?.servers ?? []) await s.stop().catch(() => undefined);
       process.exit(0);

@@ -88,7 +88,9 @@ export async function benchAccounts(adminUrl: string): Promise<AccountsBench> {
   puppetLog.level('silent');
   const started = Date.now();
   const phase = (what: string, figures?: unknown): void =>
-    console.error(`  [accounts ${((Date.now() - started) / 1000).toFixed(0)} s] ${what}${figures === undefined ? '' : ' ' + JSON.stringify(figures)}`);
+    console.error(
+      `  [accounts ${((Date.now() - started) / 1000).toFixed(0)} s] ${what}${figures === undefined ? '' : ' ' + JSON.stringify(figures)}`,
+    );
   const name = `kepubot_bench_accounts_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
@@ -171,7 +173,14 @@ export async function benchAccounts(adminUrl: string): Promise<AccountsBench> {
         const text = `好文推荐 https://m.kepuchina.cn/tuwendetail?id=${900000 + n} 请大家转发`;
         const timestamp = Date.now();
         for (const a of accountsOf(g))
-          items.push({ account: a, id: `bench-acc-${n}-${a}`, roomId: roomId(g), talkerId: informant(g, n % INFORMANTS_PER_GROUP), text, timestamp });
+          items.push({
+            account: a,
+            id: `bench-acc-${n}-${a}`,
+            roomId: roomId(g),
+            talkerId: informant(g, n % INFORMANTS_PER_GROUP),
+            text,
+            timestamp,
+          });
       }
       return items;
     };
@@ -223,7 +232,14 @@ export async function benchAccounts(adminUrl: string): Promise<AccountsBench> {
     const helpItems: typeof items = [];
     for (let g = 0; g < HELP_GROUPS; g++) {
       helpAt.set(roomId(g), Date.now());
-      helpItems.push({ account: g, id: `bench-acc-h-${g}`, roomId: roomId(g), talkerId: informant(g, 0), text: '#帮助', timestamp: Date.now() });
+      helpItems.push({
+        account: g,
+        id: `bench-acc-h-${g}`,
+        roomId: roomId(g),
+        talkerId: informant(g, 0),
+        text: '#帮助',
+        timestamp: Date.now(),
+      });
     }
     inject(helpItems);
     const helpAnswered = (): Map<string, number> => {
@@ -254,7 +270,8 @@ export async function benchAccounts(adminUrl: string): Promise<AccountsBench> {
       const g = i % GROUPS;
       const who = informant(g, Math.floor(i / GROUPS) % INFORMANTS_PER_GROUP);
       asked.set(roomId(g), [...(asked.get(roomId(g)) ?? []), who]);
-      for (const a of accountsOf(g)) qItems.push({ account: a, id: `bench-acc-q-${i}-${a}`, roomId: roomId(g), talkerId: who, text: '#我的', timestamp: Date.now() });
+      for (const a of accountsOf(g))
+        qItems.push({ account: a, id: `bench-acc-q-${i}-${a}`, roomId: roomId(g), talkerId: who, text: '#我的', timestamp: Date.now() });
     }
     inject(qItems);
     const answered = (): number => {
@@ -275,7 +292,12 @@ export async function benchAccounts(adminUrl: string): Promise<AccountsBench> {
     app = null;
     const other = fork(path.join(__dirname, 'accounts-process.js'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, BENCH_DATABASE_URL: url.toString(), BENCH_DATA_DIR: path.join(dataDir, 'other'), BENCH_ACCOUNTS: String(ACCOUNTS) },
+      env: {
+        ...process.env,
+        BENCH_DATABASE_URL: url.toString(),
+        BENCH_DATA_DIR: path.join(dataDir, 'other'),
+        BENCH_ACCOUNTS: String(ACCOUNTS),
+      },
     });
     children.push(other);
     let otherHeld = 0;
@@ -290,7 +312,11 @@ export async function benchAccounts(adminUrl: string): Promise<AccountsBench> {
     if (survivor.list().length !== 0) throw new Error('accounts bench: the survivor took accounts still held');
     const tk = Date.now();
     other.kill('SIGKILL');
-    await until('the survivor took every account over', 120_000, () => survivor.list().filter((a) => a.runtime.status().loggedIn).length === ACCOUNTS);
+    await until(
+      'the survivor took every account over',
+      120_000,
+      () => survivor.list().filter((a) => a.runtime.status().loggedIn).length === ACCOUNTS,
+    );
     const takeoverSeconds = (Date.now() - tk) / 1000;
     phase('take-over', { takeoverSeconds });
 
@@ -346,13 +372,17 @@ export function printAccountsBench(b: AccountsBench): void {
   console.log(
     `  counting:      ${b.counting.oneAccountPerGroupPerSecond} shares/s with one listening account per group, ${b.counting.twoAccountsPerGroupPerSecond} shares/s with two`,
   );
-  console.log(`  ratio:         ${b.counting.ratio}× (two accounts ÷ one; target ≥ 0.8); ${b.counting.stored} shares stored for ${300 + 2 * b.counting.shares} said`);
+  console.log(
+    `  ratio:         ${b.counting.ratio}× (two accounts ÷ one; target ≥ 0.8); ${b.counting.stored} shares stored for ${300 + 2 * b.counting.shares} said`,
+  );
   console.log(
     `  #帮助:          behind ${b.help.promptsWaitingPerGroup} binding prompts, in ${b.help.groups} groups: p50 ${b.help.p50Ms} ms  p99 ${b.help.p99Ms} ms  max ${b.help.maxMs} ms (target p99 < 3000), ${b.help.answered} answered`,
   );
   console.log(
     `  questions:     ${b.questions.asked} #我的 in ${b.groups} groups: ${b.questions.messagesSent} messages sent (${b.questions.messagesPer1000} per 1,000 questions), ${b.questions.answered} askers answered in ${b.questions.seconds} s`,
   );
-  console.log(`  take-over:     ${b.takeover.accounts} accounts of a process killed with SIGKILL, taken over in ${b.takeover.seconds} s (target < 30)`);
+  console.log(
+    `  take-over:     ${b.takeover.accounts} accounts of a process killed with SIGKILL, taken over in ${b.takeover.seconds} s (target < 30)`,
+  );
   console.log(JSON.stringify(b));
 }

@@ -79,12 +79,17 @@ export class WechatSendLimiter {
       if (this.higherPriorityWaiting() > 0) return new Date(now.getTime() + Math.max(intervalMs, 1000));
     }
     const today = t.toISODate()!;
-    const rows: Array<{ last_sent_at: Date | null; day: string | null; sent_today: number; last_conversation: string | null; recent: Date[] }> =
-      await m.query(
-        `SELECT last_sent_at, to_char(day, 'YYYY-MM-DD') AS day, sent_today, last_conversation, recent_sent_at AS recent
+    const rows: Array<{
+      last_sent_at: Date | null;
+      day: string | null;
+      sent_today: number;
+      last_conversation: string | null;
+      recent: Date[];
+    }> = await m.query(
+      `SELECT last_sent_at, to_char(day, 'YYYY-MM-DD') AS day, sent_today, last_conversation, recent_sent_at AS recent
          FROM wechat_send_slot WHERE account = $1`,
-        [this.account],
-      );
+      [this.account],
+    );
     const slot = rows[0];
     const sentToday = slot && slot.day === today ? slot.sent_today : 0;
     if (sentToday >= dailyCap) return t.startOf('day').plus({ days: 1, minutes: quiet.end }).toJSDate();

@@ -163,7 +163,13 @@ describe('WechatReplies: answers before prompts, one message per group with each
       `INSERT INTO bot_account (name, source, first_login_at) VALUES ($1, 'test', $2) RETURNING id`,
       [`replies-${Math.random()}`, new Date(T0.getTime() - 30 * DAY)],
     );
-    const limiter = new WechatSendLimiter(throttle({ intervalMs: 1000, switchIntervalMs: 3000 }), () => 0, `account:${row.id}`, undefined, row.id);
+    const limiter = new WechatSendLimiter(
+      throttle({ intervalMs: 1000, switchIntervalMs: 3000 }),
+      () => 0,
+      `account:${row.id}`,
+      undefined,
+      row.id,
+    );
     return new WechatReplies(db.ds, limiter, clock, { intervalMs: 1000, batchWindowMs: o.batchWindowMs }, log);
   }
   /** Lets the pump run until it waits on the clock. */

@@ -41,7 +41,10 @@ export class SendRestrictions {
     this.strikes.set(account.id, strike);
     const until = new Date(o.clock.now().getTime() + restrictionBackoffMs(strike, o.backoffMs, o.backoffMaxMs));
     const moved = await o.speakers.restrict(account.id, until);
-    o.log.warn({ account: account.name, strike, until, groupsMoved: moved.length }, 'an account was restricted by WeChat: it pauses its sends');
+    o.log.warn(
+      { account: account.name, strike, until, groupsMoved: moved.length },
+      'an account was restricted by WeChat: it pauses its sends',
+    );
     await o.speech.resend(account.id, pending);
     const at = DateTime.fromJSDate(until, { zone: o.zone }).toFormat('M月d日 HH:mm');
     await o.alerts

@@ -39,7 +39,14 @@ export interface WechatChannelDeps {
   /** Records which accounts are in which group and when each last heard it. */
   speakers?: GroupSpeakers;
   /** Says a group reply through the group's speaker (default: the account that heard the message). */
-  groupReply?: (roomId: string, talker: Contact, text: string, heardBy: ChannelAccount, room: Room, priority?: SendPriority) => Promise<void>;
+  groupReply?: (
+    roomId: string,
+    talker: Contact,
+    text: string,
+    heardBy: ChannelAccount,
+    room: Room,
+    priority?: SendPriority,
+  ) => Promise<void>;
 }
 
 /** What the channel needs of an account: its id, its Wechaty and its replies (through its limiter). */
