@@ -29,8 +29,7 @@ import type { Metrics } from '../../metrics';
 import { AccountLeaseStore, LeaseLostError, type HeldLease } from '../../services/account-lease.service';
 import { sendSlotKey, type BotAccountService } from '../../services/bot-account.service';
 import { WechatSendLimiter, type ThrottleOptions } from '../../services/wechat-send-limiter';
-import type { SendRestrictions } from './send-restrictions';
-import { WechatReplies } from './wechat-replies';
+import { WechatReplies, type PendingReply } from './wechat-replies';
 import { WechatRuntime, type WechatStatus } from './wechat-runtime';
 
 /** One account this process drives. */
@@ -116,7 +115,10 @@ export class AccountPool {
   private stopped = false;
   private readonly tickMs: number;
   /** What a "too frequent"/"restricted" send error does (set by compose once alerts exist); none: the reply is dropped. */
-  restrictions: SendRestrictions | null = null;
+  restrictions: {
+    restricted(account: { id: number; name: string }, pending: PendingReply[]): Promise<unknown>;
+    sent(accountId: number): void;
+  } | null = null;
   private readonly ttlSeconds: number;
 
   constructor(private readonly options: AccountPoolOptions) {
