@@ -91,7 +91,7 @@ describe.each([
     // Replies waiting together go out as one message, each person @-mentioned on a line of their own.)
     const byMention = (list: typeof w.said) =>
       list
-        .flatMap((s) => (s.mentions ?? []).map((m, i) => ({ account: s.account, mentions: [m], text: s.text.split('\n')[i] ?? '' })))
+        .flatMap((s) => (s.mentions ?? []).map((m, i) => ({ account: s.account, mentions: [m], text: s.text.split(/\n(?=@)/)[i] ?? '' })))
         .sort((a, b) => a.mentions[0].localeCompare(b.mentions[0]));
     expect(byMention(inRoom()).map((s) => [s.account, s.mentions])).toEqual([
       [first, [LI.id]],
