@@ -6,7 +6,8 @@
  * Uses DATABASE_URL (a scratch database is created and dropped on it) or an embedded PostgreSQL
  * in a temporary directory. Options: BENCH_MESSAGES (default 100000), BENCH_CONCURRENCY (1000),
  * BENCH_ROSTER_ROWS (100000; the roster import part, also runnable alone: bench/roster-import.ts),
- * BENCH_ONLY=counting, spool, callbacks, statistics, overview, accounts or console (run only that part;
+ * BENCH_ONLY=counting, spool, callbacks, statistics, overview, console, hostile-uploads or accounts (run only that part;
+ * hostile roster uploads through the console's route, also runnable alone: bench/hostile-uploads.ts;
  * accounts: 50 WeChat accounts over gRPC, see bench/accounts.ts), BENCH_CALLBACKS (4000),
  * BENCH_OVERVIEW_RUNS (200).
  */
@@ -32,6 +33,7 @@ import { benchCallbacks, type CallbackBench } from './callbacks';
 import { measureConsoleSize, printConsoleSize } from './console-size';
 import { benchSpool, type SpoolBench } from './spool';
 import { benchRosterImport, printRosterBench } from './roster-import';
+import { benchHostileUploads, printHostileBench } from './hostile-uploads';
 import { benchOverview, printOverviewBench } from './overview';
 import { benchStatistics, type StatisticsBench } from './statistics';
 
@@ -231,6 +233,10 @@ async function main(): Promise<void> {
       printOverviewBench(await benchOverview(ds));
       return;
     }
+    if (env.BENCH_ONLY === 'hostile-uploads') {
+      printHostileBench(await benchHostileUploads(adminUrl));
+      return;
+    }
     await seed(ds);
     const start = new Date('2026-11-25T01:00:00Z');
     const clock = new ManualClock(start);
@@ -413,6 +419,8 @@ async function main(): Promise<void> {
     printOverviewBench(await benchOverview(ds));
 
     printRosterBench(await benchRosterImport(adminUrl));
+
+    printHostileBench(await benchHostileUploads(adminUrl));
 
     printAccountsBench(await benchAccounts(adminUrl));
   } finally {

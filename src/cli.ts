@@ -61,7 +61,8 @@ export async function runCli(
 
   const withDatabase = async (commandLine: string, action: Action): Promise<void> => {
     // The composition root's database part: the embedded PostgreSQL shared with a running server.
-    const core = await composeCore(config, { log, role: 'cli' });
+    // --demo: the demo's own database (the one `npm start` without WeChat fills), never the real one.
+    const core = await composeCore(config, { log, role: 'cli', demo: program.opts<{ demo?: boolean }>().demo === true });
     try {
       const { services, ds } = core;
       let outcome: 'ok' | 'invalid' | 'error' = 'ok';
@@ -91,6 +92,7 @@ export async function runCli(
   const program = new Command()
     .name('kepubot')
     .description('科普e站助手 命令行：导入信息员名册、绑定微信群、管理e站')
+    .option('--demo', '在演示数据库上运行（npm start 不配置微信时的演示旗县），不碰真实数据')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   const context: CliContext = { config, io, clock, log, withDatabase };

@@ -240,8 +240,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       await services.accounts.ensure(wechatName, 'test');
       sources.push('test');
     } else if (demoMode) {
-      const groups = await seedDemo(ds, clock.now());
-      demo = new DemoWorld(groups, log.child({ component: 'demo' }), config.wechat.demoShareLog);
+      const seeded = await seedDemo(services, ds, clock.now(), log.child({ component: 'demo' }), config.wechat.demoHistoryDays);
+      demo = new DemoWorld(seeded.groups, log.child({ component: 'demo' }), config.wechat.demoShareLog);
       parts.demo = demo;
       await services.accounts.ensure(wechatName, 'demo');
       sources.push('demo');
@@ -293,6 +293,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       ds,
       accounts: services.accounts,
       sources,
+      ownName: wechatName,
       puppetFor,
       maxAccounts: config.wechat.maxAccountsPerProcess,
       throttle,
@@ -581,11 +582,15 @@ export async function openDatabase(
 /** The composition root's database part, for the CLI and the bench. */
 export async function composeCore(
   config: AppConfig,
-  overrides: Pick<ComposeOverrides, 'log' | 'metrics' | 'dataSource'> & { role?: 'server' | 'cli' } = {},
+  overrides: Pick<ComposeOverrides, 'log' | 'metrics' | 'dataSource'> & {
+    role?: 'server' | 'cli';
+    /** The demo's database (`kepubot --demo`), as the server opens it without a puppet service. */
+    demo?: boolean;
+  } = {},
 ): Promise<Core> {
   const log = overrides.log ?? createLogger(config.logLevel);
   const metrics = overrides.metrics ?? createMetrics();
-  const { dbServer, ds } = await openDatabase(config, log, overrides.role ?? 'cli', overrides.dataSource);
+  const { dbServer, ds } = await openDatabase(config, log, overrides.role ?? 'cli', overrides.dataSource, overrides.demo === true);
   const services = createServices(ds, config, metrics, log);
   return {
     config,

@@ -64,6 +64,8 @@ const schema = z.object({
 
   DEMO_MESSAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(3000),
   DEMO_SHARE_LOG: z.string().min(1).optional(),
+  /** Days of history the demo county is seeded with (0: none, its members bind as they talk). */
+  DEMO_HISTORY_DAYS: z.coerce.number().int().min(0).max(91).default(91),
 
   KEPU_EXTRA_DOMAINS: list.pipe(z.array(domainName)).default([]),
   KEPU_MINIPROGRAM_NAMES: list.default(['科普中国']),
@@ -71,6 +73,10 @@ const schema = z.object({
   /** Extra content URL shapes: kind:host/path?param, separated by commas (or a JSON array). */
   KEPU_URL_RULES: z.string().optional(),
   SHARE_ITEMS_PER_MESSAGE_MAX: z.coerce.number().int().min(1).max(20).default(3),
+  /** Fetch the <title> of Kepu China pages seen only as a bare URL (digests, content table); off by default. */
+  CONTENT_TITLE_FETCH: boolean.default(false),
+  CONTENT_TITLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(3000),
+  CONTENT_TITLE_MAX_KB: z.coerce.number().int().min(1).max(4096).default(256),
 
   DAILY_SHARE_QUOTA: z.coerce.number().int().min(1).max(100).default(3),
   /** Annual evaluation: the bottom this many percent of the stations counting the whole year are listed to rectify. */
@@ -210,6 +216,8 @@ export interface AppConfig {
     demoIntervalMs: number;
     /** Demo only: a file the demo appends the id of every share it sends to (fault drills). */
     demoShareLog?: string;
+    /** Demo only: days of history seeded before today (0: none). */
+    demoHistoryDays: number;
     /** Cap of the backoff between reconnection attempts to the puppet service. */
     reconnectMaxMs: number;
     /** At most this many accounts held by this process. */
@@ -223,6 +231,8 @@ export interface AppConfig {
     accountCounties: string[];
   };
   links: { extraDomains: string[]; miniProgramNames: string[]; miniProgramAppIds: string[]; urlRules: UrlRule[] };
+  /** Titles of Kepu China pages shared only as a bare URL, fetched once per item (services/content-titles.service.ts). */
+  contentTitles: { fetch: boolean; timeoutMs: number; maxBytes: number };
   counting: {
     dailyQuota: number;
     staleSeconds: number;
@@ -392,6 +402,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
         : undefined,
       demoIntervalMs: c.DEMO_MESSAGE_INTERVAL_MS,
       demoShareLog: c.DEMO_SHARE_LOG,
+      demoHistoryDays: c.DEMO_HISTORY_DAYS,
     },
     links: {
       extraDomains: c.KEPU_EXTRA_DOMAINS.map((d) => d.toLowerCase()),
@@ -399,6 +410,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       miniProgramAppIds: c.KEPU_MINIPROGRAM_APPIDS,
       urlRules,
     },
+    contentTitles: { fetch: c.CONTENT_TITLE_FETCH, timeoutMs: c.CONTENT_TITLE_TIMEOUT_MS, maxBytes: c.CONTENT_TITLE_MAX_KB * 1024 },
     counting: {
       dailyQuota: c.DAILY_SHARE_QUOTA,
       staleSeconds: c.STALE_MESSAGE_SECONDS,

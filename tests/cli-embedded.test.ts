@@ -38,6 +38,8 @@ describe('embedded PostgreSQL: the server and the CLI share one database', () =>
       PORT: String(await freePort()),
       LOG_LEVEL: 'info',
       DEMO_MESSAGE_INTERVAL_MS: '200',
+      // The test is about sharing the database: no seeded quarter of history (faster start).
+      DEMO_HISTORY_DAYS: '0',
     };
   });
 

@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { declareSize, manySharedStringsXlsx } from '../bench/hostile-files';
 import { rosterRow, writeRosterXlsx } from '../bench/roster-import';
 import { runCli } from '../src/cli';
 import { createTestDatabase, type TestDatabase } from './support/db';
@@ -124,6 +125,21 @@ describe('kepubot import roster (xlsx and csv, all or nothing)', () => {
       `SELECT outcome FROM audit_log WHERE listener_id = 'cli.import.roster' ORDER BY id`,
     );
     expect(audit.map((a) => a.outcome)).toEqual(['invalid', 'ok', 'ok', 'ok', 'invalid', 'invalid', 'invalid', 'invalid']);
+  });
+
+  it('refuses a file over 10 MB before reading it, and a zip bomb from its directory', async () => {
+    const big = join(dir, 'big.csv');
+    await writeFile(big, Buffer.alloc(10 * 1024 * 1024 + 1, 0x41));
+    expect(await cli('import', 'roster', big, '--station', '城关社区e站')).toMatchObject({
+      code: 1,
+      err: '名册文件超过 10 MB，请只保留信息员名单（姓名、手机号、备注）后再导入',
+    });
+    const bomb = join(dir, 'bomb.xlsx');
+    await writeFile(bomb, declareSize(await manySharedStringsXlsx(10), 'xl/worksheets/sheet1.xml', 200 * 1024 * 1024));
+    expect(await cli('import', 'roster', bomb, '--station', '城关社区e站')).toMatchObject({
+      code: 1,
+      err: '名册文件中的 xl/worksheets/sheet1.xml 解压后超过 128 MB，不像是名册：请只保留信息员名单（姓名、手机号、备注）后另存为 .xlsx 或 .csv 再导入',
+    });
   });
 
   it('imports 20,000 rows (more than one INSERT can bind) in one transaction, and a second time changes nothing', async () => {

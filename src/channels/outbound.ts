@@ -68,6 +68,9 @@ export function createDeliver(deps: OutboundDeps): Deliver {
         if (file) await deps.wecom.sendFile(msg.recipient, await deps.wecom.uploadFile(file.name, file.bytes));
         return;
       }
+      case 'demo':
+        // The demo county's inbox: the entry itself (its payload, text or file) is what the console shows.
+        return;
       case 'wecom-webhook': {
         if (payload.text) {
           await webhookCall(

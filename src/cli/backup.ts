@@ -45,6 +45,8 @@ export function backupCommands(program: Command, ctx: CliContext): void {
     .description('用备份文件替换数据库的全部内容，然后执行此后的数据库迁移（先把当前数据库备份一份）')
     .option('--stop-server', '有 kepubot 服务正在使用数据库时，先让它正常停止（SIGTERM）再恢复')
     .action(async (file: string, opts: { stopServer?: boolean }) => {
+      // A restore replaces the real database: never on a --demo command line, which means the demo's.
+      if (program.opts<{ demo?: boolean }>().demo) throw new UserError('restore 不能和 --demo 一起用：恢复只针对真实数据库');
       // The whole file is checked before anything is touched.
       const { header, trailer } = await inspectBackup(file);
       const dbServer = await openDatabaseServer(config.database, log, 'cli');

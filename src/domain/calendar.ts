@@ -105,3 +105,8 @@ export function yearMonthOf(day: DayKey): { year: number; month: number } {
   const d = fromKey(day);
   return { year: d.year, month: d.month };
 }
+
+/** The instant `minutes` after midnight of the day in Asia/Shanghai. */
+export function instantAt(day: DayKey, minutes: number): Date {
+  return DateTime.fromISO(day, { zone: TIME_ZONE }).plus({ minutes }).toJSDate();
+}

@@ -108,4 +108,12 @@ export function compareStations(a: { name: string; figures: Figures }, b: { name
   );
 }
 
+/**
+ * How many stations a digest names as 排名靠后: a third of the stations ranked at most (so one or
+ * two stations are never "the bottom"), and no more than `max`.
+ */
+export function bottomStationCount(ranked: number, max: number): number {
+  return Math.max(0, Math.min(max, Math.floor(ranked / 3)));
+}
+
 export const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;

@@ -30,6 +30,16 @@ export interface RosterCheck {
 /** How many problems an import lists; the rest are only counted. */
 export const LISTED_PROBLEMS = 50;
 
+/** The most characters of a cell a problem quotes. */
+export const QUOTED_CHARS = 20;
+
+/** A cell as a problem quotes it: the first QUOTED_CHARS characters, then … when there is more. */
+export function quoteCell(s: string): string {
+  // Characters, not UTF-16 units; 2 units each at most, plus one to see that there is more.
+  const chars = Array.from(s.slice(0, QUOTED_CHARS * 2 + 1));
+  return chars.length > QUOTED_CHARS ? `${chars.slice(0, QUOTED_CHARS).join('')}…` : s;
+}
+
 /** One column of a roster file: what the import looks for, and what the template (名册模板.xlsx) writes. */
 export interface RosterColumn {
   key: 'name' | 'phone' | 'note';
@@ -127,12 +137,12 @@ export function checkRoster(rows: RosterSheetRow[]): RosterCheck {
     const before = problems.length;
     if (!name) problems.push({ line: row.line, reason: '姓名为空' });
     else if (name.length > MAX_NAME) problems.push({ line: row.line, reason: `姓名过长（最多 ${MAX_NAME} 个字）` });
-    else if (!NAME_RE.test(name)) problems.push({ line: row.line, reason: `姓名“${name}”含有数字或符号` });
+    else if (!NAME_RE.test(name)) problems.push({ line: row.line, reason: `姓名“${quoteCell(name)}”含有数字或符号` });
     let phone: string | null = null;
     if (phoneRaw) {
       phone = normalisePhone(phoneRaw);
       if (!MOBILE_RE.test(phone)) {
-        problems.push({ line: row.line, reason: `手机号“${phoneRaw}”不是11位手机号码` });
+        problems.push({ line: row.line, reason: `手机号“${quoteCell(phoneRaw)}”不是11位手机号码` });
       }
     }
     if (note.length > MAX_NOTE) problems.push({ line: row.line, reason: `备注过长（最多 ${MAX_NOTE} 个字）` });
@@ -160,7 +170,7 @@ export function checkRoster(rows: RosterSheetRow[]): RosterCheck {
   for (const group of byName.values()) {
     if (group.length < 2) continue;
     for (const e of group.filter((x) => !x.phone)) {
-      problems.push({ line: e.line, reason: `名册中有多位“${e.name}”，请为每位填写手机号以区分` });
+      problems.push({ line: e.line, reason: `名册中有多位“${quoteCell(e.name)}”，请为每位填写手机号以区分` });
     }
   }
   if (entries.length === 0 && problems.length === 0) {

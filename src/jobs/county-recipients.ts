@@ -1,9 +1,20 @@
 import type { OutboxPayload } from '../db/entities';
 import type { JobContext, PlannedMessage } from './job';
 
-/** The county's staff on WeCom (one app message to all of them) and its group robot webhook, if set. */
+/**
+ * The demo county's inbox (region.demo_inbox): its messages are kept in the console instead of
+ * sent. Null for any other county.
+ */
+export async function demoInbox(ctx: JobContext, countyId: number, payload: OutboxPayload): Promise<PlannedMessage | null> {
+  const [r]: Array<{ demo_inbox: boolean }> = await ctx.ds.query(`SELECT demo_inbox FROM region WHERE id = $1`, [countyId]);
+  return r?.demo_inbox ? { channel: 'demo', recipient: `county:${countyId}`, payload } : null;
+}
+
+/** The county's staff on WeCom (one app message to all of them) and its group robot webhook, if set; the demo county's inbox. */
 export async function toCountyStaff(ctx: JobContext, countyId: number, payload: OutboxPayload): Promise<PlannedMessage[]> {
   const { ds } = ctx;
+  const demo = await demoInbox(ctx, countyId, payload);
+  if (demo) return [demo];
   const staff: Array<{ wecom_user_id: string }> = await ds.query(
     `SELECT wecom_user_id FROM county_staff WHERE county_id = $1 AND wecom_user_id IS NOT NULL ORDER BY wecom_user_id`,
     [countyId],

@@ -31,6 +31,11 @@ export interface JobDefinition {
   /** Scopes (room:<id>, station:<id>, county:<id>) in the given counties. */
   scopes(ctx: JobContext, countyIds: number[]): Promise<string[]>;
   plan(ctx: JobContext, scope: string, period: Period, now: Date): Promise<PlannedMessage[]>;
+  /**
+   * Slow work the plan reads afterwards (fetching page titles), run before the run is claimed and
+   * outside its transaction, also for a dry run. Must not throw.
+   */
+  prepare?(ctx: JobContext, scope: string, period: Period, now: Date): Promise<void>;
 }
 
 export function scopeId(scope: string): { kind: string; id: string } {

@@ -1,4 +1,5 @@
 import { TARGETS } from '../domain/figures';
+import { demoInbox } from './county-recipients';
 import type { JobDefinition, PlannedMessage } from './job';
 import { scopeId } from './job';
 
@@ -15,8 +16,8 @@ export const monthlyCheck: JobDefinition = {
   async plan(ctx, scope, period) {
     const stationId = Number(scopeId(scope).id);
     const { ds } = ctx;
-    const [{ n, name }]: Array<{ n: number; name: string }> = await ds.query(
-      `SELECT s.name, (SELECT count(*)::int FROM activity a WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $3) AS n
+    const [{ n, name, county }]: Array<{ n: number; name: string; county: number }> = await ds.query(
+      `SELECT s.name, s.county_id AS county, (SELECT count(*)::int FROM activity a WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $3) AS n
        FROM station s WHERE s.id = $1`,
       [stationId, period.from, period.to],
     );
@@ -35,6 +36,8 @@ export const monthlyCheck: JobDefinition = {
         out.push({ channel: 'wechat-contact', recipient: m.wechat_contact_id, payload: { text } });
     }
     if (out.length > 0) return out;
+    const demo = await demoInbox(ctx, county, { text });
+    if (demo) return [demo];
     const noRecipient =
       `没有接收人：${name}还没有登记能接收提醒的管理员（管理后台“人员”页添加，或 npx kepubot manager add --station ${name} --wecom-user <企业微信UserID> ` +
       `或 --wechat-contact <微信ID>；公众号不能主动推送提醒）`;

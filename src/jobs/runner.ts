@@ -55,6 +55,30 @@ export interface RunListItem {
   other: number;
 }
 
+/** A run as its messages' page heads it. */
+export interface RunHeader {
+  id: number;
+  job: string;
+  scope: string;
+  period: string;
+  state: string;
+}
+
+/** One stored part of a run's message (its text, or its file), as queued and sent. */
+export interface StoredPart {
+  id: number;
+  round: number;
+  part: number;
+  channel: OutboxChannel;
+  state: string;
+  sentAt: Date | null;
+  /** Empty in a file part. */
+  text: string;
+  markdown: boolean;
+  /** The attached file's name and size in bytes (download it with messageFile). */
+  file: { name: string; bytes: number } | null;
+}
+
 /** An outbox entry not (yet) sent, with its run and why that run waits. */
 export interface QueueItem {
   id: number;
@@ -159,6 +183,7 @@ export class JobRunner {
   ): Promise<ScopeRun> {
     const def = JOBS[job];
     const mode = opts.mode ?? 'normal';
+    if (def.prepare && (opts.dryRun || (await this.mayPlan(job, scope, period, mode)))) await def.prepare(this.ctx, scope, period, now);
     if (opts.dryRun) {
       const { sendable, waiting } = this.split(await def.plan(this.ctx, scope, period, now));
       return { job, scope, period: period.key, state: 'dry-run', round: 0, messages: sendable, waiting, reason: reasonOf(waiting) };
@@ -226,6 +251,18 @@ export class JobRunner {
     const requeued = rows.length + (run ? run.messages.length : 0);
     this.log.info({ job: r.job, scope: r.scope, period: r.period, requeued }, 'job run sent again');
     return { requeued, run };
+  }
+
+  /** Whether runScope would plan the run (read without a lock: only to skip a job's slow preparation). */
+  private async mayPlan(job: JobName, scope: string, period: Period, mode: RunMode): Promise<boolean> {
+    const [run]: Array<{ state: string }> = await this.ds.query(`SELECT state FROM job_run WHERE job = $1 AND scope = $2 AND period = $3`, [
+      job,
+      scope,
+      period.key,
+    ]);
+    return (
+      !run || run.state === 'planning' || mode === 'resend' || (mode === 'retry' && (run.state === 'pending' || run.state === 'missed'))
+    );
   }
 
   /** Queues one message's parts (text, then file); false when all were queued before. */
@@ -365,6 +402,50 @@ export class JobRunner {
       lastError: (r.last_error as string | null) ?? null,
       pendingReason: (r.pending_reason as string | null) ?? null,
     }));
+  }
+
+  /**
+   * A run and its stored messages, part by part (text, file), when the run belongs to one of the
+   * counties (undefined: any run). What the demo inbox and every sent message said. Null when absent.
+   */
+  async runMessages(runId: number, counties?: readonly number[]): Promise<{ run: RunHeader; parts: StoredPart[] } | null> {
+    const [run]: Array<{ id: number; job: string; scope: string; period: string; state: string }> = await this.ds.query(
+      `SELECT r.id, r.job, r.scope, r.period, r.state FROM job_run r
+       WHERE r.id = $1 AND ($2::int[] IS NULL OR ${SCOPE_COUNTY_SQL} = ANY($2::int[]))`,
+      [runId, counties ?? null],
+    );
+    if (!run) return null;
+    const rows: Array<Record<string, unknown>> = await this.ds.query(
+      `SELECT id, round, part, channel, state, sent_at, payload ->> 'text' AS text, coalesce((payload ->> 'markdown')::boolean, false) AS markdown,
+              payload -> 'file' ->> 'name' AS file_name, length(decode(payload -> 'file' ->> 'base64', 'base64')) AS file_bytes
+       FROM outbox_message WHERE run_id = $1 ORDER BY round, recipient, part, id`,
+      [runId],
+    );
+    return {
+      run: { id: Number(run.id), job: run.job, scope: run.scope, period: run.period, state: run.state },
+      parts: rows.map((r) => ({
+        id: Number(r.id),
+        round: Number(r.round),
+        part: Number(r.part),
+        channel: String(r.channel) as OutboxChannel,
+        state: String(r.state),
+        sentAt: (r.sent_at as Date | null) ?? null,
+        text: String(r.text ?? ''),
+        markdown: Boolean(r.markdown),
+        file: r.file_name ? { name: String(r.file_name), bytes: Number(r.file_bytes) } : null,
+      })),
+    };
+  }
+
+  /** The file of a stored message part, when its run belongs to one of the counties (undefined: any). */
+  async messageFile(partId: number, counties?: readonly number[]): Promise<{ name: string; bytes: Buffer } | null> {
+    const [row]: Array<{ name: string | null; base64: string | null }> = await this.ds.query(
+      `SELECT o.payload -> 'file' ->> 'name' AS name, o.payload -> 'file' ->> 'base64' AS base64
+       FROM outbox_message o JOIN job_run r ON r.id = o.run_id
+       WHERE o.id = $1 AND ($2::int[] IS NULL OR ${SCOPE_COUNTY_SQL} = ANY($2::int[]))`,
+      [partId, counties ?? null],
+    );
+    return row?.name && row.base64 ? { name: row.name, bytes: Buffer.from(row.base64, 'base64') } : null;
   }
 
   private async allCounties(): Promise<number[]> {

@@ -1,9 +1,10 @@
-import { chineseDayLabel, dayOf } from '../domain/calendar';
-import { percent, TARGETS } from '../domain/figures';
-import { periodBefore, periodLabel } from '../domain/periods';
+import { chineseDayLabel, dayOf, type DayKey } from '../domain/calendar';
+import { bottomStationCount, percent, TARGETS } from '../domain/figures';
+import { periodBefore, periodLabel, type Period } from '../domain/periods';
 import { countyName, countyQuota, toCountyStaff } from './county-recipients';
-import type { JobDefinition } from './job';
+import type { JobContext, JobDefinition } from './job';
 import { contentTitle } from '../services/content-report';
+import type { ContentRow } from '../services/statistics.service';
 import { scopeId } from './job';
 
 /** How many top informants and bottom stations the digest names. */
@@ -20,11 +21,16 @@ export const weeklyDigest: JobDefinition = {
   async scopes(_ctx, countyIds) {
     return countyIds.map((id) => `county:${id}`);
   },
+  async prepare(ctx, scope, period, now) {
+    // Items of the week seen only as a bare URL: their page titles, fetched before the plan reads them.
+    const countyId = Number(scopeId(scope).id);
+    const content = await weekContent(ctx, countyId, period, clipToday(period, now)).catch(() => []);
+    await ctx.services.titles.fill(content, now);
+  },
   async plan(ctx, scope, period, now) {
     const countyId = Number(scopeId(scope).id);
     const name = await countyName(ctx, countyId);
-    // The same clipping as every report: a week that contains today ends today.
-    const today = dayOf(now) < period.to ? dayOf(now) : period.to;
+    const today = clipToday(period, now);
     const { buffer, table } = await ctx.services.reports.statisticsWorkbook({ id: countyId, name }, period, today, '周统计表');
     if (table.rows.length === 0) return [];
     const before = await ctx.services.statistics.stationTable(countyId, periodBefore('week', period.from), today);
@@ -43,12 +49,15 @@ export const weeklyDigest: JobDefinition = {
     const t = table.total;
     const quota = await countyQuota(ctx, countyId);
     const activityTarget = `要求每月 ${TARGETS.activitiesPerMonth} 次、${TARGETS.participantsPerActivity} 人`;
+    // Nothing counted (no station counting yet, or not one effective share): no ranking to speak of.
+    const counted = t.firstDay !== null && t.effectiveShares > 0;
     const lines = [
       `## ${name} 科普e站周报`,
       `${periodLabel(period)}`,
       t.firstDay
         ? `统计 ${t.days} 天（自${chineseDayLabel(t.firstDay)}起，截至${chineseDayLabel(today)}），信息员人天 ${t.informantDays}`
         : '本周尚无统计天数（还没有e站开始统计）',
+      ...(t.firstDay && t.effectiveShares === 0 ? ['本周没有统计到有效转发（各群没有信息员转发科普中国内容）'] : []),
       `> 信息员 ${t.informants} 人，活跃率 ${percent(t.activeRate)}，人均每天有效转发 ${t.perInformantDay.toFixed(2)} 条（要求 ${quota} 条，较前一周 ${signed(t.perInformantDay - before.total.perInformantDay)}），达标率 ${percent(t.quotaMetRate)}，活动 ${t.activities} 次 / ${t.participants} 人次`,
       '',
       '**各站情况**',
@@ -65,15 +74,15 @@ export const weeklyDigest: JobDefinition = {
       '',
       `**优秀信息员**：${top.length > 0 ? top.map((x) => `${x.name}（${x.station}，${x.effective} 条）`).join('、') : '本周无有效转发'}`,
     );
-    const bottom = table.rows.slice(-BOTTOM).reverse();
-    lines.push('', `**排名靠后的e站**：${bottom.map((r) => `${r.name}（人均 ${r.figures.perInformantDay.toFixed(2)} 条）`).join('、')}`);
+    // The bottom of the ranking: only stations that counted this week, at most a third of them.
+    const ranked = table.rows.filter((r) => r.figures.days > 0);
+    const bottomCount = counted ? bottomStationCount(ranked.length, BOTTOM) : 0;
+    if (bottomCount > 0) {
+      const bottom = ranked.slice(-bottomCount).reverse();
+      lines.push('', `**排名靠后的e站**：${bottom.map((r) => `${r.name}（人均 ${r.figures.perInformantDay.toFixed(2)} 条）`).join('、')}`);
+    }
     // What spread: the week's most shared items (informants' shares in the county's groups).
-    const content = await ctx.services.statistics.topContent(
-      table.rows.map((r) => r.stationId),
-      period,
-      today,
-      TOP_CONTENT,
-    );
+    const content = await weekContent(ctx, countyId, period, today);
     const clip = (t: string) => (t.length > 40 ? `${t.slice(0, 39)}…` : t);
     lines.push('', `**转发最多的内容**：${content.length > 0 ? '' : '本周无'}`);
     content.forEach((c, i) =>
@@ -87,3 +96,14 @@ export const weeklyDigest: JobDefinition = {
     });
   },
 };
+
+/** The same clipping as every report: a week that contains today ends today. */
+function clipToday(period: Period, now: Date): DayKey {
+  return dayOf(now) < period.to ? dayOf(now) : period.to;
+}
+
+/** The week's most shared items of the county's groups. */
+async function weekContent(ctx: JobContext, countyId: number, period: Period, today: DayKey): Promise<ContentRow[]> {
+  const stationIds = await ctx.services.statistics.stationIds('county', countyId);
+  return ctx.services.statistics.topContent(stationIds, period, today, TOP_CONTENT);
+}

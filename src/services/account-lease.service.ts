@@ -30,16 +30,18 @@ export class AccountLeaseStore {
 
   /**
    * Accounts this process may take now: not paused or removed, of the given sources, without a
-   * fresh lease of another process, not among `held`; lowest id first, at most `limit`.
+   * fresh lease of another process, not among `held`; lowest id first, at most `limit`. Rows not
+   * added with the CLI (env, demo, test) only when named `ownName` (this configuration's account).
    */
-  async candidates(sources: BotAccountSource[], held: number[], limit: number): Promise<BotAccount[]> {
+  async candidates(sources: BotAccountSource[], held: number[], limit: number, ownName: string): Promise<BotAccount[]> {
     if (limit <= 0 || sources.length === 0) return [];
     const rows: Array<{ id: number }> = await this.ds.query(
       `SELECT a.id FROM bot_account a LEFT JOIN bot_account_lease l ON l.account_id = a.id
        WHERE a.removed_at IS NULL AND NOT a.paused AND a.source = ANY($1) AND NOT (a.id = ANY($2::int[]))
+         AND (a.source = 'db' OR a.name = $6)
          AND (l.account_id IS NULL OR l.holder = $3 OR l.heartbeat_at < now() - make_interval(secs => $4))
        ORDER BY a.id LIMIT $5`,
-      [sources, held, this.holder, this.ttlSeconds, limit],
+      [sources, held, this.holder, this.ttlSeconds, limit, ownName],
     );
     if (rows.length === 0) return [];
     return this.ds.getRepository(BotAccount).find({ where: { id: In(rows.map((r) => r.id)) }, order: { id: 'ASC' } });

@@ -8,6 +8,7 @@ import { BotAccountService } from './bot-account.service';
 import { CallbackReceiptService } from './callback-receipt.service';
 import { configuredChannels } from './channels';
 import { ConsoleAuthService } from './console-auth.service';
+import { ContentTitleService } from './content-titles.service';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { LinkShapeService } from './link-shapes.service';
@@ -44,6 +45,8 @@ export interface Services {
   consoleAuth: ConsoleAuthService;
   /** The console's overview of a county (figures, series, ranking, what needs attention). */
   overview: OverviewService;
+  /** Titles of items shared only as a bare URL (fetched once per item, cached). */
+  titles: ContentTitleService;
   /** Once-only answers and prompts for group messages heard by several accounts. */
   claims: MessageClaims;
   /** Which accounts are in which group, and each group's speaker (election, pin). */
@@ -81,6 +84,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     links: new LinkShapeService(ds, metrics),
     consoleAuth: new ConsoleAuthService(ds),
     overview: new OverviewService(ds, statistics, config.counting.dailyQuota),
+    titles: new ContentTitleService(ds, config.contentTitles, config.links, log?.child({ component: 'content-titles' })),
     claims: new MessageClaims(ds),
     speakers: new GroupSpeakers(ds),
     accounts: new BotAccountService(ds),

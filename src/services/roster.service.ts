@@ -1,12 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { DataSource, EntityManager } from 'typeorm';
-import { checkRoster, type RosterEntry, type RosterProblem } from '../domain/roster';
+import type { RosterEntry, RosterProblem } from '../domain/roster';
 import { Station } from '../db/entities';
 import { dayOf } from '../domain/calendar';
 import { UserError } from '../errors';
-import { readRosterBytes, type RosterFile } from './roster-file';
+import { checkRosterSize } from './roster-file';
 import { joinRoster } from './roster-history';
+import { checkRosterFile, type RosterWorkerOptions } from './roster-worker';
 import { findStationByName, type CountyRef } from './station.service';
+
+import type { RosterFile } from './roster-file';
 
 export type { RosterFile } from './roster-file';
 
@@ -96,7 +99,11 @@ function plan(existing: Existing[], entries: RosterEntry[]): Plan {
  * come through importFile().
  */
 export class RosterService {
-  constructor(private readonly ds: DataSource) {}
+  /** `reading`: tighter limits on reading a file than ROSTER_WORKER_LIMITS (tests). */
+  constructor(
+    private readonly ds: DataSource,
+    private readonly reading: RosterWorkerOptions = {},
+  ) {}
 
   /**
    * `kepubot import roster`: the file at `path` into the station of that name (within `county`
@@ -107,8 +114,11 @@ export class RosterService {
     if (!station) throw new UserError(`没有名为“${stationName}”的e站。用 kepubot station list 查看已有e站`);
     let bytes: Buffer;
     try {
+      // Bounded before it is read, like an upload.
+      checkRosterSize((await stat(path)).size);
       bytes = await readFile(path);
-    } catch {
+    } catch (err) {
+      if (err instanceof UserError) throw err;
       throw new UserError(`读不到文件 ${path}`);
     }
     return this.importFile(station.id, { bytes, fileName: path }, now);
@@ -117,8 +127,7 @@ export class RosterService {
   /** Checks a roster file against the station's roster: what an import would add, with every bad row. Stores nothing. */
   async preview(stationId: number, file: RosterFile): Promise<RosterPreview> {
     const station = await this.station(stationId);
-    const rows = await readRosterBytes(file);
-    const { entries, problems } = checkRoster(rows);
+    const { entries, problems } = await checkRosterFile(file, this.reading);
     const existing: Existing[] = await this.ds.query(`SELECT id, name, phone, status FROM informant WHERE station_id = $1`, [stationId]);
     const p = plan(existing, entries);
     return {
@@ -140,7 +149,7 @@ export class RosterService {
    */
   async importFile(stationId: number, file: RosterFile, now: Date): Promise<RosterImportResult> {
     const station = await this.station(stationId);
-    const { entries, problems } = checkRoster(await readRosterBytes(file));
+    const { entries, problems } = await checkRosterFile(file, this.reading);
     const result: RosterImportResult = {
       station: station.name,
       rows: countRows(entries, problems),

@@ -142,7 +142,7 @@ export interface StationMonth {
 /** One content item of a period: what spreads (report content, weekly digest). */
 export interface ContentRow {
   contentKey: string;
-  /** The latest title seen for the item (link card or mini-program title), if any. */
+  /** The latest title seen for the item (link card or mini-program title), else its page's fetched title, if any. */
   title: string | null;
   /** The first URL the item was shared with. */
   url: string;
@@ -716,7 +716,9 @@ export class StatisticsService {
       eff: string;
     }> = await this.ds.query(
       `SELECT e.content_key,
-                (array_agg(e.title ORDER BY e.sent_at DESC) FILTER (WHERE coalesce(e.title, '') <> ''))[1] AS title,
+                -- A card's title; for an item only ever shared as a bare URL, its page's title (content_title).
+                coalesce((array_agg(e.title ORDER BY e.sent_at DESC) FILTER (WHERE coalesce(e.title, '') <> ''))[1],
+                         (SELECT t.title FROM content_title t WHERE t.content_key = e.content_key)) AS title,
                 (array_agg(e.url ORDER BY e.sent_at, e.id))[1] AS url,
                 count(DISTINCT e.informant_id) AS informants, count(DISTINCT e.room_id) AS groups,
                 count(*) AS raw, count(*) FILTER (WHERE e.effective) AS eff

@@ -28,11 +28,12 @@ describe('AccountPool: accounts come and go at run time, leases with fencing tok
   const said: Array<{ account: string; to: string; text: string }> = [];
   const puppets = new Map<string, KepuPuppetMock>();
 
-  const pool = (holder: string, opts: { maxAccounts?: number; tickMs?: number } = {}): AccountPool => {
+  const pool = (holder: string, opts: { maxAccounts?: number; tickMs?: number; env?: boolean } = {}): AccountPool => {
     const p = new AccountPool({
       ds: db.ds,
       accounts: services.accounts,
-      sources: ['db'],
+      sources: opts.env ? ['env', 'db'] : ['db'],
+      ownName: 'kepubot',
       holder,
       maxAccounts: opts.maxAccounts ?? 10,
       tickMs: opts.tickMs ?? 3000,
@@ -238,5 +239,26 @@ describe('AccountPool: accounts come and go at run time, leases with fencing tok
     expect(c.list().map((x) => x.name)).toEqual([]);
     expect((await services.accounts.list(new Date())).map((x) => x.name)).not.toContain(name);
     await expect(services.accounts.setPaused(name, false)).rejects.toThrow(`没有名为“${name}”的微信号`);
+  });
+
+  it("the env account is this configuration's own (WECHATY_NAME): an env row of an older name is never driven", async () => {
+    await services.accounts.ensure('old-name', 'env');
+    const own = await services.accounts.ensure('kepubot', 'env');
+    const d = pool('host-d:4:dddd', { env: true });
+    await d.start();
+    expect(
+      d
+        .list()
+        .filter((x) => x.source === 'env')
+        .map((x) => x.name),
+    ).toEqual(['kepubot']);
+    expect(d.get(own.id)?.source).toBe('env');
+    await d.tick();
+    expect(
+      d
+        .list()
+        .filter((x) => x.source === 'env')
+        .map((x) => x.name),
+    ).toEqual(['kepubot']);
   });
 });

@@ -42,7 +42,7 @@ describe('the demo database', () => {
     try {
       const [{ db }]: Array<{ db: string }> = await app.ds.query('SELECT current_database() AS db');
       expect(db).toBe(name);
-      expect(await count(real.url.replace(/\/[^/]*$/, `/${name}`), `SELECT count(*) AS n FROM station`)).toBe(3);
+      expect(await count(real.url.replace(/\/[^/]*$/, `/${name}`), `SELECT count(*) AS n FROM station`)).toBe(4);
       // The real database (migrated by the test setup) holds no demo row.
       expect(await count(real.url, `SELECT count(*) AS n FROM station`)).toBe(0);
       expect(await count(real.url, `SELECT count(*) AS n FROM region`)).toBe(0);

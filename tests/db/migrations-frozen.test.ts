@@ -25,6 +25,7 @@ const LANDED: Record<string, string> = {
   '1765200000000-unconfirmed-shares-index.ts': '35da1cbf9dbb8880634fa6c7d2b8202babc21bb06cf36ff6d35dafb4ddf5e85d',
   '1765300000000-callback-replay.ts': '5b394aaa72964523c0641537c4d7487e5cb5188e1fff97905e86e7e32ebe5759',
   '1765310000000-login-attempts.ts': '583e4608740dc33bcca144a999141d59da8edc92ecf17d2ffbbbb1fb3eaa4e78',
+  '1765400000000-demo-inbox-content-titles.ts': 'e29eaf8ef7451d70779fb7a90f81da33c1d55947453cbd3b8a73e3a820200fd7',
   '1765500000000-bot-accounts.ts': 'e089a2025db595dff4d9849c36d1f21452c0a3a54c71aec15d15d16f2a94f0ea',
   '1765510000000-message-claims.ts': '8c99234824870f1d72fa4daf578cb3d00877467cbe261978f03cce5136958b44',
   '1765511000000-group-speakers.ts': '70a65e1be81ec21215c2f0cbab5d51c2c5ffd1a1783dad1394e47c6c33cef697',

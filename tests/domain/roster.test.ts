@@ -53,6 +53,19 @@ describe('roster rules', () => {
     expect(checkRoster(sheet(['姓名'])).problems).toEqual([{ line: 1, reason: '表头下面没有信息员' }]);
   });
 
+  it('quotes at most 20 characters of a bad cell, so a huge cell does not come back in every message', () => {
+    const r = checkRoster(
+      sheet(['姓名', '手机号'], ['张三', '1'.repeat(200_000)], ['李四', '12345'], ['王五1', ''], ['赵六', `${'𠀀'.repeat(21)}`]),
+    );
+    expect(r.problems).toEqual([
+      { line: 2, reason: '手机号“11111111111111111111…”不是11位手机号码' },
+      { line: 3, reason: '手机号“12345”不是11位手机号码' },
+      { line: 4, reason: '姓名“王五1”含有数字或符号' },
+      // Characters outside the BMP are cut whole, not in half.
+      { line: 5, reason: `手机号“${'𠀀'.repeat(20)}…”不是11位手机号码` },
+    ]);
+  });
+
   it('normalises phone numbers Excel turned into numbers', () => {
     expect(normalisePhone('13812345678.0')).toBe('13812345678');
     expect(normalisePhone('0086 138-1234-5678')).toBe('13812345678');

@@ -125,7 +125,8 @@ describe('faults: the embedded PostgreSQL is killed (SIGKILL) while groups are b
     expect(kepubot.dbServer.status()).toMatchObject({ state: 'running', owner: true });
     expect(kepubot.dbServer.status()!.restarts).toBeGreaterThanOrEqual(1);
     const rows: Array<{ message_id: string; what: string }> = await kepubot.ds.query(
-      `SELECT message_id, talker_id || ' ' || room_id || ' ' || url AS what FROM share_event`,
+      // The demo's seeded quarter of history (message ids demo-h-…) is not part of the stream.
+      `SELECT message_id, talker_id || ' ' || room_id || ' ' || url AS what FROM share_event WHERE message_id NOT LIKE 'demo-h-%'`,
     );
     expect(new Set(rows.map((r) => r.message_id)).size).toBe(rows.length);
     expect(rows.map((r) => r.what).sort()).toEqual([...shareIds].sort());

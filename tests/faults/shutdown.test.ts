@@ -44,6 +44,8 @@ describe('faults: SIGTERM while a batch is slow, then a restart', () => {
       LOG_LEVEL: 'info',
       DEMO_MESSAGE_INTERVAL_MS: '50',
       DEMO_SHARE_LOG: path.join(dir, 'demo-shares.txt'),
+      // The drill is about the live stream: no seeded quarter of history (faster start).
+      DEMO_HISTORY_DAYS: '0',
       SHARE_WRITE_TIMEOUT_MS: '1500',
       SHUTDOWN_TIMEOUT_MS: '8000',
       SCHEDULER_ENABLED: 'false',

@@ -1,4 +1,13 @@
 import ExcelJS from 'exceljs';
+import {
+  declareSize,
+  hugeCellXlsx,
+  manyRowsCsv,
+  manySharedStringsXlsx,
+  sharedStringsXml,
+  sheetXml,
+  zipXlsx,
+} from '../../bench/hostile-files';
 import { Informant, WechatGroup } from '../../src/db/entities';
 import { dayOf } from '../../src/domain/calendar';
 import { informantBody, previewBody, unconfirmedBody } from '../../src/http/api/areas/roster';
@@ -241,8 +250,93 @@ describe('console API: roster and informants', () => {
     const huge = Buffer.from(`姓名\n${'甲\n'.repeat(200_001)}`);
     expect(await upload(op, path, huge, 'huge.csv')).toMatchObject({
       status: 400,
-      json: { error: '名册超过 200,000 行，请分成几个文件导入（例如每个e站一个文件）' },
+      json: { error: '名册超过 200,000 行（空行也计算在内），请分成几个文件导入（例如每个e站一个文件）' },
     });
+  });
+
+  describe('hostile files: a Chinese 400 before they cost memory, nothing stored, the server still up', () => {
+    const path = () => `/api/v1/stations/${other}/roster/preview`;
+    const refused = (error: string) => ({ status: 400, json: { error } });
+    const tidy = '不像是名册：请只保留信息员名单（姓名、手机号、备注）后另存为 .xlsx 或 .csv 再导入';
+    const rowsRefused = refused('名册超过 200,000 行（空行也计算在内），请分成几个文件导入（例如每个e站一个文件）');
+    let before: string[];
+    let good: Buffer;
+
+    beforeAll(async () => {
+      before = await names(other);
+      good = await manySharedStringsXlsx(10);
+    });
+
+    afterEach(async () => {
+      expect(await names(other)).toEqual(before);
+      // The server is still up and reads a good file made the same way.
+      expect(await upload(op, path(), good, 'good.xlsx')).toMatchObject({ status: 200, json: { ok: true, rows: 3, add: 3 } });
+      expect((await op.call('GET', '/healthz')).status).toBe(200);
+    });
+
+    it('too many shared strings, or a zip directory that declares too much or lies', async () => {
+      // A small .xlsx of more shared strings than a roster could use (issue 14: 1.3 MB, 30 M strings).
+      expect(await upload(op, path(), await manySharedStringsXlsx(1_000_001), 'strings.xlsx')).toMatchObject(
+        refused(`名册文件中的不同文字（共享字符串）超过 1,000,000 个，${tidy}`),
+      );
+      // A zip bomb: a part (even one nobody reads) that unzips to 300 MB, refused from the zip's
+      // directory (npm run bench unzips real ones; here the directory is made to say so).
+      const bomb = declareSize(good, '[Content_Types].xml', 300 * 1024 * 1024);
+      expect(await upload(op, path(), bomb, 'bomb.xlsx')).toMatchObject(refused(`名册文件解压后超过 256 MB，${tidy}`));
+      // A directory that declares a shared-strings part too big to read...
+      expect(await upload(op, path(), declareSize(good, 'xl/sharedStrings.xml', 100 * 1024 * 1024), 'big.xlsx')).toMatchObject(
+        refused(`名册文件中的文字（共享字符串）解压后超过 64 MB，${tidy}`),
+      );
+      // ...or one that declares a worksheet smaller than it unzips: stopped at the declared size.
+      const lying = await upload(op, path(), declareSize(good, 'xl/worksheets/sheet1.xml', 100), 'lying.xlsx');
+      expect(lying.status).toBe(400);
+      expect(lying.json!.error).toMatch(/^无法读取 Excel 文件 lying\.xlsx：其中的 xl\/worksheets\/sheet1\.xml 已损坏：/);
+    });
+
+    it('rows past the limit counting empty ones (.xlsx)', async () => {
+      const empty = Array.from({ length: 200_000 }, () => []);
+      const strings = sharedStringsXml(['姓名', '手机号', '张三', '13800000001']);
+      expect(await upload(op, path(), await zipXlsx(sheetXml([[0, 1], ...empty, [2, 3]]), strings), 'gaps.xlsx')).toMatchObject(
+        rowsRefused,
+      );
+    });
+
+    it('rows past the limit counting empty ones (CSV), and the issue’s 10 MB CSV of 5 M rows', async () => {
+      expect(await upload(op, path(), Buffer.from(`姓名\n${'\n'.repeat(200_000)}张三\n`), 'gaps.csv')).toMatchObject(rowsRefused);
+      const csv = manyRowsCsv(5_000_000 - 2);
+      expect(csv.length).toBeLessThanOrEqual(10 * 1024 * 1024);
+      expect(await upload(op, path(), csv, 'rows.csv')).toMatchObject(rowsRefused);
+    });
+
+    it('a cell or a CSV line longer than Excel allows', async () => {
+      expect(await upload(op, path(), await hugeCellXlsx(3, 40_000), 'cell.xlsx')).toMatchObject(
+        refused('文件中有单元格超过 32,767 个字符（Excel 单元格的上限），请检查文件后重新导入'),
+      );
+      // A wrong delimiter, or an attack.
+      expect(await upload(op, path(), Buffer.from(`姓名\n${'x'.repeat(40_000)}\n`), 'long.csv')).toMatchObject(
+        refused('第2行超过 32,767 个字符（Excel 单元格的上限），请检查文件后重新导入'),
+      );
+    });
+  });
+
+  it('answers in under 1 MB with short messages when every bad row repeats a huge cell', async () => {
+    const path = `/api/v1/stations/${other}/roster/preview`;
+    // Issue 14's file made 200 MB answers: 1,000 rows whose phone is one shared 200,000-character
+    // string. A cell is at most 32,767 characters now, so here the cell is 30,000.
+    const bytes = await hugeCellXlsx(1_000, 30_000);
+    expect(bytes.length).toBeLessThan(64 * 1024);
+    const r = await upload(op, path, bytes, 'huge-cell.xlsx');
+    expect(r.status).toBe(200);
+    expect(r.bytes.length).toBeLessThan(1024 * 1024);
+    const body = previewBody.parse(r.json);
+    expect(body).toMatchObject({ ok: false, rows: 1_000, errorCount: 1_000 });
+    expect(body.errors).toHaveLength(1_000);
+    expect(body.errors[0]).toEqual({ row: 2, message: '手机号“11111111111111111111…”不是11位手机号码' });
+    expect(new Set(body.errors.map((e) => e.message))).toEqual(new Set(['手机号“11111111111111111111…”不是11位手机号码']));
+    const refused = await upload(op, `/api/v1/stations/${other}/roster/import`, bytes, 'huge-cell.xlsx');
+    expect(refused.status).toBe(400);
+    expect(refused.bytes.length).toBeLessThan(1024 * 1024);
+    expect(refused.json).toMatchObject({ error: '名册有 1000 处问题，未导入任何一行' });
   });
 
   it('lists unconfirmed members and binds them to a roster entry (by id, or by name, adding the entry)', async () => {

@@ -120,7 +120,7 @@ describe('console API: robot and jobs', () => {
     expect((await operator.call('GET', '/api/v1/robot/accounts/999999/qrcode.png')).status).toBe(404);
     // Nothing the robot page answers carries the token or the QR code's payload.
     expect(JSON.stringify(seen)).not.toContain('kepubot-console-qr');
-  });
+  }, 120_000);
 
   it('runs a job for a period, then sends again the parts that failed', async () => {
     const names = await operator.call('GET', '/api/v1/job-names');

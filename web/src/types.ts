@@ -251,3 +251,47 @@ export interface RobotAccount {
   waitingForScan: boolean;
   mayScan: boolean;
 }
+
+/** An attached file of a job's message (.xlsx or .png). */
+export interface MessageFile {
+  name: string;
+  bytes: number;
+}
+
+/** GET /jobs/runs/:id/messages: what a run queued and sent, part by part (the demo inbox's messages too). */
+export interface RunMessages {
+  run: { id: number; job: string; scope: string; scopeLabel: string; period: string; state: string };
+  parts: Array<{
+    id: number;
+    round: number;
+    part: number;
+    channel: string;
+    channelLabel: string;
+    state: string;
+    sentAt: string | null;
+    text: string;
+    markdown: boolean;
+    file: MessageFile | null;
+  }>;
+}
+
+/** GET /jobs/preview: what a job would send for a period in one county (a dry run: nothing stored or sent). */
+export interface JobPreview {
+  job: string;
+  period: string;
+  county: number;
+  scopes: Array<{
+    scope: string;
+    scopeLabel: string;
+    messages: Array<{
+      index: number;
+      channel: string;
+      channelLabel: string;
+      mentions: number;
+      text: string;
+      markdown: boolean;
+      file: MessageFile | null;
+      waiting: string | null;
+    }>;
+  }>;
+}

@@ -68,6 +68,11 @@ export interface AccountPoolOptions {
   accounts: BotAccountService;
   /** Which account rows this process may drive (e.g. ['env', 'db']; the demo ['demo']). */
   sources: BotAccountSource[];
+  /**
+   * The name of this configuration's own account (WECHATY_NAME): env, demo and test rows of
+   * another name (WECHATY_NAME changed since) are never driven on its puppet.
+   */
+  ownName: string;
   puppetFor: PuppetFactory;
   /** MAX_ACCOUNTS_PER_PROCESS. */
   maxAccounts: number;
@@ -273,7 +278,7 @@ export class AccountPool {
     }
     if (this.stopped) return;
     const free = this.options.maxAccounts - this.held.size;
-    const candidates = await this.leases.candidates(this.options.sources, [...this.held.keys()], free);
+    const candidates = await this.leases.candidates(this.options.sources, [...this.held.keys()], free, this.options.ownName);
     for (const row of candidates) {
       if (this.stopped) return;
       await this.attach(row);

@@ -1,15 +1,11 @@
 import { appendFileSync } from 'node:fs';
 import { mock } from 'wechaty-puppet-mock';
-import type { DemoGroup } from '../../services/demo-seed.service';
+import { DEMO_ITEMS, demoArticleUrl, demoMobileUrl, type DemoGroup } from '../../services/demo-seed.service';
 import type { Logger } from '../../logger';
 import { KepuPuppetMock } from './kepu-puppet-mock';
 
-/** Real-shaped Kepu China items the demo members share. */
-const ITEMS = Array.from({ length: 40 }, (_, i) => {
-  const id = 880000 + i * 37;
-  const titles = ['冬季取暖防一氧化碳中毒', '秋冬季节流感防护指南', '科学认识高血压', '辟谣：隔夜菜不能吃？', '家庭用电安全常识'];
-  return { id, title: `${titles[i % titles.length]}（${i + 1}）` };
-});
+/** Real-shaped Kepu China items the demo members share (the same as the seeded history's). */
+const ITEMS = DEMO_ITEMS;
 
 const CHAT = ['收到', '大家晚上好', '今天的文章很实用', '明天几点开会？', '👍', '好的，谢谢', '转给家里老人看了', '天气冷了注意保暖'];
 
@@ -83,7 +79,7 @@ export class DemoWorld {
         this.puppet.injectText({
           talkerId: again.contactId,
           roomId: again.roomId,
-          text: `再发一次 https://m.kepuchina.cn/tuwendetail?id=${again.item.id}`,
+          text: `再发一次 ${demoMobileUrl(again.item.id)}`,
         }),
       );
       return;
@@ -93,19 +89,19 @@ export class DemoWorld {
       this.recent.push({ contactId: talkerId, roomId, item });
       if (this.recent.length > 50) this.recent.shift();
       const style = Math.random();
-      if (style < 0.4) {
+      if (style < 0.4 && !item.bareUrlOnly) {
         this.logShare(
           this.puppet.injectUrlLink(
             { talkerId, roomId },
             {
               title: item.title,
-              url: `https://www.kepuchina.cn/article/articleinfo?business_type=100&classify=0&ar_id=${item.id}`,
+              url: demoArticleUrl(item.id),
               description: '科普中国',
             },
           ),
         );
-      } else if (style < 0.7) {
-        this.logShare(this.puppet.injectText({ talkerId, roomId, text: `${item.title} https://m.kepuchina.cn/tuwendetail?id=${item.id}` }));
+      } else if (style < 0.7 || item.bareUrlOnly) {
+        this.logShare(this.puppet.injectText({ talkerId, roomId, text: `${item.title} ${demoMobileUrl(item.id)}` }));
       } else {
         this.logShare(
           this.puppet.injectMiniProgram(

@@ -23,6 +23,7 @@ import { OperatorAccount } from './operator-account.entity';
 import { ConsoleSession } from './console-session.entity';
 import { ConsoleLoginTicket } from './console-login-ticket.entity';
 import { LoginAttempt } from './login-attempt.entity';
+import { ContentTitle } from './content-title.entity';
 import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } from './bot-account.entity';
 import { MessageClaim } from './message-claim.entity';
 import { GroupAccount } from './group-account.entity';
@@ -57,6 +58,7 @@ export {
   ConsoleSession,
   ConsoleLoginTicket,
   LoginAttempt,
+  ContentTitle,
   BotAccount,
   BotAccountCounty,
   BotAccountLease,
@@ -96,6 +98,7 @@ export const ENTITIES = [
   ConsoleSession,
   ConsoleLoginTicket,
   LoginAttempt,
+  ContentTitle,
   BotAccount,
   BotAccountCounty,
   BotAccountLease,
@@ -112,3 +115,4 @@ export type { ResourceKind } from './resource-log.entity';
 export type { JobRunState } from './job-run.entity';
 export { outboxParts, type Deliver, type OutboxChannel, type OutboxPayload, type OutboxState } from './outbox-message.entity';
 export type { PrincipalKind } from './console-session.entity';
+export type { ContentTitleOutcome } from './content-title.entity';

@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export type OutboxState = 'queued' | 'sending' | 'sent' | 'failed' | 'expired' | 'uncertain';
-export type OutboxChannel = 'wechat-room' | 'wecom-app' | 'wecom-webhook' | 'wechat-contact';
+/** demo: the demo county's inbox; the message is kept here (its payload) and shown in the console, never sent. */
+export type OutboxChannel = 'wechat-room' | 'wecom-app' | 'wecom-webhook' | 'wechat-contact' | 'demo';
 
 /**
  * What an outgoing message carries (JSON). A job plans text and file together; the outbox stores
@@ -44,7 +45,7 @@ export class OutboxMessage {
   @Column({ type: 'varchar', length: 16 })
   channel: OutboxChannel;
 
-  /** Room id, WeCom user list (a|b), webhook URL or contact id. */
+  /** Room id, WeCom user list (a|b), webhook URL, contact id, or the demo county's scope (county:<id>). */
   @Column({ type: 'varchar', length: 600 })
   recipient: string;
 

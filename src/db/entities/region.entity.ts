@@ -34,6 +34,10 @@ export class Region {
   @Column({ name: 'digest_webhook_url', type: 'varchar', length: 512, nullable: true })
   digestWebhookUrl: string | null;
 
+  /** The demo county: its scheduled messages are kept in the console's 任务 page instead of sent (channel 'demo'). */
+  @Column({ name: 'demo_inbox', type: 'boolean', default: false })
+  demoInbox: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

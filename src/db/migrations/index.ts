@@ -15,6 +15,7 @@ import { LoginAttempts1765310000000 } from './1765310000000-login-attempts';
 import { StationNamePerCounty1765100000000 } from './1765100000000-station-name-per-county';
 import { UnconfirmedSharesIndex1765200000000 } from './1765200000000-unconfirmed-shares-index';
 import { CallbackReplay1765300000000 } from './1765300000000-callback-replay';
+import { DemoInboxContentTitles1765400000000 } from './1765400000000-demo-inbox-content-titles';
 import { BotAccounts1765500000000 } from './1765500000000-bot-accounts';
 import { MessageClaims1765510000000 } from './1765510000000-message-claims';
 import { GroupSpeakers1765511000000 } from './1765511000000-group-speakers';
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   UnconfirmedSharesIndex1765200000000,
   CallbackReplay1765300000000,
   LoginAttempts1765310000000,
+  DemoInboxContentTitles1765400000000,
   BotAccounts1765500000000,
   MessageClaims1765510000000,
   GroupSpeakers1765511000000,

@@ -9,6 +9,7 @@ import { SIGN_IN_ROUTES, signInHandlers } from './areas/sign-in';
 import { WECOM_LOGIN_ROUTES, wecomLoginHandlers } from './areas/wecom-login';
 import { STATION_ROUTES, stationHandlers } from './areas/stations';
 import { SYSTEM_ROUTES, systemHandlers } from './areas/system';
+import { JOB_MESSAGE_ROUTES, jobMessageHandlers } from './areas/job-messages';
 import type { ApiDeps, ApiHandler, ApiRoute } from './route';
 
 /**
@@ -21,6 +22,7 @@ export const API_ROUTES = {
   ...WECOM_LOGIN_ROUTES,
   ...STATION_ROUTES,
   ...SYSTEM_ROUTES,
+  ...JOB_MESSAGE_ROUTES,
   ...ROSTER_ROUTES,
   ...GROUP_ROUTES,
   ...OVERVIEW_ROUTES,
@@ -38,6 +40,7 @@ export function apiHandlers(deps: ApiDeps): Record<Exclude<keyof typeof API_ROUT
     ...wecomLoginHandlers(deps),
     ...stationHandlers(deps),
     ...systemHandlers(deps),
+    ...jobMessageHandlers(deps),
     ...rosterHandlers(deps),
     ...groupHandlers(deps),
     ...overviewHandlers(deps),

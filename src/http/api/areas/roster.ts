@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { dayOf } from '../../../domain/calendar';
 import { normalisePhone } from '../../../domain/roster';
 import { MOBILE_RE, NAME_RE } from '../../../domain/station-commands';
+import { ROSTER_LIMITS } from '../../../services/roster-file';
 import type { RosterFile } from '../../../services/roster.service';
 import { ROSTER_TEMPLATE_NAME, rosterTemplate } from '../../../services/roster-template';
 import type { Requester } from '../../../services/personal-data.service';
@@ -12,9 +13,6 @@ import { dayKey, instant } from '../schemas';
 import { bodyOf, idParam, parse, rawBody, type ApiDeps, type ApiRoute, type Handlers } from '../route';
 import { visibleStation } from './stations';
 import { XLSX } from './reports';
-
-/** The largest roster file the console takes (a 100,000-row .xlsx is about 3 MB). */
-export const ROSTER_MAX_BYTES = 10 * 1024 * 1024;
 
 export const informantBody = z.object({
   id: z.number().int(),
@@ -167,7 +165,7 @@ export const ROSTER_ROUTES = {
     method: 'post',
     path: '/stations/:id/roster/preview',
     summary: '检查名册文件（.xlsx 或 .csv 原始字节，请求头 x-file-name 给出文件名），列出每一行错误；不保存',
-    upload: { maxBytes: ROSTER_MAX_BYTES },
+    upload: { maxBytes: ROSTER_LIMITS.bytes },
     status: 200,
     response: previewBody,
   },
@@ -175,7 +173,7 @@ export const ROSTER_ROUTES = {
     method: 'post',
     path: '/stations/:id/roster/import',
     summary: '导入名册文件：全部行无误才导入，否则一行也不导入（400，errors 列出每一行错误）；与 kepubot import roster 规则相同',
-    upload: { maxBytes: ROSTER_MAX_BYTES },
+    upload: { maxBytes: ROSTER_LIMITS.bytes },
     status: 201,
     response: importBody,
   },

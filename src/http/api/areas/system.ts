@@ -1,7 +1,7 @@
 import createHttpError from 'http-errors';
 import { z } from 'zod';
 import { parsePeriod, type Period } from '../../../domain/periods';
-import { JOB_LABELS, JOB_NAMES, periodFor } from '../../../domain/schedule';
+import { JOB_LABELS, JOB_NAMES, periodFor, type JobName } from '../../../domain/schedule';
 import { qrPng } from '../../../services/alert.service';
 import { accountStateLabel } from '../../../domain/bot-accounts';
 import { canSeeCounty, type Access } from '../access';
@@ -170,7 +170,7 @@ export const SYSTEM_ROUTES = {
 } as const satisfies Record<string, ApiRoute>;
 
 /** Chinese names of job scopes (`county:3` → the county, `station:7` → the station, `room:…` → the group's topic), one query. */
-async function scopeLabels(deps: ApiDeps, scopes: string[]): Promise<Map<string, string>> {
+export async function scopeLabels(deps: ApiDeps, scopes: string[]): Promise<Map<string, string>> {
   const ids = (kind: string) => [...new Set(scopes.filter((s) => s.startsWith(`${kind}:`)).map((s) => s.slice(kind.length + 1)))];
   const rows: Array<{ scope: string; label: string }> = await deps.ds.query(
     `SELECT 'county:' || id AS scope, name AS label FROM region WHERE id::text = ANY($1)
@@ -289,10 +289,7 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
       if (!access.system) throw createHttpError(403, '只有操作员可以手动运行任务');
       const body = parse(runJobInput, bodyOf(ctx));
       const now = deps.clock.now();
-      const expected = periodFor(body.job, now);
-      const period = body.period ? parsePeriod(body.period)! : expected;
-      if (period.kind !== expected.kind)
-        throw createHttpError(400, `任务“${JOB_LABELS[body.job]}”的统计期应为${KIND_LABEL[expected.kind]}，例如 ${expected.key}`);
+      const period = jobPeriod(body.job, body.period, now);
       if (body.county !== undefined) {
         const rows: unknown[] = await deps.ds.query(`SELECT 1 FROM region WHERE id = $1 AND level = 'county'`, [body.county]);
         if (rows.length === 0 || !canSeeCounty(access, body.county)) throw createHttpError(404, '没有这个旗县区');
@@ -309,6 +306,15 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
     },
     jobNames: async () => JOB_NAMES.map((name) => ({ name, label: JOB_LABELS[name] })),
   };
+}
+
+/** The period a job runs for: the one given (of the job's kind, else a 400), or the one the schedule would use now. */
+export function jobPeriod(job: JobName, key: string | undefined, now: Date): Period {
+  const expected = periodFor(job, now);
+  const period = key ? parsePeriod(key)! : expected;
+  if (period.kind !== expected.kind)
+    throw createHttpError(400, `任务“${JOB_LABELS[job]}”的统计期应为${KIND_LABEL[expected.kind]}，例如 ${expected.key}`);
+  return period;
 }
 
 /** The robot page: the operator and county staff; not station managers. */
