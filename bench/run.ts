@@ -6,8 +6,9 @@
  * Uses DATABASE_URL (a scratch database is created and dropped on it) or an embedded PostgreSQL
  * in a temporary directory. Options: BENCH_MESSAGES (default 100000), BENCH_CONCURRENCY (1000),
  * BENCH_ROSTER_ROWS (100000; the roster import part, also runnable alone: bench/roster-import.ts),
- * BENCH_ONLY=counting, spool, callbacks, statistics, overview, console or hostile-uploads (run only that part;
- * hostile roster uploads through the console's route, also runnable alone: bench/hostile-uploads.ts), BENCH_CALLBACKS (4000),
+ * BENCH_ONLY=counting, spool, callbacks, statistics, overview, console, hostile-uploads or accounts (run only that part;
+ * hostile roster uploads through the console's route, also runnable alone: bench/hostile-uploads.ts;
+ * accounts: 50 WeChat accounts over gRPC, see bench/accounts.ts), BENCH_CALLBACKS (4000),
  * BENCH_OVERVIEW_RUNS (200).
  */
 import 'reflect-metadata';
@@ -27,6 +28,7 @@ import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { compose } from '../src/compose';
 import { KepuPuppetMock } from '../src/channels/wechat/kepu-puppet-mock';
+import { benchAccounts, printAccountsBench } from './accounts';
 import { benchCallbacks, type CallbackBench } from './callbacks';
 import { measureConsoleSize, printConsoleSize } from './console-size';
 import { benchSpool, type SpoolBench } from './spool';
@@ -223,6 +225,10 @@ async function main(): Promise<void> {
       printOverviewBench(await benchOverview(ds));
       return;
     }
+    if (env.BENCH_ONLY === 'accounts') {
+      printAccountsBench(await benchAccounts(adminUrl));
+      return;
+    }
     if (env.BENCH_ONLY === 'overview') {
       printOverviewBench(await benchOverview(ds));
       return;
@@ -415,6 +421,8 @@ async function main(): Promise<void> {
     printRosterBench(await benchRosterImport(adminUrl));
 
     printHostileBench(await benchHostileUploads(adminUrl));
+
+    printAccountsBench(await benchAccounts(adminUrl));
   } finally {
     await ds.destroy();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

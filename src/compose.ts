@@ -14,6 +14,7 @@ import { WecomApiClient } from './channels/wecom/wecom-api';
 import { WechatChannel } from './channels/wechat/wechat-channel';
 import { AccountPool, type PuppetFactory, type WechatAccount } from './channels/wechat/account-pool';
 import { CoverageMonitor } from './channels/wechat/coverage-monitor';
+import { SendRestrictions } from './channels/wechat/send-restrictions';
 import { GroupSpeech } from './channels/wechat/group-speech';
 import { mockAccountPuppet } from './channels/wechat/kepu-puppet-mock';
 import { createServicePuppet, servicePuppetProbe } from './channels/wechat/wechat-runtime';
@@ -287,6 +288,9 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       intervalMs: config.schedule.sendIntervalMs,
       jitterMs: config.schedule.sendJitterMs,
       dailyCap: config.schedule.sendDailyCap,
+      perMinute: config.schedule.sendPerMinute,
+      switchIntervalMs: config.schedule.sendSwitchIntervalMs,
+      newAccountDays: config.schedule.sendNewAccountDays,
       quiet: config.schedule.quiet,
       zone: config.schedule.zone,
     };
@@ -302,6 +306,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       log: log.child({ component: 'wechat' }),
       metrics,
       reconnectMaxMs: config.wechat.reconnectMaxMs,
+      batchWindowMs: config.schedule.sendBatchWindowMs,
+      batchMax: config.schedule.sendBatchMax,
       ...overrides.pool,
     });
     parts.accounts = accounts;
@@ -318,7 +324,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       roomsListed: (id, count) => accounts.groupsListed(id, count),
       claims: services.claims,
       speakers: services.speakers,
-      groupReply: (roomId, talker, text, heardBy, room) => speech.reply(roomId, talker, text, heardBy, room),
+      groupReply: (roomId, talker, text, heardBy, room, priority) => speech.reply(roomId, talker, text, heardBy, room, priority),
     });
     parts.channel = channel;
     accounts.on('attached', (account) => channel.attach(account));
@@ -384,6 +390,16 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     const alertLog = log.child({ component: 'alerts' });
     const alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: wecomApi }), log: alertLog, clock });
     await alerts.refreshRecipients().catch((err: unknown) => alertLog.warn({ err }, 'could not read alert recipients'));
+    accounts.restrictions = new SendRestrictions({
+      speakers: services.speakers,
+      speech,
+      alerts,
+      clock,
+      log: log.child({ component: 'send-restrictions' }),
+      zone: config.schedule.zone,
+      backoffMs: config.schedule.restrictedBackoffMs,
+      backoffMaxMs: config.schedule.restrictedBackoffMaxMs,
+    });
     // Each account's logout is its own incident, watched while this process drives it.
     const wechatAlerts = new Map<number, WechatAlertWatch>();
     parts.wechatAlerts = wechatAlerts;

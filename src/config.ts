@@ -124,6 +124,14 @@ const schema = z.object({
   SEND_INTERVAL_MS: z.coerce.number().int().min(0).max(600000).default(1500),
   SEND_JITTER_MS: z.coerce.number().int().min(0).max(60000).default(500),
   SEND_DAILY_CAP: z.coerce.number().int().min(1).max(100000).default(300),
+  // Sending like a careful person (issue 15): per account, from field reports of WeChat bots.
+  SEND_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
+  SEND_GROUP_SWITCH_MS: z.coerce.number().int().min(0).max(600000).default(3000),
+  SEND_NEW_ACCOUNT_DAYS: z.coerce.number().int().min(0).max(365).default(3),
+  SEND_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60000).default(1000),
+  SEND_BATCH_MAX: z.coerce.number().int().min(1).max(50).default(20),
+  SEND_RESTRICTED_BACKOFF_MS: z.coerce.number().int().min(1000).max(604800000).default(1_800_000),
+  SEND_RESTRICTED_BACKOFF_MAX_MS: z.coerce.number().int().min(1000).max(2592000000).default(86_400_000),
   QUIET_HOURS: z
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'should be HH:MM-HH:MM, e.g. 22:30-07:30')
@@ -264,6 +272,19 @@ export interface AppConfig {
     sendIntervalMs: number;
     sendJitterMs: number;
     sendDailyCap: number;
+    /** Per account: at most this many messages in any 60 s. */
+    sendPerMinute: number;
+    /** Per account: spacing when the next message goes to another group than the last. */
+    sendSwitchIntervalMs: number;
+    /** Days after an account's first login with half the daily cap. */
+    sendNewAccountDays: number;
+    /** Answers and prompts for one group within this window go out as one message. */
+    sendBatchWindowMs: number;
+    /** At most this many people in one batched message. */
+    sendBatchMax: number;
+    /** Pause after WeChat says "too frequent" / "restricted" (doubled on each repeat, up to the max). */
+    restrictedBackoffMs: number;
+    restrictedBackoffMaxMs: number;
     /** Minutes after midnight: no group messages from `start` until `end`. */
     quiet: { start: number; end: number };
   };
@@ -424,6 +445,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       sendIntervalMs: c.SEND_INTERVAL_MS,
       sendJitterMs: c.SEND_JITTER_MS,
       sendDailyCap: c.SEND_DAILY_CAP,
+      sendPerMinute: c.SEND_PER_MINUTE,
+      sendSwitchIntervalMs: c.SEND_GROUP_SWITCH_MS,
+      sendNewAccountDays: c.SEND_NEW_ACCOUNT_DAYS,
+      sendBatchWindowMs: c.SEND_BATCH_WINDOW_MS,
+      sendBatchMax: c.SEND_BATCH_MAX,
+      restrictedBackoffMs: c.SEND_RESTRICTED_BACKOFF_MS,
+      restrictedBackoffMaxMs: c.SEND_RESTRICTED_BACKOFF_MAX_MS,
       quiet: { start: minutes(c.QUIET_HOURS.slice(0, 5)), end: minutes(c.QUIET_HOURS.slice(6, 11)) },
     },
     resilience: {

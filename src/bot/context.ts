@@ -1,3 +1,4 @@
+import type { SendPriority } from '../domain/send-pacing';
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
 import type { KepuLink, UnknownShape } from '../domain/kepu-links';
@@ -64,6 +65,8 @@ export interface ReplyOptions {
    * again; so a listener whose reply is secret must be safe to run again.
    */
   secret?: boolean;
+  /** Why it is said (set by the robot: a command's answer, or a prompt the bot makes unasked); answers go first. */
+  priority?: SendPriority;
 }
 
 /** Says one reply in the conversation a message came from. */

@@ -180,7 +180,8 @@ export class Robot {
       listenerId: listener.id,
       message,
       match,
-      reply,
+      // A command's answer goes before what the bot says unasked (a binding prompt after a share).
+      reply: (text, opts) => reply(text, { ...opts, priority: opts?.priority ?? (listener.kind === 'respond' ? 'answer' : 'prompt') }),
       once,
       services: this.deps.services,
       config: this.deps.config,

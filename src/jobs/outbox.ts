@@ -131,7 +131,7 @@ export class OutboxWorker {
         deliver = sender.deliver;
       }
       // A reply relayed from another process (no job run) is an answer, not an unsolicited message.
-      const wait = await limiter.take(m, now, msg.runId === null ? 'reply' : 'queued');
+      const wait = await limiter.take(m, now, msg.runId === null ? 'reply' : 'queued', msg.recipient);
       if (wait) {
         if (msg.validUntil && wait.getTime() > msg.validUntil.getTime()) {
           await m.query(`UPDATE outbox_message SET state = 'expired', last_error = 'quiet hours or daily cap' WHERE id = $1`, [msg.id]);

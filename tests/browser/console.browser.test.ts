@@ -43,6 +43,9 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
       {
         SEND_INTERVAL_MS: '0',
         SEND_JITTER_MS: '0',
+        SEND_GROUP_SWITCH_MS: '0',
+        SEND_BATCH_WINDOW_MS: '0',
+        SEND_PER_MINUTE: '600',
         SHARE_BATCH_WAIT_MS: '0',
         CONSOLE_PUBLIC_URL: PUBLIC_URL,
         WECOM_CORP_ID: CORP,

@@ -88,6 +88,9 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
       {
         SEND_INTERVAL_MS: '0',
         SEND_JITTER_MS: '0',
+        SEND_GROUP_SWITCH_MS: '0',
+        SEND_BATCH_WINDOW_MS: '0',
+        SEND_PER_MINUTE: '600',
         SHARE_BATCH_WAIT_MS: '0',
         CONSOLE_PUBLIC_URL: `${PUBLIC_URL}/`,
         WECOM_CORP_ID: CORP,

@@ -64,6 +64,9 @@ export async function startHarness(
     SHARE_BATCH_WAIT_MS: '0',
     SEND_INTERVAL_MS: '0',
     SEND_JITTER_MS: '0',
+    SEND_GROUP_SWITCH_MS: '0',
+    SEND_BATCH_WINDOW_MS: '0',
+    SEND_PER_MINUTE: '600',
     WECHATY_NAME: `test-${Math.random().toString(36).slice(2)}`,
     ...env,
   });

@@ -29,7 +29,7 @@ import type { Metrics } from '../../metrics';
 import { AccountLeaseStore, LeaseLostError, type HeldLease } from '../../services/account-lease.service';
 import { sendSlotKey, type BotAccountService } from '../../services/bot-account.service';
 import { WechatSendLimiter, type ThrottleOptions } from '../../services/wechat-send-limiter';
-import { WechatReplies } from './wechat-replies';
+import { WechatReplies, type PendingReply } from './wechat-replies';
 import { WechatRuntime, type WechatStatus } from './wechat-runtime';
 
 /** One account this process drives. */
@@ -77,6 +77,10 @@ export interface AccountPoolOptions {
   /** MAX_ACCOUNTS_PER_PROCESS. */
   maxAccounts: number;
   throttle: ThrottleOptions;
+  /** Replies of one group waiting together within this window go out as one message (SEND_BATCH_WINDOW_MS). */
+  batchWindowMs?: number;
+  /** At most this many people in one batched message (SEND_BATCH_MAX). */
+  batchMax?: number;
   clock: Clock;
   log: Logger;
   metrics?: Metrics;
@@ -115,6 +119,11 @@ export class AccountPool {
   private ticking: Promise<void> | null = null;
   private stopped = false;
   private readonly tickMs: number;
+  /** What a "too frequent"/"restricted" send error does (set by compose once alerts exist); none: the reply is dropped. */
+  restrictions: {
+    restricted(account: { id: number; name: string }, pending: PendingReply[]): Promise<unknown>;
+    sent(accountId: number): void;
+  } | null = null;
   private readonly ttlSeconds: number;
 
   constructor(private readonly options: AccountPoolOptions) {
@@ -309,13 +318,19 @@ export class AccountPool {
       probe: made.probe,
     });
     const lease: HeldLease = { accountId: row.id, fencingToken };
-    const limiter = new WechatSendLimiter(options.throttle, Math.random, sendSlotKey(row.id), (m) => this.leases.assert(m, lease));
+    const limiter = new WechatSendLimiter(options.throttle, Math.random, sendSlotKey(row.id), (m) => this.leases.assert(m, lease), row.id);
     const replies = new WechatReplies(
       options.ds,
       limiter,
       options.clock,
       {
         intervalMs: options.throttle.intervalMs,
+        batchWindowMs: options.batchWindowMs,
+        batchMax: options.batchMax,
+        restricted: async (pending) => {
+          await this.restrictions?.restricted({ id: row.id, name: row.name }, pending);
+        },
+        sent: () => this.restrictions?.sent(row.id),
         lease: {
           lost: () => void this.detach(row.id, 'lease-lost'),
           freshLocally: () => this.freshLocally(row.id),

@@ -3,7 +3,9 @@ import type { Contact, Room } from 'wechaty';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
 import { ELECTION_INTERVAL_MS, type GroupSpeakers } from '../../services/group-speakers.service';
+import type { SendPriority } from '../../domain/send-pacing';
 import type { AccountPool, WechatAccount } from './account-pool';
+import type { PendingReply } from './wechat-replies';
 import type { ChannelAccount } from './wechat-channel';
 
 /** A reply relayed to the speaker's process waits at most this long in the outbox. */
@@ -108,28 +110,69 @@ export class GroupSpeech {
    * or the outbox for the process that holds it. With no speaker at all (no healthy account known
    * in the group yet), the account that heard the message answers.
    */
-  async reply(roomId: string, talker: Contact, text: string, heardBy: ChannelAccount, heardRoom: Room): Promise<void> {
+  async reply(
+    roomId: string,
+    talker: Contact,
+    text: string,
+    heardBy: ChannelAccount,
+    heardRoom: Room,
+    priority: SendPriority = 'answer',
+  ): Promise<void> {
     const here = this.speakerHere(roomId);
     if (here) {
-      if (here.id === heardBy.id) return here.replies.say({ room: heardRoom, contact: talker }, text);
-      const room = await here.bot.Room.find({ id: roomId });
-      const contact = await here.bot.Contact.find({ id: talker.id });
-      if (room && contact) return here.replies.say({ room, contact }, text);
+      if (here.id === heardBy.id) return here.replies.say({ room: heardRoom, contact: talker }, text, priority);
+      const through = await this.sayThrough(here, roomId, talker.id, text, priority);
+      if (through) return through.said;
     }
     const speaker = await this.options.speakers.speakerOf(roomId).catch(() => null);
-    if (speaker === null || speaker === heardBy.id) return heardBy.replies.say({ room: heardRoom, contact: talker }, text);
+    if (speaker === null || speaker === heardBy.id) return heardBy.replies.say({ room: heardRoom, contact: talker }, text, priority);
     const mine = this.options.pool.get(speaker);
-    if (mine) {
-      // Elected since the last refresh, and held here.
-      const room = await mine.bot.Room.find({ id: roomId });
-      const contact = await mine.bot.Contact.find({ id: talker.id });
-      if (room && contact) return mine.replies.say({ room, contact }, text);
+    // Elected since the last refresh, and held here.
+    const through = mine ? await this.sayThrough(mine, roomId, talker.id, text, priority) : null;
+    if (through) return through.said;
+    await this.relay(roomId, talker.id, text);
+  }
+
+  /**
+   * Replies a restricted account could not say, handed to their groups' speakers now (the election
+   * moved them away from it). A reply whose group has no other speaker waits in the outbox.
+   */
+  async resend(from: number, pending: PendingReply[]): Promise<void> {
+    await this.elect();
+    for (const p of pending) {
+      if (!p.room) continue;
+      const speaker = await this.options.speakers.speakerOf(p.room.id).catch(() => null);
+      const mine = speaker !== null && speaker !== from ? this.options.pool.get(speaker) : undefined;
+      // Not awaited: the reply waits its turn in the other account's queue.
+      if (mine && (await this.sayThrough(mine, p.room.id, p.contact.id, p.text, p.priority))) continue;
+      await this.relay(p.room.id, p.contact.id, p.text).catch((err: unknown) =>
+        this.options.log.warn({ err }, 'could not hand a reply over to another account'),
+      );
     }
+  }
+
+  /** Queues the reply at `account` (resolves once said), or null when that account does not know the room or person. */
+  private async sayThrough(
+    account: WechatAccount,
+    roomId: string,
+    talkerId: string,
+    text: string,
+    priority: SendPriority,
+  ): Promise<{ said: Promise<void> } | null> {
+    const room = await account.bot.Room.find({ id: roomId });
+    const contact = await account.bot.Contact.find({ id: talkerId });
+    if (!room || !contact) return null;
+    // Wrapped: an async function returning the promise itself would wait for it.
+    return { said: account.replies.say({ room, contact }, text, priority) };
+  }
+
+  /** Into the outbox, for the process that holds the group's speaker (sent while the moment lasts). */
+  private async relay(roomId: string, talkerId: string, text: string): Promise<void> {
     const now = this.options.clock.now();
     await this.options.ds.query(
       `INSERT INTO outbox_message (run_id, round, recipient, part, channel, payload, due_at, valid_until)
        VALUES (NULL, 0, $1, 0, 'wechat-room', $2, $3, $4)`,
-      [roomId, JSON.stringify({ text, mentions: [talker.id] }), now, new Date(now.getTime() + RELAYED_REPLY_VALID_MS)],
+      [roomId, JSON.stringify({ text, mentions: [talkerId] }), now, new Date(now.getTime() + RELAYED_REPLY_VALID_MS)],
     );
   }
 }

@@ -1,3 +1,4 @@
+import type { SendPriority } from '../../domain/send-pacing';
 import type { Contact, Message, Room } from 'wechaty';
 import { types } from 'wechaty';
 import type { Robot } from '../../bot/robot';
@@ -38,7 +39,14 @@ export interface WechatChannelDeps {
   /** Records which accounts are in which group and when each last heard it. */
   speakers?: GroupSpeakers;
   /** Says a group reply through the group's speaker (default: the account that heard the message). */
-  groupReply?: (roomId: string, talker: Contact, text: string, heardBy: ChannelAccount, room: Room) => Promise<void>;
+  groupReply?: (
+    roomId: string,
+    talker: Contact,
+    text: string,
+    heardBy: ChannelAccount,
+    room: Room,
+    priority?: SendPriority,
+  ) => Promise<void>;
 }
 
 /** What the channel needs of an account: its id, its Wechaty and its replies (through its limiter). */
@@ -163,10 +171,10 @@ export class WechatChannel {
     const claims = this.deps.claims;
     await this.deps.robot.receive(
       incoming,
-      (text) =>
+      (text, opts) =>
         room && this.deps.groupReply
-          ? this.deps.groupReply(room.id, talker, text, account, room)
-          : account.replies.say({ room: room ?? undefined, contact: talker }, text),
+          ? this.deps.groupReply(room.id, talker, text, account, room, opts?.priority)
+          : account.replies.say({ room: room ?? undefined, contact: talker }, text, opts?.priority),
       key && claims ? { claim: (purpose) => claims.claim(key, purpose, this.deps.clock.now()) } : {},
     );
   }

@@ -19,4 +19,12 @@ export class WechatSendSlot {
 
   @Column({ name: 'sent_today', type: 'integer', default: 0 })
   sentToday: number;
+
+  /** The conversation (room or contact id) of the last send: a switch to another waits longer. */
+  @Column({ name: 'last_conversation', type: 'varchar', length: 128, nullable: true })
+  lastConversation: string | null;
+
+  /** The account's sends of the last minute (at most SEND_PER_MINUTE in any 60 s). */
+  @Column({ name: 'recent_sent_at', type: 'timestamptz', array: true, default: () => "'{}'" })
+  recentSentAt: Date[];
 }

@@ -19,6 +19,7 @@ import { DemoInboxContentTitles1765400000000 } from './1765400000000-demo-inbox-
 import { BotAccounts1765500000000 } from './1765500000000-bot-accounts';
 import { MessageClaims1765510000000 } from './1765510000000-message-claims';
 import { GroupSpeakers1765511000000 } from './1765511000000-group-speakers';
+import { SendPacing1765520000000 } from './1765520000000-send-pacing';
 import { ListenIntervals1765530000000 } from './1765530000000-listen-intervals';
 
 /** Versioned migrations, oldest first; run at start-up. */
@@ -44,5 +45,6 @@ export const MIGRATIONS = [
   BotAccounts1765500000000,
   MessageClaims1765510000000,
   GroupSpeakers1765511000000,
+  SendPacing1765520000000,
   ListenIntervals1765530000000,
 ];
