@@ -12,12 +12,11 @@
  *   - the time until a second process takes over the accounts of one killed with SIGKILL (target < 30 s).
  * Options: BENCH_ACCOUNT_SHARES (default 3000 per phase).
  */
+import { createScratchDatabase } from './scratch';
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { log as puppetLog } from 'wechaty-puppet';
 import { compose, type Kepubot } from '../src/compose';
@@ -91,12 +90,7 @@ export async function benchAccounts(adminUrl: string): Promise<AccountsBench> {
     console.error(
       `  [accounts ${((Date.now() - started) / 1000).toFixed(0)} s] ${what}${figures === undefined ? '' : ' ' + JSON.stringify(figures)}`,
     );
-  const name = `kepubot_bench_accounts_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const { url, name, admin } = await createScratchDatabase(adminUrl, 'kepubot_bench_accounts');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'kepubot-bench-accounts-'));
   const ds = await openDataSource({ url: url.toString(), poolSize: 10 });
   const children: ChildProcess[] = [];

@@ -15,19 +15,17 @@
  * Uses DATABASE_URL (a scratch database is created and dropped on it) or an embedded PostgreSQL
  * in a temporary directory.
  */
+import { createScratchDatabase, withBenchServer } from './scratch';
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { Client } from 'pg';
 import { KepuPuppetMock } from '../src/channels/wechat/kepu-puppet-mock';
 import { compose } from '../src/compose';
 import { loadConfig } from '../src/config';
 import { openDataSource } from '../src/db/data-source';
-import { openDatabaseServer } from '../src/db/embedded-postgres';
 import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
 import { ROSTER_LIMITS } from '../src/services/roster-file';
@@ -228,12 +226,7 @@ function cases(dir: string): UploadCase[] {
 /** Generates the files, starts kepubot on a scratch database on `adminUrl`, and posts each file. */
 export async function benchHostileUploads(adminUrl: string): Promise<HostileBench> {
   const dir = await mkdtemp(path.join(tmpdir(), 'kepubot-hostile-bench-'));
-  const dbName = `kepubot_hostile_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
+  const { url, name: dbName, admin } = await createScratchDatabase(adminUrl, 'kepubot_hostile_bench');
   const figures: UploadFigures[] = [];
   console.log('\nkepubot benchmark — hostile roster uploads (POST /api/v1/stations/:id/roster/preview, /healthz polled)');
   try {
@@ -353,21 +346,7 @@ export function printHostileBench(r: HostileBench): void {
 }
 
 async function standalone(): Promise<void> {
-  let adminUrl = process.env.DATABASE_URL;
-  let dataDir: string | null = null;
-  let stopServer = async (): Promise<void> => undefined;
-  if (!adminUrl) {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'kepubot-bench-'));
-    const pg = await openDatabaseServer({ dataDir, embeddedPort: 20000 + Math.floor(Math.random() * 20000) }, createLogger('warn'));
-    adminUrl = pg.url;
-    stopServer = () => pg.stop();
-  }
-  try {
-    printHostileBench(await benchHostileUploads(adminUrl));
-  } finally {
-    await stopServer();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  }
+  await withBenchServer(async (adminUrl) => printHostileBench(await benchHostileUploads(adminUrl)));
 }
 
 if (require.main === module) {

@@ -7,17 +7,16 @@
  * Uses DATABASE_URL (a scratch database is created and dropped on it) or an embedded PostgreSQL
  * in a temporary directory. Option: BENCH_ROSTER_ROWS (default 100000).
  */
+import { createScratchDatabase, withBenchServer } from './scratch';
 import 'reflect-metadata';
 import ExcelJS from 'exceljs';
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { runCli } from '../src/cli';
 import { openDataSource } from '../src/db/data-source';
-import { openDatabaseServer } from '../src/db/embedded-postgres';
 import { createLogger } from '../src/logger';
 import { createServices } from '../src/services';
 import { loadConfig } from '../src/config';
@@ -91,12 +90,7 @@ async function child(file: string, url: string, station: string): Promise<void> 
 /** Generates the roster, imports it into a scratch database on `adminUrl`, and measures. */
 export async function benchRosterImport(adminUrl: string, rows = Number(process.env.BENCH_ROSTER_ROWS ?? 100_000)): Promise<RosterBench> {
   const dir = await mkdtemp(path.join(tmpdir(), 'kepubot-roster-bench-'));
-  const dbName = `kepubot_roster_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
+  const { url, name: dbName, admin } = await createScratchDatabase(adminUrl, 'kepubot_roster_bench');
   try {
     const file = path.join(dir, 'roster-100k.xlsx');
     await writeRosterXlsx(file, rows);
@@ -143,21 +137,7 @@ export function printRosterBench(r: RosterBench): void {
 }
 
 async function standalone(): Promise<void> {
-  let adminUrl = process.env.DATABASE_URL;
-  let dataDir: string | null = null;
-  let stopServer = async (): Promise<void> => undefined;
-  if (!adminUrl) {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'kepubot-bench-'));
-    const server = await openDatabaseServer({ dataDir, embeddedPort: 20000 + Math.floor(Math.random() * 20000) }, createLogger('warn'));
-    adminUrl = server.url;
-    stopServer = () => server.stop();
-  }
-  try {
-    printRosterBench(await benchRosterImport(adminUrl));
-  } finally {
-    await stopServer();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  }
+  await withBenchServer(async (adminUrl) => printRosterBench(await benchRosterImport(adminUrl)));
 }
 
 if (require.main === module) {
