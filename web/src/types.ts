@@ -50,11 +50,20 @@ export interface Overview {
   county: Named;
   counties: Named[];
   period: Period;
-  targets: { informantsPerStation: number; sharesPerInformantDay: number; activitiesPerMonth: number; participantsPerActivity: number };
+  targets: {
+    informantsPerStation: number;
+    /** The stations' informant target (per station × stations). */
+    informants: number;
+    /** The period's activity target (per station and calendar month counted × stations), as the xlsx's. */
+    activities: number;
+    sharesPerInformantDay: number;
+    activitiesPerMonth: number;
+    participantsPerActivity: number;
+  };
   figures: Figures;
   stations: number;
   daily: Array<{ day: string; effectiveShares: number; activeInformants: number }>;
-  weekly: Array<{ week: string; from: string; to: string; activeRate: number; perInformantDay: number }>;
+  weekly: Array<{ week: string; label: string; from: string; to: string; activeRate: number; perInformantDay: number }>;
   ranking: Array<{ rank: number; stationId: number; name: string; type: string; figures: Figures }>;
   attention: AttentionItem[];
 }
@@ -67,9 +76,20 @@ export interface StationList {
     name: string;
     counted: { from: string; to: string };
     total: Figures;
-    stations: Array<{ id: number; name: string; status: string; type: string; start: string | null; figures: Figures }>;
+    stations: Array<{
+      id: number;
+      name: string;
+      status: StationStatus;
+      statusLabel: string;
+      type: string;
+      start: string | null;
+      figures: Figures;
+    }>;
   }>;
 }
+
+/** A station's status (src/domain/county-policy.ts STATION_STATUSES). */
+export type StationStatus = 'active' | 'disabled';
 
 export interface Station {
   id: number;
@@ -79,7 +99,8 @@ export interface Station {
   type: string;
   /** The type's Chinese name. */
   typeLabel: string;
-  status: string;
+  status: StationStatus;
+  statusLabel: string;
   countingFrom: string | null;
   createdAt: string;
 }
@@ -97,6 +118,10 @@ export interface Group {
   accounts?: GroupAccount[];
   /** Share of the last 24 hours / 7 days with at least one bot account listening (GET /groups only). */
   coverage?: { day: number | null; week: number | null };
+  /** Silent by the server's rule: bound 3 days or more, no share counted in the last 3 days (GET /groups only). */
+  silent?: boolean;
+  /** The last day in those 3 days a share was counted (GET /groups only). */
+  lastShareDay?: string | null;
 }
 
 /** One bot account in a group. */
@@ -119,6 +144,7 @@ export interface Activity {
   participants: number;
   place: string | null;
   status: 'active' | 'withdrawn';
+  statusLabel: string;
   by: string;
   createdAt: string;
 }
@@ -139,7 +165,8 @@ export interface Informant {
   id: number;
   name: string;
   phoneTail: string | null;
-  status: string;
+  status: 'active' | 'disabled';
+  statusLabel: string;
   joinedOn: string;
   leftOn: string | null;
   boundWechat: boolean;
