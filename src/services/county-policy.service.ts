@@ -98,17 +98,25 @@ export class CountyPolicyService {
     return quotaOf(r?.q, this.defaultQuota);
   }
 
+  /** Each station's name, status, type and first counted day (stationStartSql): one query. */
+  async stations(stationIds: number[]): Promise<Map<number, { name: string; status: string; type: string; start: DayKey | null }>> {
+    const rows: Array<{ id: number; name: string; status: string; type: string; start: string | null }> = await this.ds.query(
+      `SELECT s.id, s.name, s.status, s.type, to_char(${stationStartSql('s')}, 'YYYY-MM-DD') AS start FROM station s WHERE s.id = ANY($1)`,
+      [stationIds],
+    );
+    return new Map(rows.map(({ id, ...r }) => [id, r]));
+  }
+
   /** Each station's status, first counted day and the days of `range` it counts (domain countedRange). */
   async counting(
     stationIds: number[],
     range: DayRange,
     today: DayKey,
   ): Promise<Map<number, { status: string; start: DayKey | null; counted: DayRange | null }>> {
-    const rows: Array<{ id: number; status: string; start: string | null }> = await this.ds.query(
-      `SELECT s.id, s.status, to_char(${stationStartSql('s')}, 'YYYY-MM-DD') AS start FROM station s WHERE s.id = ANY($1)`,
-      [stationIds],
+    const stations = await this.stations(stationIds);
+    return new Map(
+      [...stations].map(([id, s]) => [id, { status: s.status, start: s.start, counted: countedRange(s.start, range, today) }]),
     );
-    return new Map(rows.map((r) => [r.id, { status: r.status, start: r.start, counted: countedRange(r.start, range, today) }]));
   }
 
   /** The days of `range` with a logged (not withdrawn) activity, per station. */
@@ -136,12 +144,9 @@ export class CountyPolicyService {
    */
   async withoutActivityThisMonth(stationIds: number[], day: DayKey): Promise<number[]> {
     if (stationIds.length === 0) return [];
-    const statuses: Array<{ id: number; status: string }> = await this.ds.query(`SELECT id, status FROM station WHERE id = ANY($1)`, [
-      stationIds,
-    ]);
-    const status = new Map(statuses.map((s) => [s.id, s.status]));
+    const stations = await this.stations(stationIds);
     const days = await this.activityDays(stationIds, { from: monthOf(day).from, to: day });
-    return stationIds.filter((id) => status.has(id) && noActivityInMonth(status.get(id)!, day, days.get(id) ?? []));
+    return stationIds.filter((id) => stations.has(id) && noActivityInMonth(stations.get(id)!.status, day, days.get(id) ?? []));
   }
 
   /**

@@ -182,26 +182,14 @@ export class StatisticsService {
     return rows.map((r) => r.id);
   }
 
-  /**
-   * Each station's first counted day and its counted range within `range`: from the later of the
-   * range's start and the station's first counted day, to the earlier of the range's end and today
-   * (null when the station counts no day of it).
-   */
-  async countedRanges(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, StationCounting>> {
-    return (await this.countedRangesOver(stationIds, [range], today))[0];
-  }
-
-  /** countedRanges for several ranges at once (one query). */
+  /** Each station's first counted day and its counted range within each range (CountyPolicyService.counting; one query). */
   private async countedRangesOver(stationIds: number[], ranges: DayRange[], today: DayKey): Promise<Array<Map<number, StationCounting>>> {
-    const rows: Array<{ id: number; name: string; status: string; type: string; start: string | null }> = await this.ds.query(
-      `SELECT s.id, s.name, s.status, s.type, to_char(${stationStartSql('s')}, 'YYYY-MM-DD') AS start FROM station s WHERE s.id = ANY($1)`,
-      [stationIds],
-    );
+    const rows = [...(await this.policy.stations(stationIds))];
     return ranges.map(
       (range) =>
         new Map(
-          rows.map((r) => [
-            r.id,
+          rows.map(([id, r]) => [
+            id,
             { name: r.name, status: r.status, type: r.type, start: r.start, counted: countedRange(r.start, range, today) },
           ]),
         ),
