@@ -24,6 +24,7 @@ import type { Action, CliContext, CliIo } from './cli/context';
 import { backupCommands } from './cli/backup';
 import { informantCommands } from './cli/informant';
 import { rosterCommands } from './cli/roster';
+import { dataCommands } from './cli/data';
 
 const KIND_LABEL: Record<Period['kind'], string> = { day: '日', week: '周', month: '月', quarter: '季度', year: '年' };
 
@@ -99,6 +100,7 @@ export async function runCli(
   backupCommands(program, context);
   informantCommands(program, context);
   rosterCommands(program, context);
+  dataCommands(program, context);
 
   const station = program.command('station').description('管理e站');
   station

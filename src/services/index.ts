@@ -16,6 +16,7 @@ import { MessageClaims } from './message-claims';
 import { GroupSpeakers } from './group-speakers.service';
 import { GroupCoverage } from './group-coverage.service';
 import { OverviewService } from './overview.service';
+import { PartitionKeeper } from './partitions.service';
 import { PeopleService } from './people.service';
 import { PersonalDataService } from './personal-data.service';
 import { ReportService } from './report.service';
@@ -56,6 +57,8 @@ export interface Services {
   coverage: GroupCoverage;
   /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
   accounts: BotAccountService;
+  /** The raw tables' monthly partitions: created ahead, dropped by retention once summarised. */
+  partitions: PartitionKeeper;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -92,5 +95,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     speakers: new GroupSpeakers(ds),
     coverage: new GroupCoverage(ds),
     accounts: new BotAccountService(ds),
+    partitions: new PartitionKeeper(ds, statistics.summaries),
   };
 }
