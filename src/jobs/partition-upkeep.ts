@@ -18,6 +18,21 @@ export interface UpkeepResult {
 
 const STEP_LABEL = { create: '提前创建下几个月的分区', retain: '按保留期限删除旧的原始转发分区' } as const;
 
+/** What PostgreSQL said, by its SQLSTATE (its message may quote values); our own errors by their message, cut short. */
+const SQLSTATE_REASON: Record<string, string> = {
+  '55P03': '等待表锁超时，可能有长时间运行的查询',
+  '42501': '数据库用户没有建表或删表的权限',
+  '53100': '数据库磁盘已满',
+  '57014': '语句被取消或超时',
+};
+
+function reasonOf(err: unknown): string {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = [e?.driverError?.code, e?.code].find((c): c is string => typeof c === 'string' && /^[0-9A-Z]{5}$/.test(c));
+  if (code) return `PostgreSQL 错误 ${code}${SQLSTATE_REASON[code] ? `（${SQLSTATE_REASON[code]}）` : ''}`;
+  return (err instanceof Error ? err.message : String(err)).slice(0, 200);
+}
+
 /**
  * The raw tables' partitions kept in shape: the months ahead created (PartitionKeeper.ensureAhead)
  * and raw shares past RAW_RETENTION_MONTHS dropped once summarised. Runs at start (compose) and
@@ -71,9 +86,8 @@ export class PartitionUpkeep {
         this.log.debug({ step }, 'partition upkeep waits for PostgreSQL');
         return null;
       }
-      // PostgreSQL's message names tables and locks only; cut anyway, like every quoted error.
-      const reason = err instanceof Error ? err.message.slice(0, 200) : String(err).slice(0, 200);
-      this.log.error({ step, reason }, 'partition upkeep failed');
+      const reason = reasonOf(err);
+      this.log.error({ step, err }, 'partition upkeep failed');
       await this.alerts
         .raise(PARTITIONS_FAILED, {
           text:

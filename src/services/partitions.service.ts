@@ -17,8 +17,8 @@ import type { SummaryRefresher } from './summaries.service';
 
 /** Serialises partition creation and dropping across connections and processes (transaction-level advisory lock). */
 export const PARTITION_KEEPER_LOCK = 0x6b65_7070_6172;
-/** How long creating or dropping a partition waits for the table's lock before giving up (it retries on the next pass). */
-const LOCK_TIMEOUT = '10s';
+/** How long creating or dropping a partition waits for a table's lock before giving up (the upkeep retries on its next pass). */
+const LOCK_TIMEOUT_MS = 10_000;
 
 /** One monthly partition as the catalog has it. */
 export interface PartitionInfo {
@@ -67,6 +67,7 @@ export class PartitionKeeper {
     private readonly ds: DataSource,
     private readonly summaries: Pick<SummaryRefresher, 'covers' | 'refresh'>,
     private readonly tables: readonly PartitionedTable[] = PARTITIONED_TABLES,
+    private readonly options: { lockTimeoutMs?: number } = {},
   ) {}
 
   /**
@@ -182,12 +183,20 @@ export class PartitionKeeper {
           created.push(partitionName(table.table, month));
         }
       }
+      // IF NOT EXISTS skips a table of that name that is not this month's partition (detached, made by hand).
+      const now = new Set((await this.read(m)).map((p) => p.partition));
+      const stray = created.filter((name) => !now.has(name));
+      if (stray.length > 0) {
+        throw new Error(
+          `${stray.join(', ')} already exist(s) but not as the month's partition: rename or drop, then run kepubot data partitions`,
+        );
+      }
       return created;
     });
   }
 
   private async lock(m: EntityManager): Promise<void> {
-    await m.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+    await m.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.options.lockTimeoutMs ?? LOCK_TIMEOUT_MS))}`);
     await m.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_KEEPER_LOCK]);
   }
 
