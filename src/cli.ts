@@ -73,7 +73,7 @@ export async function runCli(
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof UserError) {
-      if (err.message !== '名册未导入') io.err(err.message);
+      if (err.outcome === 'show') io.err(err.message);
     } else {
       io.err(`出错了：${err instanceof Error ? err.message : String(err)}`);
     }

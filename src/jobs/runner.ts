@@ -449,8 +449,7 @@ export class JobRunner {
   }
 
   private async allCounties(): Promise<number[]> {
-    const rows: Array<{ id: number }> = await this.ds.query(`SELECT id FROM region WHERE level = 'county' ORDER BY id`);
-    return rows.map((r) => r.id);
+    return (await this.services.regions.counties()).map((c) => c.id).sort((a, b) => a - b);
   }
 }
 
