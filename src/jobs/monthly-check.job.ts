@@ -2,7 +2,7 @@ import { dayOf, upTo } from '../domain/calendar';
 import { TARGETS } from '../domain/figures';
 import { demoInbox } from './county-recipients';
 import type { JobDefinition, PlannedMessage } from './job';
-import { scopeId } from './job';
+import { stationIdOf } from './job';
 
 /** On the 25th: a station with no activity logged this month gets a reminder to its managers through their channel. */
 export const monthlyCheck: JobDefinition = {
@@ -12,10 +12,10 @@ export const monthlyCheck: JobDefinition = {
       `SELECT id FROM station WHERE county_id = ANY($1) AND status = ANY($2) ORDER BY id`,
       [countyIds, ctx.services.policy.inServiceStatuses],
     );
-    return rows.map((r) => `station:${r.id}`);
+    return rows.map((r) => ({ kind: 'station' as const, stationId: r.id }));
   },
   async plan(ctx, scope, period, now) {
-    const stationId = Number(scopeId(scope).id);
+    const stationId = stationIdOf(scope);
     const { ds } = ctx;
     // The county policy's "no activity this month", as of the cut-off (today, or the month's end once it is over).
     const cutOff = upTo(period, dayOf(now)).to;

@@ -17,8 +17,10 @@ import { MessageClaims } from './message-claims';
 import { GroupSpeakers } from './group-speakers.service';
 import { GroupCoverage } from './group-coverage.service';
 import { OverviewService } from './overview.service';
+import { PartitionKeeper } from './partitions.service';
 import { PeopleService } from './people.service';
 import { PersonalDataService } from './personal-data.service';
+import { RegionService } from './regions.service';
 import { ReportService } from './report.service';
 import { RosterService } from './roster.service';
 import { ShareCounter } from './share-counter.service';
@@ -59,6 +61,10 @@ export interface Services {
   accounts: BotAccountService;
   /** The county policy: quota, counting start, counted days, no activity this month, silent groups. */
   policy: CountyPolicyService;
+  /** The regions: the county list, a region by name, a county's job rules and digest webhook. */
+  regions: RegionService;
+  /** The raw tables' monthly partitions: created ahead, dropped by retention once summarised. */
+  partitions: PartitionKeeper;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -97,5 +103,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     coverage: new GroupCoverage(ds),
     accounts: new BotAccountService(ds),
     policy,
+    regions: new RegionService(ds),
+    partitions: new PartitionKeeper(ds, statistics.summaries),
   };
 }

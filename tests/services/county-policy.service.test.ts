@@ -132,13 +132,13 @@ describe('county policy: one answer for every consumer', () => {
     // The monthly check: the disabled station has no run; the station with an activity gets no message.
     const ctx: JobContext = { ds: db.ds, services, config: loadConfig({ LOG_LEVEL: 'silent' }) };
     expect(await monthlyCheck.scopes(ctx, [countyId])).toEqual([
-      `station:${ids['配额一站']}`,
-      `station:${ids['有活动站']}`,
-      `station:${ids['未开始站']}`,
+      { kind: 'station', stationId: ids['配额一站'] },
+      { kind: 'station', stationId: ids['有活动站'] },
+      { kind: 'station', stationId: ids['未开始站'] },
     ]);
-    expect(await monthlyCheck.plan(ctx, `station:${ids['有活动站']}`, november, now)).toEqual([]);
-    expect(await monthlyCheck.plan(ctx, `station:${ids['停用站']}`, november, now)).toEqual([]);
-    const reminder = await monthlyCheck.plan(ctx, `station:${ids['未开始站']}`, november, now);
+    expect(await monthlyCheck.plan(ctx, { kind: 'station', stationId: ids['有活动站'] }, november, now)).toEqual([]);
+    expect(await monthlyCheck.plan(ctx, { kind: 'station', stationId: ids['停用站'] }, november, now)).toEqual([]);
+    const reminder = await monthlyCheck.plan(ctx, { kind: 'station', stationId: ids['未开始站'] }, november, now);
     expect(reminder.map((m) => m.payload.text)).toEqual([expect.stringContaining('提醒：未开始站11月还没有登记活动')]);
     // Months without activity over the year: from each station's first counted month (the one not counting has none).
     const months = await services.policy.monthsWithoutActivity(all, parsePeriod('2026')!, today);
