@@ -146,7 +146,11 @@ export type CountingBench = Awaited<ReturnType<typeof benchCounting>>;
 export async function benchCounting(ds: DataSource, config: AppConfig, log: Logger) {
   // The counting county (基准旗): seeded once per database (a second run on the same database reuses it).
   const seeded: unknown[] = await ds.query(`SELECT 1 FROM region WHERE name = '基准旗' AND level = 'county'`);
-  if (seeded.length === 0) await seed(ds);
+  if (seeded.length === 0) {
+    await seed(ds);
+    // Statistics as autovacuum keeps them on a running server (the county's tables were just filled).
+    await ds.query('ANALYZE');
+  }
   await ensureBenchPartitions(ds, [COUNTING_MONTH]);
   await clearCounting(ds);
   const start = new Date('2026-11-25T01:00:00Z');
