@@ -4,6 +4,8 @@ import type { EntityManager } from 'typeorm';
 type Queryable = Pick<EntityManager, 'query'>;
 import { PARTITIONED_TABLES } from '../../src/db/partitioning';
 import { COORDINATOR_TABLES, COUNTY_TABLES, REFERENCE_TABLES } from '../../src/db/table-classes';
+import { loadConfig } from '../../src/config';
+import { createServices } from '../../src/services';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 /**
@@ -172,5 +174,37 @@ describe('county keys in the catalog', () => {
       await q.release();
     }
     expect(await problems(db.ds)).toEqual([]);
+  });
+
+  test('one WeChat contact is one informant across counties: a bind in a second county is refused', async () => {
+    const services = createServices(db.ds, loadConfig({ LOG_LEVEL: 'silent' }));
+    const start = new Date('2026-11-02T09:00:00+08:00');
+    const a = await services.stations.add({ name: '甲站', county: '甲旗', type: 'community' });
+    const b = await services.stations.add({ name: '乙站', county: '乙旗', type: 'community' });
+    expect(a.countyId).not.toBe(b.countyId);
+    for (const [room, station, county] of [
+      ['room-jia@chatroom', '甲站', '甲旗'],
+      ['room-yi@chatroom', '乙站', '乙旗'],
+    ]) {
+      await services.groups.remember(room, station, start);
+      await services.groups.bind(room, station, start, county);
+    }
+    const jia = await services.informants.addToRoster(a.id, '王芳', '13900000001', start);
+    const yi = await services.informants.addToRoster(b.id, '王芳', '13900000002', start);
+    expect([jia.countyId, yi.countyId]).toEqual([a.countyId, b.countyId]);
+    await services.informants.bindMember('room-jia@chatroom', 'wxid_wangfang', '王芳', start);
+    await expect(services.informants.bindMember('room-yi@chatroom', 'wxid_wangfang', '王芳', start)).rejects.toThrow(
+      '您的微信已绑定为“王芳”',
+    );
+    const bound: Array<{ county_id: number; wechat_contact_id: string | null }> = await db.ds.query(
+      `SELECT county_id, wechat_contact_id FROM informant WHERE id = ANY($1) ORDER BY county_id`,
+      [[jia.id, yi.id]],
+    );
+    expect(bound).toEqual(
+      [
+        { county_id: a.countyId, wechat_contact_id: 'wxid_wangfang' },
+        { county_id: b.countyId, wechat_contact_id: null },
+      ].sort((x, y) => x.county_id - y.county_id),
+    );
   });
 });
