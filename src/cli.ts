@@ -20,6 +20,7 @@ import { adminCommands } from './cli/admin';
 import { accountCommands } from './cli/account';
 import { linksCommands } from './cli/links';
 import { countyCommands } from './cli/county';
+import { dataCommands } from './cli/data';
 
 export type { CliIo } from './cli/context';
 
@@ -66,6 +67,7 @@ export async function runCli(
   accountCommands(program, ctx);
   linksCommands(program, ctx);
   countyCommands(program, ctx);
+  dataCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -73,7 +75,7 @@ export async function runCli(
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof UserError) {
-      if (err.message !== '名册未导入') io.err(err.message);
+      if (err.outcome === 'show') io.err(err.message);
     } else {
       io.err(`出错了：${err instanceof Error ? err.message : String(err)}`);
     }

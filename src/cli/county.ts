@@ -14,20 +14,16 @@ export function countyCommands(program: Command, ctx: CliContext): void {
     .option('--webhook <url>', '企业微信群机器人 webhook 地址（传 none 清除）')
     .action(async (name: string, opts: { job?: string; rule?: string; webhook?: string }) => {
       await ctx.withDatabase(`county ${name}`, async (s, ds) => {
-        const county = await s.reports.countyByName(name);
+        const county = await s.regions.countyByName(name);
         if (opts.job || opts.rule) {
           if (!opts.job || !isJobName(opts.job)) throw new UserError(`--job 应为 ${JOB_NAMES.join('、')} 之一`);
           if (!opts.rule) throw new UserError('缺少 --rule，例如 --rule "0 19 * * *"');
           if (opts.rule === 'default') {
-            await ds.query(`UPDATE region SET schedule = schedule - $2 WHERE id = $1`, [county.id, opts.job]);
+            await s.regions.setJobRule(county.id, opts.job, null);
           } else {
             const problem = ruleProblem(opts.rule, config.schedule.zone);
             if (problem) throw new UserError(`时间规则有误：${problem}`);
-            await ds.query(`UPDATE region SET schedule = schedule || jsonb_build_object($2::text, $3::text) WHERE id = $1`, [
-              county.id,
-              opts.job,
-              opts.rule,
-            ]);
+            await s.regions.setJobRule(county.id, opts.job, opts.rule);
           }
           io.out(`已设置${county.name}的 ${opts.job}：${opts.rule}（重启 kepubot 后生效）`);
         }
@@ -35,10 +31,7 @@ export function countyCommands(program: Command, ctx: CliContext): void {
           if (opts.webhook !== 'none' && !/^https?:\/\/.+\/webhook\/send\?key=.+/.test(opts.webhook)) {
             throw new UserError('webhook 地址应形如 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...');
           }
-          await ds.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [
-            county.id,
-            opts.webhook === 'none' ? null : opts.webhook,
-          ]);
+          await s.regions.setDigestWebhook(county.id, opts.webhook === 'none' ? null : opts.webhook);
           io.out(opts.webhook === 'none' ? `已清除${county.name}的群机器人` : `已设置${county.name}的周报群机器人`);
           if (opts.webhook !== 'none') await ctx.retryPending(s, ds);
         }

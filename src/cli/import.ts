@@ -21,7 +21,7 @@ export function importCommands(program: Command, ctx: CliContext): void {
           io.err(`名册有 ${result.problemCount} 处问题，未导入任何一行${listed}：`);
           for (const p of shown) io.err(`  第${p.line}行：${p.reason}`);
           if (shown.length < result.problemCount) io.err(`  ……另有 ${result.problemCount - shown.length} 处问题未列出，请修改后重新导入`);
-          throw new UserError('名册未导入');
+          throw new UserError('名册未导入', 'shown');
         }
         io.out(
           `已导入“${result.station}”名册：新增 ${result.imported} 人，补充手机号 ${result.updated} 人，${result.enabled > 0 ? `重新启用 ${result.enabled} 人，` : ''}已存在 ${result.unchanged} 人`,

@@ -75,7 +75,7 @@ export function jobsCommands(program: Command, ctx: CliContext): void {
         period = p;
       }
       await ctx.withDatabase(`run ${job}${opts.resend ? ' --resend' : ''}`, async (s, ds) => {
-        const countyIds = opts.county ? [(await s.reports.countyByName(opts.county)).id] : undefined;
+        const countyIds = opts.county ? [(await s.regions.countyByName(opts.county)).id] : undefined;
         const runs = await ctx
           .jobRunner(s, ds)
           .run(job, period, now, { countyIds, dryRun: opts.dryRun, mode: opts.resend ? 'resend' : 'retry' });

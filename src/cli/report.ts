@@ -49,7 +49,7 @@ export function reportCommands(program: Command, ctx: CliContext): void {
       if (opts.prefecture) {
         const prefectureName = opts.prefecture;
         await ctx.withDatabase(`report ${name} --prefecture ${prefectureName}`, async (s) => {
-          const prefecture = await s.reports.prefectureByName(prefectureName);
+          const prefecture = await s.regions.prefectureByName(prefectureName);
           const result = await s.reports.prefectureWorkbook(prefecture, p, today, title);
           await writeFile(opts.out!, result.buffer);
           io.out(`已生成 ${opts.out}：${prefecture.name} ${periodLabel(p)}，${result.rows.length} 个旗县区`);
@@ -58,7 +58,7 @@ export function reportCommands(program: Command, ctx: CliContext): void {
       }
       const countyName = opts.county!;
       await ctx.withDatabase(`report ${name} --county ${countyName}`, async (s) => {
-        const county = await s.reports.countyByName(countyName);
+        const county = await s.regions.countyByName(countyName);
         const result =
           name === 'annual'
             ? await s.reports.annualWorkbook(county, p, today)
@@ -90,7 +90,7 @@ export function reportCommands(program: Command, ctx: CliContext): void {
       const top = Number(opts.top);
       if (!Number.isInteger(top) || top < 1 || top > 1000) throw new UserError('--top 应为 1 到 1000 的整数');
       await ctx.withDatabase(`report content --county ${opts.county}`, async (s) => {
-        const county = await s.reports.countyByName(opts.county);
+        const county = await s.regions.countyByName(opts.county);
         const result = await contentWorkbook(s.statistics, county, p, dayOf(clock.now()), top);
         await writeFile(opts.out, result.buffer);
         io.out(`已生成 ${opts.out}：${county.name} ${periodLabel(p)}，${result.rows.length} 条内容`);

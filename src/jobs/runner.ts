@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config';
 import type { OutboxChannel } from '../db/entities';
 import { parsePeriod, type Period } from '../domain/periods';
@@ -8,7 +8,7 @@ import type { JobContext, PlannedMessage } from './job';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 import { NOT_CONFIGURED } from '../services/channels';
-import { outboxParts } from '../db/entities';
+import { enqueueMessage } from '../services/outbox-queue';
 
 /**
  * normal: plan a run that has not been planned (the scheduler, the catch-up);
@@ -206,7 +206,7 @@ export class JobRunner {
       const { sendable, waiting } = this.split(await def.plan(this.ctx, scope, period, now));
       const queued: PlannedMessage[] = [];
       for (const msg of sendable) {
-        if (await this.enqueue(m, run.id, round, msg, now)) queued.push(msg);
+        if (await enqueueMessage(m, run.id, round, msg, now)) queued.push(msg);
       }
       const reason = reasonOf(waiting);
       const state = reason ? ('pending' as const) : ('planned' as const);
@@ -263,20 +263,6 @@ export class JobRunner {
     return (
       !run || run.state === 'planning' || mode === 'resend' || (mode === 'retry' && (run.state === 'pending' || run.state === 'missed'))
     );
-  }
-
-  /** Queues one message's parts (text, then file); false when all were queued before. */
-  private async enqueue(m: EntityManager, runId: number, round: number, msg: PlannedMessage, now: Date): Promise<boolean> {
-    let inserted = false;
-    for (const [part, payload] of outboxParts(msg.payload).entries()) {
-      const rows: unknown[] = await m.query(
-        `INSERT INTO outbox_message (run_id, round, recipient, part, channel, payload, due_at, valid_until)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, round, recipient, part) DO NOTHING RETURNING id`,
-        [runId, round, msg.recipient, part, msg.channel, JSON.stringify(payload), now, msg.validUntil ?? null],
-      );
-      inserted ||= rows.length > 0;
-    }
-    return inserted;
   }
 
   /** Separates the messages that can be queued from those waiting for a recipient or a channel. */
@@ -449,8 +435,7 @@ export class JobRunner {
   }
 
   private async allCounties(): Promise<number[]> {
-    const rows: Array<{ id: number }> = await this.ds.query(`SELECT id FROM region WHERE level = 'county' ORDER BY id`);
-    return rows.map((r) => r.id);
+    return (await this.services.regions.counties()).map((c) => c.id).sort((a, b) => a - b);
   }
 }
 
