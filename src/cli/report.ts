@@ -37,7 +37,7 @@ export function reportCommands(program: Command, ctx: CliContext): void {
         // `--province` alone (commander gives true): the only province there is.
         const key = typeof opts.province === 'string' ? opts.province : undefined;
         await ctx.withDatabase(`report ${name} --province${key ? ` ${key}` : ''}`, async (s) => {
-          const province = await s.reports.provinceByKey(key);
+          const province = await s.regions.provinceByKey(key);
           const result = await s.reports.provinceWorkbook(province, p, today, title);
           await writeFile(opts.out!, result.buffer);
           io.out(

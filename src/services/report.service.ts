@@ -439,35 +439,6 @@ export class ReportService {
   }
 
   /**
-   * A province by its name or its region number (编号); none given: the database's only province.
-   * Unknown, or several when none is named: a UserError in Chinese.
-   */
-  async provinceByKey(key: string | undefined): Promise<{ id: number; name: string }> {
-    if (key !== undefined) {
-      const rows: Array<{ id: number; name: string }> = await this.ds.query(
-        `SELECT id, name FROM region WHERE level = 'province' AND (name = $1 OR id::text = $1) ORDER BY name = $1 DESC LIMIT 1`,
-        [key],
-      );
-      if (!rows[0]) throw new UserError(`找不到省/自治区“${key.slice(0, 32)}”（请给出名称或编号）`);
-      return rows[0];
-    }
-    const all: Array<{ id: number; name: string }> = await this.ds.query(
-      `SELECT id, name FROM region WHERE level = 'province' ORDER BY id LIMIT 11`,
-    );
-    if (all.length === 1) return all[0];
-    if (all.length === 0)
-      throw new UserError(
-        '还没有省/自治区：添加e站时用 --province 给出（kepubot station add <名称> --county … --prefecture … --province …）',
-      );
-    throw new UserError(
-      `有多个省/自治区，请给出名称或编号：${all
-        .slice(0, 10)
-        .map((r) => `${r.name}（${r.id}）`)
-        .join('、')}`,
-    );
-  }
-
-  /**
    * A province's table: one row per prefecture (its counties' sums) with the province's totals, and
    * a second sheet with one row per county. Every station's figures come from one aggregate query
    * over the province's stations (not one per county). No informants' ledger: a province's
