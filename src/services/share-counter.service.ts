@@ -46,8 +46,9 @@ input AS (
     AS t(message_id, room_id, talker_id, talker_name, content_key, url, title, message_type, sent_at)
 ),
 resolved AS (
-  -- county_id: the group's station's county (share_event, effective_share); the informant's own
-  -- county keys its daily rollup.
+  -- county_id: the group's station's county (share_event). The informant's own county keys their
+  -- effective shares and daily rollup (an unconfirmed sender's effective shares: the group's county),
+  -- so one person's item counts once a day whichever county's group it was shared in.
   SELECT i.*, g.station_id, st.county_id, inf.id AS informant_id, inf.station_id AS informant_station_id,
          inf.county_id AS informant_county_id
   FROM input i
@@ -57,7 +58,7 @@ resolved AS (
 ),
 eff AS (
   INSERT INTO effective_share (county_id, talker_id, content_key, day, informant_id, message_id)
-  SELECT r.county_id, r.talker_id, r.content_key, r.day, r.informant_id, r.message_id
+  SELECT coalesce(r.informant_county_id, r.county_id), r.talker_id, r.content_key, r.day, r.informant_id, r.message_id
   FROM resolved r
   -- A replayed share (its share id already stored) never claims an effective share, even when it
   -- is recognised under another content key now (new URL rules, an upgrade). Within a batch the
@@ -70,7 +71,7 @@ eff AS (
     SELECT true AS seen FROM share_event s WHERE s.county_id = r.county_id AND s.day = r.day AND s.message_id = r.message_id LIMIT 1
   ) old ON true
   WHERE old.seen IS NULL
-  ORDER BY r.county_id, r.talker_id, r.content_key, r.day, r.sent_at, r.message_id
+  ORDER BY coalesce(r.informant_county_id, r.county_id), r.talker_id, r.content_key, r.day, r.sent_at, r.message_id
   ON CONFLICT (county_id, talker_id, content_key, day) DO NOTHING
   RETURNING message_id
 ),
@@ -489,25 +490,33 @@ export class ShareCounter {
     if (outcome === 'unbound-group') this.metrics.messagesIgnored.inc({ reason: 'unbound_group' });
   }
 
+  /** Months whose partitions this counter made sure of (CREATE … IF NOT EXISTS), once each. */
+  private readonly monthsMade = new Set<string>();
+
   /**
-   * Runs the batch; when a share's month has no partition yet (SQLSTATE 23514: the partition keeper
-   * makes months ahead at start and daily, so only a share from an old month, e.g. a long-spooled
-   * one, meets this), makes the batch's months (idempotent) and runs it once more.
+   * Runs the batch with its months' partitions there. The partition keeper makes months ahead at
+   * start and daily; a share of another month (a demo's history, a long-spooled share) gets its
+   * month made here first, once per process and month (idempotent). Should a month have gone since
+   * (retention dropped it: SQLSTATE 23514, no partition for the row), it is made again and the batch
+   * runs once more.
    */
   private async withMonths<T>(rows: ShareInput[], fn: () => Promise<T>): Promise<T> {
+    const months = [...new Set(rows.map((r) => monthOfDay(dayOf(r.sentAt))))];
+    const make = async (list: string[]): Promise<void> => {
+      for (const month of list) {
+        // Two processes may make the same month at once: the loser's error is harmless, the batch decides.
+        for (const table of PARTITIONED_TABLES) await this.ds.query(createPartitionSql(table, month)).catch(() => undefined);
+        this.monthsMade.add(month);
+      }
+    };
+    await make(months.filter((m) => !this.monthsMade.has(m)));
     try {
       return await fn();
     } catch (err) {
       const e = (err as { driverError?: { code?: string; message?: string } }).driverError ?? (err as { code?: string; message?: string });
       if (e.code !== '23514' || !/no partition of relation/.test(e.message ?? '')) throw err;
-      const months = [...new Set(rows.map((r) => monthOfDay(dayOf(r.sentAt))))];
-      for (const table of PARTITIONED_TABLES) {
-        for (const month of months) {
-          // Two batches may make the same month at once: the loser's error is harmless, the retry decides.
-          await this.ds.query(createPartitionSql(table, month)).catch(() => undefined);
-        }
-      }
-      this.log?.warn({ months }, 'made monthly partitions for shares of a month the keeper had not made');
+      this.log?.warn({ months }, 'a month of shares had no partition: made again');
+      await make(months);
       return fn();
     }
   }

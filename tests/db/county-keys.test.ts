@@ -206,5 +206,30 @@ describe('county keys in the catalog', () => {
         { county_id: b.countyId, wechat_contact_id: null },
       ].sort((x, y) => x.county_id - y.county_id),
     );
+
+    // Their item shared in their own county's group and in the other county's the same day counts once.
+    const share = (messageId: string, roomId: string, minute: number) =>
+      services.shares.record({
+        messageId,
+        roomId,
+        talkerId: 'wxid_wangfang',
+        talkerName: '芳',
+        link: { contentKey: 'kepu:article:7', url: 'https://m.kepuchina.cn/tuwendetail?id=7', kind: 'url' },
+        sentAt: new Date(start.getTime() + minute * 60_000),
+      });
+    expect((await share('m-yi', 'room-yi@chatroom', 60)).outcome).toBe('effective');
+    expect((await share('m-jia', 'room-jia@chatroom', 90)).outcome).toBe('repeat');
+    const stored: Array<{ county_id: number; message_id: string; effective: boolean }> = await db.ds.query(
+      `SELECT county_id, message_id, effective FROM share_event WHERE talker_id = 'wxid_wangfang' ORDER BY sent_at`,
+    );
+    expect(stored).toEqual([
+      { county_id: b.countyId, message_id: 'm-yi', effective: true },
+      { county_id: a.countyId, message_id: 'm-jia', effective: false },
+    ]);
+    const [rollup]: Array<{ county_id: number; raw_shares: number; effective_shares: number }> = await db.ds.query(
+      `SELECT county_id, raw_shares, effective_shares FROM daily_rollup WHERE informant_id = $1`,
+      [jia.id],
+    );
+    expect(rollup).toEqual({ county_id: a.countyId, raw_shares: 2, effective_shares: 1 });
   });
 });

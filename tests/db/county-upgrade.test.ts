@@ -118,11 +118,16 @@ describe('upgrading a county database in place to county keys and monthly partit
       );
       expect([t, n]).toEqual([t, 0]);
     }
-    const [{ n }]: Array<{ n: number }> = await db.ds.query(
-      `SELECT count(*)::int AS n FROM effective_share e JOIN share_event s ON s.message_id = e.message_id AND s.day = e.day
-        WHERE e.county_id <> s.county_id`,
+    // An effective share is its informant's county's, or (unconfirmed) its share's.
+    const [{ n, unconfirmed }]: Array<{ n: number; unconfirmed: number }> = await db.ds.query(
+      `SELECT count(*) FILTER (WHERE e.county_id IS DISTINCT FROM coalesce(si.county_id, ss.county_id))::int AS n,
+              count(*) FILTER (WHERE e.informant_id IS NULL)::int AS unconfirmed
+         FROM effective_share e JOIN share_event s ON s.message_id = e.message_id AND s.day = e.day
+         JOIN station ss ON ss.id = s.station_id
+         LEFT JOIN informant i ON i.id = e.informant_id LEFT JOIN station si ON si.id = i.station_id`,
     );
     expect(n).toBe(0);
+    expect(unconfirmed).toBeGreaterThan(0);
   });
 
   test('the raw tables are monthly partitions: every month of the data, the current month and two ahead', async () => {

@@ -7,7 +7,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * not depend on code that may change; src/db/partitioning.ts is today's copy of the naming).
  *
  * - county_id comes from the station (station.county_id): of the row's own station_id, and for
- *   effective_share of its share's (message_id) station, else its informant's. Summary rows of a
+ *   effective_share of its informant's station, else (an unconfirmed sender) of its share's
+ *   (message_id) station: one person's item counts once a day in whatever county's group it was
+ *   shared, as before (the share counter keys new rows the same way). Summary rows of a
  *   station that does not exist (only hand-written SQL makes them; no figure shows them) are
  *   deleted; a raw share of one stops the upgrade with a message.
  * - share_event and effective_share become PARTITION BY RANGE (day), one partition per month present
@@ -130,13 +132,13 @@ END $$`);
       }
     };
 
-    // effective_share first: its county comes from its share's station (the share_event of message_id).
+    // effective_share first: its county comes from its informant, else its share's station (the share_event of message_id).
     await q.query(`CREATE TABLE "effective_share_p" (LIKE "effective_share" INCLUDING DEFAULTS) PARTITION BY RANGE ("day")`);
     await q.query(`ALTER TABLE "effective_share_p" ADD "county_id" integer NOT NULL`);
     await partitions('effective_share');
     await q.query(
       `INSERT INTO "effective_share_p" ("talker_id", "content_key", "day", "informant_id", "message_id", "county_id")
-       SELECT e."talker_id", e."content_key", e."day", e."informant_id", e."message_id", coalesce(ss."county_id", si."county_id")
+       SELECT e."talker_id", e."content_key", e."day", e."informant_id", e."message_id", coalesce(si."county_id", ss."county_id")
        FROM "effective_share" e
        LEFT JOIN "share_event" se ON se."message_id" = e."message_id"
        LEFT JOIN "station" ss ON ss."id" = se."station_id"
