@@ -10,6 +10,7 @@
  * API p99 (real HTTP), a prefecture's and the province's quarterly table, and the counting path
  * against a plain batched INSERT (bench/counting.ts).
  */
+import { cpus, loadavg } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { composeCore } from '../src/compose';
 import { loadConfig, type AppConfig } from '../src/config';
@@ -46,6 +47,8 @@ export interface ProvinceBench {
   rows: Record<string, number>;
   seedSeconds: number;
   growSeconds: number;
+  /** The machine's 1-minute load average when the measures began and ended (os.loadavg). */
+  loadAverage: { start: number; end: number };
   one: ProvinceMeasures;
   province: ProvinceMeasures;
 }
@@ -191,6 +194,7 @@ export async function benchProvince(adminUrl: string, config: AppConfig, log: Lo
       [prefectureIds],
     );
 
+    const loadStart = loadavg()[0];
     const statConfig = loadConfig({ LOG_LEVEL: 'silent' });
     const services: Services[] = [];
     for (const ds of [one, prov]) services.push((await composeCore(statConfig, { dataSource: ds })).services);
@@ -244,6 +248,7 @@ export async function benchProvince(adminUrl: string, config: AppConfig, log: Lo
       rows,
       seedSeconds: +seedSeconds.toFixed(1),
       growSeconds: +growSeconds.toFixed(1),
+      loadAverage: { start: +loadStart.toFixed(2), end: +loadavg()[0].toFixed(2) },
       one: measures(0),
       province: measures(1),
     };
@@ -262,6 +267,9 @@ export function printProvinceBench(b: ProvinceBench): void {
   );
   console.log(
     `  each county: ${b.stationsPerCounty} stations, ${b.informantsPerCounty} informants; county year seeded in ${b.seedSeconds} s, ${b.counties - 1} counties added in ${b.growSeconds} s`,
+  );
+  console.log(
+    `  load average (1 min, ${cpus().length} cores): ${b.loadAverage.start} when the measures began, ${b.loadAverage.end} at the end`,
   );
   console.log(
     `  province database rows: ${Object.entries(b.rows)
