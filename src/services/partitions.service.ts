@@ -51,6 +51,8 @@ export interface RetentionPlan {
 
 /** The months retention keeps: the month of `today` and the `months` months before it. Earlier months may go. */
 export function retentionKeepFrom(today: DayKey, months: number): MonthKey {
+  // RAW_RETENTION_MONTHS is checked at start-up (12-1200); 0 would drop the current month.
+  if (!Number.isInteger(months) || months < 1) throw new RangeError('retention should be at least 1 month');
   return DateTime.fromISO(`${monthOfDay(today)}-01`, { zone: 'utc' })
     .minus({ months })
     .toFormat('yyyy-MM');

@@ -192,5 +192,6 @@ describe('PartitionKeeper: monthly partitions created ahead', () => {
     expect(retentionKeepFrom('2026-01-31', 12)).toBe('2025-01');
     expect(retentionKeepFrom('2024-03-01', 1)).toBe('2024-02');
     expect(retentionKeepFrom('2024-02-29', 24)).toBe('2022-02');
+    expect(() => retentionKeepFrom('2024-02-29', 0)).toThrow(RangeError);
   });
 });

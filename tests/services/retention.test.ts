@@ -169,4 +169,28 @@ describe('retention of raw shares', () => {
     // Nothing old is left: a second run removes nothing.
     expect((await cli('data', 'retention')).out).toContain('没有可以删除的分区。');
   });
+
+  it('`kepubot data partitions` makes the months ahead of today and lists every month with its rows', async () => {
+    const r = await cli('data', 'partitions');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^(已补建 \d+ 个分区：|本月和之后 3 个月的分区都已存在)/);
+    const [{ ahead }] = await db.ds.query(
+      `SELECT array_agg(c.relname::text ORDER BY c.relname) AS ahead FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE c.relname IN ('share_event_y2026m12', 'share_event_y2027m01', 'share_event_y2027m02', 'share_event_y2027m03',
+                           'effective_share_y2026m12', 'effective_share_y2027m01', 'effective_share_y2027m02', 'effective_share_y2027m03')`,
+    );
+    expect(ahead).toEqual([
+      'effective_share_y2026m12',
+      'effective_share_y2027m01',
+      'effective_share_y2027m02',
+      'effective_share_y2027m03',
+      'share_event_y2026m12',
+      'share_event_y2027m01',
+      'share_event_y2027m02',
+      'share_event_y2027m03',
+    ]);
+    expect(r.out).toMatch(/\n {2}2023-12 {2}share_event_y2023m12 {2}约 1 行 /);
+    expect(r.out).toMatch(/\n {2}2023-12 {2}effective_share_y2023m12 {2}约 1 行 /);
+    expect(r.out).not.toContain('y2023m11');
+  });
 });
