@@ -439,6 +439,59 @@ export class ReportService {
   }
 
   /**
+   * A province's table: one row per prefecture (its counties' sums) with the province's totals, and
+   * a second sheet with one row per county. Every station's figures come from one aggregate query
+   * over the province's stations (not one per county). No informants' ledger: a province's
+   * informants can outnumber a sheet's rows (Excel: 1,048,576); each county's table carries its own.
+   */
+  async provinceWorkbook(
+    province: { id: number; name: string },
+    period: Period,
+    today: DayKey,
+    title: string,
+  ): Promise<{ buffer: Buffer; prefectures: TableRow[]; counties: TableRow[]; total: TableRow }> {
+    const table = await this.statistics.stationTable(province.id, period, today);
+    const { rows } = await this.stationRows(table, period, today);
+    const places: Array<{ station: number; county: string; prefecture: string | null }> = await this.ds.query(
+      `SELECT s.id AS station, c.name AS county, p.name AS prefecture
+       FROM station s JOIN region c ON c.id = s.county_id LEFT JOIN region p ON p.id = c.parent_id AND p.level = 'prefecture'
+       WHERE s.id = ANY($1)`,
+      [table.rows.map((r) => r.stationId)],
+    );
+    const placeOf = new Map(places.map((x) => [x.station, { county: x.county, prefecture: x.prefecture ?? '（省直辖）' }]));
+    /** Rows grouped by a key into one row each: sums, ratios of sums, ranked. */
+    const regionRows = (members: TableRow[], keyOf: (i: number) => string, unit: string): TableRow[] => {
+      const groups = new Map<string, TableRow[]>();
+      members.forEach((r, i) => groups.set(keyOf(i), [...(groups.get(keyOf(i)) ?? []), r]));
+      return [...groups]
+        .map(([label, g]) => {
+          const sum = totalRow(g, figuresOf(sumAggregates(g.map((r) => r.figures))));
+          return { ...sum, label, type: `${g.length} ${unit}` };
+        })
+        .sort((a, b) => compareStations({ name: a.label, figures: a.figures }, { name: b.label, figures: b.figures }));
+    };
+    const place = (i: number) => placeOf.get(table.rows[i].stationId)!;
+    const counties = regionRows(rows, (i) => `${place(i).prefecture} ${place(i).county}`, '个e站');
+    const countyPrefecture = new Map(rows.map((_, i) => [`${place(i).prefecture} ${place(i).county}`, place(i).prefecture]));
+    const prefectures = regionRows(counties, (i) => countyPrefecture.get(counties[i].label)!, '个旗县区').map((r) => ({
+      ...r,
+      type: `${r.type}，${r.stations} 个e站`,
+    }));
+    const total = totalRow(rows, table.total);
+    const quota = await this.quotaOf(province.id);
+    const head = this.heading(province.name, period, today, title, table.total, quota);
+    const ctx = { quota, monthly: period.kind !== 'week' && period.kind !== 'day' };
+    const wb = newWorkbook();
+    writeStationSheet(wb.addWorksheet(title.slice(0, 31)), prefectures, total, ctx, { ...head, first: '盟市' });
+    writeStationSheet(wb.addWorksheet('各旗县区'), counties, total, ctx, { ...head, first: '盟市 旗县区' });
+    writeDefinitions(wb, `${province.name} ${periodLabel(period)} ${title} 口径说明`, [
+      ['盟市行、旗县区行', '该盟市（旗县区）各e站的合计；类型栏为旗县区数和e站数，统计开始日为最早的e站统计开始日。'],
+      ['信息员台账', '省表不含信息员台账（全省信息员可超过一张表的行数上限），请看各旗县区的季度统计表。'],
+    ]);
+    return { buffer: Buffer.from(await wb.xlsx.writeBuffer()), prefectures, counties, total };
+  }
+
+  /**
    * The annual evaluation (docs/统计口径.md 年度评定): stations to praise, stations to rectify (the
    * bottom EVALUATION_BOTTOM_PERCENT of the stations counting the whole year, only when there are
    * at least 5 of them), informants to praise; the two station lists never share a station.
