@@ -72,6 +72,11 @@ interface Common {
   target?: FigureTarget;
   /** The .xlsx station table shows it, in catalogue order, with this column width. */
   table?: { width: number };
+  /**
+   * The console shows it: a column of the station tables (overview ranking, station list) of
+   * this width in pixels, and/or a card on the overview (web/src/figures.ts carries both).
+   */
+  console?: { column?: number; card?: boolean };
 }
 
 export interface AggregateEntry extends Common {
@@ -107,6 +112,7 @@ export const FIGURES = {
     definition: '本期在册的信息员人数：本期至少有 1 个统计日在名册上的信息员（本期内停用的也计入；以往统计期按当时的名册）。',
     target: { kind: 'perStation', value: TARGETS.informants },
     table: { width: 8 },
+    console: { column: 80, card: true },
   },
   activeInformants: {
     label: '活跃信息员',
@@ -132,6 +138,7 @@ export const FIGURES = {
     sql: { from: 'shares', stationDay: 'sum(d.effective_shares)', rollup: () => 'sum(d.effective_shares)' },
     definition: '统计日内的有效转发条数（同一信息员、同一内容、同一天只算 1 条）。',
     table: { width: 9 },
+    console: { column: 90 },
   },
   informantDays: {
     label: '信息员人天',
@@ -151,6 +158,7 @@ export const FIGURES = {
     definition: '有效转发 ÷ 信息员人天。',
     target: { kind: 'quota' },
     table: { width: 10 },
+    console: { column: 100, card: true },
   },
   quotaMetRate: {
     label: '达标率',
@@ -158,6 +166,7 @@ export const FIGURES = {
     ratio: { numerator: 'quotaMetDays', denominator: 'informantDays' },
     definition: '有效转发达到每日要求的人天数 ÷ 信息员人天。',
     table: { width: 8 },
+    console: { column: 80, card: true },
   },
   activities: {
     label: '活动次数',
@@ -169,6 +178,7 @@ export const FIGURES = {
     definition: '本期登记且未撤销的科普活动次数。',
     target: { kind: 'perStationMonth', value: TARGETS.activitiesPerMonth },
     table: { width: 8 },
+    console: { column: 60, card: true },
   },
   activitiesOf50: {
     label: `${TARGETS.participantsPerActivity}人以上活动`,
@@ -188,6 +198,7 @@ export const FIGURES = {
     sql: { from: 'activities', activity: 'sum(a.participants)' },
     definition: '本期活动参加人数之和。',
     table: { width: 8 },
+    console: { card: true },
   },
   firstDay: {
     label: '首个统计日',

@@ -89,7 +89,9 @@ describe("the catalogue's SQL: one station's sums (station_day) and its informan
     stationId = st.id;
     await db.ds.query(`UPDATE station SET counting_from = '2026-07-01' WHERE id = $1`, [st.id]);
     await db.ds.query(`INSERT INTO informant (station_id, name) SELECT $1, '人' || n FROM generate_series(1, 3) n`, [st.id]);
-    await db.ds.query(`INSERT INTO informant_roster (informant_id, station_id, from_day) SELECT id, station_id, '2026-07-01' FROM informant`);
+    await db.ds.query(
+      `INSERT INTO informant_roster (informant_id, station_id, from_day) SELECT id, station_id, '2026-07-01' FROM informant`,
+    );
     informantIds = (await db.ds.query(`SELECT id FROM informant ORDER BY id`)).map((r: { id: number }) => r.id);
     // Hand-made rollups: (informant index, day, raw, effective).
     const rows: Array<[number, string, number, number]> = [
