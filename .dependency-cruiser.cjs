@@ -11,7 +11,8 @@ module.exports = {
     {
       name: 'domain-is-pure',
       severity: 'error',
-      comment: 'src/domain and src/stats (the figure catalogue) hold pure rules: they import nothing of ours but each other, and no I/O library.',
+      comment:
+        'src/domain and src/stats (the figure catalogue) hold pure rules: they import nothing of ours but each other, and no I/O library.',
       from: { path: '^src/(domain|stats)/' },
       to: { pathNot: ['^src/(domain|stats)/', '^node_modules/(luxon|fastest-levenshtein)/'], dependencyTypesNot: ['core'] },
     },
