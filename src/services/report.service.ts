@@ -2,7 +2,18 @@ import ExcelJS from 'exceljs';
 import type { DataSource } from 'typeorm';
 import { upTo, type DayKey } from '../domain/calendar';
 import { periodLabel, type Period } from '../domain/periods';
-import { TARGETS, compareStations, figuresOf, sumAggregates, type Figures } from '../domain/figures';
+import { compareStations } from '../domain/figures';
+import {
+  EXCEL_FORMAT,
+  FIGURES,
+  FIGURE_LIST,
+  TARGETS,
+  figuresOf,
+  sumAggregates,
+  type FigureEntry,
+  type FigureKey,
+  type Figures,
+} from '../stats/catalogue';
 import { maskPhone } from '../domain/privacy';
 import type { LedgerRow, StatisticsService, StationTable, TopInformant } from './statistics.service';
 import { RegionService, type RegionRef } from './regions.service';
@@ -69,8 +80,20 @@ function monthsCounted(r: TableRow): number {
   return (last.getUTCFullYear() - y1) * 12 + (last.getUTCMonth() + 1 - m1) + 1;
 }
 
-/** The columns of every station table (weekly, quarterly, annual, prefecture), in order. */
-const COLUMNS: Column[] = [
+/** A figure's column: its label, width, format and definition from the catalogue. */
+function figureColumn(k: FigureKey): Column {
+  const e: FigureEntry = FIGURES[k];
+  return {
+    header: e.label,
+    width: e.table?.width ?? 10,
+    numFmt: EXCEL_FORMAT[e.format],
+    definition: e.definition,
+    value: (r) => r.figures[k] ?? '',
+  };
+}
+
+/** The table's own columns before the figures. */
+const LEADING: Column[] = [
   {
     header: '类型',
     width: 10,
@@ -84,67 +107,39 @@ const COLUMNS: Column[] = [
     definition: 'e站开始统计的日期：第一个微信群绑定的日期，或旗县区设定的日期（kepubot station set --counting-from）。此前的日子不计入。',
     value: (r) => r.start ?? '未开始',
   },
-  {
-    header: '统计天数',
-    width: 8,
-    definition: '本期从首个统计日到统计截至日（本期含今天时截至今天）的天数。',
-    value: (r) => r.figures.days,
-  },
-  {
-    header: '信息员',
-    width: 8,
-    definition: '本期在册的信息员人数：本期至少有 1 个统计日在名册上的信息员（本期内停用的也计入）。',
-    value: (r) => r.figures.informants,
-  },
-  {
-    header: `信息员≥${TARGETS.informants}`,
-    width: 9,
-    definition: `信息员人数是否达到每站 ${TARGETS.informants} 人（旗县区、合计行按e站数 × ${TARGETS.informants}）。`,
-    value: (r) => mark(r.figures.informants >= TARGETS.informants * r.stations),
-  },
-  { header: '本期新增', width: 8, definition: '首次加入名册的日期在本期（截至统计截至日）的信息员人数。', value: (r) => r.newInformants },
-  {
-    header: '活跃信息员',
-    width: 9,
-    definition: '本期在册信息员中，在统计日至少有 1 条有效转发的人数。',
-    value: (r) => r.figures.activeInformants,
-  },
-  { header: '活跃率', width: 8, numFmt: '0.0%', definition: '活跃信息员 ÷ 信息员。', value: (r) => r.figures.activeRate },
-  {
-    header: '有效转发',
-    width: 9,
-    definition: '统计日内的有效转发条数（同一信息员、同一内容、同一天只算 1 条）。',
-    value: (r) => r.figures.effectiveShares,
-  },
-  { header: '信息员人天', width: 10, definition: '每位信息员本期在册且e站已开始统计的天数之和。', value: (r) => r.figures.informantDays },
-  { header: '人均每天有效转发', width: 10, numFmt: '0.00', definition: '有效转发 ÷ 信息员人天。', value: (r) => r.figures.perInformantDay },
-  {
-    header: '人均达标',
-    width: 8,
-    definition: '人均每天有效转发是否达到每日要求（DAILY_SHARE_QUOTA，旗县区可单独设置）。',
-    value: (r, c) => mark(r.figures.informantDays > 0 && r.figures.perInformantDay >= c.quota),
-  },
-  {
-    header: '达标率',
-    width: 8,
-    numFmt: '0.0%',
-    definition: '有效转发达到每日要求的人天数 ÷ 信息员人天。',
-    value: (r) => r.figures.quotaMetRate,
-  },
-  { header: '活动次数', width: 8, definition: '本期登记且未撤销的科普活动次数。', value: (r) => r.figures.activities },
-  {
-    header: `${TARGETS.participantsPerActivity}人以上活动`,
-    width: 9,
-    definition: `参加人数 ≥ ${TARGETS.participantsPerActivity} 的活动次数。`,
-    value: (r) => r.figures.activitiesOf50,
-  },
-  {
-    header: '活动达标',
-    width: 8,
-    definition: `${TARGETS.participantsPerActivity} 人以上活动次数是否达到每月 ${TARGETS.activitiesPerMonth} 次（按统计天数涉及的月数 × e站数计；周表不适用，记“—”）。`,
-    value: (r, c) => (c.monthly ? mark(r.figures.activitiesOf50 >= TARGETS.activitiesPerMonth * monthsCounted(r) * r.stations) : '—'),
-  },
-  { header: '参加人次', width: 8, definition: '本期活动参加人数之和。', value: (r) => r.figures.participants },
+];
+
+/** The table's own columns (targets met, new informants) right after a figure's column. */
+const AFTER: Partial<Record<FigureKey, Column[]>> = {
+  informants: [
+    {
+      header: `信息员≥${TARGETS.informants}`,
+      width: 9,
+      definition: `信息员人数是否达到每站 ${TARGETS.informants} 人（旗县区、合计行按e站数 × ${TARGETS.informants}）。`,
+      value: (r) => mark(r.figures.informants >= TARGETS.informants * r.stations),
+    },
+    { header: '本期新增', width: 8, definition: '首次加入名册的日期在本期（截至统计截至日）的信息员人数。', value: (r) => r.newInformants },
+  ],
+  perInformantDay: [
+    {
+      header: '人均达标',
+      width: 8,
+      definition: '人均每天有效转发是否达到每日要求（DAILY_SHARE_QUOTA，旗县区可单独设置）。',
+      value: (r, c) => mark(r.figures.informantDays > 0 && r.figures.perInformantDay >= c.quota),
+    },
+  ],
+  activitiesOf50: [
+    {
+      header: '活动达标',
+      width: 8,
+      definition: `${TARGETS.participantsPerActivity} 人以上活动次数是否达到每月 ${TARGETS.activitiesPerMonth} 次（按统计天数涉及的月数 × e站数计；周表不适用，记“—”）。`,
+      value: (r, c) => (c.monthly ? mark(r.figures.activitiesOf50 >= TARGETS.activitiesPerMonth * monthsCounted(r) * r.stations) : '—'),
+    },
+  ],
+};
+
+/** The table's own columns after the figures (resources). */
+const TRAILING: Column[] = [
   { header: '宣传栏更换', width: 9, definition: '本期登记的宣传栏更换次数。', value: (r) => r.bulletinChanges },
   {
     header: '宣传栏达标',
@@ -159,6 +154,17 @@ const COLUMNS: Column[] = [
     definition: `大屏播放小时是否达到每天 ${TARGETS.screenHoursPerDay} 小时（统计天数 × ${TARGETS.screenHoursPerDay} × e站数）。`,
     value: (r) => mark(r.figures.days > 0 && r.screenHours >= TARGETS.screenHoursPerDay * r.figures.days * r.stations),
   },
+];
+
+/**
+ * The columns of every station table (weekly, quarterly, annual, prefecture), in order: the
+ * catalogue's figures that the table shows (in catalogue order), with the table's own columns
+ * around them.
+ */
+const COLUMNS: Column[] = [
+  ...LEADING,
+  ...FIGURE_LIST.filter(([, e]) => e.table).flatMap(([k]) => [figureColumn(k), ...(AFTER[k] ?? [])]),
+  ...TRAILING,
 ];
 
 /** The header cells of a station table, in order (tests read the sheet back by these). */
