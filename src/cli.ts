@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { userInfo } from 'node:os';
 import type { DataSource } from 'typeorm';
 import { systemClock, type Clock } from './clock';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { composeCore } from './compose';
+import { identitySpecs } from './channels/registry';
+import type { IdentityKindSpec } from './domain/identity-kinds';
 import { STATION_TYPES } from './db/entities';
 import { createLogger } from './logger';
 import type { Services } from './services';
@@ -241,15 +243,21 @@ export async function runCli(
       });
     });
 
-  type HandleOpts = { name?: string; wecomUser?: string; openid?: string; wechatContact?: string };
-  const handles = (cmd: Command) =>
-    cmd
-      .option('--name <name>', '姓名')
-      .option('--wecom-user <userid>', '企业微信 UserID')
-      .option('--openid <openid>', '公众号 OpenID')
-      .option('--wechat-contact <id>', '微信联系人 ID（与机器人私聊时）');
+  // One option per identity kind of the channel registry (--wecom-user, --openid, --wechat-contact, …).
+  const kindOption = (k: IdentityKindSpec) => new Option(`--${k.flag} <id>`, k.label);
+  const KIND_OPTIONS = identitySpecs().map((spec) => ({ spec, key: kindOption(spec).attributeName() }));
+  type HandleOpts = { name?: string } & Record<string, string | undefined>;
+  const handles = (cmd: Command) => {
+    cmd.option('--name <name>', '姓名');
+    for (const { spec } of KIND_OPTIONS) cmd.addOption(kindOption(spec));
+    return cmd;
+  };
+  const personOf = (opts: HandleOpts) => ({
+    name: opts.name,
+    ids: Object.fromEntries(KIND_OPTIONS.map((k) => [k.spec.kind, opts[k.key]])),
+  });
   const describe = (h: HandleOpts) =>
-    [h.wecomUser && `企业微信 ${h.wecomUser}`, h.openid && `公众号 ${h.openid}`, h.wechatContact && `微信 ${h.wechatContact}`]
+    KIND_OPTIONS.map((k) => h[k.key] && `${k.spec.short} ${h[k.key]}`)
       .filter(Boolean)
       .join('、');
 
@@ -275,8 +283,7 @@ export async function runCli(
     .option('--county <name>', '所属旗县区（不同旗县区有同名e站时必填）')
     .action(async (opts: HandleOpts & { station: string; county?: string }) => {
       await withDatabase(`manager add --station ${opts.station}`, async (s, ds) => {
-        const { county, station, ...handles } = opts;
-        await s.people.addManager(station, handles, county);
+        await s.people.addManager(opts.station, personOf(opts), opts.county);
         io.out(`已登记“${opts.station}”的管理员${opts.name ? ` ${opts.name}` : ''}（${describe(opts)}）`);
         await retryPending(s, ds);
       });
@@ -287,7 +294,7 @@ export async function runCli(
     .requiredOption('--county <name>', '旗县区名称')
     .action(async (opts: HandleOpts & { county: string }) => {
       await withDatabase(`staff add --county ${opts.county}`, async (s, ds) => {
-        await s.people.addStaff(opts.county, opts);
+        await s.people.addStaff(opts.county, personOf(opts));
         io.out(`已登记${opts.county}的工作人员${opts.name ? ` ${opts.name}` : ''}（${describe(opts)}）`);
         await retryPending(s, ds);
       });

@@ -31,6 +31,7 @@ const LANDED: Record<string, string> = {
   '1765511000000-group-speakers.ts': '70a65e1be81ec21215c2f0cbab5d51c2c5ffd1a1783dad1394e47c6c33cef697',
   '1765520000000-send-pacing.ts': 'a17d5b79fbf59447bb100f3be1d16964b263849397b51c9b133a573c5b894ac8',
   '1765530000000-listen-intervals.ts': 'c0f695fc779cfa460bac27472a0e0585dc344d53894cc35a544982ff5f0359c1',
+  '1765600000000-person-identities.ts': '2dd1a57c2af5d675cbafa586e056285e5f7437aba1a5cbda03955599d3ba35ad',
 };
 
 describe('landed migrations are frozen', () => {

@@ -113,11 +113,11 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
     const a2 = await services.stations.add({ name: '河西e站', county: '甲旗' });
     const b1 = await services.stations.add({ name: '乙旗一站', county: '乙旗' });
     Object.assign(ids, { countyA: a1.countyId, countyB: b1.countyId, a1: a1.id, a2: a2.id, b1: b1.id });
-    ids.staff = (await services.people.addStaff('甲旗', { name: STAFF.name, wechatContact: STAFF.id, wecomUser: 'wecom-wang' })).id;
+    ids.staff = (await services.people.addStaff('甲旗', { name: STAFF.name, ids: { 'wechat-contact': STAFF.id, 'wecom-user': 'wecom-wang' } })).id;
     ids.manager = (
-      await services.people.addManager('城关e站', { name: MANAGER.name, wechatContact: MANAGER.id, wecomUser: 'wecom-zhao' })
+      await services.people.addManager('城关e站', { name: MANAGER.name, ids: { 'wechat-contact': MANAGER.id, 'wecom-user': 'wecom-zhao' } })
     ).id;
-    ids.nameless = (await services.people.addStaff('乙旗', { wecomUser: 'wecom-nameless' })).id;
+    ids.nameless = (await services.people.addStaff('乙旗', { ids: { 'wecom-user': 'wecom-nameless' } })).id;
     // The registration commands refuse one handle for two people; a row from before may still have it.
     await fx.db.ds.getRepository(StationManager).save({ stationId: a2.id, name: '河西站长', wechatContactId: BOTH.id });
     await fx.db.ds.getRepository(CountyStaff).save({ countyId: b1.countyId, name: '乙旗干事', wechatContactId: BOTH.id });

@@ -70,7 +70,7 @@ describe('console API: people', () => {
   });
 
   it('county staff manage their county only (404 elsewhere, not themselves); a station manager is refused (403)', async () => {
-    const me = await fx.app.services.people.addStaffTo(county, { name: '本旗干事', wechatContact: 'ppl-staff' });
+    const me = await fx.app.services.people.addStaffTo(county, { name: '本旗干事', ids: { 'wechat-contact': 'ppl-staff' } });
     const asStaff = await signedInAs(fx, 'staff', me.id);
     const list = peopleBody.parse((await asStaff.call('GET', '/api/v1/people')).json);
     expect(list.staff.every((x) => x.countyId === county)).toBe(true);
@@ -83,7 +83,7 @@ describe('console API: people', () => {
       body: { stationId: station, name: '本站长', wechatContactId: 'ppl-h' },
     });
     expect(here.status).toBe(201);
-    const outsider = await fx.app.services.people.addStaffTo(otherCounty, { name: '外旗干事', wechatContact: 'ppl-out' });
+    const outsider = await fx.app.services.people.addStaffTo(otherCounty, { name: '外旗干事', ids: { 'wechat-contact': 'ppl-out' } });
     expect((await asStaff.call('DELETE', `/api/v1/people/staff/${outsider.id}`)).status).toBe(404);
     const self = await asStaff.call('DELETE', `/api/v1/people/staff/${me.id}`);
     expect(self.status).toBe(400);

@@ -203,7 +203,7 @@ describe('pending runs, resend and message parts', () => {
   it('kepubot run --resend sends a run again on purpose; without it the run is not repeated', async () => {
     const clock = new ManualClock(MONDAY);
     const st = await services.stations.add({ name: '重发站', county: '重发旗' });
-    await services.people.addStaff('重发旗', { wecomUser: 'resend-li' });
+    await services.people.addStaff('重发旗', { ids: { 'wecom-user': 'resend-li' } });
     const args = ['run', 'weekly-digest', '--period', '2026-W48', '--county', '重发旗'];
 
     const first = await cli(args, clock);
@@ -240,7 +240,7 @@ describe('pending runs, resend and message parts', () => {
   it('a failed file never repeats its text, and a file waits while its text is being retried', async () => {
     const clock = new ManualClock(MONDAY);
     const st = await services.stations.add({ name: '附件站', county: '附件旗' });
-    await services.people.addStaff('附件旗', { wecomUser: 'file-li' });
+    await services.people.addStaff('附件旗', { ids: { 'wecom-user': 'file-li' } });
     const runner = new JobRunner(db.ds, services, withWecom, log);
     await runner.run('weekly-digest', parsePeriod('2026-W48')!, clock.now(), { countyIds: [st.countyId] });
     const w = worker(2);
