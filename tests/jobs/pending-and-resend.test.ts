@@ -160,7 +160,11 @@ describe('pending runs, resend and message parts', () => {
     const clock = new ManualClock(MONDAY);
     const st = await services.stations.add({ name: '渠道站', county: '渠道旗' });
     // A staff member registered before this installation dropped WeCom, and the county's group robot.
-    await db.ds.query(`INSERT INTO county_staff (county_id, wecom_user_id) VALUES ($1, 'chan-li')`, [st.countyId]);
+    await db.ds.query(
+      `WITH c AS (INSERT INTO county_staff (county_id) VALUES ($1) RETURNING id)
+       INSERT INTO person_identity (staff_id, kind, external_id) SELECT id, 'wecom-user', 'chan-li' FROM c`,
+      [st.countyId],
+    );
     await db.ds.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [
       st.countyId,
       `${fake.url}/cgi-bin/webhook/send?key=chan`,

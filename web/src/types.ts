@@ -174,15 +174,24 @@ export interface Unconfirmed {
   groupTopic: string | null;
 }
 
+/** A person's ids, by identity kind (the kinds come with the list: `People.kinds`). */
 export interface Handles {
-  wecomUserId: string | null;
-  mpOpenid: string | null;
-  wechatContactId: string | null;
+  identities: Record<string, string>;
+}
+
+/** An identity kind of the installation's channels, as the server's registry lists it. */
+export interface IdentityKindInfo {
+  kind: string;
+  label: string;
+  maxLength: number;
+  /** Why nobody can be registered with it here (its channel not configured), or null. */
+  unavailable: string | null;
 }
 
 export interface People {
   managers: Array<{ id: number; stationId: number; stationName: string; name: string } & Handles>;
   staff: Array<{ id: number; countyId: number; countyName: string; name: string } & Handles>;
+  kinds: IdentityKindInfo[];
 }
 
 export interface JobRun {
