@@ -2,7 +2,15 @@ import { hash, verify } from '@node-rs/argon2';
 import { createHash, randomBytes } from 'node:crypto';
 import { LessThan, type DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { ConsoleLoginTicket, ConsoleSession, CountyStaff, OperatorAccount, PersonIdentity, StationManager, type PrincipalKind } from '../db/entities';
+import {
+  ConsoleLoginTicket,
+  ConsoleSession,
+  CountyStaff,
+  OperatorAccount,
+  PersonIdentity,
+  StationManager,
+  type PrincipalKind,
+} from '../db/entities';
 import type { IdentityKind } from '../domain/channels';
 import { UserError } from '../errors';
 
@@ -170,8 +178,8 @@ export class ConsoleAuthService {
    */
   async principalByHandle(kind: IdentityKind, handle: string): Promise<Principal | null> {
     const id = await this.ds.getRepository(PersonIdentity).findOneBy({ kind, externalId: handle });
-    if (id?.staffId != null) return this.principal({ kind: 'staff', id: id.staffId });
-    if (id?.managerId != null) return this.principal({ kind: 'manager', id: id.managerId });
+    if (id?.staffId) return this.principal({ kind: 'staff', id: id.staffId });
+    if (id?.managerId) return this.principal({ kind: 'manager', id: id.managerId });
     return null;
   }
 

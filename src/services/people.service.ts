@@ -201,13 +201,13 @@ export class PeopleService {
        WHERE i.kind = $1 AND i.external_id = $2`,
       [kind, senderId],
     );
-    if (row?.station_id != null)
+    if (row?.station_id)
       return {
         role: 'manager',
         name: row.manager_name,
         station: { id: row.station_id, name: row.station_name!, countyId: row.station_county! },
       };
-    if (row?.county_id != null) return { role: 'staff', name: row.staff_name, county: { id: row.county_id, name: row.county_name! } };
+    if (row?.county_id) return { role: 'staff', name: row.staff_name, county: { id: row.county_id, name: row.county_name! } };
     return { role: 'nobody' };
   }
 }
