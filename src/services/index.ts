@@ -19,6 +19,7 @@ import { GroupCoverage } from './group-coverage.service';
 import { OverviewService } from './overview.service';
 import { PeopleService } from './people.service';
 import { PersonalDataService } from './personal-data.service';
+import { RegionService } from './regions.service';
 import { ReportService } from './report.service';
 import { RosterService } from './roster.service';
 import { ShareCounter } from './share-counter.service';
@@ -57,6 +58,8 @@ export interface Services {
   coverage: GroupCoverage;
   /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
   accounts: BotAccountService;
+  /** The regions: the county list, a region by name, a county's job rules and digest webhook. */
+  regions: RegionService;
 }
 
 /**
@@ -103,5 +106,6 @@ export function createServices(
     speakers: new GroupSpeakers(ds),
     coverage: new GroupCoverage(ds),
     accounts: new BotAccountService(ds),
+    regions: new RegionService(ds),
   };
 }
