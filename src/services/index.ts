@@ -17,6 +17,7 @@ import { MessageClaims } from './message-claims';
 import { GroupSpeakers } from './group-speakers.service';
 import { GroupCoverage } from './group-coverage.service';
 import { OverviewService } from './overview.service';
+import { PartitionKeeper } from './partitions.service';
 import { PeopleService } from './people.service';
 import { PersonalDataService } from './personal-data.service';
 import { RegionService } from './regions.service';
@@ -60,6 +61,8 @@ export interface Services {
   accounts: BotAccountService;
   /** The regions: the county list, a region by name, a county's job rules and digest webhook. */
   regions: RegionService;
+  /** The raw tables' monthly partitions: created ahead, dropped by retention once summarised. */
+  partitions: PartitionKeeper;
 }
 
 /**
@@ -107,5 +110,6 @@ export function createServices(
     coverage: new GroupCoverage(ds),
     accounts: new BotAccountService(ds),
     regions: new RegionService(ds),
+    partitions: new PartitionKeeper(ds, statistics.summaries),
   };
 }

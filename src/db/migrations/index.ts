@@ -23,6 +23,7 @@ import { SendPacing1765520000000 } from './1765520000000-send-pacing';
 import { ListenIntervals1765530000000 } from './1765530000000-listen-intervals';
 import { PersonIdentities1765600000000 } from './1765600000000-person-identities';
 import { JobRunCounty1765610000000 } from './1765610000000-job-run-county';
+import { CountyKeysPartitions1765700000000 } from './1765700000000-county-keys-partitions';
 
 /** Versioned migrations, oldest first; run at start-up. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   ListenIntervals1765530000000,
   PersonIdentities1765600000000,
   JobRunCounty1765610000000,
+  CountyKeysPartitions1765700000000,
 ];
