@@ -20,6 +20,7 @@ import { adminCommands } from './cli/admin';
 import { accountCommands } from './cli/account';
 import { linksCommands } from './cli/links';
 import { countyCommands } from './cli/county';
+import { dataCommands } from './cli/data';
 
 export type { CliIo } from './cli/context';
 
@@ -66,6 +67,7 @@ export async function runCli(
   accountCommands(program, ctx);
   linksCommands(program, ctx);
   countyCommands(program, ctx);
+  dataCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -16,6 +16,7 @@ import { MessageClaims } from './message-claims';
 import { GroupSpeakers } from './group-speakers.service';
 import { GroupCoverage } from './group-coverage.service';
 import { OverviewService } from './overview.service';
+import { PartitionKeeper } from './partitions.service';
 import { PeopleService } from './people.service';
 import { PersonalDataService } from './personal-data.service';
 import { RegionService } from './regions.service';
@@ -59,6 +60,8 @@ export interface Services {
   accounts: BotAccountService;
   /** The regions: the county list, a region by name, a county's job rules and digest webhook. */
   regions: RegionService;
+  /** The raw tables' monthly partitions: created ahead, dropped by retention once summarised. */
+  partitions: PartitionKeeper;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -96,5 +99,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     coverage: new GroupCoverage(ds),
     accounts: new BotAccountService(ds),
     regions: new RegionService(ds),
+    partitions: new PartitionKeeper(ds, statistics.summaries),
   };
 }
