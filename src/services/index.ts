@@ -24,6 +24,7 @@ import { ShareCounter } from './share-counter.service';
 import { ShareSpool } from './share-spool';
 import { StationService } from './station.service';
 import { StatisticsService } from './statistics.service';
+import { createReads, type Reads } from './reads';
 
 /** The use cases, built once from the DataSource and handed to scripts, channels and the CLI. */
 export interface Services {
@@ -56,6 +57,8 @@ export interface Services {
   coverage: GroupCoverage;
   /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
   accounts: BotAccountService;
+  /** Read modules named after what they read (counties, job scopes, the send queue): src/services/reads/. */
+  reads: Reads;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -92,5 +95,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     speakers: new GroupSpeakers(ds),
     coverage: new GroupCoverage(ds),
     accounts: new BotAccountService(ds),
+    reads: createReads(ds),
   };
 }
