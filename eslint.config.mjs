@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // SQL lives in services and read modules (src/services/reads/), never in HTTP handlers or the CLI.
-    files: ['src/http/**/*.ts', 'src/cli/**/*.ts'],
+    files: ['src/http/**/*.ts', 'src/cli/**/*.ts', 'src/cli.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

@@ -22,6 +22,7 @@ import { startWechat } from './compose/accounts';
 import { startAlerts } from './compose/alerts';
 import { channelRoutes, wecomApiOf } from './compose/channels';
 import { openDatabase, startDatabase } from './compose/database';
+import { startPartitions } from './compose/partitions';
 import { demoChoice, demoConfig, demoConsoleLink, startDemo, startDemoTraffic } from './compose/demo';
 import { startHttp } from './compose/http';
 import type { ComposeOverrides, Ground, Started } from './compose/parts';
@@ -93,11 +94,22 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     const readiness = readinessCheck(ground.config, probed);
     const wecomApi = wecomApiOf(ground);
     const { alerts, coverage } = await startAlerts(ground, parts, { ds, services, wechat, dbMonitor, wecomApi });
+    const partitions = await startPartitions(ground, services, alerts);
     const routes = channelRoutes(ground, robot, services, wecomApi);
     const jobs = new JobRunner(ds, services, ground.config, log.child({ component: 'jobs' }));
     const health = healthCheck(probed);
     const port = await startHttp(ground, parts, { ds, services, jobs, accounts: wechat.accounts, wecomApi, routes, health, readiness });
-    const { outbox, scheduler } = await startScheduler(ground, parts, { ds, dbServer, services, jobs, wechat, alerts, wecomApi, demo });
+    const { outbox, scheduler } = await startScheduler(ground, parts, {
+      ds,
+      dbServer,
+      services,
+      jobs,
+      wechat,
+      alerts,
+      wecomApi,
+      demo,
+      partitions,
+    });
     log.info({ url: `http://${config.http.host}:${port}` }, 'kepubot is ready (GET /healthz, GET /readyz, GET /metrics)');
     const consoleLink = demo ? await demoConsoleLink(ground, services, port) : null;
     return {

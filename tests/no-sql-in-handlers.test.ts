@@ -39,6 +39,9 @@ describe('no SQL in HTTP handlers or the CLI', () => {
     expect(sqlRule(lintAs('src/cli/probe.ts', BUILDER))).toEqual([
       'No SQL in src/http or src/cli (createQueryBuilder): ask a service, or a read module under src/services/reads/.',
     ]);
+    expect(sqlRule(lintAs('src/cli.ts', QUERY))).toEqual([
+      'No SQL in src/http or src/cli (query): ask a service, or a read module under src/services/reads/.',
+    ]);
   });
 
   it('lets services and read modules query', () => {
@@ -46,8 +49,8 @@ describe('no SQL in HTTP handlers or the CLI', () => {
     expect(sqlRule(lintAs('src/services/probe.service.ts', BUILDER))).toEqual([]);
   });
 
-  it('finds no query in src/http or src/cli', () => {
-    const run = spawnSync(ESLINT, ['--format', 'json', 'src/http', 'src/cli'], { cwd: ROOT, encoding: 'utf8' });
+  it('finds no query in src/http, src/cli or src/cli.ts', () => {
+    const run = spawnSync(ESLINT, ['--format', 'json', 'src/http', 'src/cli', 'src/cli.ts'], { cwd: ROOT, encoding: 'utf8' });
     const found = (JSON.parse(run.stdout) as Array<{ filePath: string; messages: LintMessage[] }>).flatMap((r) =>
       sqlRule(r.messages).map((m) => `${path.relative(ROOT, r.filePath)}: ${m}`),
     );

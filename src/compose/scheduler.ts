@@ -4,6 +4,7 @@ import type { WecomApiClient } from '../channels/wecom/wecom-api';
 import type { DatabaseServer } from '../db/embedded-postgres';
 import { NightlyBackup } from '../jobs/nightly-backup';
 import { OutboxWorker } from '../jobs/outbox';
+import type { PartitionUpkeep } from '../jobs/partition-upkeep';
 import type { JobRunner } from '../jobs/runner';
 import { Scheduler } from '../jobs/scheduler';
 import type { Services } from '../services';
@@ -14,7 +15,7 @@ import type { Ground, Started } from './parts';
 
 /**
  * The send queue and, when the scheduler runs (SCHEDULER_ENABLED), the scheduled jobs,
- * housekeeping and the nightly backup. A group's entries go out only through its speaker, claimed
+ * housekeeping (partitions, callback receipts) and the nightly backup. A group's entries go out only through its speaker, claimed
  * only by the process that holds it; a contact's through an account here that knows the contact.
  */
 export async function startScheduler(
@@ -29,6 +30,7 @@ export async function startScheduler(
     alerts: AlertService;
     wecomApi?: WecomApiClient;
     demo: DemoWorld | null;
+    partitions: PartitionUpkeep;
   },
 ): Promise<{ outbox: OutboxWorker; scheduler: Scheduler | null }> {
   const { accounts, speech } = deps.wechat;
@@ -49,8 +51,9 @@ export async function startScheduler(
     () => accounts.list().map((a) => a.id),
   );
   if (!(overrides.scheduler ?? config.schedule.enabled)) return { outbox, scheduler: null };
-  // Housekeeping: callback receipts and used signatures past their retry window.
+  // Housekeeping: the raw tables' partitions, callback receipts and used signatures past their retry window.
   const housekeeping = [
+    (now: Date) => deps.partitions.daily(now),
     async (now: Date) => {
       const pruned = await services.receipts.prune(now);
       if (pruned.receipts + pruned.signatures > 0) log.debug(pruned, 'old callback receipts deleted');

@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../db/migrations';
+import { PARTITIONED_TABLES, createPartitionSql } from '../db/partitioning';
 import { createDataSource } from '../db/data-source';
 import { UserError } from '../errors';
 import type { Logger } from '../logger';
@@ -82,11 +83,15 @@ async function connect(url: string): Promise<Client> {
   return client;
 }
 
-/** The user tables of the public schema, in name order. */
+/**
+ * The user tables of the public schema, in name order. A partitioned table is one table: its rows
+ * are read and written through it, its partitions (share_event_y2026m12 …) are not listed.
+ */
 async function tablesOf(client: Client): Promise<string[]> {
   const r = await client.query<{ name: string }>(
-    `SELECT table_name AS name FROM information_schema.tables
-      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    `SELECT t.table_name AS name FROM information_schema.tables t
+       JOIN pg_class c ON c.relname = t.table_name AND c.relnamespace = 'public'::regnamespace
+      WHERE t.table_schema = 'public' AND t.table_type = 'BASE TABLE' AND NOT c.relispartition ORDER BY t.table_name`,
   );
   return r.rows.map((x) => x.name);
 }
@@ -320,8 +325,21 @@ export async function restoreBackup(url: string, file: string, log: Logger): Pro
     if (tables.length > 0) await load.query(`TRUNCATE ${tables.map(ident).join(', ')}`);
     let table: { name: string; columns: string } | null = null;
     let batch: string[] = [];
+    // Tables kept as monthly partitions in this schema: the months of the rows are made before they load.
+    const partitioned = await load.query<{ name: string }>(
+      `SELECT relname AS name FROM pg_class WHERE relkind = 'p' AND relnamespace = 'public'::regnamespace`,
+    );
+    const byMonth = new Map(PARTITIONED_TABLES.filter((p) => partitioned.rows.some((r) => r.name === p.table)).map((p) => [p.table, p]));
     const flush = async (): Promise<void> => {
       if (!table || batch.length === 0) return;
+      const parts = byMonth.get(table.name);
+      if (parts) {
+        const months = await load.query<{ m: string }>(
+          `SELECT DISTINCT to_char((e ->> $2)::date, 'YYYY-MM') AS m FROM jsonb_array_elements($1::jsonb) e`,
+          [`[${batch.join(',')}]`, parts.column],
+        );
+        for (const { m } of months.rows) await load.query(createPartitionSql(parts, m));
+      }
       await load.query(
         `INSERT INTO ${ident(table.name)} (${table.columns}) OVERRIDING SYSTEM VALUE
          SELECT ${table.columns} FROM jsonb_populate_recordset(NULL::${ident(table.name)}, $1::jsonb)`,

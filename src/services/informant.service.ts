@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Informant, WechatGroup, type InformantStatus } from '../db/entities';
+import { Informant, Station, WechatGroup, type InformantStatus } from '../db/entities';
 import { dayOf } from '../domain/calendar';
 import { maskPhone } from '../domain/privacy';
 import { UserError } from '../errors';
 import { joinRoster, leaveRoster } from './roster-history';
+import { rollupUpsert } from './daily-rollup';
 import { SHARE_LOCK_KEY } from './share-counter.service';
 
 export interface BindResult {
@@ -74,7 +75,9 @@ export class InformantService {
         if (candidates.length === 0 && createFrom !== undefined) {
           // Confirmed by a manager: added to the roster in this same transaction, so a bind that
           // fails leaves no entry behind. On the roster from their first unconfirmed share here.
-          const created = await repo.save(repo.create({ stationId: group.station.id, name, status: 'active' }));
+          const created = await repo.save(
+            repo.create({ countyId: group.station.countyId, stationId: group.station.id, name, status: 'active' }),
+          );
           const today = dayOf(now);
           await joinRoster(m, [created.id], createFrom && createFrom < today ? createFrom : today);
           candidates = [created];
@@ -110,15 +113,10 @@ export class InformantService {
            RETURNING day, effective
          ),
          roll AS (
-           INSERT INTO daily_rollup (informant_id, day, station_id, raw_shares, effective_shares)
-           SELECT $1, day, $3, count(*), count(*) FILTER (WHERE effective) FROM adopted GROUP BY day
-           ON CONFLICT (informant_id, day) DO UPDATE
-             SET raw_shares = daily_rollup.raw_shares + excluded.raw_shares,
-                 effective_shares = daily_rollup.effective_shares + excluded.effective_shares,
-                 updated_at = now()
+           ${rollupUpsert(`SELECT $4, $1, day, $3, count(*), count(*) FILTER (WHERE effective) FROM adopted GROUP BY day`)}
          )
          SELECT count(*) AS raw, count(*) FILTER (WHERE effective) AS eff FROM adopted`,
-        [informant.id, contactId, informant.stationId],
+        [informant.id, contactId, informant.stationId, informant.countyId],
       );
       return {
         informant,
@@ -150,7 +148,8 @@ export class InformantService {
         disabled.status = 'active';
         informant = await repo.save(disabled);
       } else {
-        informant = await repo.save(repo.create({ stationId, name, phone, status: 'active' }));
+        const station = await m.getRepository(Station).findOneByOrFail({ id: stationId });
+        informant = await repo.save(repo.create({ countyId: station.countyId, stationId, name, phone, status: 'active' }));
       }
       await joinRoster(m, [informant.id], dayOf(now));
       return informant;

@@ -21,8 +21,8 @@ export async function joinRoster(q: Queryable, informantIds: number[], day: DayK
     [informantIds, daysBefore(day, 1)],
   );
   await q.query(
-    `INSERT INTO informant_roster (informant_id, station_id, from_day)
-     SELECT i.id, i.station_id, $2::date FROM informant i
+    `INSERT INTO informant_roster (county_id, informant_id, station_id, from_day)
+     SELECT i.county_id, i.id, i.station_id, $2::date FROM informant i
      WHERE i.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM informant_roster o WHERE o.informant_id = i.id AND o.to_day IS NULL)`,
     [informantIds, day],
   );

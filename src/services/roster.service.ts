@@ -205,11 +205,12 @@ export class RosterService {
       // New informants have no rollups yet: their roster intervals are written here directly.
       await m.query(
         `WITH added AS (
-           INSERT INTO informant (station_id, name, phone, note, status)
-           SELECT $1, u.name, u.phone, u.note, 'active' FROM unnest($2::varchar[], $3::varchar[], $4::varchar[]) AS u(name, phone, note)
-           RETURNING id
+           INSERT INTO informant (county_id, station_id, name, phone, note, status)
+           SELECT (SELECT county_id FROM station WHERE id = $1), $1, u.name, u.phone, u.note, 'active'
+           FROM unnest($2::varchar[], $3::varchar[], $4::varchar[]) AS u(name, phone, note)
+           RETURNING county_id, id
          )
-         INSERT INTO informant_roster (informant_id, station_id, from_day) SELECT id, $1, $5::date FROM added`,
+         INSERT INTO informant_roster (county_id, informant_id, station_id, from_day) SELECT county_id, id, $1, $5::date FROM added`,
         [stationId, chunk.map((r) => r.name), chunk.map((r) => r.phone), chunk.map((r) => r.note), day],
       );
     }

@@ -1,8 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { TIME_ZONE } from '../domain/calendar';
+import { PARTITIONED_TABLES, createPartitionSql, monthOfDay } from '../db/partitioning';
+import { TIME_ZONE, dayOf } from '../domain/calendar';
 import type { ShareInput } from '../domain/shares';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { rollupUpsert } from './daily-rollup';
 import type { ShareSpool } from './share-spool';
 
 export type { ShareInput } from '../domain/shares';
@@ -44,44 +46,46 @@ input AS (
     AS t(message_id, room_id, talker_id, talker_name, content_key, url, title, message_type, sent_at)
 ),
 resolved AS (
-  SELECT i.*, g.station_id, inf.id AS informant_id, inf.station_id AS informant_station_id
+  -- county_id: the group's station's county (share_event). The informant's own county keys their
+  -- effective shares and daily rollup (an unconfirmed sender's effective shares: the group's county),
+  -- so one person's item counts once a day whichever county's group it was shared in.
+  SELECT i.*, g.station_id, st.county_id, inf.id AS informant_id, inf.station_id AS informant_station_id,
+         inf.county_id AS informant_county_id
   FROM input i
   JOIN wechat_group g ON g.room_id = i.room_id AND g.station_id IS NOT NULL
+  JOIN station st ON st.id = g.station_id
   LEFT JOIN informant inf ON inf.wechat_contact_id = i.talker_id AND inf.status = 'active'
 ),
 eff AS (
-  INSERT INTO effective_share (talker_id, content_key, day, informant_id, message_id)
-  SELECT r.talker_id, r.content_key, r.day, r.informant_id, r.message_id
+  INSERT INTO effective_share (county_id, talker_id, content_key, day, informant_id, message_id)
+  SELECT coalesce(r.informant_county_id, r.county_id), r.talker_id, r.content_key, r.day, r.informant_id, r.message_id
   FROM resolved r
   -- A replayed share (its share id already stored) never claims an effective share, even when it
   -- is recognised under another content key now (new URL rules, an upgrade). Within a batch the
   -- earliest message of a (sender, item, day) is the effective one.
-  WHERE NOT EXISTS (SELECT 1 FROM share_event s WHERE s.message_id = r.message_id)
-  ORDER BY r.talker_id, r.content_key, r.day, r.sent_at, r.message_id
-  ON CONFLICT (talker_id, content_key, day) DO NOTHING
+  -- A share id fixes its day and county (src/db/migrations/1765700000000-county-keys-partitions.ts),
+  -- so the lookup reads one month's partition.
+  WHERE NOT EXISTS (SELECT 1 FROM share_event s WHERE s.county_id = r.county_id AND s.day = r.day AND s.message_id = r.message_id)
+  ORDER BY coalesce(r.informant_county_id, r.county_id), r.talker_id, r.content_key, r.day, r.sent_at, r.message_id
+  ON CONFLICT (county_id, talker_id, content_key, day) DO NOTHING
   RETURNING message_id
 ),
 ins AS (
-  INSERT INTO share_event (message_id, room_id, station_id, talker_id, talker_name, informant_id, content_key,
+  INSERT INTO share_event (county_id, message_id, room_id, station_id, talker_id, talker_name, informant_id, content_key,
                            url, title, message_type, sent_at, day, effective)
-  SELECT r.message_id, r.room_id, r.station_id, r.talker_id, r.talker_name, r.informant_id, r.content_key,
+  SELECT r.county_id, r.message_id, r.room_id, r.station_id, r.talker_id, r.talker_name, r.informant_id, r.content_key,
          r.url, r.title, r.message_type, r.sent_at, r.day, (eff.message_id IS NOT NULL)
   FROM resolved r LEFT JOIN eff ON eff.message_id = r.message_id
   ORDER BY r.message_id
-  ON CONFLICT (message_id) DO NOTHING
+  ON CONFLICT (county_id, day, message_id) DO NOTHING
   RETURNING message_id, informant_id, day, effective
 ),
 roll AS (
-  INSERT INTO daily_rollup (informant_id, day, station_id, raw_shares, effective_shares)
-  SELECT ins.informant_id, ins.day, min(r.informant_station_id), count(*), count(*) FILTER (WHERE ins.effective)
+  ${rollupUpsert(`SELECT min(r.informant_county_id), ins.informant_id, ins.day, min(r.informant_station_id), count(*), count(*) FILTER (WHERE ins.effective)
   FROM ins JOIN resolved r ON r.message_id = ins.message_id
   WHERE ins.informant_id IS NOT NULL
   GROUP BY ins.informant_id, ins.day
-  ORDER BY ins.informant_id, ins.day
-  ON CONFLICT (informant_id, day) DO UPDATE
-    SET raw_shares = daily_rollup.raw_shares + excluded.raw_shares,
-        effective_shares = daily_rollup.effective_shares + excluded.effective_shares,
-        updated_at = now()
+  ORDER BY ins.informant_id, ins.day`)}
 )
 SELECT i.message_id,
        (r.message_id IS NOT NULL) AS bound,
@@ -344,22 +348,25 @@ export class ShareCounter {
     const timeoutMs = this.options.writeTimeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const query = this.withDeadlockRetry(
-        () =>
-          // One statement is one transaction: the share events, effective shares and rollups of a
-          // batch commit together or not at all.
-          this.ds.query(BATCH_SQL, [
-            rows.map((r) => r.messageId),
-            rows.map((r) => r.roomId),
-            rows.map((r) => r.talkerId),
-            rows.map((r) => r.talkerName.slice(0, 128)),
-            rows.map((r) => r.link.contentKey.slice(0, 512)),
-            rows.map((r) => r.link.url),
-            rows.map((r) => r.link.title ?? null),
-            rows.map((r) => r.link.kind),
-            rows.map((r) => r.sentAt.toISOString()),
-            SHARE_LOCK_KEY,
-          ]) as Promise<BatchRow[]>,
+      const query = this.withDeadlockRetry(() =>
+        this.withMonths(
+          rows,
+          () =>
+            // One statement is one transaction: the share events, effective shares and rollups of a
+            // batch commit together or not at all.
+            this.ds.query(BATCH_SQL, [
+              rows.map((r) => r.messageId),
+              rows.map((r) => r.roomId),
+              rows.map((r) => r.talkerId),
+              rows.map((r) => r.talkerName.slice(0, 128)),
+              rows.map((r) => r.link.contentKey.slice(0, 512)),
+              rows.map((r) => r.link.url),
+              rows.map((r) => r.link.title ?? null),
+              rows.map((r) => r.link.kind),
+              rows.map((r) => r.sentAt.toISOString()),
+              SHARE_LOCK_KEY,
+            ]) as Promise<BatchRow[]>,
+        ),
       );
       // If the timeout wins, the statement may still commit later: the spooled copy is then a
       // replay, which the unique message id ignores.
@@ -476,6 +483,37 @@ export class ShareCounter {
     if (outcome === 'repeat') this.metrics.duplicatesIgnored.inc({ reason: 'same_item_same_day' });
     if (outcome === 'replay') this.metrics.duplicatesIgnored.inc({ reason: 'message_replay' });
     if (outcome === 'unbound-group') this.metrics.messagesIgnored.inc({ reason: 'unbound_group' });
+  }
+
+  /** Months whose partitions this counter made sure of (CREATE … IF NOT EXISTS), once each. */
+  private readonly monthsMade = new Set<string>();
+
+  /**
+   * Runs the batch with its months' partitions there. The partition keeper makes months ahead at
+   * start and daily; a share of another month (a demo's history, a long-spooled share) gets its
+   * month made here first, once per process and month (idempotent). Should a month have gone since
+   * (retention dropped it: SQLSTATE 23514, no partition for the row), it is made again and the batch
+   * runs once more.
+   */
+  private async withMonths<T>(rows: ShareInput[], fn: () => Promise<T>): Promise<T> {
+    const months = [...new Set(rows.map((r) => monthOfDay(dayOf(r.sentAt))))];
+    const make = async (list: string[]): Promise<void> => {
+      for (const month of list) {
+        // Two processes may make the same month at once: the loser's error is harmless, the batch decides.
+        for (const table of PARTITIONED_TABLES) await this.ds.query(createPartitionSql(table, month)).catch(() => undefined);
+        this.monthsMade.add(month);
+      }
+    };
+    await make(months.filter((m) => !this.monthsMade.has(m)));
+    try {
+      return await fn();
+    } catch (err) {
+      const e = (err as { driverError?: { code?: string; message?: string } }).driverError ?? (err as { code?: string; message?: string });
+      if (e.code !== '23514' || !/no partition of relation/.test(e.message ?? '')) throw err;
+      this.log?.warn({ months }, 'a month of shares had no partition: made again');
+      await make(months);
+      return fn();
+    }
   }
 
   private async withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {

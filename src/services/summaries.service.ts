@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { TIME_ZONE, type DayKey } from '../domain/calendar';
 import { STATION_START_CTE, countedJoinedSql, rosterJoinSql } from './counted-days';
 
 /** Serialises summary refreshes across connections and instances. */
@@ -46,6 +47,24 @@ export class SummaryRefresher {
     }
   }
 
+  /**
+   * Whether the summaries cover the days [from, to) for good: the watermark has passed the end of
+   * the last day (00:00 Asia/Shanghai of `to`) and no daily rollup of those days changed after it.
+   * Retention drops raw shares of a month only then. `m`: the caller's transaction.
+   */
+  async covers(from: DayKey, to: DayKey, m: Pick<EntityManager, 'query'> = this.ds.manager): Promise<boolean> {
+    const [{ wm, passed }]: Array<{ wm: string; passed: boolean }> = await m.query(
+      `SELECT ${WATERMARK}::text AS wm, coalesce(${WATERMARK} >= ($1::date::timestamp AT TIME ZONE '${TIME_ZONE}'), false) AS passed`,
+      [to],
+    );
+    if (!passed) return false;
+    const changed: unknown[] = await m.query(
+      `SELECT 1 FROM daily_rollup WHERE updated_at > $1::timestamptz AND day >= $2 AND day < $3 LIMIT 1`,
+      [wm, from, to],
+    );
+    return changed.length === 0;
+  }
+
   private async refreshOnce(): Promise<void> {
     // One snapshot for the whole refresh.
     await this.ds.transaction('REPEATABLE READ', async (m) => {
@@ -73,27 +92,27 @@ export class SummaryRefresher {
         const ids = stations.map((x) => x.station_id);
         await m.query(`DELETE FROM station_roster_day WHERE station_id = ANY($1)`, [ids]);
         await m.query(
-          `INSERT INTO station_roster_day (station_id, day, joins, leaves)
-           SELECT station_id, day, sum(j), sum(l) FROM (
-             SELECT station_id, from_day AS day, 1 AS j, 0 AS l FROM informant_roster WHERE station_id = ANY($1)
+          `INSERT INTO station_roster_day (county_id, station_id, day, joins, leaves)
+           SELECT county_id, station_id, day, sum(j), sum(l) FROM (
+             SELECT county_id, station_id, from_day AS day, 1 AS j, 0 AS l FROM informant_roster WHERE station_id = ANY($1)
              UNION ALL
-             SELECT station_id, to_day + 1, 0, 1 FROM informant_roster WHERE station_id = ANY($1) AND to_day IS NOT NULL
-           ) x GROUP BY station_id, day`,
+             SELECT county_id, station_id, to_day + 1, 0, 1 FROM informant_roster WHERE station_id = ANY($1) AND to_day IS NOT NULL
+           ) x GROUP BY county_id, station_id, day`,
           [ids],
         );
       }
       await m.query(
         `WITH c AS (SELECT DISTINCT station_id, day FROM daily_rollup WHERE updated_at > $2::timestamptz), ${STATION_START_CTE}
-         INSERT INTO station_day (station_id, day, active_informants, raw_shares, effective_shares, quota_met)
-         SELECT d.station_id, d.day, count(*) FILTER (WHERE k.counted AND d.effective_shares > 0),
+         INSERT INTO station_day (county_id, station_id, day, active_informants, raw_shares, effective_shares, quota_met)
+         SELECT s.county_id, d.station_id, d.day, count(*) FILTER (WHERE k.counted AND d.effective_shares > 0),
                 coalesce(sum(d.raw_shares) FILTER (WHERE k.counted), 0), coalesce(sum(d.effective_shares) FILTER (WHERE k.counted), 0),
                 count(*) FILTER (WHERE k.counted AND d.effective_shares >= coalesce(r.daily_quota, $1))
          FROM c JOIN daily_rollup d ON d.station_id = c.station_id AND d.day = c.day
          JOIN station s ON s.id = d.station_id JOIN region r ON r.id = s.county_id JOIN station_start ss ON ss.station_id = d.station_id
          ${rosterJoinSql('d')}
          CROSS JOIN LATERAL (SELECT ${countedJoinedSql('d', 'ss.start')} AS counted) k
-         GROUP BY d.station_id, d.day
-         ON CONFLICT (station_id, day) DO UPDATE SET active_informants = excluded.active_informants,
+         GROUP BY s.county_id, d.station_id, d.day
+         ON CONFLICT (county_id, station_id, day) DO UPDATE SET active_informants = excluded.active_informants,
            raw_shares = excluded.raw_shares, effective_shares = excluded.effective_shares, quota_met = excluded.quota_met`,
         [this.defaultQuota, wm],
       );
@@ -105,27 +124,27 @@ export class SummaryRefresher {
         await m.query(
           `WITH c AS (SELECT DISTINCT informant_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz),
            ${STATION_START_CTE}
-           INSERT INTO informant_period (informant_id, kind, period_start, station_id, effective_shares, active_days, quota_met_days)
-           SELECT d.informant_id, '${kind}', c.start, max(d.station_id), coalesce(sum(d.effective_shares) FILTER (WHERE k.counted), 0),
+           INSERT INTO informant_period (county_id, informant_id, kind, period_start, station_id, effective_shares, active_days, quota_met_days)
+           SELECT d.county_id, d.informant_id, '${kind}', c.start, max(d.station_id), coalesce(sum(d.effective_shares) FILTER (WHERE k.counted), 0),
                   count(*) FILTER (WHERE k.counted AND d.effective_shares > 0),
                   count(*) FILTER (WHERE k.counted AND d.effective_shares >= coalesce(r.daily_quota, $2))
            FROM c JOIN daily_rollup d ON d.informant_id = c.informant_id AND d.day >= c.start AND d.day < (c.start + interval '${span}')::date
            JOIN station s ON s.id = d.station_id JOIN region r ON r.id = s.county_id JOIN station_start ss ON ss.station_id = d.station_id
            ${rosterJoinSql('d')}
            CROSS JOIN LATERAL (SELECT ${countedJoinedSql('d', 'ss.start')} AS counted) k
-           GROUP BY d.informant_id, c.start
-           ON CONFLICT (informant_id, kind, period_start) DO UPDATE SET station_id = excluded.station_id, effective_shares = excluded.effective_shares,
+           GROUP BY d.county_id, d.informant_id, c.start
+           ON CONFLICT (county_id, informant_id, kind, period_start) DO UPDATE SET station_id = excluded.station_id, effective_shares = excluded.effective_shares,
              active_days = excluded.active_days, quota_met_days = excluded.quota_met_days`,
           [wm, this.defaultQuota],
         );
         await m.query(
-          `WITH c AS (SELECT DISTINCT station_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
-           INSERT INTO station_period (station_id, kind, period_start, active_informants)
-           SELECT c.station_id, '${kind}', c.start,
+          `WITH c AS (SELECT DISTINCT county_id, station_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)
+           INSERT INTO station_period (county_id, station_id, kind, period_start, active_informants)
+           SELECT c.county_id, c.station_id, '${kind}', c.start,
                   (SELECT count(*) FROM informant_period p
-                   WHERE p.station_id = c.station_id AND p.kind = '${kind}' AND p.period_start = c.start AND p.effective_shares > 0)
+                   WHERE p.county_id = c.county_id AND p.station_id = c.station_id AND p.kind = '${kind}' AND p.period_start = c.start AND p.effective_shares > 0)
            FROM c
-           ON CONFLICT (station_id, kind, period_start) DO UPDATE SET active_informants = excluded.active_informants`,
+           ON CONFLICT (county_id, station_id, kind, period_start) DO UPDATE SET active_informants = excluded.active_informants`,
           [wm],
         );
       }

@@ -31,6 +31,8 @@ const LANDED: Record<string, string> = {
   '1765511000000-group-speakers.ts': '70a65e1be81ec21215c2f0cbab5d51c2c5ffd1a1783dad1394e47c6c33cef697',
   '1765520000000-send-pacing.ts': 'a17d5b79fbf59447bb100f3be1d16964b263849397b51c9b133a573c5b894ac8',
   '1765530000000-listen-intervals.ts': 'c0f695fc779cfa460bac27472a0e0585dc344d53894cc35a544982ff5f0359c1',
+  '1765610000000-job-run-county.ts': '52b905eaeb5a749b5f25d1abd470e29e3261dc8f7b501b1b7f339a45759a4089',
+  '1765700000000-county-keys-partitions.ts': 'b92c860fe2b0a439154befb8e66d4e7115f645a9227409739ed92d7c621f92c5',
 };
 
 describe('landed migrations are frozen', () => {

@@ -70,9 +70,9 @@ describe('scheduled jobs, exactly once (injected clock, real PostgreSQL, Wechaty
 
   it('sends nothing to a group where everyone met the quota', async () => {
     await h.db.ds.query(
-      `INSERT INTO daily_rollup (informant_id, day, station_id, raw_shares, effective_shares)
-       SELECT id, '2026-11-25', station_id, 3, 3 FROM informant WHERE wechat_contact_id IN ($1, $2)
-       ON CONFLICT (informant_id, day) DO UPDATE SET effective_shares = 3`,
+      `INSERT INTO daily_rollup (county_id, informant_id, day, station_id, raw_shares, effective_shares)
+       SELECT county_id, id, '2026-11-25', station_id, 3, 3 FROM informant WHERE wechat_contact_id IN ($1, $2)
+       ON CONFLICT (county_id, informant_id, day) DO UPDATE SET effective_shares = 3`,
       [B.id, C.id],
     );
     const [run] = await runner.fire('group-reminder', await allCounties(h), EVENING);

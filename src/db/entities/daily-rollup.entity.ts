@@ -5,10 +5,14 @@ import { Column, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm'
 @Index('ix_daily_rollup_station_day', ['stationId', 'day'])
 @Index('ix_daily_rollup_updated_at', ['updatedAt'])
 export class DailyRollup {
-  @PrimaryColumn({ name: 'informant_id', type: 'integer' })
+  /** The county (region id) of the row's station: the distribution column, first in every key. */
+  @PrimaryColumn({ name: 'county_id', type: 'integer', primaryKeyConstraintName: 'PK_daily_rollup' })
+  countyId: number;
+
+  @PrimaryColumn({ name: 'informant_id', type: 'integer', primaryKeyConstraintName: 'PK_daily_rollup' })
   informantId: number;
 
-  @PrimaryColumn({ type: 'date' })
+  @PrimaryColumn({ type: 'date', primaryKeyConstraintName: 'PK_daily_rollup' })
   day: string;
 
   /** The informant's station. */

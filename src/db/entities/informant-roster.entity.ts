@@ -1,4 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Informant } from './informant.entity';
 import { Station } from './station.entity';
 
@@ -11,16 +11,23 @@ import { Station } from './station.entity';
 @Entity({ name: 'informant_roster' })
 @Index('ix_informant_roster_station', ['stationId', 'fromDay'])
 @Index('ix_informant_roster_informant', ['informantId', 'fromDay'])
-@Index('uq_informant_roster_open', ['informantId'], { unique: true, where: '"to_day" IS NULL' })
+@Index('uq_informant_roster_open', ['countyId', 'informantId'], { unique: true, where: '"to_day" IS NULL' })
 export class InformantRoster {
-  @PrimaryGeneratedColumn({ type: 'integer' })
+  /** The county (region id) of the row's station: the distribution column, first in every key. */
+  @PrimaryColumn({ name: 'county_id', type: 'integer', primaryKeyConstraintName: 'PK_informant_roster' })
+  countyId: number;
+
+  @PrimaryGeneratedColumn({ type: 'integer', primaryKeyConstraintName: 'PK_informant_roster' })
   id: number;
 
   @Column({ name: 'informant_id', type: 'integer' })
   informantId: number;
 
   @ManyToOne(() => Informant, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'informant_id' })
+  @JoinColumn([
+    { name: 'county_id', referencedColumnName: 'countyId', foreignKeyConstraintName: 'FK_informant_roster_informant' },
+    { name: 'informant_id', referencedColumnName: 'id', foreignKeyConstraintName: 'FK_informant_roster_informant' },
+  ])
   informant?: Informant;
 
   @Column({ name: 'station_id', type: 'integer' })

@@ -1,21 +1,31 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * One share: one content item of a message in a bound group. message_id is the share id: the
  * message key (src/domain/message-key.ts; the WeChat message id before issue 15) for a message's
  * first item, `<key>#<n>` for its n-th (shareIdOf). Unique, so a replayed message, or the same
  * message heard by a second account, is never counted twice. informantId is null while the sender is
- * unconfirmed.
+ * unconfirmed. Stored as monthly partitions by day (migration 1765700000000, src/db/partitioning.ts):
+ * one row per share id holds as (county_id, day, message_id), since a share id fixes its day and county.
  */
 @Entity({ name: 'share_event' })
 @Index('ix_share_event_talker_day', ['talkerId', 'day'])
 @Index('ix_share_event_station_day', ['stationId', 'day'])
+@Index('uq_share_event_message', ['countyId', 'day', 'messageId'], { unique: true })
 @Index('ix_share_event_unconfirmed', ['stationId', 'talkerId'], { where: '"informant_id" IS NULL' })
 export class ShareEvent {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
+  /** The county (region id) of the row's station: the distribution column, first in every key. */
+  @PrimaryColumn({ name: 'county_id', type: 'integer', primaryKeyConstraintName: 'PK_share_event' })
+  countyId: number;
+
+  /** Calendar day of sentAt in Asia/Shanghai (the partition column). */
+  @PrimaryColumn({ type: 'date', primaryKeyConstraintName: 'PK_share_event' })
+  day: string;
+
+  @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'PK_share_event' })
   id: string;
 
-  @Column({ name: 'message_id', type: 'varchar', length: 128, unique: true })
+  @Column({ name: 'message_id', type: 'varchar', length: 128 })
   messageId: string;
 
   @Column({ name: 'room_id', type: 'varchar', length: 128 })
@@ -49,10 +59,6 @@ export class ShareEvent {
 
   @Column({ name: 'sent_at', type: 'timestamptz' })
   sentAt: Date;
-
-  /** Calendar day of sentAt in Asia/Shanghai. */
-  @Column({ type: 'date' })
-  day: string;
 
   /** True when this message was the first share of its item by this sender that day. */
   @Column({ type: 'boolean' })

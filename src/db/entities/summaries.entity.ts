@@ -8,10 +8,14 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /** Per station and day: sums over its informants. */
 @Entity({ name: 'station_day' })
 export class StationDay {
-  @PrimaryColumn({ name: 'station_id', type: 'integer' })
+  /** The county (region id) of the row's station: the distribution column, first in every key. */
+  @PrimaryColumn({ name: 'county_id', type: 'integer', primaryKeyConstraintName: 'PK_station_day' })
+  countyId: number;
+
+  @PrimaryColumn({ name: 'station_id', type: 'integer', primaryKeyConstraintName: 'PK_station_day' })
   stationId: number;
 
-  @PrimaryColumn({ type: 'date' })
+  @PrimaryColumn({ type: 'date', primaryKeyConstraintName: 'PK_station_day' })
   day: string;
 
   /** Informants with at least one effective share that day. */
@@ -33,13 +37,17 @@ export class StationDay {
 @Entity({ name: 'informant_period' })
 @Index('ix_informant_period_station', ['stationId', 'kind', 'periodStart'])
 export class InformantPeriod {
-  @PrimaryColumn({ name: 'informant_id', type: 'integer' })
+  /** The county (region id) of the row's station: the distribution column, first in every key. */
+  @PrimaryColumn({ name: 'county_id', type: 'integer', primaryKeyConstraintName: 'PK_informant_period' })
+  countyId: number;
+
+  @PrimaryColumn({ name: 'informant_id', type: 'integer', primaryKeyConstraintName: 'PK_informant_period' })
   informantId: number;
 
-  @PrimaryColumn({ type: 'char', length: 1 })
+  @PrimaryColumn({ type: 'char', length: 1, primaryKeyConstraintName: 'PK_informant_period' })
   kind: 'w' | 'm' | 'q';
 
-  @PrimaryColumn({ name: 'period_start', type: 'date' })
+  @PrimaryColumn({ name: 'period_start', type: 'date', primaryKeyConstraintName: 'PK_informant_period' })
   periodStart: string;
 
   @Column({ name: 'station_id', type: 'integer' })
@@ -64,6 +72,10 @@ export class InformantPeriod {
  */
 @Entity({ name: 'station_roster_day' })
 export class StationRosterDay {
+  /** The county (region id) of the row's station: the distribution column, first in every key. */
+  @PrimaryColumn({ name: 'county_id', type: 'integer', primaryKeyConstraintName: 'PK_station_roster_day' })
+  countyId: number;
+
   @PrimaryColumn({ name: 'station_id', type: 'integer', primaryKeyConstraintName: 'PK_station_roster_day' })
   stationId: number;
 
@@ -80,6 +92,10 @@ export class StationRosterDay {
 /** Per station and week, month or quarter: informants with at least one effective share. */
 @Entity({ name: 'station_period' })
 export class StationPeriod {
+  /** The county (region id) of the row's station: the distribution column, first in every key. */
+  @PrimaryColumn({ name: 'county_id', type: 'integer', primaryKeyConstraintName: 'PK_station_period' })
+  countyId: number;
+
   @PrimaryColumn({ name: 'station_id', type: 'integer', primaryKeyConstraintName: 'PK_station_period' })
   stationId: number;
 

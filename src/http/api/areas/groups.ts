@@ -81,7 +81,8 @@ export async function seesUnboundGroups(deps: Pick<ApiDeps, 'services' | 'config
   if (access.principal.kind !== 'staff') return false;
   const served = deps.config.wechat.accountCounties;
   if (served.length === 0) return true;
-  return deps.services.reads.counties.isNamed(access.principal.countyId!, served);
+  const county = access.principal.countyId;
+  return county !== null && county !== undefined && deps.services.regions.isCountyNamed(county, served);
 }
 
 /**

@@ -128,7 +128,7 @@ export function peopleHandlers(deps: ApiDeps): Handlers<typeof PEOPLE_ROUTES> {
       if (!canManageCounty(access, body.countyId)) throw createHttpError(404, '没有这个旗县区，或无权管理');
       const s = await people.addStaffTo(body.countyId, handlesOf(body));
       await retryPending();
-      const countyName = await deps.services.reads.counties.nameOf(s.countyId);
+      const countyName = await deps.services.regions.nameOf(s.countyId);
       return {
         id: s.id,
         countyId: s.countyId,

@@ -282,7 +282,7 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
       const now = deps.clock.now();
       const period = jobPeriod(body.job, body.period, now);
       if (body.county !== undefined) {
-        if (!(await deps.services.reads.counties.exists(body.county)) || !canSeeCounty(access, body.county))
+        if (!(await deps.services.regions.isCounty(body.county)) || !canSeeCounty(access, body.county))
           throw createHttpError(404, '没有这个旗县区');
       }
       const runs = await deps.jobs.run(body.job, period, now, {
