@@ -27,6 +27,7 @@ import { ShareCounter } from './share-counter.service';
 import { ShareSpool } from './share-spool';
 import { StationService } from './station.service';
 import { StatisticsService } from './statistics.service';
+import { createReads, type Reads } from './reads';
 
 /** The use cases, built once from the DataSource and handed to scripts, channels and the CLI. */
 export interface Services {
@@ -63,6 +64,8 @@ export interface Services {
   regions: RegionService;
   /** The raw tables' monthly partitions: created ahead, dropped by retention once summarised. */
   partitions: PartitionKeeper;
+  /** Read modules named after what they read (job scopes, the send queue): src/services/reads/. */
+  reads: Reads;
 }
 
 /**
@@ -111,5 +114,6 @@ export function createServices(
     accounts: new BotAccountService(ds),
     regions: new RegionService(ds),
     partitions: new PartitionKeeper(ds, statistics.summaries),
+    reads: createReads(ds),
   };
 }

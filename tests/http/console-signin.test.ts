@@ -5,8 +5,6 @@ import { Writable } from 'node:stream';
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
 import { ConfigError, loadConfig } from '../../src/config';
 import { CountyStaff } from '../../src/db/entities';
-import { BAD_TICKET } from '../../src/http/api/areas/sign-in';
-import { WECOM_LOGIN_ERRORS } from '../../src/http/api/areas/wecom-login';
 import { createLogger } from '../../src/logger';
 import { ApiBrowser, botChat, startConsole, type ConsoleFixture } from '../support/console';
 import { sealed, textXml, VECTOR } from '../support/callback-harness';
@@ -170,7 +168,7 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
 
       const again = await fx.browser().call('POST', '/api/v1/auth/ticket', { body: { ticket } });
       expect(again.status).toBe(401);
-      expect(again.json).toEqual({ error: BAD_TICKET });
+      expect(again.json).toEqual({ error: '登录链接无效或已过期，请重新发送“登录”获取' });
       expect(again.setCookie).toBeNull();
 
       expect((await auditRows('console.login')).at(-1)).toMatchObject({ outcome: 'ok' });
@@ -221,7 +219,7 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
       fx.clock.advance(1000);
       const r = await fx.browser().call('POST', '/api/v1/auth/ticket', { body: { ticket: late } });
       expect(r.status).toBe(401);
-      expect(r.json).toEqual({ error: BAD_TICKET });
+      expect(r.json).toEqual({ error: '登录链接无效或已过期，请重新发送“登录”获取' });
     });
 
     it('in a group the bot answers without a link, asking for a private chat', async () => {
@@ -505,7 +503,7 @@ describe('demo mode: a one-time link for the demo operator at start; WeCom sign-
     expect((await b.call('GET', '/api/v1/auth/options')).json).toEqual({ wecom: false, password: true, demo: true, error: null });
     const start = await b.call('GET', '/api/v1/auth/wecom/start?mode=qr');
     expect(start.status).toBe(400);
-    expect(start.json).toEqual({ error: `${WECOM_LOGIN_ERRORS.notConfigured}（需设置 WECOM_* 变量）` });
+    expect(start.json).toEqual({ error: '本系统没有配置企业微信登录，请用其他方式登录（需设置 WECOM_* 变量）' });
     const back = await b.call('GET', '/api/v1/auth/wecom/callback?code=x&state=y');
     expect(back.status).toBe(302);
     expect(back.headers.get('location')).toBe('/#/login?error=notConfigured');

@@ -86,9 +86,9 @@ export function peopleHandlers(deps: ApiDeps): Handlers<typeof PEOPLE_ROUTES> {
   };
   /** The county of a station, when the person may manage it (404 otherwise). */
   const countyOfStation = async (stationId: number, access: Access): Promise<number> => {
-    const rows: Array<{ county_id: number }> = await deps.ds.query(`SELECT county_id FROM station WHERE id = $1`, [stationId]);
-    if (!rows[0] || !canManageCounty(access, rows[0].county_id)) throw createHttpError(404, '没有这个e站，或无权管理');
-    return rows[0].county_id;
+    const station = await deps.services.stations.get(stationId);
+    if (!station || !canManageCounty(access, station.countyId)) throw createHttpError(404, '没有这个e站，或无权管理');
+    return station.countyId;
   };
   /** After a new recipient, runs waiting for one go out (as after `kepubot manager add`). */
   const retryPending = async (): Promise<void> => {
@@ -111,11 +111,11 @@ export function peopleHandlers(deps: ApiDeps): Handlers<typeof PEOPLE_ROUTES> {
       await countyOfStation(body.stationId, access);
       const m = await people.addManagerTo(body.stationId, personOf(body));
       await retryPending();
-      const [row]: Array<{ name: string }> = await deps.ds.query(`SELECT name FROM station WHERE id = $1`, [m.stationId]);
+      const station = await deps.services.stations.get(m.stationId);
       return {
         id: m.id,
         stationId: m.stationId,
-        stationName: row.name,
+        stationName: station!.name,
         name: m.name,
         identities: m.identities,
       };
@@ -132,11 +132,11 @@ export function peopleHandlers(deps: ApiDeps): Handlers<typeof PEOPLE_ROUTES> {
       if (!canManageCounty(access, body.countyId)) throw createHttpError(404, '没有这个旗县区，或无权管理');
       const s = await people.addStaffTo(body.countyId, personOf(body));
       await retryPending();
-      const [row]: Array<{ name: string }> = await deps.ds.query(`SELECT name FROM region WHERE id = $1`, [s.countyId]);
+      const countyName = await deps.services.regions.nameOf(s.countyId);
       return {
         id: s.id,
         countyId: s.countyId,
-        countyName: row.name,
+        countyName: countyName!,
         name: s.name,
         identities: s.identities,
       };
