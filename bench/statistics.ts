@@ -147,7 +147,7 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
   const weeklyDigestMs = await time(() =>
     JOBS['weekly-digest'].plan(
       { ds, services, config },
-      `county:${countyId}`,
+      { kind: 'county', countyId },
       parsePeriod(`${YEAR}-W40`)!,
       new Date(`${YEAR}-10-06T01:00:00Z`),
     ),

@@ -39,6 +39,7 @@ import { OutageNotices } from './bot/outage-notices';
 import { OutboxWorker } from './jobs/outbox';
 import { Scheduler } from './jobs/scheduler';
 import { NightlyBackup } from './jobs/nightly-backup';
+import { PartitionUpkeep } from './jobs/partition-upkeep';
 import { watchWechatForAlerts, type WechatAlertWatch } from './channels/wechat/wechat-alerts';
 
 /** The package version, from package.json (dist/src/main.js → ../../package.json). */
@@ -390,6 +391,9 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
     const alertLog = log.child({ component: 'alerts' });
     const alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: wecomApi }), log: alertLog, clock });
     await alerts.refreshRecipients().catch((err: unknown) => alertLog.warn({ err }, 'could not read alert recipients'));
+    // The raw tables' months ahead (and retention) now, then daily with the scheduler's housekeeping.
+    const partitions = new PartitionUpkeep(services.partitions, alerts, config, log.child({ component: 'partitions' }));
+    await partitions.run(clock.now());
     accounts.restrictions = new SendRestrictions({
       speakers: services.speakers,
       speech,
@@ -498,6 +502,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       const worker = outbox;
       // Housekeeping: callback receipts and used signatures past their retry window.
       const housekeeping = [
+        (now: Date) => partitions.daily(now),
         async (now: Date) => {
           const pruned = await services.receipts.prune(now);
           if (pruned.receipts + pruned.signatures > 0) log.debug(pruned, 'old callback receipts deleted');

@@ -163,6 +163,13 @@ const schema = z.object({
   // Backups (issue 16): the nightly dump of the real database into <KEPUBOT_DATA_DIR>/backups.
   SCHEDULE_BACKUP: z.string().default('0 3 * * *'),
   BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(14),
+  // Retention (issue 18): raw shares (share_event, effective_share) kept this many months before the current one.
+  RAW_RETENTION_MONTHS: z.coerce
+    .number({ error: 'should be a whole number of months, e.g. 36' })
+    .int('should be a whole number of months, e.g. 36')
+    .min(12, 'should be at least 12 (a year of raw shares: content tables and personal-data exports read them)')
+    .max(1200, 'should be at most 1200 (100 years)')
+    .default(36),
 });
 
 const SCHEDULE_VARS: Record<JobName, keyof z.infer<typeof schema>> = {
@@ -296,6 +303,11 @@ export interface AppConfig {
     rule: string | null;
     /** How many of the newest backups are kept. */
     keep: number;
+  };
+  /** How long data is kept (the partition upkeep and `kepubot data retention`). */
+  retention: {
+    /** Raw shares of months before the current one and this many before it are dropped, a month at a time, once summarised. */
+    rawMonths: number;
   };
   /** Who is told when the WeChat account logs out or the database stays down, and when. */
   alerts: {
@@ -468,6 +480,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       rule: c.SCHEDULE_BACKUP === 'off' ? null : c.SCHEDULE_BACKUP,
       keep: c.BACKUP_KEEP,
     },
+    retention: { rawMonths: c.RAW_RETENTION_MONTHS },
     alerts: {
       operatorWecomUsers: (c.ALERT_WECOM_USER ?? '').split(/[|,]/).filter(Boolean),
       operatorWebhookUrl: c.ALERT_WEBHOOK_URL,

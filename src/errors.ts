@@ -6,8 +6,19 @@
  * a short apology and the log gets the detail.
  */
 export class UserError extends Error {
-  constructor(message: string) {
+  /** What the caller does with the refusal: decided on this, never on the message text. */
+  readonly outcome: UserErrorOutcome;
+
+  constructor(message: string, outcome: UserErrorOutcome = 'show') {
     super(message);
     this.name = 'UserError';
+    this.outcome = outcome;
   }
 }
+
+/**
+ * show: the message is the answer, show it; shown: what is wrong was already shown in detail
+ * (each bad row of a roster), the message only sums it up for the audit log, so the command line
+ * does not print it again.
+ */
+export type UserErrorOutcome = 'show' | 'shown';

@@ -115,4 +115,18 @@ describe('loadConfig', () => {
       /WECOM_ENCODING_AES_KEY: should be the 43-character EncodingAESKey/,
     );
   });
+
+  it('keeps raw shares 36 months unless RAW_RETENTION_MONTHS says otherwise, and stops on a bad value naming it', () => {
+    expect(loadConfig({}).retention).toEqual({ rawMonths: 36 });
+    expect(loadConfig({ RAW_RETENTION_MONTHS: '24' }).retention).toEqual({ rawMonths: 24 });
+    for (const [value, message] of [
+      ['三年', /RAW_RETENTION_MONTHS: should be a whole number of months, e\.g\. 36 \(got "三年"\)/],
+      ['36.5', /RAW_RETENTION_MONTHS: should be a whole number of months/],
+      ['6', /RAW_RETENTION_MONTHS: should be at least 12/],
+      ['5000', /RAW_RETENTION_MONTHS: should be at most 1200/],
+    ] as const) {
+      expect(() => loadConfig({ RAW_RETENTION_MONTHS: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ RAW_RETENTION_MONTHS: value })).toThrow(message);
+    }
+  });
 });

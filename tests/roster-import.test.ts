@@ -57,6 +57,12 @@ describe('kepubot import roster (xlsx and csv, all or nothing)', () => {
     expect(r.err).toContain('名册有 2 处问题，未导入任何一行');
     expect(r.err).toContain('第3行：姓名为空');
     expect(r.err).toContain('第4行：手机号“1390000”不是11位手机号码');
+    // The summary is for the audit log only: the rows above already said what is wrong.
+    expect(r.err.split('\n')).toEqual([
+      '名册有 2 处问题，未导入任何一行：',
+      '  第3行：姓名为空',
+      '  第4行：手机号“1390000”不是11位手机号码',
+    ]);
     expect(await roster()).toEqual([]);
   });
 

@@ -2,16 +2,14 @@ import { dayOf } from '../domain/calendar';
 import { EVALUATION_MIN_STATIONS } from '../services/report.service';
 import { countyName, toCountyStaff } from './county-recipients';
 import type { JobDefinition } from './job';
-import { scopeId } from './job';
+import { countyIdOf, countyScopes } from './job';
 
 /** Each December: stations and informants to praise, bottom stations to rectify (.xlsx); the two station lists never overlap. */
 export const annualEvaluation: JobDefinition = {
   name: 'annual-evaluation',
-  async scopes(_ctx, countyIds) {
-    return countyIds.map((id) => `county:${id}`);
-  },
+  scopes: countyScopes,
   async plan(ctx, scope, period, now) {
-    const countyId = Number(scopeId(scope).id);
+    const countyId = countyIdOf(scope);
     const name = await countyName(ctx, countyId);
     const today = dayOf(now) < period.to ? dayOf(now) : period.to;
     const r = await ctx.services.reports.annualWorkbook({ id: countyId, name }, period, today);

@@ -1,7 +1,7 @@
 import { TARGETS } from '../domain/figures';
 import { demoInbox } from './county-recipients';
 import type { JobDefinition, PlannedMessage } from './job';
-import { scopeId } from './job';
+import { stationIdOf } from './job';
 
 /** On the 25th: a station with no activity logged this month gets a reminder to its managers through their channel. */
 export const monthlyCheck: JobDefinition = {
@@ -11,10 +11,10 @@ export const monthlyCheck: JobDefinition = {
       `SELECT id FROM station WHERE county_id = ANY($1) AND status <> 'revoked' ORDER BY id`,
       [countyIds],
     );
-    return rows.map((r) => `station:${r.id}`);
+    return rows.map((r) => ({ kind: 'station' as const, stationId: r.id }));
   },
   async plan(ctx, scope, period) {
-    const stationId = Number(scopeId(scope).id);
+    const stationId = stationIdOf(scope);
     const { ds } = ctx;
     const [{ n, name, county }]: Array<{ n: number; name: string; county: number }> = await ds.query(
       `SELECT s.name, s.county_id AS county, (SELECT count(*)::int FROM activity a WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $3) AS n

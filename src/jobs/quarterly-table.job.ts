@@ -3,16 +3,14 @@ import { percent } from '../domain/figures';
 import { periodLabel } from '../domain/periods';
 import { countyName, toCountyStaff } from './county-recipients';
 import type { JobDefinition } from './job';
-import { scopeId } from './job';
+import { countyIdOf, countyScopes } from './job';
 
 /** After each quarter: the county's statistics table (.xlsx), to be reported before the 5th. */
 export const quarterlyTable: JobDefinition = {
   name: 'quarterly-table',
-  async scopes(_ctx, countyIds) {
-    return countyIds.map((id) => `county:${id}`);
-  },
+  scopes: countyScopes,
   async plan(ctx, scope, period, now) {
-    const countyId = Number(scopeId(scope).id);
+    const countyId = countyIdOf(scope);
     const name = await countyName(ctx, countyId);
     // The same clipping as every report: a quarter that contains today ends today.
     const today = dayOf(now) < period.to ? dayOf(now) : period.to;

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config';
 import type { OutboxChannel } from '../db/entities';
+import { formatScope, parseScope, type JobScope } from '../domain/job-scope';
 import { parsePeriod, type Period } from '../domain/periods';
 import { isJobName, lastFiring, periodFor, ruleProblem, stillUseful, type JobName } from '../domain/schedule';
 import { JOBS } from '.';
@@ -8,7 +9,7 @@ import type { JobContext, PlannedMessage } from './job';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
 import { NOT_CONFIGURED } from '../services/channels';
-import { outboxParts } from '../db/entities';
+import { enqueueMessage } from '../services/outbox-queue';
 
 /**
  * normal: plan a run that has not been planned (the scheduler, the catch-up);
@@ -99,18 +100,6 @@ export interface QueueItem {
 }
 
 /**
- * The county a run's scope belongs to, in SQL over `job_run r`: `county:<id>`, a station's county
- * for `station:<id>`, the county of the group's station for `room:<id>`; NULL for anything else
- * (alerts), which only the operator sees.
- */
-const SCOPE_COUNTY_SQL = `(CASE
-  WHEN r.scope LIKE 'county:%' THEN (SELECT c.id FROM region c WHERE c.id::text = substring(r.scope FROM 8))
-  WHEN r.scope LIKE 'station:%' THEN (SELECT s.county_id FROM station s WHERE s.id::text = substring(r.scope FROM 9))
-  WHEN r.scope LIKE 'room:%' THEN (SELECT s.county_id FROM wechat_group g JOIN station s ON s.id = g.station_id
-                                   WHERE g.room_id = substring(r.scope FROM 6))
-END)`;
-
-/**
  * Runs scheduled jobs exactly once per (job, scope, period): the job_run row is claimed and
  * locked, the messages are planned and queued in the same transaction, one outbox entry per
  * (run, round, recipient, part). A run that died half way left nothing (rolled back) and is
@@ -176,37 +165,55 @@ export class JobRunner {
 
   async runScope(
     job: JobName,
-    scope: string,
+    scope: JobScope,
     period: Period,
     now: Date,
     opts: { dryRun?: boolean; mode?: RunMode } = {},
   ): Promise<ScopeRun> {
     const def = JOBS[job];
     const mode = opts.mode ?? 'normal';
-    if (def.prepare && (opts.dryRun || (await this.mayPlan(job, scope, period, mode)))) await def.prepare(this.ctx, scope, period, now);
+    const scopeText = formatScope(scope);
+    if (def.prepare && (opts.dryRun || (await this.mayPlan(job, scopeText, period, mode)))) await def.prepare(this.ctx, scope, period, now);
     if (opts.dryRun) {
       const { sendable, waiting } = this.split(await def.plan(this.ctx, scope, period, now));
-      return { job, scope, period: period.key, state: 'dry-run', round: 0, messages: sendable, waiting, reason: reasonOf(waiting) };
+      return {
+        job,
+        scope: scopeText,
+        period: period.key,
+        state: 'dry-run',
+        round: 0,
+        messages: sendable,
+        waiting,
+        reason: reasonOf(waiting),
+      };
     }
     return this.ds.transaction(async (m) => {
-      await m.query(`INSERT INTO job_run (job, scope, period) VALUES ($1, $2, $3) ON CONFLICT (job, scope, period) DO NOTHING`, [
-        job,
-        scope,
-        period.key,
-      ]);
+      await m.query(
+        `INSERT INTO job_run (job, scope, period, county_id) VALUES ($1, $2, $3, $4) ON CONFLICT (job, scope, period) DO NOTHING`,
+        [job, scopeText, period.key, await this.countyOf(m, scope)],
+      );
       const [run]: Array<{ id: number; state: string; round: number }> = await m.query(
         `SELECT id, state, round FROM job_run WHERE job = $1 AND scope = $2 AND period = $3 FOR UPDATE`,
-        [job, scope, period.key],
+        [job, scopeText, period.key],
       );
       const fresh = run.state === 'planning';
       const plannable = fresh || mode === 'resend' || (mode === 'retry' && (run.state === 'pending' || run.state === 'missed'));
       if (!plannable)
-        return { job, scope, period: period.key, state: 'already' as const, round: run.round, messages: [], waiting: [], runId: run.id };
+        return {
+          job,
+          scope: scopeText,
+          period: period.key,
+          state: 'already' as const,
+          round: run.round,
+          messages: [],
+          waiting: [],
+          runId: run.id,
+        };
       const round = mode === 'resend' && !fresh ? run.round + 1 : run.round;
       const { sendable, waiting } = this.split(await def.plan(this.ctx, scope, period, now));
       const queued: PlannedMessage[] = [];
       for (const msg of sendable) {
-        if (await this.enqueue(m, run.id, round, msg, now)) queued.push(msg);
+        if (await enqueueMessage(m, run.id, round, msg, now)) queued.push(msg);
       }
       const reason = reasonOf(waiting);
       const state = reason ? ('pending' as const) : ('planned' as const);
@@ -214,13 +221,25 @@ export class JobRunner {
         `UPDATE job_run SET state = $2, round = $3, pending_reason = $4, messages = messages + $5, finished_at = $6 WHERE id = $1`,
         [run.id, state, round, reason ?? null, queued.length, now],
       );
-      const fields = { job, scope, period: period.key, round, messages: queued.length };
+      const fields = { job, scope: scopeText, period: period.key, round, messages: queued.length };
       if (state === 'pending') {
         const why = waiting.every((w) => w.message.recipient === '') ? 'no recipient' : 'channel not configured';
         this.log.warn({ ...fields, why }, 'job run pending');
       } else this.log.info(fields, mode === 'resend' && !fresh ? 'job run queued again (resend)' : 'job run planned');
-      return { job, scope, period: period.key, state, round, messages: queued, waiting, reason, runId: run.id };
+      return { job, scope: scopeText, period: period.key, state, round, messages: queued, waiting, reason, runId: run.id };
     });
+  }
+
+  /** The county a scope belongs to when the run is claimed (stored in job_run.county_id). */
+  private async countyOf(m: EntityManager, scope: JobScope): Promise<number | null> {
+    if (scope.kind === 'county') return scope.countyId;
+    const [row]: Array<{ county_id: number }> =
+      scope.kind === 'station'
+        ? await m.query(`SELECT county_id FROM station WHERE id = $1`, [scope.stationId])
+        : await m.query(`SELECT s.county_id FROM wechat_group g JOIN station s ON s.id = g.station_id WHERE g.room_id = $1`, [
+            scope.roomId,
+          ]);
+    return row?.county_id ?? null;
   }
 
   /**
@@ -237,8 +256,9 @@ export class JobRunner {
     if (!r) return null;
     const period = parsePeriod(r.period);
     let run: ScopeRun | null = null;
-    if ((r.state === 'pending' || r.state === 'missed') && isJobName(r.job) && period) {
-      run = await this.runScope(r.job, r.scope, period, now, { mode: 'retry' });
+    const scope = parseScope(r.scope);
+    if ((r.state === 'pending' || r.state === 'missed') && isJobName(r.job) && period && scope) {
+      run = await this.runScope(r.job, scope, period, now, { mode: 'retry' });
     }
     const rows: unknown[] = await this.ds.query(
       `WITH u AS (
@@ -263,20 +283,6 @@ export class JobRunner {
     return (
       !run || run.state === 'planning' || mode === 'resend' || (mode === 'retry' && (run.state === 'pending' || run.state === 'missed'))
     );
-  }
-
-  /** Queues one message's parts (text, then file); false when all were queued before. */
-  private async enqueue(m: EntityManager, runId: number, round: number, msg: PlannedMessage, now: Date): Promise<boolean> {
-    let inserted = false;
-    for (const [part, payload] of outboxParts(msg.payload).entries()) {
-      const rows: unknown[] = await m.query(
-        `INSERT INTO outbox_message (run_id, round, recipient, part, channel, payload, due_at, valid_until)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, round, recipient, part) DO NOTHING RETURNING id`,
-        [runId, round, msg.recipient, part, msg.channel, JSON.stringify(payload), now, msg.validUntil ?? null],
-      );
-      inserted ||= rows.length > 0;
-    }
-    return inserted;
   }
 
   /** Separates the messages that can be queued from those waiting for a recipient or a channel. */
@@ -309,13 +315,14 @@ export class JobRunner {
     const out: ScopeRun[] = [];
     for (const r of rows) {
       const period = parsePeriod(r.period);
-      if (!isJobName(r.job) || !period) continue;
+      const scope = parseScope(r.scope);
+      if (!isJobName(r.job) || !period || !scope) continue;
       if (!stillUseful(r.job, period, now, this.config.schedule.zone, this.config.schedule.quiet)) {
         await this.ds.query(`UPDATE job_run SET state = 'missed', finished_at = $2 WHERE id = $1 AND state = 'pending'`, [r.id, now]);
         this.log.warn({ job: r.job, scope: r.scope, period: r.period }, 'pending job run no longer useful: missed');
         continue;
       }
-      const run = await this.runScope(r.job, r.scope, period, now, { mode: 'retry' });
+      const run = await this.runScope(r.job, scope, period, now, { mode: 'retry' });
       if (run.messages.length > 0) out.push(run);
     }
     return out;
@@ -355,7 +362,7 @@ export class JobRunner {
               count(o.id) FILTER (WHERE o.state = 'failed')::int AS failed,
               count(o.id) FILTER (WHERE o.state IN ('expired', 'uncertain'))::int AS other
        FROM job_run r LEFT JOIN outbox_message o ON o.run_id = r.id
-       WHERE $2::int[] IS NULL OR ${SCOPE_COUNTY_SQL} = ANY($2::int[])
+       WHERE $2::int[] IS NULL OR r.county_id = ANY($2::int[])
        GROUP BY r.id ORDER BY r.id DESC LIMIT $1`,
       [limit, counties ?? null],
     );
@@ -382,7 +389,7 @@ export class JobRunner {
               o.valid_until, o.last_error, r.pending_reason
        FROM outbox_message o JOIN job_run r ON r.id = o.run_id
        WHERE o.state IN ('queued', 'sending', 'failed', 'uncertain')
-         AND ($2::int[] IS NULL OR ${SCOPE_COUNTY_SQL} = ANY($2::int[]))
+         AND ($2::int[] IS NULL OR r.county_id = ANY($2::int[]))
        ORDER BY o.due_at, o.id LIMIT $1`,
       [limit, counties ?? null],
     );
@@ -411,7 +418,7 @@ export class JobRunner {
   async runMessages(runId: number, counties?: readonly number[]): Promise<{ run: RunHeader; parts: StoredPart[] } | null> {
     const [run]: Array<{ id: number; job: string; scope: string; period: string; state: string }> = await this.ds.query(
       `SELECT r.id, r.job, r.scope, r.period, r.state FROM job_run r
-       WHERE r.id = $1 AND ($2::int[] IS NULL OR ${SCOPE_COUNTY_SQL} = ANY($2::int[]))`,
+       WHERE r.id = $1 AND ($2::int[] IS NULL OR r.county_id = ANY($2::int[]))`,
       [runId, counties ?? null],
     );
     if (!run) return null;
@@ -442,15 +449,14 @@ export class JobRunner {
     const [row]: Array<{ name: string | null; base64: string | null }> = await this.ds.query(
       `SELECT o.payload -> 'file' ->> 'name' AS name, o.payload -> 'file' ->> 'base64' AS base64
        FROM outbox_message o JOIN job_run r ON r.id = o.run_id
-       WHERE o.id = $1 AND ($2::int[] IS NULL OR ${SCOPE_COUNTY_SQL} = ANY($2::int[]))`,
+       WHERE o.id = $1 AND ($2::int[] IS NULL OR r.county_id = ANY($2::int[]))`,
       [partId, counties ?? null],
     );
     return row?.name && row.base64 ? { name: row.name, bytes: Buffer.from(row.base64, 'base64') } : null;
   }
 
   private async allCounties(): Promise<number[]> {
-    const rows: Array<{ id: number }> = await this.ds.query(`SELECT id FROM region WHERE level = 'county' ORDER BY id`);
-    return rows.map((r) => r.id);
+    return (await this.services.regions.counties()).map((c) => c.id).sort((a, b) => a - b);
   }
 }
 

@@ -6,7 +6,7 @@ import { countyName, countyQuota, toCountyStaff } from './county-recipients';
 import type { JobContext, JobDefinition } from './job';
 import { contentTitle } from '../services/content-report';
 import type { ContentRow } from '../services/statistics.service';
-import { scopeId } from './job';
+import { countyIdOf, countyScopes } from './job';
 
 /** How many top informants and bottom stations the digest names. */
 const TOP = 5;
@@ -47,17 +47,15 @@ const signed = (x: number, digits = 2) => `${x >= 0 ? '+' : ''}${x.toFixed(digit
 /** Monday-morning digest of last week for county staff (WeCom app markdown and/or group robot), with the week's .xlsx. */
 export const weeklyDigest: JobDefinition = {
   name: 'weekly-digest',
-  async scopes(_ctx, countyIds) {
-    return countyIds.map((id) => `county:${id}`);
-  },
+  scopes: countyScopes,
   async prepare(ctx, scope, period, now) {
     // Items of the week seen only as a bare URL: their page titles, fetched before the plan reads them.
-    const countyId = Number(scopeId(scope).id);
+    const countyId = countyIdOf(scope);
     const content = await weekContent(ctx, countyId, period, clipToday(period, now)).catch(() => []);
     await ctx.services.titles.fill(content, now);
   },
   async plan(ctx, scope, period, now) {
-    const countyId = Number(scopeId(scope).id);
+    const countyId = countyIdOf(scope);
     const name = await countyName(ctx, countyId);
     const today = clipToday(period, now);
     const { buffer, table } = await ctx.services.reports.statisticsWorkbook({ id: countyId, name }, period, today, '周统计表');

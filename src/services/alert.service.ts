@@ -6,7 +6,8 @@ import type { AppConfig } from '../config';
 import { TIME_ZONE } from '../domain/calendar';
 import type { OutboxChannel, OutboxMessage, OutboxPayload } from '../db/entities';
 import type { Logger } from '../logger';
-import { outboxParts, type Deliver } from '../db/entities';
+import type { Deliver } from '../db/entities';
+import { enqueueMessage } from './outbox-queue';
 
 /** What an alert says: Chinese text and, optionally, a PNG (the login QR code). */
 export interface AlertContent {
@@ -170,7 +171,8 @@ export class AlertService {
         `INSERT INTO job_run (job, scope, period, state, messages, finished_at) VALUES ('alert', $1, $2, 'planned', $3, $4) RETURNING id`,
         [`alert:${key}`.slice(0, 160), `#${incidentId}`, planned.length, now],
       );
-      await enqueueAlert(m, run.id, planned, now);
+      // Text and QR code as separate parts, like every queued message: a failed image never repeats the text.
+      for (const msg of planned) await enqueueMessage(m, run.id, 0, msg, now);
       await m.query(`UPDATE alert_incident SET run_id = $2, recipients = $3 WHERE id = $1`, [incidentId, run.id, planned.length]);
       this.deps.log.warn({ incident: key, messages: planned.length, png: Boolean(content.png) }, 'alert queued');
       return 'queued' as const;
@@ -290,23 +292,6 @@ export class AlertService {
     }
     for (const url of hooks) out.push({ channel: 'wecom-webhook', recipient: url, payload: mayScan(url) ? withQr : textOnly });
     return out;
-  }
-}
-
-/**
- * Queues the alert's messages in the outbox under its run. Kept to one small function so it
- * follows the outbox's shape (one row per recipient today).
- */
-async function enqueueAlert(m: EntityManager, runId: number, planned: PlannedAlert[], now: Date): Promise<void> {
-  for (const msg of planned) {
-    // Text and QR code as separate parts, like every queued message: a failed image never repeats the text.
-    for (const [part, payload] of outboxParts(msg.payload).entries()) {
-      await m.query(
-        `INSERT INTO outbox_message (run_id, round, recipient, part, channel, payload, due_at) VALUES ($1, 0, $2, $3, $4, $5, $6)
-         ON CONFLICT (run_id, round, recipient, part) DO NOTHING`,
-        [runId, msg.recipient, part, msg.channel, JSON.stringify(payload), now],
-      );
-    }
   }
 }
 

@@ -16,8 +16,10 @@ import { MessageClaims } from './message-claims';
 import { GroupSpeakers } from './group-speakers.service';
 import { GroupCoverage } from './group-coverage.service';
 import { OverviewService } from './overview.service';
+import { PartitionKeeper } from './partitions.service';
 import { PeopleService } from './people.service';
 import { PersonalDataService } from './personal-data.service';
+import { RegionService } from './regions.service';
 import { ReportService } from './report.service';
 import { RosterService } from './roster.service';
 import { ShareCounter } from './share-counter.service';
@@ -56,6 +58,10 @@ export interface Services {
   coverage: GroupCoverage;
   /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
   accounts: BotAccountService;
+  /** The regions: the county list, a region by name, a county's job rules and digest webhook. */
+  regions: RegionService;
+  /** The raw tables' monthly partitions: created ahead, dropped by retention once summarised. */
+  partitions: PartitionKeeper;
 }
 
 export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
@@ -92,5 +98,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     speakers: new GroupSpeakers(ds),
     coverage: new GroupCoverage(ds),
     accounts: new BotAccountService(ds),
+    regions: new RegionService(ds),
+    partitions: new PartitionKeeper(ds, statistics.summaries),
   };
 }

@@ -5,6 +5,7 @@ import { dayOf } from '../domain/calendar';
 import { maskPhone } from '../domain/privacy';
 import { UserError } from '../errors';
 import { joinRoster, leaveRoster } from './roster-history';
+import { rollupUpsert } from './daily-rollup';
 import { SHARE_LOCK_KEY } from './share-counter.service';
 
 export interface BindResult {
@@ -112,12 +113,7 @@ export class InformantService {
            RETURNING day, effective
          ),
          roll AS (
-           INSERT INTO daily_rollup (county_id, informant_id, day, station_id, raw_shares, effective_shares)
-           SELECT $4, $1, day, $3, count(*), count(*) FILTER (WHERE effective) FROM adopted GROUP BY day
-           ON CONFLICT (county_id, informant_id, day) DO UPDATE
-             SET raw_shares = daily_rollup.raw_shares + excluded.raw_shares,
-                 effective_shares = daily_rollup.effective_shares + excluded.effective_shares,
-                 updated_at = now()
+           ${rollupUpsert(`SELECT $4, $1, day, $3, count(*), count(*) FILTER (WHERE effective) FROM adopted GROUP BY day`)}
          )
          SELECT count(*) AS raw, count(*) FILTER (WHERE effective) AS eff FROM adopted`,
         [informant.id, contactId, informant.stationId, informant.countyId],

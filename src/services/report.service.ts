@@ -5,7 +5,7 @@ import { periodLabel, type Period } from '../domain/periods';
 import { TARGETS, compareStations, figuresOf, sumAggregates, type Figures } from '../domain/figures';
 import { maskPhone } from '../domain/privacy';
 import type { LedgerRow, StatisticsService, StationTable, TopInformant } from './statistics.service';
-import { UserError } from '../errors';
+import { RegionService, type RegionRef } from './regions.service';
 
 /** How many stations and informants an annual evaluation praises at most. */
 export const EVALUATION_SIZE = { praiseStations: 3, praiseInformants: 20 } as const;
@@ -324,21 +324,14 @@ export class ReportService {
     private readonly defaultQuota = 3,
   ) {}
 
-  async countyByName(name: string): Promise<{ id: number; name: string }> {
-    return this.regionByName(name, 'county', '旗县区');
+  /** The county of that name (RegionService decides). */
+  async countyByName(name: string): Promise<RegionRef> {
+    return new RegionService(this.ds).countyByName(name);
   }
 
-  async prefectureByName(name: string): Promise<{ id: number; name: string }> {
-    return this.regionByName(name, 'prefecture', '盟市');
-  }
-
-  private async regionByName(name: string, level: string, label: string): Promise<{ id: number; name: string }> {
-    const rows: Array<{ id: number; name: string }> = await this.ds.query(`SELECT id, name FROM region WHERE name = $1 AND level = $2`, [
-      name,
-      level,
-    ]);
-    if (!rows[0]) throw new UserError(`找不到${label}“${name}”`);
-    return rows[0];
+  /** The prefecture of that name (RegionService decides). */
+  async prefectureByName(name: string): Promise<RegionRef> {
+    return new RegionService(this.ds).prefectureByName(name);
   }
 
   private async quotaOf(regionId: number): Promise<number> {

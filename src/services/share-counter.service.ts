@@ -4,6 +4,7 @@ import { TIME_ZONE, dayOf } from '../domain/calendar';
 import type { ShareInput } from '../domain/shares';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { rollupUpsert } from './daily-rollup';
 import type { ShareSpool } from './share-spool';
 
 export type { ShareInput } from '../domain/shares';
@@ -80,16 +81,11 @@ ins AS (
   RETURNING message_id, informant_id, day, effective
 ),
 roll AS (
-  INSERT INTO daily_rollup (county_id, informant_id, day, station_id, raw_shares, effective_shares)
-  SELECT min(r.informant_county_id), ins.informant_id, ins.day, min(r.informant_station_id), count(*), count(*) FILTER (WHERE ins.effective)
+  ${rollupUpsert(`SELECT min(r.informant_county_id), ins.informant_id, ins.day, min(r.informant_station_id), count(*), count(*) FILTER (WHERE ins.effective)
   FROM ins JOIN resolved r ON r.message_id = ins.message_id
   WHERE ins.informant_id IS NOT NULL
   GROUP BY ins.informant_id, ins.day
-  ORDER BY ins.informant_id, ins.day
-  ON CONFLICT (county_id, informant_id, day) DO UPDATE
-    SET raw_shares = daily_rollup.raw_shares + excluded.raw_shares,
-        effective_shares = daily_rollup.effective_shares + excluded.effective_shares,
-        updated_at = now()
+  ORDER BY ins.informant_id, ins.day`)}
 )
 SELECT i.message_id,
        (r.message_id IS NOT NULL) AS bound,

@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { TIME_ZONE, type DayKey } from '../domain/calendar';
 import { STATION_START_CTE, countedJoinedSql, rosterJoinSql } from './counted-days';
 
 /** Serialises summary refreshes across connections and instances. */
@@ -44,6 +45,24 @@ export class SummaryRefresher {
       if (code === '40001' && attempt < 3) return this.refresh(attempt + 1);
       throw err;
     }
+  }
+
+  /**
+   * Whether the summaries cover the days [from, to) for good: the watermark has passed the end of
+   * the last day (00:00 Asia/Shanghai of `to`) and no daily rollup of those days changed after it.
+   * Retention drops raw shares of a month only then. `m`: the caller's transaction.
+   */
+  async covers(from: DayKey, to: DayKey, m: Pick<EntityManager, 'query'> = this.ds.manager): Promise<boolean> {
+    const [{ wm, passed }]: Array<{ wm: string; passed: boolean }> = await m.query(
+      `SELECT ${WATERMARK}::text AS wm, coalesce(${WATERMARK} >= ($1::date::timestamp AT TIME ZONE '${TIME_ZONE}'), false) AS passed`,
+      [to],
+    );
+    if (!passed) return false;
+    const changed: unknown[] = await m.query(
+      `SELECT 1 FROM daily_rollup WHERE updated_at > $1::timestamptz AND day >= $2 AND day < $3 LIMIT 1`,
+      [wm, from, to],
+    );
+    return changed.length === 0;
   }
 
   private async refreshOnce(): Promise<void> {

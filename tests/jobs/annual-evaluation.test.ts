@@ -51,7 +51,7 @@ describe('annual evaluation lists with any number of stations', () => {
   }
 
   const plan = async (countyId: number, s: Services = services, c: AppConfig = config) =>
-    (await JOBS['annual-evaluation'].plan({ ds: db.ds, services: s, config: c }, `county:${countyId}`, year, now))[0].payload.text;
+    (await JOBS['annual-evaluation'].plan({ ds: db.ds, services: s, config: c }, { kind: 'county', countyId }, year, now))[0].payload.text;
   const line = (text: string, head: string) => text.split('\n').find((l) => l.startsWith(head));
 
   it('3 stations: no rectification list (fewer than 5 count the whole year), one to praise, never the same', async () => {

@@ -59,17 +59,17 @@ describe('scheduled texts follow DAILY_SHARE_QUOTA, QUIET_HOURS and the station 
   });
 
   it('the weekly digest states the configured quota, or the county’s own', async () => {
-    const byDefault = texts(await weeklyDigest.plan(contextWith({}).ctx, `county:${countyId}`, WEEK, NOW));
+    const byDefault = texts(await weeklyDigest.plan(contextWith({}).ctx, { kind: 'county', countyId }, WEEK, NOW));
     expect(byDefault).toContain('（要求 3 条，');
 
-    const five = texts(await weeklyDigest.plan(contextWith({ DAILY_SHARE_QUOTA: '5' }).ctx, `county:${countyId}`, WEEK, NOW));
+    const five = texts(await weeklyDigest.plan(contextWith({ DAILY_SHARE_QUOTA: '5' }).ctx, { kind: 'county', countyId }, WEEK, NOW));
     expect(five).toContain('（要求 5 条，');
     expect(five).not.toContain('要求 3 条');
     expect(five).toContain(`（要求每月 ${TARGETS.activitiesPerMonth} 次、${TARGETS.participantsPerActivity} 人）`);
 
     await db.ds.query(`UPDATE region SET daily_quota = 4 WHERE id = $1`, [countyId]);
     try {
-      const own = texts(await weeklyDigest.plan(contextWith({ DAILY_SHARE_QUOTA: '5' }).ctx, `county:${countyId}`, WEEK, NOW));
+      const own = texts(await weeklyDigest.plan(contextWith({ DAILY_SHARE_QUOTA: '5' }).ctx, { kind: 'county', countyId }, WEEK, NOW));
       expect(own).toContain('（要求 4 条，');
       expect(own).not.toContain('要求 5 条');
     } finally {
@@ -79,14 +79,14 @@ describe('scheduled texts follow DAILY_SHARE_QUOTA, QUIET_HOURS and the station 
 
   it('the evening reminder states the configured quota and is no longer sent once the configured quiet hours begin', async () => {
     const { ctx } = contextWith({ DAILY_SHARE_QUOTA: '6', QUIET_HOURS: '21:00-06:00' });
-    const [msg] = await groupReminder.plan(ctx, `room:${ROOM}`, DAY, NOW);
+    const [msg] = await groupReminder.plan(ctx, { kind: 'room', roomId: ROOM }, DAY, NOW);
     expect(msg.payload.text).toContain('（每天 6 条有效转发）');
     expect(msg.payload.text).toContain('甲 还差 2 条');
     expect(msg.validUntil).toEqual(new Date('2026-11-25T13:00:00Z')); // 21:00 in Shanghai
 
     const [late] = await groupReminder.plan(
       contextWith({ DAILY_SHARE_QUOTA: '5', QUIET_HOURS: '23:15-07:00' }).ctx,
-      `room:${ROOM}`,
+      { kind: 'room', roomId: ROOM },
       DAY,
       NOW,
     );
@@ -96,7 +96,7 @@ describe('scheduled texts follow DAILY_SHARE_QUOTA, QUIET_HOURS and the station 
     // Quiet hours that begin after midnight: the evening lasts until then.
     const [night] = await groupReminder.plan(
       contextWith({ DAILY_SHARE_QUOTA: '5', QUIET_HOURS: '00:30-07:00' }).ctx,
-      `room:${ROOM}`,
+      { kind: 'room', roomId: ROOM },
       DAY,
       NOW,
     );
@@ -117,7 +117,7 @@ describe('scheduled texts follow DAILY_SHARE_QUOTA, QUIET_HOURS and the station 
   });
 
   it('the monthly activity check states the station targets', async () => {
-    const messages = await monthlyCheck.plan(contextWith({}).ctx, `station:${stationId}`, MONTH, NOW);
+    const messages = await monthlyCheck.plan(contextWith({}).ctx, { kind: 'station', stationId }, MONTH, NOW);
     expect(messages).toHaveLength(1);
     expect(messages[0].recipient).toBe('zz01');
     expect(messages[0].payload.text).toContain(

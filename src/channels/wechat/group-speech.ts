@@ -4,6 +4,7 @@ import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
 import { ELECTION_INTERVAL_MS, type GroupSpeakers } from '../../services/group-speakers.service';
 import type { SendPriority } from '../../domain/send-pacing';
+import { enqueueMessage } from '../../services/outbox-queue';
 import type { AccountPool, WechatAccount } from './account-pool';
 import type { PendingReply } from './wechat-replies';
 import type { ChannelAccount } from './wechat-channel';
@@ -169,10 +170,17 @@ export class GroupSpeech {
   /** Into the outbox, for the process that holds the group's speaker (sent while the moment lasts). */
   private async relay(roomId: string, talkerId: string, text: string): Promise<void> {
     const now = this.options.clock.now();
-    await this.options.ds.query(
-      `INSERT INTO outbox_message (run_id, round, recipient, part, channel, payload, due_at, valid_until)
-       VALUES (NULL, 0, $1, 0, 'wechat-room', $2, $3, $4)`,
-      [roomId, JSON.stringify({ text, mentions: [talkerId] }), now, new Date(now.getTime() + RELAYED_REPLY_VALID_MS)],
+    await enqueueMessage(
+      this.options.ds,
+      null,
+      0,
+      {
+        channel: 'wechat-room',
+        recipient: roomId,
+        payload: { text, mentions: [talkerId] },
+        validUntil: new Date(now.getTime() + RELAYED_REPLY_VALID_MS),
+      },
+      now,
     );
   }
 }

@@ -11,6 +11,7 @@ export type JobRunState = 'planning' | 'planned' | 'pending' | 'missed';
 @Entity({ name: 'job_run' })
 @Index('uq_job_run', ['job', 'scope', 'period'], { unique: true })
 @Index('ix_job_run_pending', ['id'], { where: `"state" = 'pending'` })
+@Index('ix_job_run_county', ['countyId', 'id'])
 export class JobRun {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;
@@ -19,9 +20,13 @@ export class JobRun {
   @Column({ type: 'varchar', length: 32 })
   job: string;
 
-  /** room:<id>, county:<id>, station:<id>. */
+  /** The scope's text (room:<id>, county:<id>, station:<id>): formatScope / parseScope in src/domain/job-scope.ts. */
   @Column({ type: 'varchar', length: 160 })
   scope: string;
+
+  /** The county the run belongs to, stored when it is claimed (null: no county, e.g. an alert). */
+  @Column({ name: 'county_id', type: 'integer', nullable: true })
+  countyId: number | null;
 
   /** 2026-11-25, 2026-W48, 2026-11, 2026Q3, 2026. */
   @Column({ type: 'varchar', length: 16 })
