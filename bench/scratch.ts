@@ -3,7 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 import { openDatabaseServer } from '../src/db/embedded-postgres';
+import { createPartitionSql, monthBounds, partitionName, PARTITIONED_TABLES } from '../src/db/partitioning';
 import { createLogger } from '../src/logger';
 
 /**
@@ -39,5 +41,34 @@ export async function withBenchServer(part: (adminUrl: string) => Promise<void>)
   } finally {
     await stopServer();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates the monthly partitions a bench part writes into (src/db/partitioning.ts) when its tables
+ * are partitioned: the schema keeps only the current month and a few ahead, and the bench writes
+ * the past (its statistics year, its counting day). Tables not (yet) partitioned are left alone.
+ */
+export async function ensureBenchPartitions(ds: DataSource, months: string[]): Promise<void> {
+  for (const t of PARTITIONED_TABLES) {
+    const [{ partitioned }]: Array<{ partitioned: boolean }> = await ds.query(
+      `SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass($1)) AS partitioned`,
+      [t.table],
+    );
+    if (!partitioned) continue;
+    for (const m of months) await ds.query(createPartitionSql(t, m));
+  }
+}
+
+/**
+ * Empties a month of a raw table: TRUNCATE of its partition when the table is partitioned by month,
+ * else DELETE of the month's rows (on `day`).
+ */
+export async function clearMonth(ds: DataSource, table: string, month: string): Promise<void> {
+  const [{ part }]: Array<{ part: string | null }> = await ds.query(`SELECT to_regclass($1)::text AS part`, [partitionName(table, month)]);
+  if (part) await ds.query(`TRUNCATE "${partitionName(table, month)}"`);
+  else {
+    const { from, to } = monthBounds(month);
+    await ds.query(`DELETE FROM "${table}" WHERE day >= $1 AND day < $2`, [from, to]);
   }
 }

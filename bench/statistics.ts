@@ -11,6 +11,7 @@ import { parsePeriod, periodContaining } from '../src/domain/periods';
 import { JOBS } from '../src/jobs';
 import { composeCore } from '../src/compose';
 import type { Services } from '../src/services';
+import { ensureBenchPartitions } from './scratch';
 
 const STATIONS = Number(process.env.BENCH_STATIONS ?? 50);
 const PER_STATION = Number(process.env.BENCH_INFORMANTS_PER_STATION ?? 500);
@@ -58,6 +59,8 @@ export async function seedCountyYear(
   const config = loadConfig({ LOG_LEVEL: 'silent' });
   const { services } = await composeCore(config, { dataSource: ds });
   const t0 = process.hrtime.bigint();
+  // The months of raw rows written below (and the counting part's), when the raw tables are partitioned.
+  await ensureBenchPartitions(ds, [`${YEAR}-10`]);
   await ds.query(`INSERT INTO region (name, level) VALUES ('${BENCH_COUNTY}', 'county')`);
   const [{ id: countyId }]: Array<{ id: number }> = await ds.query(`SELECT id FROM region WHERE name = '${BENCH_COUNTY}'`);
   await ds.query(`INSERT INTO station (name, county_id, type) SELECT '统计e站' || s, $1, 'community' FROM generate_series(1, $2) s`, [
@@ -115,6 +118,24 @@ export async function seedCountyYear(
   return { countyId, seedSeconds, summarySeconds, services };
 }
 
+/**
+ * The county ranking (StatisticsService.stationTable) for a day, week, month and quarter of the
+ * bench's year, `runs` times each, on each of several databases' services in turn (interleaved,
+ * so they see the same machine load): p50 and p99 per kind, one record per database.
+ */
+export async function measureRankings(each: Services[], countyId: number, runs: number): Promise<Array<StatisticsBench['rankingMs']>> {
+  const out = each.map(() => ({}) as StatisticsBench['rankingMs']);
+  for (const kind of ['day', 'week', 'month', 'quarter'] as const) {
+    const xs: number[][] = each.map(() => []);
+    for (let i = 0; i < runs; i++) {
+      const p = periodContaining(kind, daysBefore(BENCH_TODAY, (i * 37) % 300));
+      for (const [j, services] of each.entries()) xs[j].push(await time(() => services.statistics.stationTable(countyId, p, BENCH_TODAY)));
+    }
+    xs.forEach((x, j) => (out[j][kind] = pcts(x)));
+  }
+  return out;
+}
+
 export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> {
   const config = loadConfig({ LOG_LEVEL: 'silent' });
   const { countyId, seedSeconds, summarySeconds, services } = await seedCountyYear(ds);
@@ -126,16 +147,8 @@ export async function benchStatistics(ds: DataSource): Promise<StatisticsBench> 
   const [{ events }] = await ds.query(`SELECT count(*)::int AS events FROM share_event WHERE room_id = 'stat-room'`);
 
   const today = `${YEAR}-12-31`;
-  const rankingMs = {} as StatisticsBench['rankingMs'];
   const RUNS = Number(process.env.BENCH_STAT_RUNS ?? 20);
-  for (const kind of ['day', 'week', 'month', 'quarter'] as const) {
-    const xs: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const p = periodContaining(kind, daysBefore(today, (i * 37) % 300));
-      xs.push(await time(() => services.statistics.stationTable(countyId, p, today)));
-    }
-    rankingMs[kind] = pcts(xs);
-  }
+  const rankingMs = await measureRankings([services], countyId, RUNS).then((r) => r[0]);
   const [{ id: stationId }]: Array<{ id: number }> = await ds.query(`SELECT id FROM station WHERE county_id = $1 ORDER BY id LIMIT 1`, [
     countyId,
   ]);

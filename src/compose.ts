@@ -7,10 +7,11 @@ import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { Robot } from './bot/robot';
 import { loadScripts } from './bot/script-loader';
-import { channelRouters } from './channels/registry';
+import type { ChannelRegistration } from './channels/channel';
+import { CHANNELS, channelRouters, identityKindsOf } from './channels/registry';
 import { DemoWorld } from './channels/wechat/demo';
 import { createDeliver } from './channels/outbound';
-import { WecomApiClient } from './channels/wecom/wecom-api';
+import { wecomClientOf } from './channels/wecom/wecom-client';
 import { WechatChannel } from './channels/wechat/wechat-channel';
 import { AccountPool, type PuppetFactory, type WechatAccount } from './channels/wechat/account-pool';
 import { CoverageMonitor } from './channels/wechat/coverage-monitor';
@@ -133,6 +134,8 @@ export interface ComposeOverrides {
   scheduler?: boolean;
   /** Watch PostgreSQL, restart the embedded one, open the share spool (default true). */
   resilience?: boolean;
+  /** The manager channel plug-ins (default src/channels/registry.ts CHANNELS; tests add one). */
+  channels?: readonly ChannelRegistration[];
 }
 
 /**
@@ -230,7 +233,8 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       });
     }
 
-    const services = createServices(ds, config, metrics, log);
+    const channels = overrides.channels ?? CHANNELS;
+    const services = createServices(ds, config, metrics, log, identityKindsOf(config, channels));
     parts.services = services;
     // Shares a crash or an outage left in the spool are written before any new message.
     if (resilient) await services.shares.start();
@@ -379,15 +383,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       };
     };
     const callbackDeps = { robot, receipts: services.receipts, clock, log: log.child({ component: 'callbacks' }), metrics };
-    const wecomApi = config.wecom
-      ? new WecomApiClient({
-          baseUrl: config.wecom.apiBase,
-          corpId: config.wecom.corpId,
-          secret: config.wecom.secret,
-          agentId: config.wecom.agentId,
-          log: log.child({ component: 'wecom-api' }),
-        })
-      : undefined;
+    const wecomApi = wecomClientOf(config, log);
     const alertLog = log.child({ component: 'alerts' });
     const alerts = new AlertService({ ds, config, deliver: createDeliver({ wecom: wecomApi }), log: alertLog, clock });
     await alerts.refreshRecipients().catch((err: unknown) => alertLog.warn({ err }, 'could not read alert recipients'));
@@ -443,7 +439,7 @@ export async function compose(config: AppConfig, overrides: ComposeOverrides = {
       dbAlarm.observe(up).catch((err: unknown) => alertLog.warn({ err }, 'the database alarm failed'));
     });
     // Every configured channel plug-in (src/channels/registry.ts) mounts its callback routes.
-    const routers = channelRouters(config, { ...callbackDeps, wecomApi });
+    const routers = channelRouters(config, callbackDeps, channels);
     const jobs = new JobRunner(ds, services, config, log.child({ component: 'jobs' }));
     // The console's API (/api/v1): sign-in, reads over the services, its OpenAPI document.
     routers.push(
@@ -615,7 +611,7 @@ export async function composeCore(
   const log = overrides.log ?? createLogger(config.logLevel);
   const metrics = overrides.metrics ?? createMetrics();
   const { dbServer, ds } = await openDatabase(config, log, overrides.role ?? 'cli', overrides.dataSource, overrides.demo === true);
-  const services = createServices(ds, config, metrics, log);
+  const services = createServices(ds, config, metrics, log, identityKindsOf(config));
   return {
     config,
     log,

@@ -44,7 +44,7 @@ describe('no personal data in the logs (real Wechaty on the mock puppet, real Po
     h = await startHarness({}, now, createLogger('trace', 'kepubot', out.stream));
     h.world(ROOM, '幸福社区科普群', [{ id: SECRET.contactId, name: SECRET.name }, MANAGER]);
     await h.seedStation({ station: '幸福社区e站', roomId: ROOM, informants: [{ name: SECRET.name, phone: SECRET.phone }] });
-    await h.services.people.addManager('幸福社区e站', { wechatContact: MANAGER.id, name: MANAGER.name });
+    await h.services.people.addManager('幸福社区e站', { name: MANAGER.name, ids: { 'wechat-contact': MANAGER.id } });
   });
   afterAll(async () => {
     await h.stop();

@@ -24,13 +24,28 @@ export function reportCommands(program: Command, ctx: CliContext): void {
       .requiredOption(`--${option} <key>`, `统计期，例如 ${example}`)
       .requiredOption('--out <file>', '输出的 .xlsx 文件');
     if (name !== 'annual') cmd.option('--prefecture <name>', '盟市名称：各旗县区一行的盟市统计表（代替 --county）');
+    if (name !== 'annual')
+      cmd.option('--province [name]', '省/自治区名称或编号：各盟市一行、各旗县区一行的省统计表（只有一个省时可不写名称）');
     cmd.action(async (opts: Record<string, string | undefined>) => {
       const p = parsePeriod(opts[option] ?? '');
       if (!p || p.kind !== kind) throw new UserError(`--${option} 格式不对，例如 ${example}`);
-      if (!opts.county === !opts.prefecture)
-        throw new UserError(name === 'annual' ? '缺少 --county' : '请给出 --county 或 --prefecture 之一');
+      if ([opts.county, opts.prefecture, opts.province].filter(Boolean).length !== 1)
+        throw new UserError(name === 'annual' ? '缺少 --county' : '请给出 --county、--prefecture 或 --province 之一');
       const title = name === 'weekly' ? '周统计表' : '季度统计表';
       const today = dayOf(clock.now());
+      if (opts.province) {
+        // `--province` alone (commander gives true): the only province there is.
+        const key = typeof opts.province === 'string' ? opts.province : undefined;
+        await ctx.withDatabase(`report ${name} --province${key ? ` ${key}` : ''}`, async (s) => {
+          const province = await s.regions.provinceByKey(key);
+          const result = await s.reports.provinceWorkbook(province, p, today, title);
+          await writeFile(opts.out!, result.buffer);
+          io.out(
+            `已生成 ${opts.out}：${province.name} ${periodLabel(p)}，${result.prefectures.length} 个盟市、${result.counties.length} 个旗县区`,
+          );
+        });
+        return;
+      }
       if (opts.prefecture) {
         const prefectureName = opts.prefecture;
         await ctx.withDatabase(`report ${name} --prefecture ${prefectureName}`, async (s) => {

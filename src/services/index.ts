@@ -1,12 +1,13 @@
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config';
+import type { IdentityKinds } from '../domain/identity-kinds';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { ActivityService } from './activity.service';
 import { AuditService } from './audit.service';
 import { BotAccountService } from './bot-account.service';
 import { CallbackReceiptService } from './callback-receipt.service';
-import { configuredChannels } from './channels';
+import { builtInIdentityKinds } from './channels';
 import { ConsoleAuthService } from './console-auth.service';
 import { ContentTitleService } from './content-titles.service';
 import { GroupService } from './group.service';
@@ -64,7 +65,17 @@ export interface Services {
   partitions: PartitionKeeper;
 }
 
-export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
+/**
+ * The services over one DataSource. `kinds`: the installation's identity kinds (the server and the
+ * CLI pass the channel registry's, src/channels/registry.ts `identityKindsOf`); default the built-in channels'.
+ */
+export function createServices(
+  ds: DataSource,
+  config: AppConfig,
+  metrics?: Metrics,
+  log?: Logger,
+  kinds: IdentityKinds = builtInIdentityKinds(config),
+): Services {
   const statistics = new StatisticsService(ds, config.counting.dailyQuota);
   return {
     shares: new ShareCounter(
@@ -87,7 +98,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     roster: new RosterService(ds),
     audit: new AuditService(ds),
     personalData: new PersonalDataService(ds),
-    people: new PeopleService(ds, configuredChannels(config)),
+    people: new PeopleService(ds, kinds),
     activities: new ActivityService(ds),
     receipts: new CallbackReceiptService(ds, config.callbacks.maxAgeSeconds),
     links: new LinkShapeService(ds, metrics),

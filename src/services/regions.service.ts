@@ -33,6 +33,33 @@ export class RegionService {
     return this.byName(name, 'prefecture', '盟市');
   }
 
+  /**
+   * A province by its name or its region number (编号); none given: the database's only province.
+   * Unknown, or several when none is named: a UserError in Chinese.
+   */
+  async provinceByKey(key: string | undefined): Promise<RegionRef> {
+    if (key !== undefined) {
+      const rows: RegionRef[] = await this.ds.query(
+        `SELECT id, name FROM region WHERE level = 'province' AND (name = $1 OR id::text = $1) ORDER BY name = $1 DESC LIMIT 1`,
+        [key],
+      );
+      if (!rows[0]) throw new UserError(`找不到省/自治区“${key.slice(0, 32)}”（请给出名称或编号）`);
+      return rows[0];
+    }
+    const all: RegionRef[] = await this.ds.query(`SELECT id, name FROM region WHERE level = 'province' ORDER BY id LIMIT 11`);
+    if (all.length === 1) return all[0];
+    if (all.length === 0)
+      throw new UserError(
+        '还没有省/自治区：添加e站时用 --province 给出（kepubot station add <名称> --county … --prefecture … --province …）',
+      );
+    throw new UserError(
+      `有多个省/自治区，请给出名称或编号：${all
+        .slice(0, 10)
+        .map((r) => `${r.name}（${r.id}）`)
+        .join('、')}`,
+    );
+  }
+
   /** Sets the county's own rule (cron) for a job; null goes back to the default rule. */
   async setJobRule(countyId: number, job: JobName, rule: string | null): Promise<void> {
     if (rule === null) {

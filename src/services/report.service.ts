@@ -2,7 +2,18 @@ import ExcelJS from 'exceljs';
 import type { DataSource } from 'typeorm';
 import { upTo, type DayKey } from '../domain/calendar';
 import { periodLabel, type Period } from '../domain/periods';
-import { TARGETS, compareStations, figuresOf, sumAggregates, type Figures } from '../domain/figures';
+import { compareStations } from '../domain/figures';
+import {
+  EXCEL_FORMAT,
+  FIGURES,
+  FIGURE_LIST,
+  TARGETS,
+  figuresOf,
+  sumAggregates,
+  type FigureEntry,
+  type FigureKey,
+  type Figures,
+} from '../stats/catalogue';
 import { maskPhone } from '../domain/privacy';
 import type { LedgerRow, StatisticsService, StationTable, TopInformant } from './statistics.service';
 import { RegionService, type RegionRef } from './regions.service';
@@ -69,8 +80,20 @@ function monthsCounted(r: TableRow): number {
   return (last.getUTCFullYear() - y1) * 12 + (last.getUTCMonth() + 1 - m1) + 1;
 }
 
-/** The columns of every station table (weekly, quarterly, annual, prefecture), in order. */
-const COLUMNS: Column[] = [
+/** A figure's column: its label, width, format and definition from the catalogue. */
+function figureColumn(k: FigureKey): Column {
+  const e: FigureEntry = FIGURES[k];
+  return {
+    header: e.label,
+    width: e.table?.width ?? 10,
+    numFmt: EXCEL_FORMAT[e.format],
+    definition: e.definition,
+    value: (r) => r.figures[k] ?? '',
+  };
+}
+
+/** The table's own columns before the figures. */
+const LEADING: Column[] = [
   {
     header: '类型',
     width: 10,
@@ -84,67 +107,39 @@ const COLUMNS: Column[] = [
     definition: 'e站开始统计的日期：第一个微信群绑定的日期，或旗县区设定的日期（kepubot station set --counting-from）。此前的日子不计入。',
     value: (r) => r.start ?? '未开始',
   },
-  {
-    header: '统计天数',
-    width: 8,
-    definition: '本期从首个统计日到统计截至日（本期含今天时截至今天）的天数。',
-    value: (r) => r.figures.days,
-  },
-  {
-    header: '信息员',
-    width: 8,
-    definition: '本期在册的信息员人数：本期至少有 1 个统计日在名册上的信息员（本期内停用的也计入）。',
-    value: (r) => r.figures.informants,
-  },
-  {
-    header: `信息员≥${TARGETS.informants}`,
-    width: 9,
-    definition: `信息员人数是否达到每站 ${TARGETS.informants} 人（旗县区、合计行按e站数 × ${TARGETS.informants}）。`,
-    value: (r) => mark(r.figures.informants >= TARGETS.informants * r.stations),
-  },
-  { header: '本期新增', width: 8, definition: '首次加入名册的日期在本期（截至统计截至日）的信息员人数。', value: (r) => r.newInformants },
-  {
-    header: '活跃信息员',
-    width: 9,
-    definition: '本期在册信息员中，在统计日至少有 1 条有效转发的人数。',
-    value: (r) => r.figures.activeInformants,
-  },
-  { header: '活跃率', width: 8, numFmt: '0.0%', definition: '活跃信息员 ÷ 信息员。', value: (r) => r.figures.activeRate },
-  {
-    header: '有效转发',
-    width: 9,
-    definition: '统计日内的有效转发条数（同一信息员、同一内容、同一天只算 1 条）。',
-    value: (r) => r.figures.effectiveShares,
-  },
-  { header: '信息员人天', width: 10, definition: '每位信息员本期在册且e站已开始统计的天数之和。', value: (r) => r.figures.informantDays },
-  { header: '人均每天有效转发', width: 10, numFmt: '0.00', definition: '有效转发 ÷ 信息员人天。', value: (r) => r.figures.perInformantDay },
-  {
-    header: '人均达标',
-    width: 8,
-    definition: '人均每天有效转发是否达到每日要求（DAILY_SHARE_QUOTA，旗县区可单独设置）。',
-    value: (r, c) => mark(r.figures.informantDays > 0 && r.figures.perInformantDay >= c.quota),
-  },
-  {
-    header: '达标率',
-    width: 8,
-    numFmt: '0.0%',
-    definition: '有效转发达到每日要求的人天数 ÷ 信息员人天。',
-    value: (r) => r.figures.quotaMetRate,
-  },
-  { header: '活动次数', width: 8, definition: '本期登记且未撤销的科普活动次数。', value: (r) => r.figures.activities },
-  {
-    header: `${TARGETS.participantsPerActivity}人以上活动`,
-    width: 9,
-    definition: `参加人数 ≥ ${TARGETS.participantsPerActivity} 的活动次数。`,
-    value: (r) => r.figures.activitiesOf50,
-  },
-  {
-    header: '活动达标',
-    width: 8,
-    definition: `${TARGETS.participantsPerActivity} 人以上活动次数是否达到每月 ${TARGETS.activitiesPerMonth} 次（按统计天数涉及的月数 × e站数计；周表不适用，记“—”）。`,
-    value: (r, c) => (c.monthly ? mark(r.figures.activitiesOf50 >= TARGETS.activitiesPerMonth * monthsCounted(r) * r.stations) : '—'),
-  },
-  { header: '参加人次', width: 8, definition: '本期活动参加人数之和。', value: (r) => r.figures.participants },
+];
+
+/** The table's own columns (targets met, new informants) right after a figure's column. */
+const AFTER: Partial<Record<FigureKey, Column[]>> = {
+  informants: [
+    {
+      header: `信息员≥${TARGETS.informants}`,
+      width: 9,
+      definition: `信息员人数是否达到每站 ${TARGETS.informants} 人（旗县区、合计行按e站数 × ${TARGETS.informants}）。`,
+      value: (r) => mark(r.figures.informants >= TARGETS.informants * r.stations),
+    },
+    { header: '本期新增', width: 8, definition: '首次加入名册的日期在本期（截至统计截至日）的信息员人数。', value: (r) => r.newInformants },
+  ],
+  perInformantDay: [
+    {
+      header: '人均达标',
+      width: 8,
+      definition: '人均每天有效转发是否达到每日要求（DAILY_SHARE_QUOTA，旗县区可单独设置）。',
+      value: (r, c) => mark(r.figures.informantDays > 0 && r.figures.perInformantDay >= c.quota),
+    },
+  ],
+  activitiesOf50: [
+    {
+      header: '活动达标',
+      width: 8,
+      definition: `${TARGETS.participantsPerActivity} 人以上活动次数是否达到每月 ${TARGETS.activitiesPerMonth} 次（按统计天数涉及的月数 × e站数计；周表不适用，记“—”）。`,
+      value: (r, c) => (c.monthly ? mark(r.figures.activitiesOf50 >= TARGETS.activitiesPerMonth * monthsCounted(r) * r.stations) : '—'),
+    },
+  ],
+};
+
+/** The table's own columns after the figures (resources). */
+const TRAILING: Column[] = [
   { header: '宣传栏更换', width: 9, definition: '本期登记的宣传栏更换次数。', value: (r) => r.bulletinChanges },
   {
     header: '宣传栏达标',
@@ -159,6 +154,17 @@ const COLUMNS: Column[] = [
     definition: `大屏播放小时是否达到每天 ${TARGETS.screenHoursPerDay} 小时（统计天数 × ${TARGETS.screenHoursPerDay} × e站数）。`,
     value: (r) => mark(r.figures.days > 0 && r.screenHours >= TARGETS.screenHoursPerDay * r.figures.days * r.stations),
   },
+];
+
+/**
+ * The columns of every station table (weekly, quarterly, annual, prefecture), in order: the
+ * catalogue's figures that the table shows (in catalogue order), with the table's own columns
+ * around them.
+ */
+const COLUMNS: Column[] = [
+  ...LEADING,
+  ...FIGURE_LIST.filter(([, e]) => e.table).flatMap(([k]) => [figureColumn(k), ...(AFTER[k] ?? [])]),
+  ...TRAILING,
 ];
 
 /** The header cells of a station table, in order (tests read the sheet back by these). */
@@ -436,6 +442,59 @@ export class ReportService {
       ['旗县区行', '该旗县区各e站的合计；类型栏为e站数，统计开始日为最早的e站统计开始日。'],
     ]);
     return { buffer, rows, total };
+  }
+
+  /**
+   * A province's table: one row per prefecture (its counties' sums) with the province's totals, and
+   * a second sheet with one row per county. Every station's figures come from one aggregate query
+   * over the province's stations (not one per county). No informants' ledger: a province's
+   * informants can outnumber a sheet's rows (Excel: 1,048,576); each county's table carries its own.
+   */
+  async provinceWorkbook(
+    province: { id: number; name: string },
+    period: Period,
+    today: DayKey,
+    title: string,
+  ): Promise<{ buffer: Buffer; prefectures: TableRow[]; counties: TableRow[]; total: TableRow }> {
+    const table = await this.statistics.stationTable(province.id, period, today);
+    const { rows } = await this.stationRows(table, period, today);
+    const places: Array<{ station: number; county: string; prefecture: string | null }> = await this.ds.query(
+      `SELECT s.id AS station, c.name AS county, p.name AS prefecture
+       FROM station s JOIN region c ON c.id = s.county_id LEFT JOIN region p ON p.id = c.parent_id AND p.level = 'prefecture'
+       WHERE s.id = ANY($1)`,
+      [table.rows.map((r) => r.stationId)],
+    );
+    const placeOf = new Map(places.map((x) => [x.station, { county: x.county, prefecture: x.prefecture ?? '（省直辖）' }]));
+    /** Rows grouped by a key into one row each: sums, ratios of sums, ranked. */
+    const regionRows = (members: TableRow[], keyOf: (i: number) => string, unit: string): TableRow[] => {
+      const groups = new Map<string, TableRow[]>();
+      members.forEach((r, i) => groups.set(keyOf(i), [...(groups.get(keyOf(i)) ?? []), r]));
+      return [...groups]
+        .map(([label, g]) => {
+          const sum = totalRow(g, figuresOf(sumAggregates(g.map((r) => r.figures))));
+          return { ...sum, label, type: `${g.length} ${unit}` };
+        })
+        .sort((a, b) => compareStations({ name: a.label, figures: a.figures }, { name: b.label, figures: b.figures }));
+    };
+    const place = (i: number) => placeOf.get(table.rows[i].stationId)!;
+    const counties = regionRows(rows, (i) => `${place(i).prefecture} ${place(i).county}`, '个e站');
+    const countyPrefecture = new Map(rows.map((_, i) => [`${place(i).prefecture} ${place(i).county}`, place(i).prefecture]));
+    const prefectures = regionRows(counties, (i) => countyPrefecture.get(counties[i].label)!, '个旗县区').map((r) => ({
+      ...r,
+      type: `${r.type}，${r.stations} 个e站`,
+    }));
+    const total = totalRow(rows, table.total);
+    const quota = await this.quotaOf(province.id);
+    const head = this.heading(province.name, period, today, title, table.total, quota);
+    const ctx = { quota, monthly: period.kind !== 'week' && period.kind !== 'day' };
+    const wb = newWorkbook();
+    writeStationSheet(wb.addWorksheet(title.slice(0, 31)), prefectures, total, ctx, { ...head, first: '盟市' });
+    writeStationSheet(wb.addWorksheet('各旗县区'), counties, total, ctx, { ...head, first: '盟市 旗县区' });
+    writeDefinitions(wb, `${province.name} ${periodLabel(period)} ${title} 口径说明`, [
+      ['盟市行、旗县区行', '该盟市（旗县区）各e站的合计；类型栏为旗县区数和e站数，统计开始日为最早的e站统计开始日。'],
+      ['信息员台账', '省表不含信息员台账（全省信息员可超过一张表的行数上限），请看各旗县区的季度统计表。'],
+    ]);
+    return { buffer: Buffer.from(await wb.xlsx.writeBuffer()), prefectures, counties, total };
   }
 
   /**

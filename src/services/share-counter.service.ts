@@ -64,8 +64,13 @@ eff AS (
   -- is recognised under another content key now (new URL rules, an upgrade). Within a batch the
   -- earliest message of a (sender, item, day) is the effective one.
   -- A share id fixes its day and county (src/db/migrations/1765700000000-county-keys-partitions.ts),
-  -- so the lookup reads one month's partition.
-  WHERE NOT EXISTS (SELECT 1 FROM share_event s WHERE s.county_id = r.county_id AND s.day = r.day AND s.message_id = r.message_id)
+  -- so the lookup reads one month's partition. LATERAL … LIMIT 1: one probe of uq_share_event_message
+  -- per share whatever the statistics say (as NOT EXISTS, a month's new partition, whose statistics
+  -- still say empty, was read whole by every batch: the cost grew with the month).
+  LEFT JOIN LATERAL (
+    SELECT true AS seen FROM share_event s WHERE s.county_id = r.county_id AND s.day = r.day AND s.message_id = r.message_id LIMIT 1
+  ) old ON true
+  WHERE old.seen IS NULL
   ORDER BY coalesce(r.informant_county_id, r.county_id), r.talker_id, r.content_key, r.day, r.sent_at, r.message_id
   ON CONFLICT (county_id, talker_id, content_key, day) DO NOTHING
   RETURNING message_id

@@ -1,7 +1,9 @@
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import { TIME_ZONE, daysAfter, daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
-import { TARGETS, compareStations, figuresOf, sumAggregates, type Aggregates, type Figures } from '../domain/figures';
+import { compareStations } from '../domain/figures';
+import { figuresOf, sumAggregates, zeroAggregates, type Aggregates, type Figures } from '../stats/catalogue';
+import { ACTIVITY_KEYS, SHARE_KEYS, activitySums, coalesced, numbersOf, shareSums } from '../stats/sql';
 import { STATION_START_CTE, countedRollupSql, stationStartSql } from './counted-days';
 import { inCountiesOf } from './county-scope';
 import { SummaryRefresher } from './summaries.service';
@@ -334,25 +336,25 @@ export class StatisticsService {
                              AND y.from_day < x.from_day AND y.to_day >= r.a)
            ) j WHERE j.n > 0
          ),
+         -- The catalogue's share and activity sums (src/stats/sql.ts), under the figures' keys.
          sums AS (
-           SELECT rg.i, d.station_id, sum(d.raw_shares) AS raw, sum(d.effective_shares) AS eff, sum(d.quota_met) AS met
+           SELECT rg.i, d.station_id, ${shareSums('stationDay')}
            FROM rg JOIN station_day d ON d.day BETWEEN rg.f AND rg.t WHERE d.station_id = ANY($1) AND ${inCountiesOf('d', '$1')} GROUP BY rg.i, d.station_id
          ),
          act AS (
-           SELECT rg.i, a.station_id, count(*) AS n, sum(a.participants) AS p, count(*) FILTER (WHERE a.participants >= $5) AS n50
+           SELECT rg.i, a.station_id, ${activitySums()}
            FROM rg JOIN activity a ON a.date BETWEEN rg.f AND rg.at WHERE a.status = 'active' AND a.station_id = ANY($1)
            GROUP BY rg.i, a.station_id
          )
          SELECT rg.i, s.id, coalesce(roster.intervals, 0) - coalesce(rejoined.n, 0) AS informants, coalesce(roster.idays, 0) AS idays,
-                coalesce(sums.raw, 0) AS raw, coalesce(sums.eff, 0) AS eff, coalesce(sums.met, 0) AS met,
-                coalesce(act.n, 0) AS n, coalesce(act.p, 0) AS p, coalesce(act.n50, 0) AS n50
+                ${coalesced('sums', SHARE_KEYS)}, ${coalesced('act', ACTIVITY_KEYS)}
          FROM rg CROSS JOIN station s
          LEFT JOIN roster ON roster.i = rg.i AND roster.station_id = s.id
          LEFT JOIN rejoined ON rejoined.i = rg.i AND rejoined.station_id = s.id
          LEFT JOIN sums ON sums.i = rg.i AND sums.station_id = s.id
          LEFT JOIN act ON act.i = rg.i AND act.station_id = s.id
          WHERE s.id = ANY($1)`,
-        [stationIds, counted.map((c) => c.from), counted.map((c) => c.to), ranges.map((r) => r.to), TARGETS.participantsPerActivity],
+        [stationIds, counted.map((c) => c.from), counted.map((c) => c.to), ranges.map((r) => r.to)],
       ),
       this.activeInformants(stationIds, counted, today),
     ]);
@@ -371,12 +373,8 @@ export class StatisticsService {
         firstDay: c.counted?.from ?? null,
         informantDays: Number(r.idays),
         activeInformants: active[i].get(id) ?? 0,
-        rawShares: Number(r.raw),
-        effectiveShares: Number(r.eff),
-        quotaMetDays: Number(r.met),
-        activities: Number(r.n),
-        participants: Number(r.p),
-        activitiesOf50: Number(r.n50),
+        ...numbersOf(r, SHARE_KEYS),
+        ...numbersOf(r, ACTIVITY_KEYS),
       });
     }
     return out;
@@ -564,8 +562,7 @@ export class StatisticsService {
        ),
        ${STATION_START_CTE},
        sums AS (
-         SELECT coalesce(sum(d.raw_shares), 0) AS raw, coalesce(sum(d.effective_shares), 0) AS eff,
-                count(*) FILTER (WHERE d.effective_shares >= coalesce(rg.daily_quota, $4)) AS met,
+         SELECT ${shareSums('rollup', { quota: 'coalesce(rg.daily_quota, $4)' })},
                 (count(*) FILTER (WHERE d.effective_shares > 0) > 0)::int AS active
          FROM daily_rollup d JOIN station s ON s.id = d.station_id JOIN region rg ON rg.id = s.county_id
          JOIN station_start ss ON ss.station_id = d.station_id
@@ -577,18 +574,15 @@ export class StatisticsService {
       [informantId, counted.from, counted.to, this.defaultQuota],
     );
     const informantDays = Number(r?.idays ?? 0);
+    // An informant has no activities of their own: the activity sums stay 0.
     return figuresOf({
+      ...zeroAggregates(),
       informants: informantDays > 0 ? 1 : 0,
       days: r?.first ? daysIn({ from: r.first, to: counted.to }) : 0,
       firstDay: r?.first ?? null,
       informantDays,
       activeInformants: Number(r?.active ?? 0),
-      rawShares: Number(r?.raw ?? 0),
-      effectiveShares: Number(r?.eff ?? 0),
-      quotaMetDays: Number(r?.met ?? 0),
-      activities: 0,
-      participants: 0,
-      activitiesOf50: 0,
+      ...numbersOf(r, SHARE_KEYS),
     });
   }
 

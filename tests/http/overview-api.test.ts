@@ -179,7 +179,7 @@ describe('console API: overview', () => {
   });
 
   it('county staff see their county only (another county: 404); a manager sees their station alone', async () => {
-    const staff = await fx.app.services.people.addStaffTo(county, { name: '总览员', wechatContact: 'ov-staff' });
+    const staff = await fx.app.services.people.addStaffTo(county, { name: '总览员', ids: { 'wechat-contact': 'ov-staff' } });
     const asStaff = await signedInAs(fx, 'staff', staff.id);
     const mine = overviewBody.parse((await asStaff.call('GET', '/api/v1/overview')).json);
     expect(mine.county.id).toBe(county);
@@ -188,7 +188,7 @@ describe('console API: overview', () => {
     expect(refused.status).toBe(404);
     expect(refused.json).toEqual({ error: '没有这个旗县区，或无权查看' });
 
-    const manager = await fx.app.services.people.addManagerTo(first, { name: '一站长', wechatContact: 'ov-manager' });
+    const manager = await fx.app.services.people.addManagerTo(first, { name: '一站长', ids: { 'wechat-contact': 'ov-manager' } });
     const asManager = await signedInAs(fx, 'manager', manager.id);
     const station = overviewBody.parse((await asManager.call('GET', '/api/v1/overview')).json);
     const month = monthOf(today);

@@ -325,7 +325,9 @@ describe('console API: stations', () => {
 
       expect((await cli('manager', 'add', '--station', '城关社区e站', '--wechat-contact', 'yi-mgr')).err).toContain('甲旗、乙旗');
       expect((await cli('manager', 'add', '--station', '城关社区e站', '--county', '乙旗', '--wechat-contact', 'yi-mgr')).code).toBe(0);
-      const [m] = await fx.db.ds.query(`SELECT station_id FROM station_manager WHERE wechat_contact_id = 'yi-mgr'`);
+      const [m] = await fx.db.ds.query(
+        `SELECT m.station_id FROM station_manager m JOIN person_identity i ON i.manager_id = m.id WHERE i.kind = 'wechat-contact' AND i.external_id = 'yi-mgr'`,
+      );
       expect(m.station_id).toBe(yi.chengguan);
 
       expect((await cli('station', 'set', '城关社区e站', '--counting-from', '2026-11-02')).err).toContain('请指明旗县区');

@@ -4,8 +4,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
 import { ManualClock } from '../../src/clock';
-import { STATION_HEADERS, LEDGER_HEADERS } from '../../src/services/report.service';
 import { startHarness, type BotHarness } from '../support/harness';
+
+// The station table's header row as filed, written out by hand (not the constant that writes it).
+const STATION_HEADERS = [
+  '序号',
+  'e站',
+  '类型',
+  '状态',
+  '统计开始日',
+  '统计天数',
+  '信息员',
+  '信息员≥500',
+  '本期新增',
+  '活跃信息员',
+  '活跃率',
+  '有效转发',
+  '信息员人天',
+  '人均每天有效转发',
+  '人均达标',
+  '达标率',
+  '活动次数',
+  '50人以上活动',
+  '活动达标',
+  '参加人次',
+  '宣传栏更换',
+  '宣传栏达标',
+  '大屏播放小时',
+  '大屏达标',
+];
+// The ledger's header row, written out by hand.
+const LEDGER_HEADERS = ['序号', '姓名', 'e站', '手机号', '统计天数', '活跃天数', '有效转发', '达标天数'];
 
 /**
  * A scripted quarter (2026Q3) through the real robot on the mock puppet: 甲站 counts from 1 July,
@@ -95,8 +124,8 @@ describe('counting periods: a station starting mid-quarter, an informant joining
     ).stationId;
     // 乙站: 李一 on the roster from 1 July, but no group bound yet.
     await h.seedStation({ station: '乙站', roomId: B_ROOM, bindGroup: false, informants: [{ name: '李一', contactId: LI1.id }] });
-    await h.services.people.addManager('甲站', { wechatContact: MANAGER_A.id });
-    await h.services.people.addManager('乙站', { wechatContact: MANAGER_B.id });
+    await h.services.people.addManager('甲站', { ids: { 'wechat-contact': MANAGER_A.id } });
+    await h.services.people.addManager('乙站', { ids: { 'wechat-contact': MANAGER_B.id } });
     h.world('room-managers@chatroom', '管理员', [MANAGER_A, MANAGER_B]);
 
     await share(ZHANG1, A_ROOM, '2026-07-01', 3);

@@ -11,11 +11,38 @@ import { createLogger } from '../../src/logger';
 import { createServices, type Services } from '../../src/services';
 import { JobRunner } from '../../src/jobs/runner';
 import { OutboxWorker } from '../../src/jobs/outbox';
-import { STATION_HEADERS } from '../../src/services/report.service';
 import { ScheduleError, Scheduler } from '../../src/jobs/scheduler';
 import { ManualClock } from '../../src/clock';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startFakeWecom, type FakeWecom } from '../support/fake-wecom';
+
+// The station table's header row as filed, written out by hand (not the constant that writes it).
+const STATION_HEADERS = [
+  '序号',
+  'e站',
+  '类型',
+  '状态',
+  '统计开始日',
+  '统计天数',
+  '信息员',
+  '信息员≥500',
+  '本期新增',
+  '活跃信息员',
+  '活跃率',
+  '有效转发',
+  '信息员人天',
+  '人均每天有效转发',
+  '人均达标',
+  '达标率',
+  '活动次数',
+  '50人以上活动',
+  '活动达标',
+  '参加人次',
+  '宣传栏更换',
+  '宣传栏达标',
+  '大屏播放小时',
+  '大屏达标',
+];
 
 const log = createLogger('silent');
 const CORP = 'ww1234567890abcdef';
@@ -169,8 +196,8 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
   });
 
   it('the weekly digest goes to the county staff on WeCom (markdown + .xlsx) and to the group robot, once', async () => {
-    await services.people.addStaff('报表旗', { wecomUser: 'staff-a' });
-    await services.people.addStaff('报表旗', { wecomUser: 'staff-b' });
+    await services.people.addStaff('报表旗', { ids: { 'wecom-user': 'staff-a' } });
+    await services.people.addStaff('报表旗', { ids: { 'wecom-user': 'staff-b' } });
     await db.ds.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [ids.county, `${fake.url}/cgi-bin/webhook/send?key=k1`]);
     const runner = new JobRunner(db.ds, services, config, log);
     const week = parsePeriod('2026-W27')!; // 29 June – 5 July

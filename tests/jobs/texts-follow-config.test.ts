@@ -38,8 +38,16 @@ describe('scheduled texts follow DAILY_SHARE_QUOTA, QUIET_HOURS and the station 
     const station = await services.stations.add({ name: '规则站', county: '规则旗' });
     stationId = station.id;
     countyId = station.countyId;
-    await db.ds.query(`INSERT INTO county_staff (county_id, name, wecom_user_id) VALUES ($1, '科协', 'kx01')`, [countyId]);
-    await db.ds.query(`INSERT INTO station_manager (station_id, name, wecom_user_id) VALUES ($1, '站长', 'zz01')`, [stationId]);
+    await db.ds.query(
+      `WITH c AS (INSERT INTO county_staff (county_id, name) VALUES ($1, '科协') RETURNING id)
+       INSERT INTO person_identity (staff_id, kind, external_id) SELECT id, 'wecom-user', 'kx01' FROM c`,
+      [countyId],
+    );
+    await db.ds.query(
+      `WITH m AS (INSERT INTO station_manager (station_id, name) VALUES ($1, '站长') RETURNING id)
+       INSERT INTO person_identity (manager_id, kind, external_id) SELECT id, 'wecom-user', 'zz01' FROM m`,
+      [stationId],
+    );
     await db.ds.query(`INSERT INTO wechat_group (room_id, topic, station_id, bound_at) VALUES ($1, '规则群', $2, now())`, [
       ROOM,
       stationId,

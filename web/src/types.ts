@@ -1,301 +1,62 @@
-/** The console API's answers as the pages use them (contract: /work/notes/i11-api.md, src/http/api/schemas.ts). */
+/**
+ * The console API's answers as the pages use them: named pieces of the types generated from
+ * /api/v1/openapi.json (web/src/api-types.ts, `npm run gen:web`), never copied by hand.
+ */
+import type { operations } from './api-types';
 
-/** A scope's figures (docs/统计口径.md); rates are fractions 0..1. */
-export interface Figures {
-  informants: number;
-  days: number;
-  firstDay: string | null;
-  informantDays: number;
-  activeInformants: number;
-  rawShares: number;
-  effectiveShares: number;
-  quotaMetDays: number;
-  activities: number;
-  participants: number;
-  activitiesOf50: number;
-  activeRate: number;
-  perInformantDay: number;
-  quotaMetRate: number;
-  participantsPerActivity: number;
-}
+/** The JSON answer of an operation (the route id of src/http/api/areas/). */
+export type Answer<K extends keyof operations> = operations[K]['responses'] extends { 200: { content: { 'application/json': infer T } } }
+  ? T
+  : operations[K]['responses'] extends { 201: { content: { 'application/json': infer T } } }
+    ? T
+    : never;
 
-export interface Period {
-  key: string;
-  label: string;
-  from: string;
-  to: string;
-}
+export type Overview = Answer<'overview'>;
 
-export interface Named {
-  id: number;
-  name: string;
-}
+/** A scope's figures (docs/统计口径.md); rates are fractions 0..1. Labels and formats: web/src/figures.ts. */
+export type Figures = Overview['figures'];
+export type Period = Overview['period'];
+export type Named = Overview['county'];
+export type AttentionItem = Overview['attention'][number];
 
-export interface AuthOptions {
-  wecom: boolean;
-  password: boolean;
-  demo: boolean;
-  /** The message for the `?error=<code>` asked about (null without one). */
-  error: string | null;
-}
+export type AuthOptions = Answer<'authOptions'>;
 
-export interface AttentionItem {
-  kind: 'no-activity' | 'silent-group' | 'unconfirmed' | 'bot-offline' | 'below-quota';
-  text: string;
-  stationId: number | null;
-  groupId: number | null;
-}
+/** GET /stations. */
+export type StationList = Answer<'stations'>;
 
-export interface Overview {
-  county: Named;
-  counties: Named[];
-  period: Period;
-  targets: { informantsPerStation: number; sharesPerInformantDay: number; activitiesPerMonth: number; participantsPerActivity: number };
-  figures: Figures;
-  stations: number;
-  daily: Array<{ day: string; effectiveShares: number; activeInformants: number }>;
-  weekly: Array<{ week: string; from: string; to: string; activeRate: number; perInformantDay: number }>;
-  ranking: Array<{ rank: number; stationId: number; name: string; type: string; figures: Figures }>;
-  attention: AttentionItem[];
-}
+export type StationDetail = Answer<'station'>;
+export type Station = StationDetail['station'];
 
-/** GET /stations (on main). */
-export interface StationList {
-  period: Period;
-  counties: Array<{
-    id: number;
-    name: string;
-    counted: { from: string; to: string };
-    total: Figures;
-    stations: Array<{ id: number; name: string; status: string; type: string; start: string | null; figures: Figures }>;
-  }>;
-}
+type ListedGroup = Answer<'groups'>[number];
+/** A group; GET /groups adds its bot accounts (every one listens, the speaker speaks) and its coverage. */
+export type Group = Answer<'bindGroup'> & Partial<Pick<ListedGroup, 'accounts' | 'coverage'>>;
+export type GroupAccount = ListedGroup['accounts'][number];
 
-export interface Station {
-  id: number;
-  countyId: number;
-  countyName: string;
-  name: string;
-  type: string;
-  /** The type's Chinese name. */
-  typeLabel: string;
-  status: string;
-  countingFrom: string | null;
-  createdAt: string;
-}
+export type Activity = Answer<'activities'>[number];
 
-export interface Group {
-  id: number;
-  topic: string;
-  stationId: number | null;
-  stationName: string | null;
-  countyId: number | null;
-  lastMessageAt: string | null;
-  boundAt: string | null;
-  memberCount: number | null;
-  /** The bot accounts in the group (GET /groups only): every one listens, the speaker speaks. */
-  accounts?: GroupAccount[];
-  /** Share of the last 24 hours / 7 days with at least one bot account listening (GET /groups only). */
-  coverage?: { day: number | null; week: number | null };
-}
+export type Informant = Answer<'informants'>[number];
 
-/** One bot account in a group. */
-export interface GroupAccount {
-  accountId: number;
-  accountName: string;
-  present: boolean;
-  healthy: boolean;
-  speaker: boolean;
-  pinned: boolean;
-  lastHeardAt: string | null;
-}
+export type RosterPreview = Answer<'rosterPreview'>;
+export type RosterRowError = RosterPreview['errors'][number];
 
-export interface Activity {
-  id: number;
-  stationId: number;
-  date: string;
-  type: string;
-  title: string;
-  participants: number;
-  place: string | null;
-  status: 'active' | 'withdrawn';
-  by: string;
-  createdAt: string;
-}
+export type Unconfirmed = Answer<'unconfirmed'>[number];
 
-export interface StationDetail {
-  station: Station;
-  figures: Figures;
-  /** The effective counting start (set, or the first group's binding day); null before counting starts. */
-  start: string | null;
-  period: Period;
-  groups: Group[];
-  informants: { total: number; active: number; unconfirmed: number };
-  activities: Activity[];
-  resources: Array<{ id: number; date: string; kind: string; text: string }>;
-}
+export type People = Answer<'people'>;
+/** A person's ids, by identity kind (the kinds come with the list: `People.kinds`). */
+export type Handles = Pick<People['managers'][number], 'identities'>;
+/** An identity kind of the installation's channels, as the server's registry lists it. */
+export type IdentityKindInfo = People['kinds'][number];
 
-export interface Informant {
-  id: number;
-  name: string;
-  phoneTail: string | null;
-  status: string;
-  joinedOn: string;
-  leftOn: string | null;
-  boundWechat: boolean;
-  sharesThisMonth: number;
-}
+type Jobs = Answer<'jobs'>;
+export type JobRun = Jobs['runs'][number];
+export type QueueItem = Jobs['queue'][number];
 
-export interface RosterRowError {
-  row: number;
-  message: string;
-}
-
-export interface RosterPreview {
-  ok: boolean;
-  rows: number;
-  add: number;
-  /** Disabled entries the file lists again. */
-  enabled?: number;
-  unchanged: number;
-  /** The first bad rows (at most 1,000); `errorCount` is the total. */
-  errors: RosterRowError[];
-  errorCount?: number;
-  sample: Array<{ row: number; name: string; phoneTail: string | null }>;
-}
-
-export interface Unconfirmed {
-  index: number;
-  /** Stable across list changes; what binding sends. */
-  key: string;
-  contactName: string;
-  shares: number;
-  lastSharedAt: string | null;
-  groupTopic: string | null;
-}
-
-export interface Handles {
-  wecomUserId: string | null;
-  mpOpenid: string | null;
-  wechatContactId: string | null;
-}
-
-export interface People {
-  managers: Array<{ id: number; stationId: number; stationName: string; name: string } & Handles>;
-  staff: Array<{ id: number; countyId: number; countyName: string; name: string } & Handles>;
-}
-
-export interface JobRun {
-  id: number;
-  job: string;
-  scope: string;
-  /** The county, station or group by name. */
-  scopeLabel: string;
-  period: string;
-  state: string;
-  round: number;
-  pendingReason: string | null;
-  startedAt: string;
-  queued: number;
-  sent: number;
-  failed: number;
-  other: number;
-}
-
-export interface QueueItem {
-  id: number;
-  runId: number;
-  job: string;
-  scope: string;
-  /** The county, station or group by name. */
-  scopeLabel: string;
-  period: string;
-  round: number;
-  part: number;
-  channel: string;
-  state: string;
-  attempts: number;
-  dueAt: string;
-  validUntil: string | null;
-  lastError: string | null;
-  pendingReason: string | null;
-}
-
-export interface Robot {
-  ready: boolean;
-  reasons: string[];
-  wechat: { state: string; loggedIn: boolean; connected: boolean; since: string | null; reason: string | null; waitingForScan: boolean };
-  database: { up: boolean; since: string | null };
-  queue: { outbox: number; failed: number; replies: number; spool: number };
-  version: string;
-  lastMessageAt?: string | null;
-  accounts: RobotAccount[];
-}
-
-/** One WeChat account of the bot (every process's); the token is only ever masked. */
-export interface RobotAccount {
-  id: number;
-  name: string;
-  source: 'db' | 'env' | 'demo' | 'test';
-  endpoint: string | null;
-  tokenMasked: string | null;
-  tls: boolean;
-  paused: boolean;
-  counties: Array<{ id: number; name: string }>;
-  state: string;
-  stateLabel: string;
-  loggedIn: boolean;
-  wechatName: string | null;
-  groups: number | null;
-  lastEventAt: string | null;
-  sentToday: number;
-  holder: string | null;
-  waitingForScan: boolean;
-  mayScan: boolean;
-  /** Since when the account looks dead although logged in (hears nothing while others in its groups do). */
-  suspectSince: string | null;
-}
-
-/** An attached file of a job's message (.xlsx or .png). */
-export interface MessageFile {
-  name: string;
-  bytes: number;
-}
+export type Robot = Answer<'robot'>;
+export type RobotAccount = Robot['accounts'][number];
 
 /** GET /jobs/runs/:id/messages: what a run queued and sent, part by part (the demo inbox's messages too). */
-export interface RunMessages {
-  run: { id: number; job: string; scope: string; scopeLabel: string; period: string; state: string };
-  parts: Array<{
-    id: number;
-    round: number;
-    part: number;
-    channel: string;
-    channelLabel: string;
-    state: string;
-    sentAt: string | null;
-    text: string;
-    markdown: boolean;
-    file: MessageFile | null;
-  }>;
-}
+export type RunMessages = Answer<'runMessages'>;
+export type MessageFile = NonNullable<RunMessages['parts'][number]['file']>;
 
 /** GET /jobs/preview: what a job would send for a period in one county (a dry run: nothing stored or sent). */
-export interface JobPreview {
-  job: string;
-  period: string;
-  county: number;
-  scopes: Array<{
-    scope: string;
-    scopeLabel: string;
-    messages: Array<{
-      index: number;
-      channel: string;
-      channelLabel: string;
-      mentions: number;
-      text: string;
-      markdown: boolean;
-      file: MessageFile | null;
-      waiting: string | null;
-    }>;
-  }>;
-}
+export type JobPreview = Answer<'jobPreview'>;

@@ -3,6 +3,8 @@ import createHttpError from 'http-errors';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import { timingSafeEqual } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { z } from 'zod';
 import { UserError } from '../../errors';
 import type { AuditOutcome } from '../../db/entities';
 import type { ActiveSession } from '../../services/console-auth.service';
@@ -47,6 +49,34 @@ async function readBody(ctx: Context, route: ApiRoute): Promise<void> {
   } catch {
     throw createHttpError(400, '请求体不是有效的 JSON');
   }
+}
+
+/**
+ * Where an answer departs from its schema (null: it matches): a parse failure (the first issue's
+ * path and code), or a field the schema's parse would drop. Only paths and codes: no values.
+ */
+export function answerMismatch(schema: z.ZodType, body: unknown): string | null {
+  const json: unknown = body === undefined ? undefined : JSON.parse(JSON.stringify(body));
+  const r = schema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return `${issue.code} at ${issue.path.join('.') || '(root)'}`;
+  }
+  const parsed: unknown = r.data === undefined ? undefined : JSON.parse(JSON.stringify(r.data));
+  return isDeepStrictEqual(parsed, json) ? null : `fields outside the schema at ${firstDifference(json, parsed) || '(root)'}`;
+}
+
+/** The path of the first place where `a` has what `b` lacks (or differs). */
+function firstDifference(a: unknown, b: unknown, path = ''): string {
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return path;
+  for (const key of Object.keys(a)) {
+    const at = path ? `${path}.${key}` : key;
+    if (!(key in b)) return at;
+    const x = (a as Record<string, unknown>)[key];
+    const y = (b as Record<string, unknown>)[key];
+    if (!isDeepStrictEqual(x, y)) return firstDifference(x, y, at);
+  }
+  return path;
 }
 
 /**
@@ -114,6 +144,19 @@ export function createApiRouter(deps: ApiDeps): Router {
     return next();
   });
 
+  /**
+   * Every JSON answer is checked against its route's response schema, strictly: a field the
+   * schema lacks, or one it has that the answer lacks, is a mismatch (so a figure cannot vanish
+   * from the answers or the OpenAPI document unnoticed). Outside production a mismatch is a 500;
+   * in production it is logged and the answer goes out as it is.
+   */
+  const strict = deps.config.env !== 'production';
+  const checkAnswer = (id: string, schema: z.ZodType, body: unknown): void => {
+    const problem = answerMismatch(schema, body);
+    if (!problem) return;
+    deps.log.error({ route: id, problem }, 'an API answer does not match its schema');
+    if (strict) throw createHttpError(500, '应答与接口说明不符');
+  };
   const handlers = apiHandlers(deps);
   const document = openApiDocument(deps.version);
   for (const [id, route] of Object.entries(API_ROUTES) as Array<[keyof typeof API_ROUTES, ApiRoute]>) {
@@ -135,6 +178,7 @@ export function createApiRouter(deps: ApiDeps): Router {
         ctx.status = route.status;
         return;
       }
+      if (route.response) checkAnswer(id, route.response, body);
       ctx.status = route.status;
       if (route.status !== 204) ctx.body = body;
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parsePeriod, PERIOD_YEARS } from '../../domain/periods';
+import { FIGURE_LIST, type FigureEntry, type FigureKey, type Figures } from '../../stats/catalogue';
 
 /**
  * The console API's requests and answers as zod schemas: the router validates requests with
@@ -20,24 +21,16 @@ export const periodKey = z
 
 export const errorBody = z.object({ error: z.string().describe('中文错误说明') });
 
-/** A scope's figures (docs/统计口径.md). */
-export const figures = z.object({
-  informants: z.number(),
-  days: z.number(),
-  firstDay: dayKey.nullable(),
-  informantDays: z.number(),
-  activeInformants: z.number(),
-  rawShares: z.number(),
-  effectiveShares: z.number(),
-  quotaMetDays: z.number(),
-  activities: z.number(),
-  participants: z.number(),
-  activitiesOf50: z.number(),
-  activeRate: z.number(),
-  perInformantDay: z.number(),
-  quotaMetRate: z.number(),
-  participantsPerActivity: z.number(),
-});
+/** A figure's schema: a number (a day for a day), titled and described from its catalogue entry. */
+function figureSchema(e: FigureEntry): z.ZodType {
+  const base = e.format === 'day' ? dayKey.nullable() : z.number();
+  return base.meta({ title: e.label, description: e.definition });
+}
+
+/** A scope's figures (docs/统计口径.md): every figure of the catalogue (src/stats/catalogue.ts), and nothing else. */
+export const figures = z.object(
+  Object.fromEntries(FIGURE_LIST.map(([k, e]) => [k, figureSchema(e)])) as { [K in FigureKey]: z.ZodType<Figures[K]> },
+);
 
 export const range = z.object({ from: dayKey, to: dayKey });
 

@@ -2,7 +2,7 @@ import createHttpError from 'http-errors';
 import { z } from 'zod';
 import { STATION_TYPES } from '../../../db/entities';
 import { dayOf } from '../../../domain/calendar';
-import { figuresOf, sumAggregates } from '../../../domain/figures';
+import { figuresOf, figuresOnly, sumAggregates } from '../../../stats/catalogue';
 import { parsePeriod, periodContaining, periodLabel, type Period } from '../../../domain/periods';
 import { STATION_TYPE_LABEL } from '../../../services/report.service';
 import { STATION_TYPE_HINT, stationTypeOf, type StationWithCounty } from '../../../services/station.service';
@@ -12,11 +12,8 @@ import { bodyOf, idParam, parse, type ApiDeps, type ApiRoute, type Handlers } fr
 import { activityBody, activityOf } from './activities';
 import { groupBody, groupOut } from './groups';
 
-const FIGURE_KEYS = Object.keys(figures.shape) as Array<keyof z.infer<typeof figures>>;
-
-/** Only the figures' own fields (a station's aggregates also carry its name and status). */
-export const figuresOnly = (f: z.infer<typeof figures>): z.infer<typeof figures> =>
-  Object.fromEntries(FIGURE_KEYS.map((k) => [k, f[k]])) as z.infer<typeof figures>;
+/** Only the figures' own fields, the catalogue's (a station's aggregates also carry its name and status). */
+export { figuresOnly } from '../../../stats/catalogue';
 
 export const stationsQuery = z.object({
   period: periodKey.optional().describe('统计期（默认本月）'),

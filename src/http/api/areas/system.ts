@@ -1,3 +1,4 @@
+import { formatScope, scopeIds, type JobScope } from '../../../domain/job-scope';
 import createHttpError from 'http-errors';
 import { z } from 'zod';
 import { parsePeriod, type Period } from '../../../domain/periods';
@@ -172,14 +173,20 @@ export const SYSTEM_ROUTES = {
 
 /** Chinese names of job scopes (`county:3` → the county, `station:7` → the station, `room:…` → the group's topic), one query. */
 export async function scopeLabels(deps: ApiDeps, scopes: string[]): Promise<Map<string, string>> {
-  const ids = (kind: string) => [...new Set(scopes.filter((s) => s.startsWith(`${kind}:`)).map((s) => s.slice(kind.length + 1)))];
-  const rows: Array<{ scope: string; label: string }> = await deps.ds.query(
-    `SELECT 'county:' || id AS scope, name AS label FROM region WHERE id::text = ANY($1)
-     UNION ALL SELECT 'station:' || id, name FROM station WHERE id::text = ANY($2)
-     UNION ALL SELECT 'room:' || room_id, CASE WHEN topic = '' THEN '（无群名）' ELSE topic END FROM wechat_group WHERE room_id = ANY($3)`,
-    [ids('county'), ids('station'), ids('room')],
+  const ids = scopeIds(scopes);
+  const rows: Array<{ kind: 'county' | 'station' | 'room'; id: string; label: string }> = await deps.ds.query(
+    `SELECT 'county' AS kind, id::text AS id, name AS label FROM region WHERE id = ANY($1::int[])
+     UNION ALL SELECT 'station', id::text, name FROM station WHERE id = ANY($2::int[])
+     UNION ALL SELECT 'room', room_id, CASE WHEN topic = '' THEN '（无群名）' ELSE topic END FROM wechat_group WHERE room_id = ANY($3)`,
+    [ids.county, ids.station, ids.room],
   );
-  return new Map(rows.map((r) => [r.scope, r.label]));
+  const scopeOf = (r: (typeof rows)[number]): JobScope =>
+    r.kind === 'room'
+      ? { kind: 'room', roomId: r.id }
+      : r.kind === 'county'
+        ? { kind: 'county', countyId: Number(r.id) }
+        : { kind: 'station', stationId: Number(r.id) };
+  return new Map(rows.map((r) => [formatScope(scopeOf(r)), r.label]));
 }
 
 export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
