@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { daysBefore, monthOf, type DayKey, type DayRange } from '../domain/calendar';
 import { TARGETS, figuresOf, sumAggregates, type Figures } from '../domain/figures';
 import { periodBefore, periodContaining } from '../domain/periods';
+import { inCountiesOf } from './county-scope';
 import type { StationRow, StatisticsService } from './statistics.service';
 
 /** Days of the daily series (up to today). */
@@ -168,7 +169,7 @@ export class OverviewService {
   private async unconfirmedCounts(stationIds: number[]): Promise<Array<{ stationId: number; name: string; members: number }>> {
     const rows: Array<{ station_id: number; name: string; members: string }> = await this.ds.query(
       `SELECT e.station_id, s.name, count(DISTINCT e.talker_id) AS members FROM share_event e JOIN station s ON s.id = e.station_id
-       WHERE e.station_id = ANY($1) AND e.informant_id IS NULL AND s.status = 'active' GROUP BY e.station_id, s.name ORDER BY s.name`,
+       WHERE e.station_id = ANY($1) AND ${inCountiesOf('e', '$1')} AND e.informant_id IS NULL AND s.status = 'active' GROUP BY e.station_id, s.name ORDER BY s.name`,
       [stationIds],
     );
     return rows.map((r) => ({ stationId: r.station_id, name: r.name, members: Number(r.members) }));
