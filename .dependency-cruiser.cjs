@@ -4,7 +4,7 @@
  * config, logger, metrics, clock and errors are support modules anyone may use; they use only the domain.
  */
 const SUPPORT = '^src/(config|logger|metrics|clock|errors)[.]ts$';
-const TOP = '^src/(http/|cli[.]ts|cli/|compose[.]ts|main[.]ts)';
+const TOP = '^src/(http/|cli[.]ts|cli/|compose[.]ts|compose/|main[.]ts)';
 module.exports = {
   forbidden: [
     { name: 'no-cycles', severity: 'error', comment: 'An import cycle.', from: {}, to: { circular: true } },

@@ -19,6 +19,19 @@ export default tseslint.config(
     },
   },
   {
+    // SQL lives in services and read modules (src/services/reads/), never in HTTP handlers or the CLI.
+    files: ['src/http/**/*.ts', 'src/cli/**/*.ts', 'src/cli.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['query', 'createQueryBuilder'].map((name) => ({
+          selector: `CallExpression[callee.property.name='${name}']`,
+          message: `No SQL in src/http or src/cli (${name}): ask a service, or a read module under src/services/reads/.`,
+        })),
+      ],
+    },
+  },
+  {
     // The console's browser code (web/src; .vue files are type-checked by vue-tsc in `npm run lint`).
     files: ['web/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },

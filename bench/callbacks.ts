@@ -67,7 +67,7 @@ export async function benchCallbacks(ds: DataSource, n = Number(process.env.BENC
   const clock = new ManualClock(now);
   const services = createServices(ds, config, metrics, log);
   await services.stations.add({ name: '回调基准e站', county: '基准旗' });
-  await services.people.addManager('回调基准e站', { wecomUser: 'bench-manager' });
+  await services.people.addManager('回调基准e站', { ids: { 'wecom-user': 'bench-manager' } });
   const robot = new Robot({ services, config, clock, log, metrics });
   loadScripts(robot);
   const bare = new Router();

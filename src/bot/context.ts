@@ -8,20 +8,14 @@ import type { ClaimPurpose } from '../services/message-claims';
 
 export type { ChannelName, IdentityKind } from '../domain/channels';
 import type { ChannelName, IdentityKind } from '../domain/channels';
+import { WECHAT_CONTACT } from '../domain/identity-kinds';
 
 /** What a listener may serve: a channel by name, or 'private' for every one-to-one channel. */
 export type ChannelFilter = ChannelName | 'private';
 
-const BUILT_IN_IDENTITY: Record<string, IdentityKind> = {
-  wecom: 'wecom-user',
-  mp: 'openid',
-  'wechat-private': 'wechat-contact',
-  'wechat-group': 'wechat-contact',
-};
-
-/** The identity kind of a message's sender: the one its channel declared, else the built-in channel's. */
+/** The identity kind of a message's sender: the one its channel declared, else a WeChat contact (the WeChat channels). */
 export function identityKindOf(message: Pick<IncomingMessage, 'channel' | 'identityKind'>): IdentityKind {
-  return message.identityKind ?? BUILT_IN_IDENTITY[message.channel] ?? 'wechat-contact';
+  return message.identityKind ?? WECHAT_CONTACT.kind;
 }
 
 /** Whether a message came through a one-to-one channel (anything but a WeChat group). */
@@ -45,7 +39,7 @@ export interface IncomingMessage {
   kind: 'text' | 'url' | 'mini-program' | 'other';
   sentAt: Date;
   sender: { id: string; name: string };
-  /** Which handle `sender.id` is; set by channel plug-ins, derived from `channel` for the built-in ones. */
+  /** Which of a person's identities `sender.id` is; set by every channel plug-in (absent: a WeChat contact). */
   identityKind?: IdentityKind;
   room?: { id: string; topic: string };
   /** Kepu China content links the message carries (recognised by the channel), distinct items in order. */

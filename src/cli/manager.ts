@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context';
-import { describeHandles, handleOptions, type HandleOpts } from './handles';
+import { describeHandles, handleOptions, personOf, type HandleOpts } from './handles';
 
 /** `kepubot manager add`: an e-station's manager, by their handles. */
 export function managerCommands(program: Command, ctx: CliContext): void {
@@ -10,8 +10,7 @@ export function managerCommands(program: Command, ctx: CliContext): void {
     .option('--county <name>', '所属旗县区（不同旗县区有同名e站时必填）')
     .action(async (opts: HandleOpts & { station: string; county?: string }) => {
       await ctx.withDatabase(`manager add --station ${opts.station}`, async (s, ds) => {
-        const { county, station, ...handles } = opts;
-        await s.people.addManager(station, handles, county);
+        await s.people.addManager(opts.station, personOf(opts), opts.county);
         ctx.io.out(`已登记“${opts.station}”的管理员${opts.name ? ` ${opts.name}` : ''}（${describeHandles(opts)}）`);
         await ctx.retryPending(s, ds);
       });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context';
-import { describeHandles, handleOptions, type HandleOpts } from './handles';
+import { describeHandles, handleOptions, personOf, type HandleOpts } from './handles';
 
 /** `kepubot staff add`: a county's staff member, by their handles. */
 export function staffCommands(program: Command, ctx: CliContext): void {
@@ -9,7 +9,7 @@ export function staffCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--county <name>', '旗县区名称')
     .action(async (opts: HandleOpts & { county: string }) => {
       await ctx.withDatabase(`staff add --county ${opts.county}`, async (s, ds) => {
-        await s.people.addStaff(opts.county, opts);
+        await s.people.addStaff(opts.county, personOf(opts));
         ctx.io.out(`已登记${opts.county}的工作人员${opts.name ? ` ${opts.name}` : ''}（${describeHandles(opts)}）`);
         await ctx.retryPending(s, ds);
       });

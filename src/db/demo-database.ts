@@ -60,3 +60,9 @@ export async function hasAddedAccounts(realUrl: string): Promise<boolean> {
     await client.end().catch(() => undefined);
   }
 }
+
+/** The same question over an open, migrated DataSource (tests and the bench hand one in). */
+export async function dataSourceHasAddedAccounts(ds: { query(sql: string): Promise<unknown[]> }): Promise<boolean> {
+  const rows = await ds.query(`SELECT 1 FROM bot_account WHERE source = 'db' AND removed_at IS NULL LIMIT 1`);
+  return rows.length > 0;
+}

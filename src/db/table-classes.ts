@@ -28,6 +28,7 @@ export const REFERENCE_TABLES: readonly string[] = [
   'station',
   'station_manager',
   'county_staff',
+  'person_identity',
   'wechat_group',
   'activity',
   'resource_log',

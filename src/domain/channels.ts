@@ -5,8 +5,5 @@
  */
 export type ChannelName = 'wechat-group' | 'wechat-private' | 'wecom' | 'mp' | (string & {});
 
-/**
- * Which of a person's registered handles a sender id is: a WeCom user id, an Official Account
- * openid, or a WeChat contact id (the columns of station_manager and county_staff).
- */
-export type IdentityKind = 'wecom-user' | 'openid' | 'wechat-contact';
+/** Which of a person's identities a sender id is (src/domain/identity-kinds.ts). */
+export type { IdentityKind } from './identity-kinds';

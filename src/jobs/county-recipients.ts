@@ -1,5 +1,6 @@
 import type { OutboxPayload } from '../db/entities';
 import type { JobContext, PlannedMessage } from './job';
+import { WECOM_USER } from '../domain/identity-kinds';
 
 /**
  * The demo county's inbox (region.demo_inbox): its messages are kept in the console instead of
@@ -16,8 +17,9 @@ export async function toCountyStaff(ctx: JobContext, countyId: number, payload: 
   const demo = await demoInbox(ctx, countyId, payload);
   if (demo) return [demo];
   const staff: Array<{ wecom_user_id: string }> = await ds.query(
-    `SELECT wecom_user_id FROM county_staff WHERE county_id = $1 AND wecom_user_id IS NOT NULL ORDER BY wecom_user_id`,
-    [countyId],
+    `SELECT i.external_id AS wecom_user_id FROM county_staff c JOIN person_identity i ON i.staff_id = c.id AND i.kind = $2
+     WHERE c.county_id = $1 ORDER BY i.external_id`,
+    [countyId, WECOM_USER.kind],
   );
   const [county]: Array<{ name: string; digest_webhook_url: string | null }> = await ds.query(
     `SELECT name, digest_webhook_url FROM region WHERE id = $1`,
@@ -30,7 +32,7 @@ export async function toCountyStaff(ctx: JobContext, countyId: number, payload: 
   // Nobody to send to: keep the message so a dry run still shows it; the runner keeps the run pending.
   const name = county?.name ?? `旗县区 ${countyId}`;
   const noRecipient =
-    `没有接收人：${name}还没有登记有企业微信账号的工作人员（管理后台“人员”页添加，或 npx kepubot staff add --county ${name} --wecom-user <企业微信UserID>），` +
+    `没有接收人：${name}还没有登记有企业微信账号的工作人员（管理后台“人员”页添加，或 npx kepubot staff add --county ${name} --${WECOM_USER.flag} <企业微信UserID>），` +
     `也没有设置群机器人（npx kepubot county ${name} --webhook <地址>）`;
   return [{ channel: 'wecom-app', recipient: '', payload, noRecipient }];
 }

@@ -3,6 +3,7 @@ import { TARGETS } from '../domain/figures';
 import { demoInbox } from './county-recipients';
 import type { JobDefinition, PlannedMessage } from './job';
 import { stationIdOf } from './job';
+import { WECHAT_CONTACT, WECOM_USER } from '../domain/identity-kinds';
 
 /** On the 25th: a station with no activity logged this month gets a reminder to its managers through their channel. */
 export const monthlyCheck: JobDefinition = {
@@ -25,8 +26,10 @@ export const monthlyCheck: JobDefinition = {
       [stationId],
     );
     const managers: Array<{ wecom_user_id: string | null; wechat_contact_id: string | null }> = await ds.query(
-      `SELECT wecom_user_id, wechat_contact_id FROM station_manager WHERE station_id = $1 ORDER BY id`,
-      [stationId],
+      `SELECT (SELECT external_id FROM person_identity WHERE manager_id = m.id AND kind = $2) AS wecom_user_id,
+              (SELECT external_id FROM person_identity WHERE manager_id = m.id AND kind = $3) AS wechat_contact_id
+       FROM station_manager m WHERE m.station_id = $1 ORDER BY m.id`,
+      [stationId, WECOM_USER.kind, WECHAT_CONTACT.kind],
     );
     const month = Number(period.from.slice(5, 7));
     const text = `提醒：${name}${month}月还没有登记活动。每月至少要开展 ${TARGETS.activitiesPerMonth} 次 ${TARGETS.participantsPerActivity} 人以上的科普活动，请在月底前开展并登记，例如：活动 ${month}月28日 讲座 冬季防火知识 65人 文化站`;
@@ -41,8 +44,8 @@ export const monthlyCheck: JobDefinition = {
     const demo = await demoInbox(ctx, county, { text });
     if (demo) return [demo];
     const noRecipient =
-      `没有接收人：${name}还没有登记能接收提醒的管理员（管理后台“人员”页添加，或 npx kepubot manager add --station ${name} --wecom-user <企业微信UserID> ` +
-      `或 --wechat-contact <微信ID>；公众号不能主动推送提醒）`;
+      `没有接收人：${name}还没有登记能接收提醒的管理员（管理后台“人员”页添加，或 npx kepubot manager add --station ${name} --${WECOM_USER.flag} <企业微信UserID> ` +
+      `或 --${WECHAT_CONTACT.flag} <微信ID>；公众号不能主动推送提醒）`;
     return [{ channel: 'wecom-app', recipient: '', payload: { text }, noRecipient }];
   },
 };

@@ -8,6 +8,7 @@ import type { OutboxChannel, OutboxMessage, OutboxPayload } from '../db/entities
 import type { Logger } from '../logger';
 import type { Deliver } from '../db/entities';
 import { enqueueMessage } from './outbox-queue';
+import { WECOM_USER } from '../domain/identity-kinds';
 
 /** What an alert says: Chinese text and, optionally, a PNG (the login QR code). */
 export interface AlertContent {
@@ -243,8 +244,10 @@ export class AlertService {
 
   private async readRecipients(m: EntityManager): Promise<AlertRecipients> {
     const staff: Array<{ wecom_user_id: string; counties: number[] }> = await m.query(
-      `SELECT s.wecom_user_id, array_agg(DISTINCT s.county_id) AS counties FROM county_staff s JOIN region r ON r.id = s.county_id
-       WHERE r.level = 'county' AND s.wecom_user_id IS NOT NULL AND s.wecom_user_id <> '' GROUP BY 1 ORDER BY 1`,
+      `SELECT i.external_id AS wecom_user_id, array_agg(DISTINCT s.county_id) AS counties
+       FROM county_staff s JOIN region r ON r.id = s.county_id JOIN person_identity i ON i.staff_id = s.id AND i.kind = $1
+       WHERE r.level = 'county' GROUP BY 1 ORDER BY 1`,
+      [WECOM_USER.kind],
     );
     const hooks: Array<{ url: string; counties: number[] }> = await m.query(
       `SELECT digest_webhook_url AS url, array_agg(id) AS counties FROM region

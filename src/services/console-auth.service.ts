@@ -2,7 +2,15 @@ import { hash, verify } from '@node-rs/argon2';
 import { createHash, randomBytes } from 'node:crypto';
 import { LessThan, type DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { ConsoleLoginTicket, ConsoleSession, CountyStaff, OperatorAccount, StationManager, type PrincipalKind } from '../db/entities';
+import {
+  ConsoleLoginTicket,
+  ConsoleSession,
+  CountyStaff,
+  OperatorAccount,
+  PersonIdentity,
+  StationManager,
+  type PrincipalKind,
+} from '../db/entities';
 import type { IdentityKind } from '../domain/channels';
 import { UserError } from '../errors';
 
@@ -58,13 +66,6 @@ export interface NewSession {
 }
 
 const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
-
-/** The handle columns of county_staff and station_manager, by identity kind. */
-const HANDLE_COLUMN: Record<IdentityKind, 'wecomUserId' | 'mpOpenid' | 'wechatContactId'> = {
-  'wecom-user': 'wecomUserId',
-  openid: 'mpOpenid',
-  'wechat-contact': 'wechatContactId',
-};
 
 /** The console link that redeems a ticket: `<CONSOLE_PUBLIC_URL>/#/login?ticket=<ticket>`. */
 export function ticketLink(publicUrl: string, ticket: string): string {
@@ -171,17 +172,15 @@ export class ConsoleAuthService {
   }
 
   /**
-   * Who may sign in with a handle (a WeCom user id, an Official Account openid, a WeChat contact
-   * id): county staff first, then a station manager. A handle registered as both (the registration
-   * commands refuse that, but older rows may have it) signs in as staff, the broader access, unlike
-   * the bot's station commands, which act as the manager.
+   * Who may sign in with an id of a kind (a WeCom user id for WeCom sign-in, the id a private
+   * channel gave the bot): the county staff member or station manager it names (person_identity:
+   * an id names one person), or null.
    */
   async principalByHandle(kind: IdentityKind, handle: string): Promise<Principal | null> {
-    const column = HANDLE_COLUMN[kind];
-    const staff = await this.ds.getRepository(CountyStaff).findOne({ where: { [column]: handle }, order: { id: 'ASC' } });
-    if (staff) return this.principal({ kind: 'staff', id: staff.id });
-    const m = await this.ds.getRepository(StationManager).findOne({ where: { [column]: handle }, order: { id: 'ASC' } });
-    return m ? this.principal({ kind: 'manager', id: m.id }) : null;
+    const id = await this.ds.getRepository(PersonIdentity).findOneBy({ kind, externalId: handle });
+    if (id?.staffId) return this.principal({ kind: 'staff', id: id.staffId });
+    if (id?.managerId) return this.principal({ kind: 'manager', id: id.managerId });
+    return null;
   }
 
   /**

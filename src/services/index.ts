@@ -1,12 +1,13 @@
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config';
+import type { IdentityKinds } from '../domain/identity-kinds';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { ActivityService } from './activity.service';
 import { AuditService } from './audit.service';
 import { BotAccountService } from './bot-account.service';
 import { CallbackReceiptService } from './callback-receipt.service';
-import { configuredChannels } from './channels';
+import { builtInIdentityKinds } from './channels';
 import { ConsoleAuthService } from './console-auth.service';
 import { ContentTitleService } from './content-titles.service';
 import { CountyPolicyService } from './county-policy.service';
@@ -27,6 +28,7 @@ import { ShareCounter } from './share-counter.service';
 import { ShareSpool } from './share-spool';
 import { StationService } from './station.service';
 import { StatisticsService } from './statistics.service';
+import { createReads, type Reads } from './reads';
 
 /** The use cases, built once from the DataSource and handed to scripts, channels and the CLI. */
 export interface Services {
@@ -65,9 +67,21 @@ export interface Services {
   regions: RegionService;
   /** The raw tables' monthly partitions: created ahead, dropped by retention once summarised. */
   partitions: PartitionKeeper;
+  /** Read modules named after what they read (job scopes, the send queue): src/services/reads/. */
+  reads: Reads;
 }
 
-export function createServices(ds: DataSource, config: AppConfig, metrics?: Metrics, log?: Logger): Services {
+/**
+ * The services over one DataSource. `kinds`: the installation's identity kinds (the server and the
+ * CLI pass the channel registry's, src/channels/registry.ts `identityKindsOf`); default the built-in channels'.
+ */
+export function createServices(
+  ds: DataSource,
+  config: AppConfig,
+  metrics?: Metrics,
+  log?: Logger,
+  kinds: IdentityKinds = builtInIdentityKinds(config),
+): Services {
   const policy = new CountyPolicyService(ds, config.counting.dailyQuota);
   const statistics = new StatisticsService(ds, policy);
   return {
@@ -91,7 +105,7 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     roster: new RosterService(ds),
     audit: new AuditService(ds),
     personalData: new PersonalDataService(ds),
-    people: new PeopleService(ds, configuredChannels(config)),
+    people: new PeopleService(ds, kinds),
     activities: new ActivityService(ds),
     receipts: new CallbackReceiptService(ds, config.callbacks.maxAgeSeconds),
     links: new LinkShapeService(ds, metrics),
@@ -105,5 +119,6 @@ export function createServices(ds: DataSource, config: AppConfig, metrics?: Metr
     policy,
     regions: new RegionService(ds),
     partitions: new PartitionKeeper(ds, statistics.summaries),
+    reads: createReads(ds),
   };
 }

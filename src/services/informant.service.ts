@@ -231,6 +231,12 @@ export class InformantService {
     return saved;
   }
 
+  /** The station whose roster has the informant `id`, or null when there is no such informant. */
+  async stationOf(id: number): Promise<number | null> {
+    const found = await this.ds.getRepository(Informant).findOne({ where: { id }, select: { id: true, stationId: true } });
+    return found?.stationId ?? null;
+  }
+
   /** How many entries a station's roster has (all, active) and how many members shared without being on it. */
   async counts(stationId: number): Promise<{ total: number; active: number; unconfirmed: number }> {
     const [r]: Array<{ total: string; active: string; unconfirmed: string }> = await this.ds.query(

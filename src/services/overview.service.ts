@@ -4,6 +4,7 @@ import { TARGETS, figuresOf, sumAggregates, type Figures } from '../domain/figur
 import { SILENT_DAYS, activityTarget, inService } from '../domain/county-policy';
 import { periodBefore, periodContaining, periodLabel } from '../domain/periods';
 import type { CountyPolicyService } from './county-policy.service';
+import { inCountiesOf } from './county-scope';
 import type { StationRow, StatisticsService } from './statistics.service';
 
 /** Days of the daily series (up to today). */
@@ -155,7 +156,7 @@ export class OverviewService {
   private async unconfirmedCounts(stationIds: number[]): Promise<Array<{ stationId: number; name: string; members: number }>> {
     const rows: Array<{ station_id: number; name: string; members: string }> = await this.ds.query(
       `SELECT e.station_id, s.name, count(DISTINCT e.talker_id) AS members FROM share_event e JOIN station s ON s.id = e.station_id
-       WHERE e.station_id = ANY($1) AND e.informant_id IS NULL AND s.status = 'active' GROUP BY e.station_id, s.name ORDER BY s.name`,
+       WHERE e.station_id = ANY($1) AND ${inCountiesOf('e', '$1')} AND e.informant_id IS NULL AND s.status = 'active' GROUP BY e.station_id, s.name ORDER BY s.name`,
       [stationIds],
     );
     return rows.map((r) => ({ stationId: r.station_id, name: r.name, members: Number(r.members) }));

@@ -1,38 +1,35 @@
-import type { DataSource } from 'typeorm';
-import type { IdentityKind } from '../domain/channels';
-import { CountyStaff, Region, Station, StationManager } from '../db/entities';
-import { NOT_CONFIGURED, type ConfiguredChannels } from './channels';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { IdentityKind, IdentityKinds } from '../domain/identity-kinds';
+import { CountyStaff, PersonIdentity, Region, Station, StationManager } from '../db/entities';
 import { UserError } from '../errors';
 import { requireStationByName, type CountyRef } from './station.service';
 
-/** How a person is reached: at least one of these. */
-export interface Handles {
+/** A person to register: a name and their ids by identity kind (at least one; empty values are absent). */
+export interface PersonInput {
   name?: string;
-  wecomUser?: string;
-  openid?: string;
-  wechatContact?: string;
+  ids: Readonly<Partial<Record<IdentityKind, string>>>;
 }
 
-interface PersonHandles {
-  name: string | null;
-  wecomUserId: string | null;
-  mpOpenid: string | null;
-  wechatContactId: string | null;
-}
+/** A person's ids by identity kind. */
+export type IdentityMap = Partial<Record<IdentityKind, string>>;
 
 /** A station manager as the console lists them. */
-export interface ManagerRow extends PersonHandles {
+export interface ManagerRow {
   id: number;
   stationId: number;
   stationName: string;
   countyId: number;
+  name: string | null;
+  identities: IdentityMap;
 }
 
 /** A county staff member as the console lists them. */
-export interface StaffRow extends PersonHandles {
+export interface StaffRow {
   id: number;
   countyId: number;
   countyName: string;
+  name: string | null;
+  identities: IdentityMap;
 }
 
 /** Who is talking to the bot, as far as station commands are concerned. */
@@ -41,49 +38,52 @@ export type Identity =
   | { role: 'staff'; name: string | null; county: { id: number; name: string } }
   | { role: 'nobody' };
 
-const COLUMN: Record<IdentityKind, 'wecom_user_id' | 'mp_openid' | 'wechat_contact_id'> = {
-  'wecom-user': 'wecom_user_id',
-  openid: 'mp_openid',
-  'wechat-contact': 'wechat_contact_id',
-};
+/** A registered person's ids, read with the person. */
+export type Registered<T> = T & { identities: IdentityMap };
+
+const isUniqueViolation = (err: unknown): boolean =>
+  ((err as { driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code) === '23505';
 
 /**
- * Station managers and county staff: registration and recognition on each channel. A handle on
- * a channel this installation has not configured is refused (nobody could reach them through it).
+ * Station managers and county staff: registration with their ids (person_identity, one row per
+ * id; the identity kinds are the installation's registry), and recognition of a sender by the id
+ * their channel gives. An id of a channel this installation has not configured is refused (nobody
+ * could reach them through it).
  */
 export class PeopleService {
   constructor(
     private readonly ds: DataSource,
-    private readonly channels: ConfiguredChannels,
+    /** The installation's identity kinds (src/channels/registry.ts identityKindsOf). */
+    readonly kinds: IdentityKinds,
   ) {}
 
   /** Registers a station's manager; the station by name, within `county` when the name is in several counties. */
-  async addManager(stationName: string, handles: Handles, county?: CountyRef): Promise<StationManager> {
-    this.requireHandle(handles);
+  async addManager(stationName: string, person: PersonInput, county?: CountyRef): Promise<Registered<StationManager>> {
+    const ids = this.checked(person);
     const station = await requireStationByName(this.ds, stationName, county);
-    return this.register(StationManager, { stationId: station.id }, handles);
+    return this.register(StationManager, { stationId: station.id }, person, ids);
   }
 
-  async addStaff(countyName: string, handles: Handles): Promise<CountyStaff> {
-    this.requireHandle(handles);
+  async addStaff(countyName: string, person: PersonInput): Promise<Registered<CountyStaff>> {
+    const ids = this.checked(person);
     const county = await this.ds.getRepository(Region).findOneBy({ name: countyName, level: 'county' });
     if (!county) throw new UserError(`找不到旗县区“${countyName}”（添加e站时会一并创建旗县区）`);
-    return this.register(CountyStaff, { countyId: county.id }, handles);
+    return this.register(CountyStaff, { countyId: county.id }, person, ids);
   }
 
   /** Registers a manager of the station (by id: the console). */
-  async addManagerTo(stationId: number, handles: Handles): Promise<StationManager> {
-    this.requireHandle(handles);
+  async addManagerTo(stationId: number, person: PersonInput): Promise<Registered<StationManager>> {
+    const ids = this.checked(person);
     if (!(await this.ds.getRepository(Station).existsBy({ id: stationId }))) throw new UserError(`没有编号为 ${stationId} 的e站`);
-    return this.register(StationManager, { stationId }, handles);
+    return this.register(StationManager, { stationId }, person, ids);
   }
 
   /** Registers a staff member of the county (by id: the console). */
-  async addStaffTo(countyId: number, handles: Handles): Promise<CountyStaff> {
-    this.requireHandle(handles);
+  async addStaffTo(countyId: number, person: PersonInput): Promise<Registered<CountyStaff>> {
+    const ids = this.checked(person);
     if (!(await this.ds.getRepository(Region).existsBy({ id: countyId, level: 'county' })))
       throw new UserError(`没有编号为 ${countyId} 的旗县区`);
-    return this.register(CountyStaff, { countyId }, handles);
+    return this.register(CountyStaff, { countyId }, person, ids);
   }
 
   /** Managers and staff of the counties (all counties: 'all'), by county, station and name. */
@@ -92,32 +92,29 @@ export class PeopleService {
     const ids = all ? [] : [...counties];
     const [managers, staff]: [Array<Record<string, unknown>>, Array<Record<string, unknown>>] = await Promise.all([
       this.ds.query(
-        `SELECT m.id, m.station_id, s.name AS station_name, s.county_id, m.name, m.wecom_user_id, m.mp_openid, m.wechat_contact_id
+        `SELECT m.id, m.station_id, s.name AS station_name, s.county_id, m.name,
+                (SELECT coalesce(jsonb_object_agg(i.kind, i.external_id), '{}') FROM person_identity i WHERE i.manager_id = m.id) AS identities
          FROM station_manager m JOIN station s ON s.id = m.station_id WHERE $1 OR s.county_id = ANY($2)
          ORDER BY s.county_id, s.name, m.id`,
         [all, ids],
       ),
       this.ds.query(
-        `SELECT c.id, c.county_id, r.name AS county_name, c.name, c.wecom_user_id, c.mp_openid, c.wechat_contact_id
+        `SELECT c.id, c.county_id, r.name AS county_name, c.name,
+                (SELECT coalesce(jsonb_object_agg(i.kind, i.external_id), '{}') FROM person_identity i WHERE i.staff_id = c.id) AS identities
          FROM county_staff c JOIN region r ON r.id = c.county_id WHERE $1 OR c.county_id = ANY($2) ORDER BY r.name, c.id`,
         [all, ids],
       ),
     ]);
-    const handles = (r: Record<string, unknown>) => ({
-      name: (r.name as string | null) ?? null,
-      wecomUserId: (r.wecom_user_id as string | null) ?? null,
-      mpOpenid: (r.mp_openid as string | null) ?? null,
-      wechatContactId: (r.wechat_contact_id as string | null) ?? null,
-    });
+    const person = (r: Record<string, unknown>) => ({ name: (r.name as string | null) ?? null, identities: r.identities as IdentityMap });
     return {
       managers: managers.map((r) => ({
         id: Number(r.id),
         stationId: Number(r.station_id),
         stationName: String(r.station_name),
         countyId: Number(r.county_id),
-        ...handles(r),
+        ...person(r),
       })),
-      staff: staff.map((r) => ({ id: Number(r.id), countyId: Number(r.county_id), countyName: String(r.county_name), ...handles(r) })),
+      staff: staff.map((r) => ({ id: Number(r.id), countyId: Number(r.county_id), countyName: String(r.county_name), ...person(r) })),
     };
   }
 
@@ -132,12 +129,12 @@ export class PeopleService {
     return this.ds.getRepository(CountyStaff).findOneBy({ id });
   }
 
-  /** Removes a manager; their console sessions end with them. */
+  /** Removes a manager (and their ids); their console sessions end with them. */
   async removeManager(id: number): Promise<void> {
     await this.remove('manager', StationManager, id);
   }
 
-  /** Removes a staff member; their console sessions end with them. */
+  /** Removes a staff member (and their ids); their console sessions end with them. */
   async removeStaff(id: number): Promise<void> {
     await this.remove('staff', CountyStaff, id);
   }
@@ -150,65 +147,67 @@ export class PeopleService {
     });
   }
 
-  /** Stores a manager or staff member with their handles, refusing a handle already registered. */
-  private register<T extends StationManager | CountyStaff>(entity: new () => T, scope: Partial<T>, handles: Handles): Promise<T> {
-    return this.ds.transaction(async (m) => {
-      await this.ensureUnused(m.query.bind(m), handles);
-      const repo = m.getRepository(entity);
-      return repo.save({
-        ...scope,
-        name: handles.name ?? null,
-        wecomUserId: handles.wecomUser ?? null,
-        mpOpenid: handles.openid ?? null,
-        wechatContactId: handles.wechatContact ?? null,
-      } as T);
-    });
+  /** The person's ids, trimmed and checked against the identity kinds (a Chinese UserError otherwise). */
+  private checked(person: PersonInput): Array<{ kind: IdentityKind; externalId: string }> {
+    const ids = Object.entries(person.ids)
+      .map(([kind, value]) => ({ kind, externalId: (value ?? '').trim() }))
+      .filter((i) => i.externalId !== '');
+    const problem = this.kinds.problem(ids);
+    if (problem) throw new UserError(problem);
+    return ids;
   }
 
-  /**
-   * Recognises a sender by the handle of the given kind: a manager first, then county staff
-   * (one round trip for both).
-   */
+  /** Stores a manager or staff member with their ids in one transaction, refusing an id already registered. */
+  private async register<T extends StationManager | CountyStaff>(
+    entity: (new () => T) & (typeof StationManager | typeof CountyStaff),
+    scope: Partial<T>,
+    person: PersonInput,
+    ids: Array<{ kind: IdentityKind; externalId: string }>,
+  ): Promise<Registered<T>> {
+    const taken = (externalId: string) => new UserError(`“${externalId.slice(0, 64)}”已登记为e站管理员或旗县区工作人员`);
+    try {
+      return await this.ds.transaction(async (m: EntityManager) => {
+        for (const id of ids) {
+          if (await m.getRepository(PersonIdentity).existsBy({ kind: id.kind, externalId: id.externalId })) throw taken(id.externalId);
+        }
+        const saved = await m.getRepository(entity).save({ ...scope, name: person.name?.trim() || null } as T);
+        const owner = entity === StationManager ? { managerId: saved.id, staffId: null } : { managerId: null, staffId: saved.id };
+        await m.getRepository(PersonIdentity).insert(ids.map((id) => ({ ...owner, kind: id.kind, externalId: id.externalId })));
+        return Object.assign(saved, { identities: Object.fromEntries(ids.map((i) => [i.kind, i.externalId])) as IdentityMap });
+      });
+    } catch (err) {
+      // Two registrations of one id at once: the unique key refuses the second.
+      if (isUniqueViolation(err)) throw taken(ids.map((i) => i.externalId).join('、'));
+      throw err;
+    }
+  }
+
+  /** Recognises a sender by their id of the given kind (an id names one person at most). */
   async whoIs(kind: IdentityKind, senderId: string): Promise<Identity> {
-    const col = COLUMN[kind];
-    const rows: Array<{ role: 'manager' | 'staff'; name: string | null; id: number; place: string; county_id: number | null }> =
-      await this.ds.query(
-        `(SELECT 'manager' AS role, m.name, s.id, s.name AS place, s.county_id FROM station_manager m
-          JOIN station s ON s.id = m.station_id WHERE m.${col} = $1 ORDER BY m.id LIMIT 1)
-       UNION ALL
-       (SELECT 'staff', c.name, r.id, r.name, NULL FROM county_staff c
-          JOIN region r ON r.id = c.county_id WHERE c.${col} = $1 ORDER BY c.id LIMIT 1)`,
-        [senderId],
-      );
-    const manager = rows.find((r) => r.role === 'manager');
-    if (manager)
-      return { role: 'manager', name: manager.name, station: { id: manager.id, name: manager.place, countyId: manager.county_id! } };
-    const staff = rows.find((r) => r.role === 'staff');
-    if (staff) return { role: 'staff', name: staff.name, county: { id: staff.id, name: staff.place } };
+    const [row]: Array<{
+      manager_name: string | null;
+      station_id: number | null;
+      station_name: string | null;
+      station_county: number | null;
+      staff_name: string | null;
+      county_id: number | null;
+      county_name: string | null;
+    }> = await this.ds.query(
+      `SELECT m.name AS manager_name, s.id AS station_id, s.name AS station_name, s.county_id AS station_county,
+              c.name AS staff_name, r.id AS county_id, r.name AS county_name
+       FROM person_identity i
+       LEFT JOIN station_manager m ON m.id = i.manager_id LEFT JOIN station s ON s.id = m.station_id
+       LEFT JOIN county_staff c ON c.id = i.staff_id LEFT JOIN region r ON r.id = c.county_id
+       WHERE i.kind = $1 AND i.external_id = $2`,
+      [kind, senderId],
+    );
+    if (row?.station_id)
+      return {
+        role: 'manager',
+        name: row.manager_name,
+        station: { id: row.station_id, name: row.station_name!, countyId: row.station_county! },
+      };
+    if (row?.county_id) return { role: 'staff', name: row.staff_name, county: { id: row.county_id, name: row.county_name! } };
     return { role: 'nobody' };
-  }
-
-  private requireHandle(h: Handles): void {
-    if (!h.wecomUser && !h.openid && !h.wechatContact) {
-      throw new UserError('请至少给出一种联系方式：--wecom-user、--openid 或 --wechat-contact');
-    }
-    if (h.wecomUser && !this.channels.wecom)
-      throw new UserError(`不能登记 --wecom-user。${NOT_CONFIGURED.wecom}，设置后再登记（kepubot 服务也要重启）`);
-    if (h.openid && !this.channels.mp) throw new UserError(`不能登记 --openid。${NOT_CONFIGURED.mp}，设置后再登记（kepubot 服务也要重启）`);
-  }
-
-  private async ensureUnused(query: (sql: string, params: unknown[]) => Promise<unknown[]>, h: Handles): Promise<void> {
-    const checks: Array<[string, string | undefined]> = [
-      ['wecom_user_id', h.wecomUser],
-      ['mp_openid', h.openid],
-      ['wechat_contact_id', h.wechatContact],
-    ];
-    for (const [col, value] of checks) {
-      if (!value) continue;
-      const used = await query(`SELECT 1 FROM station_manager WHERE ${col} = $1 UNION ALL SELECT 1 FROM county_staff WHERE ${col} = $1`, [
-        value,
-      ]);
-      if (used.length > 0) throw new UserError(`“${value}”已登记为e站管理员或旗县区工作人员`);
-    }
   }
 }

@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { dayOf } from '../domain/calendar';
+import { WECHAT_CONTACT } from '../domain/identity-kinds';
 import { normalisePhone } from '../domain/roster';
 import { UserError } from '../errors';
 import { AuditService } from './audit.service';
@@ -77,7 +78,8 @@ const likePattern = (s: string): string => `%${s.replace(/[\\%_]/g, (c) => `\\${
  *
  * Where a person's data lives (one list; tests/services/personal-data.test.ts searches every text
  * column of every table, so a new place cannot be missed): informant (name, phone, note,
- * wechat_contact_id), share_event (talker_id, talker_name), effective_share (talker_id), audit_log
+ * wechat_contact_id), person_identity (external_id: the same WeChat id registered for a manager or
+ * staff member), share_event (talker_id, talker_name), effective_share (talker_id), audit_log
  * (sender_id, sender_name, command, detail), outbox_message (payload text and mentions, last_error),
  * callback_receipt (reply).
  */
@@ -122,17 +124,23 @@ export class PersonalDataService {
     const identities: PersonalData['identities'] = [];
     if (contact) {
       identities.push({ kind: 'wechat-contact', id: contact, since: iso(p.bound_at) });
-      const others: Array<{ role: string; name: string | null; wecom: string | null; openid: string | null; at: Date }> = await ds.query(
-        `SELECT 'station-manager' AS role, name, wecom_user_id AS wecom, mp_openid AS openid, created_at AS at
-           FROM station_manager WHERE wechat_contact_id = $1
-         UNION ALL
-         SELECT 'county-staff', name, wecom_user_id, mp_openid, created_at FROM county_staff WHERE wechat_contact_id = $1`,
-        [contact],
+      // The same WeChat contact registered as a station manager or county staff member: that person and their other ids.
+      const others: Array<{ role: string; name: string | null; kind: string; id: string; at: Date; own: boolean }> = await ds.query(
+        `SELECT CASE WHEN p.manager_id IS NOT NULL THEN 'station-manager' ELSE 'county-staff' END AS role,
+                coalesce(m.name, c.name) AS name, i.kind, i.external_id AS id, i.created_at AS at, i.id = p.id AS own
+           FROM person_identity p
+           JOIN person_identity i ON i.manager_id = p.manager_id OR i.staff_id = p.staff_id
+           LEFT JOIN station_manager m ON m.id = p.manager_id LEFT JOIN county_staff c ON c.id = p.staff_id
+          WHERE p.kind = $2 AND p.external_id = $1
+          ORDER BY p.id, i.id <> p.id, i.id`,
+        [contact, WECHAT_CONTACT.kind],
       );
       for (const o of others) {
-        identities.push({ kind: 'wechat-contact', id: contact, since: iso(o.at), role: o.role, name: o.name });
-        if (o.wecom) identities.push({ kind: 'wecom-user', id: o.wecom, since: iso(o.at), role: o.role });
-        if (o.openid) identities.push({ kind: 'mp-openid', id: o.openid, since: iso(o.at), role: o.role });
+        identities.push(
+          o.own
+            ? { kind: o.kind, id: o.id, since: iso(o.at), role: o.role, name: o.name }
+            : { kind: o.kind, id: o.id, since: iso(o.at), role: o.role },
+        );
       }
     }
     const shares: Array<{
@@ -254,6 +262,8 @@ export class PersonalDataService {
           contact,
           sender,
         ]);
+        // The same WeChat id registered for a station manager or county staff member: unlinked too (their other ids stay).
+        await m.query(`DELETE FROM person_identity WHERE kind = $2 AND external_id = $1`, [contact, WECHAT_CONTACT.kind]);
       }
       // Shares counted for the entry under another sender id (none today, but the id is the link).
       await m.query(`UPDATE share_event SET talker_name = '' WHERE informant_id = $1`, [id]);

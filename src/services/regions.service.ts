@@ -23,6 +23,22 @@ export class RegionService {
     ]);
   }
 
+  /** Whether `id` is a county. */
+  async isCounty(id: number): Promise<boolean> {
+    return (await this.counties(id)).length > 0;
+  }
+
+  /** Whether `id` is a county with one of these names. */
+  async isCountyNamed(id: number, names: readonly string[]): Promise<boolean> {
+    return (await this.counties(id)).some((c) => names.includes(c.name));
+  }
+
+  /** The name of the region `id` (of any level), or null. */
+  async nameOf(id: number): Promise<string | null> {
+    const [row]: Array<{ name: string }> = await this.ds.query(`SELECT name FROM region WHERE id = $1`, [id]);
+    return row?.name ?? null;
+  }
+
   /** The county of that name; a UserError saying so when there is none. */
   async countyByName(name: string): Promise<RegionRef> {
     return this.byName(name, 'county', '旗县区');

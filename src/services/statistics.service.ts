@@ -6,6 +6,7 @@ import { compareStations } from '../domain/figures';
 import { figuresOf, sumAggregates, zeroAggregates, type Aggregates, type Figures } from '../stats/catalogue';
 import { ACTIVITY_KEYS, SHARE_KEYS, activitySums, coalesced, numbersOf, shareSums } from '../stats/sql';
 import { STATION_START_CTE, countedRollupSql, stationStartSql, type CountyPolicyService } from './county-policy.service';
+import { inCountiesOf } from './county-scope';
 import { SummaryRefresher } from './summaries.service';
 
 /**
@@ -229,14 +230,14 @@ export class StatisticsService {
             shape === 'months'
               ? await this.ds.query(
                   `SELECT station_id, count(DISTINCT informant_id) AS active FROM informant_period
-                   WHERE station_id = ANY($1) AND kind = $2 AND period_start BETWEEN $3 AND $4 AND effective_shares > 0
+                   WHERE station_id = ANY($1) AND ${inCountiesOf('', '$1')} AND kind = $2 AND period_start BETWEEN $3 AND $4 AND effective_shares > 0
                    GROUP BY station_id`,
                   [stationIds, 'm', c.from, c.to],
                 )
               : await this.ds.query(
                   `WITH ${STATION_START_CTE}
                    SELECT d.station_id, count(DISTINCT d.informant_id) AS active FROM daily_rollup d JOIN station_start ss ON ss.station_id = d.station_id
-                   WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND d.effective_shares > 0 AND ${countedRollupSql('d', 'ss.start')}
+                   WHERE d.station_id = ANY($1) AND ${inCountiesOf('d', '$1')} AND d.day BETWEEN $2 AND $3 AND d.effective_shares > 0 AND ${countedRollupSql('d', 'ss.start')}
                    GROUP BY d.station_id`,
                   [stationIds, c.from, c.to],
                 );
@@ -253,12 +254,12 @@ export class StatisticsService {
             summary === 'day'
               ? await this.ds.query(
                   `SELECT station_id, to_char(day, 'YYYY-MM-DD') AS start, active_informants AS active FROM station_day
-                   WHERE station_id = ANY($1) AND day = ANY($2::date[])`,
+                   WHERE station_id = ANY($1) AND ${inCountiesOf('', '$1')} AND day = ANY($2::date[])`,
                   [stationIds, starts],
                 )
               : await this.ds.query(
                   `SELECT station_id, to_char(period_start, 'YYYY-MM-DD') AS start, active_informants AS active FROM station_period
-                   WHERE station_id = ANY($1) AND kind = $2 AND period_start = ANY($3::date[])`,
+                   WHERE station_id = ANY($1) AND ${inCountiesOf('', '$1')} AND kind = $2 AND period_start = ANY($3::date[])`,
                   [stationIds, summary, starts],
                 );
           const byStart = new Map<string, typeof rows>();
@@ -322,7 +323,7 @@ export class StatisticsService {
          -- The catalogue's share and activity sums (src/stats/sql.ts), under the figures' keys.
          sums AS (
            SELECT rg.i, d.station_id, ${shareSums('stationDay')}
-           FROM rg JOIN station_day d ON d.day BETWEEN rg.f AND rg.t WHERE d.station_id = ANY($1) GROUP BY rg.i, d.station_id
+           FROM rg JOIN station_day d ON d.day BETWEEN rg.f AND rg.t WHERE d.station_id = ANY($1) AND ${inCountiesOf('d', '$1')} GROUP BY rg.i, d.station_id
          ),
          act AS (
            SELECT rg.i, a.station_id, ${activitySums()}
@@ -377,7 +378,7 @@ export class StatisticsService {
     if (counted.from > counted.to) return [];
     const rows: Array<{ day: string; eff: string; active: string }> = await this.ds.query(
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, sum(effective_shares) AS eff, sum(active_informants) AS active FROM station_day
-       WHERE station_id = ANY($1) AND day BETWEEN $2 AND $3 GROUP BY day`,
+       WHERE station_id = ANY($1) AND ${inCountiesOf('', '$1')} AND day BETWEEN $2 AND $3 GROUP BY day`,
       [stationIds, counted.from, counted.to],
     );
     const byDay = new Map(rows.map((r) => [r.day, r]));
@@ -427,7 +428,7 @@ export class StatisticsService {
        JOIN station s ON s.id = d.station_id
        JOIN region r ON r.id = s.county_id
        JOIN station_start ss ON ss.station_id = d.station_id
-       WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')}
+       WHERE d.station_id = ANY($1) AND ${inCountiesOf('d', '$1')} AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')}
        GROUP BY i.id, i.name, s.name
        HAVING sum(d.effective_shares) > 0
        ORDER BY eff DESC, met DESC, i.name
@@ -457,12 +458,12 @@ export class StatisticsService {
     const fromSummary = shape === 'week' || shape === 'quarter' || shape === 'months';
     const sums = fromSummary
       ? `SELECT informant_id, sum(effective_shares) AS eff, sum(active_days) AS active, sum(quota_met_days) AS met
-         FROM informant_period WHERE station_id = ANY($1) AND kind = $4 AND period_start BETWEEN $2 AND $3 GROUP BY informant_id`
+         FROM informant_period WHERE station_id = ANY($1) AND ${inCountiesOf('', '$1')} AND kind = $4 AND period_start BETWEEN $2 AND $3 GROUP BY informant_id`
       : `SELECT d.informant_id, sum(d.effective_shares) AS eff, count(*) FILTER (WHERE d.effective_shares > 0) AS active,
                 count(*) FILTER (WHERE d.effective_shares >= ${this.policy.quotaSql('rg')}) AS met
          FROM daily_rollup d JOIN station s ON s.id = d.station_id JOIN region rg ON rg.id = s.county_id
          JOIN station_start ss ON ss.station_id = d.station_id
-         WHERE d.station_id = ANY($1) AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')} GROUP BY d.informant_id`;
+         WHERE d.station_id = ANY($1) AND ${inCountiesOf('d', '$1')} AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')} GROUP BY d.informant_id`;
     const rows: Array<{
       id: number;
       name: string;
@@ -478,7 +479,7 @@ export class StatisticsService {
            SELECT ir.informant_id, ir.station_id, greatest(ir.from_day, ${stationStartSql('s')}, $2::date) AS a,
                   least(coalesce(ir.to_day, $3::date), $3::date) AS b
            FROM informant_roster ir JOIN station s ON s.id = ir.station_id
-           WHERE ir.station_id = ANY($1) AND ir.from_day <= $3::date AND (ir.to_day IS NULL OR ir.to_day >= $2::date)
+           WHERE ir.station_id = ANY($1) AND ${inCountiesOf('ir', '$1')} AND ir.from_day <= $3::date AND (ir.to_day IS NULL OR ir.to_day >= $2::date)
          ),
          days AS (SELECT informant_id, station_id, sum(b - a + 1) AS days FROM iv WHERE a <= b GROUP BY informant_id, station_id),
          sums AS (${sums})
@@ -507,7 +508,7 @@ export class StatisticsService {
     const rows: Array<{ station_id: number; n: string }> = await this.ds.query(
       `SELECT first.station_id, count(*) AS n FROM (
          SELECT DISTINCT ON (informant_id) informant_id, station_id, from_day FROM informant_roster
-         WHERE station_id = ANY($1) ORDER BY informant_id, from_day
+         WHERE station_id = ANY($1) AND ${inCountiesOf('', '$1')} ORDER BY informant_id, from_day
        ) first
        WHERE first.from_day BETWEEN $2 AND $3 GROUP BY first.station_id`,
       [stationIds, counted.from, counted.to],
@@ -697,7 +698,7 @@ export class StatisticsService {
                 count(DISTINCT e.informant_id) AS informants, count(DISTINCT e.room_id) AS groups,
                 count(*) AS raw, count(*) FILTER (WHERE e.effective) AS eff
          FROM share_event e
-         WHERE e.station_id = ANY($1) AND e.day BETWEEN $2 AND $3 AND e.informant_id IS NOT NULL
+         WHERE e.station_id = ANY($1) AND ${inCountiesOf('e', '$1')} AND e.day BETWEEN $2 AND $3 AND e.informant_id IS NOT NULL
          GROUP BY e.content_key
          ORDER BY eff DESC, informants DESC, raw DESC, e.content_key
          LIMIT $4`,

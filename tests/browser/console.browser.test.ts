@@ -64,8 +64,8 @@ describe('the county console in chromium (real kepubot, PostgreSQL, Wechaty mock
     const a2 = await services.stations.add({ name: '河西村e站', county: '甲旗' });
     const b1 = await services.stations.add({ name: '城关社区e站', county: '乙旗' });
     Object.assign(ids, { countyA: a1.countyId, countyB: b1.countyId, a1: a1.id, a2: a2.id, b1: b1.id });
-    await services.people.addStaff('甲旗', { name: STAFF.name, wechatContact: STAFF.id, wecomUser: 'wecom-li' });
-    await services.people.addManager('河西村e站', { name: MANAGER.name, wechatContact: MANAGER.id }, '甲旗');
+    await services.people.addStaff('甲旗', { name: STAFF.name, ids: { 'wechat-contact': STAFF.id, 'wecom-user': 'wecom-li' } });
+    await services.people.addManager('河西村e站', { name: MANAGER.name, ids: { 'wechat-contact': MANAGER.id } }, '甲旗');
 
     const self = puppet.mocker.createContact({ id: 'kepubot-self', name: '科普e站助手' });
     for (const c of [STAFF, MANAGER]) puppet.mocker.createContact(c);

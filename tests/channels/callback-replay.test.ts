@@ -26,7 +26,7 @@ describe('used signatures and receipts are shared by every process on the databa
     first = await startCallbackHarness(NOW, { MP_ENCODING_AES_KEY: '' });
     second = await startCallbackHarness(NOW, { MP_ENCODING_AES_KEY: '' }, first.db);
     await first.services.stations.add({ name: '第一中学e站', county: '演示旗' });
-    await first.services.people.addManager('第一中学e站', { openid: OPENID });
+    await first.services.people.addManager('第一中学e站', { ids: { openid: OPENID } });
   });
   afterAll(async () => {
     await second.stop();
@@ -88,7 +88,7 @@ describe('old receipts and used signatures are deleted by the scheduler’s hous
       resilience: false,
     });
     await app.services.stations.add({ name: '城关社区e站', county: '演示旗' });
-    await app.services.people.addManager('城关社区e站', { wecomUser: 'zhangsan' });
+    await app.services.people.addManager('城关社区e站', { ids: { 'wecom-user': 'zhangsan' } });
   });
   afterAll(async () => {
     await app.stop();

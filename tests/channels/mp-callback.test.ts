@@ -46,8 +46,8 @@ describe('Official Account callback (/mp/callback) in safe mode (MP_ENCODING_AES
     h = await startCallbackHarness(NOW);
     await h.services.stations.add({ name: '第一中学e站', county: '演示旗' });
     await h.services.stations.add({ name: '第二中学e站', county: '演示旗' });
-    await h.services.people.addManager('第一中学e站', { openid: OPENID });
-    await h.services.people.addManager('第二中学e站', { openid: OTHER_OPENID });
+    await h.services.people.addManager('第一中学e站', { ids: { openid: OPENID } });
+    await h.services.people.addManager('第二中学e站', { ids: { openid: OTHER_OPENID } });
   });
   afterAll(async () => {
     await h.stop();
@@ -161,7 +161,7 @@ describe('Official Account callback (/mp/callback) in plain mode (no MP_ENCODING
   beforeAll(async () => {
     h = await startCallbackHarness(NOW, { MP_ENCODING_AES_KEY: '' });
     await h.services.stations.add({ name: '第一中学e站', county: '演示旗' });
-    await h.services.people.addManager('第一中学e站', { openid: OPENID });
+    await h.services.people.addManager('第一中学e站', { ids: { openid: OPENID } });
   });
   afterAll(async () => {
     await h.stop();

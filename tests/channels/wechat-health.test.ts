@@ -75,8 +75,8 @@ describe('WeChat logout: status and one alert per incident, with the login QR co
     const services = createServices(db.ds, config);
     await services.stations.add({ name: '告警一站', county: '告警旗' });
     await services.stations.add({ name: '告警二站', county: '另一旗' });
-    await services.people.addStaff('告警旗', { wecomUser: 'staff-a' });
-    await services.people.addStaff('另一旗', { wecomUser: 'staff-b' });
+    await services.people.addStaff('告警旗', { ids: { 'wecom-user': 'staff-a' } });
+    await services.people.addStaff('另一旗', { ids: { 'wecom-user': 'staff-b' } });
     await db.ds.query(`UPDATE region SET digest_webhook_url = $1 WHERE name = '告警旗'`, [`${fake.url}/cgi-bin/webhook/send?key=county`]);
 
     const api = new WecomApiClient({

@@ -12,7 +12,7 @@ describe('station commands in a private WeChat chat with the bot (Wechaty on the
     h = await startHarness({}, now);
     h.world('room-zhao@chatroom', '城关科普群', [MANAGER, STRANGER]);
     await h.seedStation({ station: '城关社区e站', roomId: 'room-zhao@chatroom', informants: [] });
-    await h.services.people.addManager('城关社区e站', { wechatContact: MANAGER.id });
+    await h.services.people.addManager('城关社区e站', { ids: { 'wechat-contact': MANAGER.id } });
   });
   afterEach(async () => {
     await h.stop();

@@ -18,9 +18,9 @@ describe('WeCom app callback (/wecom/callback): real Koa, real @wecom/crypto, re
     h = await startCallbackHarness(NOW);
     await h.services.stations.add({ name: '城关社区e站', county: '演示旗' });
     await h.services.stations.add({ name: '红旗嘎查e站', county: '演示旗' });
-    await h.services.people.addManager('城关社区e站', { wecomUser: MANAGER, name: '张三' });
-    await h.services.people.addManager('红旗嘎查e站', { wecomUser: OTHER_MANAGER });
-    await h.services.people.addStaff('演示旗', { wecomUser: STAFF });
+    await h.services.people.addManager('城关社区e站', { name: '张三', ids: { 'wecom-user': MANAGER } });
+    await h.services.people.addManager('红旗嘎查e站', { ids: { 'wecom-user': OTHER_MANAGER } });
+    await h.services.people.addStaff('演示旗', { ids: { 'wecom-user': STAFF } });
   });
   afterAll(async () => {
     await h.stop();
@@ -245,7 +245,7 @@ describe('WeCom app callback (/wecom/callback): real Koa, real @wecom/crypto, re
     const slow = await startCallbackHarness(NOW, { CALLBACK_REPLY_DEADLINE_MS: '100' });
     try {
       await slow.services.stations.add({ name: '慢站', county: '演示旗' });
-      await slow.services.people.addManager('慢站', { wecomUser: 'slowpoke' });
+      await slow.services.people.addManager('慢站', { ids: { 'wecom-user': 'slowpoke' } });
       // Hold the activity table so the command cannot finish within 100 ms.
       const runner = slow.db.ds.createQueryRunner();
       await runner.connect();

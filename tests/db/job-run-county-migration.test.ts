@@ -11,23 +11,28 @@ import { createEmptyDatabase, type EmptyDatabase } from '../support/db';
  */
 describe('migration JobRunCounty: existing runs get their county', () => {
   let db: EmptyDatabase;
-  let ds: DataSource;
+  const upTo = MIGRATIONS.findIndex((m) => new m().name === 'JobRunCounty1765610000000');
+  const open = async (migrations: typeof MIGRATIONS): Promise<DataSource> => {
+    const ds = createDataSource({ url: db.url, poolSize: 2, log: createLogger('silent'), migrations });
+    await ds.initialize();
+    return ds;
+  };
 
   beforeAll(async () => {
     db = await createEmptyDatabase();
-    ds = createDataSource({ url: db.url, poolSize: 2, log: createLogger('silent') });
-    await ds.initialize();
   });
 
   afterAll(async () => {
-    if (ds?.isInitialized) await ds.destroy();
     await db?.drop();
   });
 
   it('fills county_id from county:, station: and room: scopes, NULL for the rest', async () => {
-    await ds.runMigrations({ transaction: 'each' });
-    expect(MIGRATIONS.at(-1)?.name).toBe('JobRunCounty1765610000000');
-    await ds.undoLastMigration({ transaction: 'each' });
+    expect(upTo).toBeGreaterThan(0);
+    // The schema as it was before this migration.
+    const before = await open(MIGRATIONS.slice(0, upTo));
+    await before.runMigrations({ transaction: 'each' });
+    await before.destroy();
+    const ds = await open(MIGRATIONS);
 
     const [{ id: a }] = await ds.query(`INSERT INTO region (name, level) VALUES ('甲旗', 'county') RETURNING id`);
     const [{ id: b }] = await ds.query(`INSERT INTO region (name, level) VALUES ('乙旗', 'county') RETURNING id`);
@@ -51,5 +56,6 @@ describe('migration JobRunCounty: existing runs get their county', () => {
       { scope: 'alert:wechat-logout:7', county_id: null },
       { scope: 'county:999999', county_id: null },
     ]);
+    await ds.destroy();
   });
 });

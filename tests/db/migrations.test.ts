@@ -239,4 +239,51 @@ describe('migrations', () => {
     await downToEmpty(ds);
     expect(await leftovers(ds)).toEqual([]);
   });
+
+  test('person identities: the id columns move into person_identity, an id on several rows stays with the one the bot recognised', async () => {
+    const mine = MIGRATIONS.findIndex((m) => new m().name === 'PersonIdentities1765600000000');
+    expect(await executedCount(ds)).toBe(0);
+    await ds.runMigrations({ transaction: 'each' });
+    while ((await executedCount(ds)) > mine) await ds.undoLastMigration({ transaction: 'each' });
+    const [{ id: county }] = await ds.query(`INSERT INTO region (name, level) VALUES ('旧旗', 'county') RETURNING id`);
+    const [{ id: station }] = await ds.query(`INSERT INTO station (name, county_id) VALUES ('旧站', $1) RETURNING id`, [county]);
+    const managers: Array<{ id: number }> = await ds.query(
+      `INSERT INTO station_manager (station_id, name, wecom_user_id, mp_openid, wechat_contact_id) VALUES
+         ($1, '甲', 'wc-jia', 'o-jia', 'wx-both'),
+         ($1, '乙', NULL, '', 'wx-yi'),
+         ($1, '丙', 'wc-jia', NULL, NULL)
+       RETURNING id`,
+      [station],
+    );
+    const [{ id: staff }] = await ds.query(
+      `INSERT INTO county_staff (county_id, name, wecom_user_id, mp_openid, wechat_contact_id) VALUES ($1, '丁', 'wc-ding', NULL, 'wx-both') RETURNING id`,
+      [county],
+    );
+    await ds.runMigrations({ transaction: 'each' });
+    const [jia, yi] = managers.map((m) => m.id);
+    expect(await ds.query(`SELECT manager_id, staff_id, kind, external_id FROM person_identity ORDER BY kind, external_id`)).toEqual([
+      { manager_id: jia, staff_id: null, kind: 'openid', external_id: 'o-jia' },
+      // 'wx-both' was a manager's and a staff member's: the manager keeps it (the bot acted as the manager).
+      { manager_id: jia, staff_id: null, kind: 'wechat-contact', external_id: 'wx-both' },
+      { manager_id: yi, staff_id: null, kind: 'wechat-contact', external_id: 'wx-yi' },
+      { manager_id: null, staff_id: staff, kind: 'wecom-user', external_id: 'wc-ding' },
+      // 'wc-jia' was two managers': the first keeps it; 丙 is left without an id (and an empty openid is no id).
+      { manager_id: jia, staff_id: null, kind: 'wecom-user', external_id: 'wc-jia' },
+    ]);
+    expect(await pendingSql(ds)).toEqual([]);
+    expect(await catalog(ds)).toEqual(entitySchema);
+
+    // Down puts each id back in its column.
+    while ((await executedCount(ds)) > mine) await ds.undoLastMigration({ transaction: 'each' });
+    expect(await ds.query(`SELECT name, wecom_user_id, mp_openid, wechat_contact_id FROM station_manager ORDER BY id`)).toEqual([
+      { name: '甲', wecom_user_id: 'wc-jia', mp_openid: 'o-jia', wechat_contact_id: 'wx-both' },
+      { name: '乙', wecom_user_id: null, mp_openid: null, wechat_contact_id: 'wx-yi' },
+      { name: '丙', wecom_user_id: null, mp_openid: null, wechat_contact_id: null },
+    ]);
+    expect(await ds.query(`SELECT name, wecom_user_id, mp_openid, wechat_contact_id FROM county_staff`)).toEqual([
+      { name: '丁', wecom_user_id: 'wc-ding', mp_openid: null, wechat_contact_id: null },
+    ]);
+    await downToEmpty(ds);
+    expect(await leftovers(ds)).toEqual([]);
+  });
 });

@@ -81,7 +81,7 @@ describe('console API: activities', () => {
   });
 
   it('a manager works on their station only; county staff on their county only (404 elsewhere)', async () => {
-    const manager = await fx.app.services.people.addManagerTo(mine, { name: '一站长', wechatContact: 'act-manager' });
+    const manager = await fx.app.services.people.addManagerTo(mine, { name: '一站长', ids: { 'wechat-contact': 'act-manager' } });
     const asManager = await signedInAs(fx, 'manager', manager.id);
     const ok = await asManager.call('POST', `/api/v1/stations/${mine}/activities`, {
       body: { date: today, type: '培训', title: '手机防诈骗', participants: 20 },
@@ -99,7 +99,7 @@ describe('console API: activities', () => {
     });
     const staff = await fx.app.services.people.addStaffTo((await fx.app.services.stations.list()).find((s) => s.id === mine)!.countyId, {
       name: '活动员',
-      wechatContact: 'act-staff',
+      ids: { 'wechat-contact': 'act-staff' },
     });
     const asStaff = await signedInAs(fx, 'staff', staff.id);
     expect((await asStaff.call('GET', `/api/v1/stations/${neighbour}/activities`)).status).toBe(200);

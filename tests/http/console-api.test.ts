@@ -6,7 +6,6 @@ import { loadConfig } from '../../src/config';
 import { Informant, WechatGroup } from '../../src/db/entities';
 import { dayOf } from '../../src/domain/calendar';
 import { parsePeriod, periodContaining } from '../../src/domain/periods';
-import { API_ROUTES } from '../../src/http/api/routes';
 import { figures } from '../../src/http/api/schemas';
 import { meBody } from '../../src/http/api/areas/session';
 import { stationsBody } from '../../src/http/api/areas/stations';
@@ -14,6 +13,66 @@ import { jobsBody, robotBody } from '../../src/http/api/areas/system';
 import { createLogger } from '../../src/logger';
 import { joinRoster } from '../../src/services/roster-history';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+
+/**
+ * The console API's endpoints, written out by hand (not read from API_ROUTES, which the OpenAPI
+ * document is generated from): adding, dropping or renaming a route means changing this list.
+ */
+const API: readonly string[] = [
+  'DELETE /api/v1/activities/{id}',
+  'PUT /api/v1/activities/{id}',
+  'GET /api/v1/activity-types',
+  'GET /api/v1/auth/options',
+  'POST /api/v1/auth/ticket',
+  'GET /api/v1/auth/wecom/callback',
+  'GET /api/v1/auth/wecom/start',
+  'GET /api/v1/counties',
+  'GET /api/v1/groups',
+  'POST /api/v1/groups/{id}/bind',
+  'POST /api/v1/groups/{id}/speaker',
+  'POST /api/v1/groups/{id}/unbind',
+  'PUT /api/v1/informants/{id}',
+  'POST /api/v1/informants/{id}/disable',
+  'POST /api/v1/informants/{id}/enable',
+  'POST /api/v1/informants/{id}/forget',
+  'GET /api/v1/informants/{id}/personal-data',
+  'GET /api/v1/job-names',
+  'GET /api/v1/jobs',
+  'GET /api/v1/jobs/messages/{id}/file',
+  'GET /api/v1/jobs/preview',
+  'GET /api/v1/jobs/preview/file',
+  'POST /api/v1/jobs/run',
+  'GET /api/v1/jobs/runs/{id}/messages',
+  'POST /api/v1/jobs/runs/{id}/resend',
+  'GET /api/v1/me',
+  'GET /api/v1/openapi.json',
+  'GET /api/v1/overview',
+  'GET /api/v1/people',
+  'POST /api/v1/people/managers',
+  'DELETE /api/v1/people/managers/{id}',
+  'POST /api/v1/people/staff',
+  'DELETE /api/v1/people/staff/{id}',
+  'GET /api/v1/reports/{kind}',
+  'GET /api/v1/robot',
+  'GET /api/v1/robot/accounts/{id}/qrcode.png',
+  'GET /api/v1/robot/qrcode.png',
+  'GET /api/v1/roster/template',
+  'DELETE /api/v1/session',
+  'POST /api/v1/session',
+  'GET /api/v1/station-types',
+  'GET /api/v1/stations',
+  'POST /api/v1/stations',
+  'GET /api/v1/stations/{id}',
+  'PUT /api/v1/stations/{id}',
+  'GET /api/v1/stations/{id}/activities',
+  'POST /api/v1/stations/{id}/activities',
+  'GET /api/v1/stations/{id}/informants',
+  'POST /api/v1/stations/{id}/informants',
+  'POST /api/v1/stations/{id}/roster/import',
+  'POST /api/v1/stations/{id}/roster/preview',
+  'GET /api/v1/stations/{id}/unconfirmed',
+  'POST /api/v1/stations/{id}/unconfirmed/bind',
+];
 
 /**
  * The console API on kepubot's own Koa server (port 0), wired by compose(), on a real PostgreSQL
@@ -303,7 +362,7 @@ describe('console API /api/v1 (real Koa, real PostgreSQL)', () => {
     expect(await b.call('GET', '/api/v1/jobs?limit=0')).toMatchObject({ status: 400, json: { error: 'limit：limit 至少为 1' } });
   });
 
-  it('serves an OpenAPI 3.1 document naming every route, generated from the same schemas', async () => {
+  it('serves an OpenAPI 3.1 document naming every route of the API, and serves every route it names', async () => {
     const r = await new Browser().call('GET', '/api/v1/openapi.json');
     expect(r.status).toBe(200);
     const doc = r.json as {
@@ -312,28 +371,14 @@ describe('console API /api/v1 (real Koa, real PostgreSQL)', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     const described = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    // Koa's `:id` is OpenAPI's `{id}`.
-    const served = Object.values(API_ROUTES).map(
-      (route) => `${route.method.toUpperCase()} /api/v1${route.path.replace(/:(\w+)/g, '{$1}')}`,
-    );
-    expect(described.sort()).toEqual(served.sort());
-    expect(described).toEqual(
-      expect.arrayContaining([
-        'POST /api/v1/session',
-        'DELETE /api/v1/session',
-        'GET /api/v1/me',
-        'GET /api/v1/stations',
-        'GET /api/v1/robot',
-        'GET /api/v1/jobs',
-        'GET /api/v1/openapi.json',
-      ]),
-    );
+    expect(described.sort()).toEqual([...API].sort());
     expect(doc.paths['/api/v1/stations'].get.parameters!.map((p) => p.name)).toEqual(['period', 'county']);
-    // Every route the router serves is in the document: an undocumented one would answer here, not 404.
-    for (const route of served) {
+    // Every route of the API is served: a route the router lost would answer 404 (as an unknown one does).
+    expect((await fetch(`${base}/api/v1/no-such-route`)).status).toBe(404);
+    for (const route of API) {
       const [method, path] = route.split(' ');
       const res = await fetch(`${base}${path.replace(/\{\w+\}/g, '1')}`, { method, redirect: 'manual' });
-      expect(res.status).not.toBe(404);
+      expect(`${route} ${res.status}`).not.toBe(`${route} 404`);
     }
   });
 

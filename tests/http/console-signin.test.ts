@@ -4,9 +4,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { KepuPuppetMock } from '../../src/channels/wechat/kepu-puppet-mock';
 import { ConfigError, loadConfig } from '../../src/config';
-import { CountyStaff, StationManager } from '../../src/db/entities';
-import { BAD_TICKET } from '../../src/http/api/areas/sign-in';
-import { WECOM_LOGIN_ERRORS } from '../../src/http/api/areas/wecom-login';
+import { CountyStaff } from '../../src/db/entities';
 import { createLogger } from '../../src/logger';
 import { ApiBrowser, botChat, startConsole, type ConsoleFixture } from '../support/console';
 import { sealed, textXml, VECTOR } from '../support/callback-harness';
@@ -66,7 +64,7 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
   let puppet: KepuPuppetMock;
   let chat: ReturnType<typeof botChat>;
   const logged: string[] = [];
-  const ids = { countyA: 0, countyB: 0, a1: 0, a2: 0, b1: 0, staff: 0, manager: 0, nameless: 0 };
+  const ids = { countyA: 0, countyB: 0, a1: 0, a2: 0, b1: 0, staff: 0, manager: 0, nameless: 0, both: 0, bothStaff: 0 };
 
   const STAFF = { id: 'wx-staff-wang', name: '王五' };
   const MANAGER = { id: 'wx-manager-zhao', name: '赵站长' };
@@ -113,14 +111,16 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
     const a2 = await services.stations.add({ name: '河西e站', county: '甲旗' });
     const b1 = await services.stations.add({ name: '乙旗一站', county: '乙旗' });
     Object.assign(ids, { countyA: a1.countyId, countyB: b1.countyId, a1: a1.id, a2: a2.id, b1: b1.id });
-    ids.staff = (await services.people.addStaff('甲旗', { name: STAFF.name, wechatContact: STAFF.id, wecomUser: 'wecom-wang' })).id;
-    ids.manager = (
-      await services.people.addManager('城关e站', { name: MANAGER.name, wechatContact: MANAGER.id, wecomUser: 'wecom-zhao' })
+    ids.staff = (
+      await services.people.addStaff('甲旗', { name: STAFF.name, ids: { 'wechat-contact': STAFF.id, 'wecom-user': 'wecom-wang' } })
     ).id;
-    ids.nameless = (await services.people.addStaff('乙旗', { wecomUser: 'wecom-nameless' })).id;
-    // The registration commands refuse one handle for two people; a row from before may still have it.
-    await fx.db.ds.getRepository(StationManager).save({ stationId: a2.id, name: '河西站长', wechatContactId: BOTH.id });
-    await fx.db.ds.getRepository(CountyStaff).save({ countyId: b1.countyId, name: '乙旗干事', wechatContactId: BOTH.id });
+    ids.manager = (
+      await services.people.addManager('城关e站', { name: MANAGER.name, ids: { 'wechat-contact': MANAGER.id, 'wecom-user': 'wecom-zhao' } })
+    ).id;
+    ids.nameless = (await services.people.addStaff('乙旗', { ids: { 'wecom-user': 'wecom-nameless' } })).id;
+    // One id names one person: BOTH is the 河西 manager's; the county staff member 乙旗干事 has no id of that kind.
+    ids.both = (await services.people.addManagerTo(a2.id, { name: '河西站长', ids: { 'wechat-contact': BOTH.id } })).id;
+    ids.bothStaff = (await fx.db.ds.getRepository(CountyStaff).save({ countyId: b1.countyId, name: '乙旗干事' })).id;
   });
 
   afterAll(async () => {
@@ -168,7 +168,7 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
 
       const again = await fx.browser().call('POST', '/api/v1/auth/ticket', { body: { ticket } });
       expect(again.status).toBe(401);
-      expect(again.json).toEqual({ error: BAD_TICKET });
+      expect(again.json).toEqual({ error: '登录链接无效或已过期，请重新发送“登录”获取' });
       expect(again.setCookie).toBeNull();
 
       expect((await auditRows('console.login')).at(-1)).toMatchObject({ outcome: 'ok' });
@@ -219,7 +219,7 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
       fx.clock.advance(1000);
       const r = await fx.browser().call('POST', '/api/v1/auth/ticket', { body: { ticket: late } });
       expect(r.status).toBe(401);
-      expect(r.json).toEqual({ error: BAD_TICKET });
+      expect(r.json).toEqual({ error: '登录链接无效或已过期，请重新发送“登录”获取' });
     });
 
     it('in a group the bot answers without a link, asking for a private chat', async () => {
@@ -239,9 +239,20 @@ describe('console sign-in: one-time links from the bot, WeCom sign-in, staff and
       expect((await auditRows('console.login')).at(-1)).toMatchObject({ outcome: 'refused', detail: 'not registered' });
     });
 
-    it('a contact registered both as county staff and as a manager signs in as staff (the broader access)', async () => {
+    it('one id names one person: a contact cannot also be registered as county staff, and signs in as the manager it names', async () => {
+      // Before person_identity an id could sit on a manager and a staff member (sign-in chose staff, the bot the
+      // manager); the migration keeps it with the manager, and the table refuses a second owner whoever writes it.
+      await expect(
+        fx.app.services.people.addStaffTo(ids.countyB, { name: '乙旗干事', ids: { 'wechat-contact': BOTH.id } }),
+      ).rejects.toThrow('“wx-both”已登记为e站管理员或旗县区工作人员');
+      await expect(
+        fx.db.ds.query(`INSERT INTO person_identity (staff_id, kind, external_id) VALUES ($1, 'wechat-contact', $2)`, [
+          ids.bothStaff,
+          BOTH.id,
+        ]),
+      ).rejects.toThrow(/UQ_person_identity_kind_external_id/);
       const { r } = await signInByBot(BOTH);
-      expect(r.json).toMatchObject({ kind: 'staff', name: '乙旗干事', countyId: ids.countyB, stationId: null });
+      expect(r.json).toMatchObject({ kind: 'manager', name: '河西站长', countyId: ids.countyA, stationId: ids.a2 });
     });
 
     it('in the WeCom app: the passive reply carries the link, which signs the manager in', async () => {
@@ -492,7 +503,7 @@ describe('demo mode: a one-time link for the demo operator at start; WeCom sign-
     expect((await b.call('GET', '/api/v1/auth/options')).json).toEqual({ wecom: false, password: true, demo: true, error: null });
     const start = await b.call('GET', '/api/v1/auth/wecom/start?mode=qr');
     expect(start.status).toBe(400);
-    expect(start.json).toEqual({ error: `${WECOM_LOGIN_ERRORS.notConfigured}（需设置 WECOM_* 变量）` });
+    expect(start.json).toEqual({ error: '本系统没有配置企业微信登录，请用其他方式登录（需设置 WECOM_* 变量）' });
     const back = await b.call('GET', '/api/v1/auth/wecom/callback?code=x&state=y');
     expect(back.status).toBe(302);
     expect(back.headers.get('location')).toBe('/#/login?error=notConfigured');

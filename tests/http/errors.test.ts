@@ -105,7 +105,7 @@ describe('HTTP errors: wrong method → 405 in Chinese, database unreachable →
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await services.stations.add({ name: '城关社区e站', county: '演示旗' });
-    await services.people.addManager('城关社区e站', { wecomUser: 'zhangsan' });
+    await services.people.addManager('城关社区e站', { ids: { 'wecom-user': 'zhangsan' } });
   });
 
   afterAll(async () => {

@@ -26,7 +26,7 @@ describe('console API: people', () => {
 
   it('the operator adds, lists and removes managers and staff', async () => {
     const m = await operator.call('POST', '/api/v1/people/managers', {
-      body: { stationId: station, name: '王站长', wechatContactId: 'ppl-m1' },
+      body: { stationId: station, name: '王站长', identities: { 'wechat-contact': 'ppl-m1' } },
     });
     expect(m.status).toBe(201);
     expect(m.json).toEqual({
@@ -34,17 +34,21 @@ describe('console API: people', () => {
       stationId: station,
       stationName: '人员一站',
       name: '王站长',
-      wecomUserId: null,
-      mpOpenid: null,
-      wechatContactId: 'ppl-m1',
+      identities: { 'wechat-contact': 'ppl-m1' },
     });
     const s = await operator.call('POST', '/api/v1/people/staff', {
-      body: { countyId: otherCounty, name: '李干事', wechatContactId: 'ppl-s1' },
+      body: { countyId: otherCounty, name: '李干事', identities: { 'wechat-contact': 'ppl-s1' } },
     });
     expect(s.status).toBe(201);
     const list = peopleBody.parse((await operator.call('GET', '/api/v1/people')).json);
     expect(list.managers.map((x) => x.name)).toEqual(['王站长']);
-    expect(list.staff.map((x) => [x.name, x.countyName])).toEqual([['李干事', '邻旗']]);
+    expect(list.staff.map((x) => [x.name, x.countyName, x.identities])).toEqual([['李干事', '邻旗', { 'wechat-contact': 'ppl-s1' }]]);
+    // The page's form and labels come from the channel registry; WeCom and the Official Account are not configured here.
+    expect(list.kinds.map((k) => [k.kind, k.label, k.unavailable === null])).toEqual([
+      ['wecom-user', '企业微信 UserID', false],
+      ['openid', '公众号 OpenID', false],
+      ['wechat-contact', '微信联系人 ID', true],
+    ]);
     // The bot recognises them at once, as after `kepubot manager add`.
     expect(await fx.app.services.people.whoIs('wechat-contact', 'ppl-m1')).toMatchObject({ role: 'manager', station: { id: station } });
 
@@ -59,31 +63,37 @@ describe('console API: people', () => {
     expect((await post({ stationId: station, name: '赵' })).json).toEqual({
       error: '请至少填写一种联系方式：企业微信 UserID、公众号 OpenID 或微信联系人 ID',
     });
-    await post({ stationId: station, name: '钱', wechatContactId: 'ppl-dup' });
-    const dup = await post({ stationId: station, name: '孙', wechatContactId: 'ppl-dup' });
+    await post({ stationId: station, name: '钱', identities: { 'wechat-contact': 'ppl-dup' } });
+    const dup = await post({ stationId: station, name: '孙', identities: { 'wechat-contact': 'ppl-dup' } });
     expect(dup.status).toBe(400);
     expect(dup.json).toEqual({ error: '“ppl-dup”已登记为e站管理员或旗县区工作人员' });
-    const wecom = await post({ stationId: station, name: '周', wecomUserId: 'zhou' });
+    const wecom = await post({ stationId: station, name: '周', identities: { 'wecom-user': 'zhou' } });
     expect(wecom.status).toBe(400);
     expect(String(wecom.json?.error)).toContain('企业微信');
-    expect((await post({ stationId: 999999, name: '吴', wechatContactId: 'ppl-x' })).status).toBe(404);
+    expect((await post({ stationId: 999999, name: '吴', identities: { 'wechat-contact': 'ppl-x' } })).status).toBe(404);
+    // A kind no registered channel declares, and an id of the wrong form, are refused in Chinese.
+    const unknown = await post({ stationId: station, name: '郑', identities: { dingtalk: 'ding-1' } });
+    expect(unknown.status).toBe(400);
+    expect(String(unknown.json?.error)).toMatch(/[\u4e00-\u9fa5]/);
+    const spaced = await post({ stationId: station, name: '王', identities: { 'wechat-contact': 'wx 1' } });
+    expect(spaced.json).toEqual({ error: '微信联系人 ID不能包含空格或控制字符' });
   });
 
   it('county staff manage their county only (404 elsewhere, not themselves); a station manager is refused (403)', async () => {
-    const me = await fx.app.services.people.addStaffTo(county, { name: '本旗干事', wechatContact: 'ppl-staff' });
+    const me = await fx.app.services.people.addStaffTo(county, { name: '本旗干事', ids: { 'wechat-contact': 'ppl-staff' } });
     const asStaff = await signedInAs(fx, 'staff', me.id);
     const list = peopleBody.parse((await asStaff.call('GET', '/api/v1/people')).json);
     expect(list.staff.every((x) => x.countyId === county)).toBe(true);
     expect((await asStaff.call('GET', `/api/v1/people?county=${otherCounty}`)).status).toBe(404);
     const there = await asStaff.call('POST', '/api/v1/people/managers', {
-      body: { stationId: otherStation, name: '外站长', wechatContactId: 'ppl-o' },
+      body: { stationId: otherStation, name: '外站长', identities: { 'wechat-contact': 'ppl-o' } },
     });
     expect(there.status).toBe(404);
     const here = await asStaff.call('POST', '/api/v1/people/managers', {
-      body: { stationId: station, name: '本站长', wechatContactId: 'ppl-h' },
+      body: { stationId: station, name: '本站长', identities: { 'wechat-contact': 'ppl-h' } },
     });
     expect(here.status).toBe(201);
-    const outsider = await fx.app.services.people.addStaffTo(otherCounty, { name: '外旗干事', wechatContact: 'ppl-out' });
+    const outsider = await fx.app.services.people.addStaffTo(otherCounty, { name: '外旗干事', ids: { 'wechat-contact': 'ppl-out' } });
     expect((await asStaff.call('DELETE', `/api/v1/people/staff/${outsider.id}`)).status).toBe(404);
     const self = await asStaff.call('DELETE', `/api/v1/people/staff/${me.id}`);
     expect(self.status).toBe(400);

@@ -98,7 +98,7 @@ describe('console API: reports', () => {
     }
     expect((await operator.call('GET', `/api/v1/reports/annual?period=0000&county=${county}`)).status).toBe(400);
 
-    const staff = await fx.app.services.people.addStaffTo(county, { name: '报表干事', wechatContact: 'rep-s' });
+    const staff = await fx.app.services.people.addStaffTo(county, { name: '报表干事', ids: { 'wechat-contact': 'rep-s' } });
     const asStaff = await signedInAs(fx, 'staff', staff.id);
     expect((await asStaff.call('GET', '/api/v1/reports/quarterly?period=2026Q4')).status).toBe(200);
     const elsewhere = await asStaff.call('GET', `/api/v1/reports/quarterly?period=2026Q4&county=${other}`);
@@ -106,7 +106,7 @@ describe('console API: reports', () => {
     expect(elsewhere.json).toEqual({ error: '没有这个旗县区，或无权查看' });
 
     const stationId = (await fx.app.services.stations.list()).find((s) => s.countyId === county)!.id;
-    const manager = await fx.app.services.people.addManagerTo(stationId, { name: '报表站长', wechatContact: 'rep-m' });
+    const manager = await fx.app.services.people.addManagerTo(stationId, { name: '报表站长', ids: { 'wechat-contact': 'rep-m' } });
     expect((await (await signedInAs(fx, 'manager', manager.id)).call('GET', '/api/v1/reports/quarterly')).status).toBe(403);
   });
 });

@@ -2,12 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
-import { Informant, Station, STATION_TYPES, WechatGroup } from '../../src/db/entities';
+import { Informant, Station, WechatGroup } from '../../src/db/entities';
 import { dayOf } from '../../src/domain/calendar';
 import { periodContaining } from '../../src/domain/periods';
 import { countiesBody, stationBody, stationDetailBody } from '../../src/http/api/areas/stations';
 import { joinRoster } from '../../src/services/roster-history';
-import { STATION_TYPE_LABEL } from '../../src/services/report.service';
 import { type ApiBrowser, type ConsoleFixture, startConsole } from '../support/console';
 import { signInAs } from '../support/console-people';
 
@@ -105,8 +104,17 @@ describe('console API: stations', () => {
   it('GET /station-types: the codes with the Chinese names the tables use', async () => {
     const r = await manager.call('GET', '/api/v1/station-types');
     expect(r.status).toBe(200);
-    expect(r.json).toEqual(STATION_TYPES.map((value) => ({ value, label: STATION_TYPE_LABEL[value] })));
-    expect(r.json).toContainEqual({ value: 'village', label: '村（嘎查）' });
+    expect(r.json).toEqual([
+      { value: 'community', label: '社区' },
+      { value: 'township', label: '乡镇（苏木）' },
+      { value: 'village', label: '村（嘎查）' },
+      { value: 'school', label: '学校' },
+      { value: 'enterprise', label: '企业' },
+      { value: 'hospital', label: '医院' },
+      { value: 'base', label: '科普基地' },
+      { value: 'association', label: '学会协会' },
+      { value: 'other', label: '其他' },
+    ]);
   });
 
   it('GET /stations/:id: the figures the statistics service computes, groups, informants, activities and resource logs', async () => {
@@ -329,7 +337,9 @@ describe('console API: stations', () => {
 
       expect((await cli('manager', 'add', '--station', '城关社区e站', '--wechat-contact', 'yi-mgr')).err).toContain('甲旗、乙旗');
       expect((await cli('manager', 'add', '--station', '城关社区e站', '--county', '乙旗', '--wechat-contact', 'yi-mgr')).code).toBe(0);
-      const [m] = await fx.db.ds.query(`SELECT station_id FROM station_manager WHERE wechat_contact_id = 'yi-mgr'`);
+      const [m] = await fx.db.ds.query(
+        `SELECT m.station_id FROM station_manager m JOIN person_identity i ON i.manager_id = m.id WHERE i.kind = 'wechat-contact' AND i.external_id = 'yi-mgr'`,
+      );
       expect(m.station_id).toBe(yi.chengguan);
 
       expect((await cli('station', 'set', '城关社区e站', '--counting-from', '2026-11-02')).err).toContain('请指明旗县区');

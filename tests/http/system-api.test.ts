@@ -35,12 +35,12 @@ describe('console API: robot and jobs', () => {
     staff = await signedInAs(
       fx,
       'staff',
-      (await fx.app.services.people.addStaffTo(station.countyId, { name: '干事', wechatContact: 'job-s' })).id,
+      (await fx.app.services.people.addStaffTo(station.countyId, { name: '干事', ids: { 'wechat-contact': 'job-s' } })).id,
     );
     manager = await signedInAs(
       fx,
       'manager',
-      (await fx.app.services.people.addManagerTo(station.id, { name: '站长', wechatContact: 'job-m' })).id,
+      (await fx.app.services.people.addManagerTo(station.id, { name: '站长', ids: { 'wechat-contact': 'job-m' } })).id,
     );
   });
 

@@ -124,8 +124,8 @@ describe('counting periods: a station starting mid-quarter, an informant joining
     ).stationId;
     // 乙站: 李一 on the roster from 1 July, but no group bound yet.
     await h.seedStation({ station: '乙站', roomId: B_ROOM, bindGroup: false, informants: [{ name: '李一', contactId: LI1.id }] });
-    await h.services.people.addManager('甲站', { wechatContact: MANAGER_A.id });
-    await h.services.people.addManager('乙站', { wechatContact: MANAGER_B.id });
+    await h.services.people.addManager('甲站', { ids: { 'wechat-contact': MANAGER_A.id } });
+    await h.services.people.addManager('乙站', { ids: { 'wechat-contact': MANAGER_B.id } });
     h.world('room-managers@chatroom', '管理员', [MANAGER_A, MANAGER_B]);
 
     await share(ZHANG1, A_ROOM, '2026-07-01', 3);

@@ -160,7 +160,11 @@ describe('pending runs, resend and message parts', () => {
     const clock = new ManualClock(MONDAY);
     const st = await services.stations.add({ name: '渠道站', county: '渠道旗' });
     // A staff member registered before this installation dropped WeCom, and the county's group robot.
-    await db.ds.query(`INSERT INTO county_staff (county_id, wecom_user_id) VALUES ($1, 'chan-li')`, [st.countyId]);
+    await db.ds.query(
+      `WITH c AS (INSERT INTO county_staff (county_id) VALUES ($1) RETURNING id)
+       INSERT INTO person_identity (staff_id, kind, external_id) SELECT id, 'wecom-user', 'chan-li' FROM c`,
+      [st.countyId],
+    );
     await db.ds.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [
       st.countyId,
       `${fake.url}/cgi-bin/webhook/send?key=chan`,
@@ -203,7 +207,7 @@ describe('pending runs, resend and message parts', () => {
   it('kepubot run --resend sends a run again on purpose; without it the run is not repeated', async () => {
     const clock = new ManualClock(MONDAY);
     const st = await services.stations.add({ name: '重发站', county: '重发旗' });
-    await services.people.addStaff('重发旗', { wecomUser: 'resend-li' });
+    await services.people.addStaff('重发旗', { ids: { 'wecom-user': 'resend-li' } });
     const args = ['run', 'weekly-digest', '--period', '2026-W48', '--county', '重发旗'];
 
     const first = await cli(args, clock);
@@ -240,7 +244,7 @@ describe('pending runs, resend and message parts', () => {
   it('a failed file never repeats its text, and a file waits while its text is being retried', async () => {
     const clock = new ManualClock(MONDAY);
     const st = await services.stations.add({ name: '附件站', county: '附件旗' });
-    await services.people.addStaff('附件旗', { wecomUser: 'file-li' });
+    await services.people.addStaff('附件旗', { ids: { 'wecom-user': 'file-li' } });
     const runner = new JobRunner(db.ds, services, withWecom, log);
     await runner.run('weekly-digest', parsePeriod('2026-W48')!, clock.now(), { countyIds: [st.countyId] });
     const w = worker(2);

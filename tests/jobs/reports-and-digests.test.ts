@@ -196,8 +196,8 @@ describe('quarterly and weekly tables (.xlsx) and the weekly digest to WeCom', (
   });
 
   it('the weekly digest goes to the county staff on WeCom (markdown + .xlsx) and to the group robot, once', async () => {
-    await services.people.addStaff('报表旗', { wecomUser: 'staff-a' });
-    await services.people.addStaff('报表旗', { wecomUser: 'staff-b' });
+    await services.people.addStaff('报表旗', { ids: { 'wecom-user': 'staff-a' } });
+    await services.people.addStaff('报表旗', { ids: { 'wecom-user': 'staff-b' } });
     await db.ds.query(`UPDATE region SET digest_webhook_url = $2 WHERE id = $1`, [ids.county, `${fake.url}/cgi-bin/webhook/send?key=k1`]);
     const runner = new JobRunner(db.ds, services, config, log);
     const week = parsePeriod('2026-W27')!; // 29 June – 5 July

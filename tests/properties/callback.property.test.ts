@@ -89,8 +89,8 @@ describe('property: the callback envelope never answers 5xx and never leaves hal
     plain = await startCallbackHarness(NOW, { MP_ENCODING_AES_KEY: '' });
     for (const x of [h, plain]) {
       await x.services.stations.add({ name: '城关社区e站', county: '演示旗' });
-      await x.services.people.addManager('城关社区e站', { wecomUser: MANAGER });
-      await x.services.people.addManager('城关社区e站', { openid: OPENID });
+      await x.services.people.addManager('城关社区e站', { ids: { 'wecom-user': MANAGER } });
+      await x.services.people.addManager('城关社区e站', { ids: { openid: OPENID } });
     }
   });
   afterAll(async () => {

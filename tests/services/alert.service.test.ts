@@ -67,7 +67,7 @@ describe('alerts while PostgreSQL is unreachable', () => {
     });
     const services = createServices(db.ds, config);
     await services.stations.add({ name: '断库一站', county: '断库旗' });
-    await services.people.addStaff('断库旗', { wecomUser: 'staff-a' });
+    await services.people.addStaff('断库旗', { ids: { 'wecom-user': 'staff-a' } });
     await db.ds.query(`UPDATE region SET digest_webhook_url = $1 WHERE name = '断库旗'`, [`${fake.url}/cgi-bin/webhook/send?key=county`]);
 
     const target = new URL(db.url);
@@ -158,7 +158,7 @@ describe('alerts while PostgreSQL is unreachable', () => {
   it("an account's logout: the QR code goes to the operator and the staff of the counties it serves; the others get the text", async () => {
     const services = createServices(db.ds, config);
     const other = await services.stations.add({ name: '别旗一站', county: '别旗' });
-    await services.people.addStaff('别旗', { wecomUser: 'staff-b' });
+    await services.people.addStaff('别旗', { ids: { 'wecom-user': 'staff-b' } });
     const served = await services.reports.countyByName('断库旗');
     const png = Buffer.from('a PNG');
     expect(await alerts.raise('wechat-logout:7', { text: '工作号1 退出登录', png }, { qrCounties: [served.id] })).toBe('queued');

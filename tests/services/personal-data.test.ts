@@ -138,6 +138,19 @@ describe('a person’s data: export and forget', () => {
     expect((await services.personalData.find(data.stationIds[1], '13912345673')).id).toBe(people[2].id);
   });
 
+  it('the same WeChat id registered for a station manager: the export lists that registration, forget unlinks it (person_identity)', async () => {
+    const [wang] = people;
+    const m = await services.people.addManager('城关社区e站', { name: '城关站长', ids: { 'wechat-contact': wang.contactId } });
+    const out = await services.personalData.export(wang.id, now, cliUser);
+    expect(out.identities).toEqual([
+      { kind: 'wechat-contact', id: wang.contactId, since: expect.any(String) },
+      { kind: 'wechat-contact', id: wang.contactId, since: expect.any(String), role: 'station-manager', name: '城关站长' },
+    ]);
+    expect(await occurrences(db.ds, [wang.contactId])).toContain('person_identity.external_id ∋ ' + wang.contactId + ' (1)');
+    // (forget, below, must leave no copy of it: the manager stays, without that id)
+    expect(m.identities).toEqual({ 'wechat-contact': wang.contactId });
+  });
+
   it('forget: the station figures of the quarter are unchanged and the person is nowhere in the database', async () => {
     const [wang, li] = people;
     const before = await services.statistics.stationTable(data.countyId, data.range, data.today);
@@ -148,6 +161,7 @@ describe('a person’s data: export and forget', () => {
     expect(await services.statistics.stationTable(data.countyId, data.range, data.today)).toEqual(before);
     expect(await services.informants.unconfirmed(wang.stationId)).toEqual(unconfirmedBefore);
     expect(await occurrences(db.ds, identifying(wang))).toEqual([]);
+    expect(await db.ds.query(`SELECT name FROM station_manager WHERE name = '城关站长'`)).toEqual([{ name: '城关站长' }]);
     // The others are untouched (and the search does find what is there).
     expect((await occurrences(db.ds, [li.name, li.phone, li.contactId])).length).toBeGreaterThan(3);
     const [row] = await db.ds.query(`SELECT name, phone, wechat_contact_id, status FROM informant WHERE id = $1`, [wang.id]);

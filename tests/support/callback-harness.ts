@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Robot } from '../../src/bot/robot';
 import { loadScripts } from '../../src/bot/script-loader';
 import { channelRouters } from '../../src/channels/registry';
-import { WecomApiClient } from '../../src/channels/wecom/wecom-api';
+import { wecomClient } from '../../src/channels/wecom/wecom-client';
 import { ManualClock } from '../../src/clock';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { createApp } from '../../src/http/app';
@@ -66,13 +66,8 @@ export async function startCallbackHarness(now: Date, env: Record<string, string
   const robot = new Robot({ services, config, clock, log, metrics });
   loadScripts(robot);
   const deps = { robot, receipts: services.receipts, clock, log, metrics };
-  const api = new WecomApiClient({
-    baseUrl: fakeWecom.url,
-    corpId: VECTOR.corpId,
-    secret: 'wecom-secret-1',
-    agentId: 1000002,
-    sleep: async () => undefined,
-  });
+  // The WeCom plug-in's client (src/channels/wecom/wecom-client.ts), built here first so its retries do not wait.
+  if (config.wecom) wecomClient(config.wecom, log, { sleep: async () => undefined });
   const app = createApp({
     health: async () => ({
       database: 'up',
@@ -81,7 +76,7 @@ export async function startCallbackHarness(now: Date, env: Record<string, string
     }),
     metrics: metrics.registry,
     log,
-    routers: channelRouters(config, { ...deps, wecomApi: api }),
+    routers: channelRouters(config, deps),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,4 +1,4 @@
-import { CountyStaff, StationManager, type PrincipalKind } from '../../src/db/entities';
+import type { PrincipalKind } from '../../src/db/entities';
 import { SESSION_COOKIE } from '../../src/http/api/areas/session';
 import { ApiBrowser, type ConsoleFixture } from './console';
 
@@ -10,20 +10,12 @@ export async function signInAs(
   fx: ConsoleFixture,
   who: { staffOf: number; name?: string } | { managerOf: number; name?: string },
 ): Promise<ApiBrowser> {
-  const ds = fx.db.ds;
-  const handle = `test-${Math.random().toString(36).slice(2)}`;
+  const people = fx.app.services.people;
+  const ids = { 'wechat-contact': `test-${Math.random().toString(36).slice(2)}` };
   const ref =
     'staffOf' in who
-      ? {
-          kind: 'staff' as const,
-          id: (await ds.getRepository(CountyStaff).save({ countyId: who.staffOf, name: who.name ?? '工作人员', wechatContactId: handle }))
-            .id,
-        }
-      : {
-          kind: 'manager' as const,
-          id: (await ds.getRepository(StationManager).save({ stationId: who.managerOf, name: who.name ?? '站长', wechatContactId: handle }))
-            .id,
-        };
+      ? { kind: 'staff' as const, id: (await people.addStaffTo(who.staffOf, { name: who.name ?? '工作人员', ids })).id }
+      : { kind: 'manager' as const, id: (await people.addManagerTo(who.managerOf, { name: who.name ?? '站长', ids })).id };
   const ticket = await fx.app.services.consoleAuth.issueTicket(ref, fx.clock.now());
   const browser = fx.browser();
   const r = await browser.call('POST', '/api/v1/auth/ticket', { body: { ticket } });

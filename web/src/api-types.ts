@@ -4727,18 +4727,27 @@ export interface operations {
                             stationId: number;
                             stationName: string;
                             name: string | null;
-                            wecomUserId: string | null;
-                            mpOpenid: string | null;
-                            wechatContactId: string | null;
+                            /** @description 联系方式，按种类 */
+                            identities: {
+                                [key: string]: string;
+                            };
                         }[];
                         staff: {
                             id: number;
                             countyId: number;
                             countyName: string;
                             name: string | null;
-                            wecomUserId: string | null;
-                            mpOpenid: string | null;
-                            wechatContactId: string | null;
+                            /** @description 联系方式，按种类 */
+                            identities: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        /** @description 这套安装可登记的联系方式种类（来自渠道注册表） */
+                        kinds: {
+                            kind: string;
+                            label: string;
+                            maxLength: number;
+                            unavailable: string | null;
                         }[];
                     };
                 };
@@ -4786,12 +4795,13 @@ export interface operations {
                     stationId: number;
                     /** @description 姓名 */
                     name: string;
-                    /** @description 企业微信 UserID */
-                    wecomUserId?: string;
-                    /** @description 公众号 OpenID */
-                    mpOpenid?: string;
-                    /** @description 微信联系人 ID */
-                    wechatContactId?: string;
+                    /**
+                     * @description 联系方式，按种类：wecom-user（企业微信 UserID）、openid（公众号 OpenID）、wechat-contact（微信联系人 ID）
+                     * @default {}
+                     */
+                    identities?: {
+                        [key: string]: string;
+                    };
                 };
             };
         };
@@ -4807,9 +4817,10 @@ export interface operations {
                         stationId: number;
                         stationName: string;
                         name: string | null;
-                        wecomUserId: string | null;
-                        mpOpenid: string | null;
-                        wechatContactId: string | null;
+                        /** @description 联系方式，按种类 */
+                        identities: {
+                            [key: string]: string;
+                        };
                     };
                 };
             };
@@ -4912,12 +4923,13 @@ export interface operations {
                     countyId: number;
                     /** @description 姓名 */
                     name: string;
-                    /** @description 企业微信 UserID */
-                    wecomUserId?: string;
-                    /** @description 公众号 OpenID */
-                    mpOpenid?: string;
-                    /** @description 微信联系人 ID */
-                    wechatContactId?: string;
+                    /**
+                     * @description 联系方式，按种类：wecom-user（企业微信 UserID）、openid（公众号 OpenID）、wechat-contact（微信联系人 ID）
+                     * @default {}
+                     */
+                    identities?: {
+                        [key: string]: string;
+                    };
                 };
             };
         };
@@ -4933,9 +4945,10 @@ export interface operations {
                         countyId: number;
                         countyName: string;
                         name: string | null;
-                        wecomUserId: string | null;
-                        mpOpenid: string | null;
-                        wechatContactId: string | null;
+                        /** @description 联系方式，按种类 */
+                        identities: {
+                            [key: string]: string;
+                        };
                     };
                 };
             };

@@ -42,7 +42,10 @@ export type RosterRowError = RosterPreview['errors'][number];
 export type Unconfirmed = Answer<'unconfirmed'>[number];
 
 export type People = Answer<'people'>;
-export type Handles = Pick<People['managers'][number], 'wecomUserId' | 'mpOpenid' | 'wechatContactId'>;
+/** A person's ids, by identity kind (the kinds come with the list: `People.kinds`). */
+export type Handles = Pick<People['managers'][number], 'identities'>;
+/** An identity kind of the installation's channels, as the server's registry lists it. */
+export type IdentityKindInfo = People['kinds'][number];
 
 type Jobs = Answer<'jobs'>;
 export type JobRun = Jobs['runs'][number];

@@ -6,14 +6,14 @@ import { sleep } from '../../clock';
 import { logRef } from '../../logger';
 import type { AuditEntry } from '../../services/audit.service';
 import type { KeptAnswer, SignedTriple } from '../../services/callback-receipt.service';
-import type { ChannelDeps, ChannelPlugin } from '../channel';
+import type { ChannelDeps, ChannelPlugin, ChannelRequest, ReplyTo } from '../channel';
 import { answerWithin } from '../deadline';
 
-/** The dependencies of a callback channel's route (the plug-ins' deps without channel-specific clients). */
-export type CallbackDeps = Omit<ChannelDeps, 'wecomApi'>;
+/** The dependencies of a callback channel's route. */
+export type CallbackDeps = ChannelDeps;
 
 /** A query string as the route hands it to a channel: single values only. */
-export type CallbackQuery = Record<string, string | undefined>;
+export type CallbackQuery = ChannelRequest['query'];
 
 /** An HTTP answer: content type and body. */
 export interface CallbackAnswer {
@@ -45,8 +45,13 @@ export interface Delivery {
    * (the same body again is a retry). Absent for a channel without such a triple.
    */
   signed?: SignedTriple;
-  /** The passive reply carrying `text`. */
-  reply(text: string): CallbackAnswer;
+  /**
+   * Where answers not given in the HTTP response go (`spec.send`): what the message gave, such as
+   * a per-message response URL; default the sender's id.
+   */
+  replyTo?: ReplyTo;
+  /** The passive reply carrying `text`; absent when the channel answers only through `replyTo` (then the request gets `empty` at once). */
+  reply?(text: string): CallbackAnswer;
   /** The acknowledgement when there is nothing to say now. */
   empty: CallbackAnswer;
 }
@@ -62,11 +67,11 @@ export interface CallbackChannelSpec {
   bodyLimitBytes: number;
   replyDeadlineMs: number;
   /** GET: checks a URL verification and returns the text to answer. Refusals are thrown as HTTP errors (http-errors). */
-  verifyUrl(query: CallbackQuery, now: Date): string;
-  /** POST: checks and opens one delivery. Refusals are thrown as HTTP errors (http-errors). */
-  open(query: CallbackQuery, body: string, now: Date): Delivery;
-  /** Sends an answer that missed the passive-reply deadline. */
-  send?(recipient: string, text: string): Promise<void>;
+  verifyUrl(request: ChannelRequest): string;
+  /** POST: checks (signature, age) and opens one delivery. Refusals are thrown as HTTP errors (http-errors) with a Chinese message. */
+  open(request: ChannelRequest): Delivery;
+  /** Sends an answer not given in the HTTP response to the delivery's reply address. */
+  send?(replyTo: ReplyTo, text: string): Promise<void>;
   /** The answer to an event (subscribe, enter_agent), or null for none. */
   onEvent?(event: string, from: string): string | null;
 }
@@ -74,10 +79,13 @@ export interface CallbackChannelSpec {
 const NOT_TEXT = '目前只支持文字命令。发“帮助”查看您可以使用的命令。';
 const SECRET_NOT_REPEATED = '这条消息的回复含有一次性链接，为安全起见重试时不再发送。如果没有收到，请重新发送这条消息。';
 
-function queryOf(ctx: Context): CallbackQuery {
-  const out: CallbackQuery = {};
-  for (const [k, v] of Object.entries(ctx.query)) if (typeof v === 'string') out[k] = v;
-  return out;
+/** The request as a channel sees it; the body is read by the caller within its limit. */
+function requestOf(ctx: Context, body: string, receivedAt: Date): ChannelRequest {
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.query)) if (typeof v === 'string') query[k] = v;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return { method: ctx.method === 'GET' ? 'GET' : 'POST', path: ctx.path, query, headers, body, receivedAt };
 }
 
 /**
@@ -114,7 +122,7 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
 
   router.get(spec.path, (ctx) => {
     ctx.type = 'text/plain';
-    ctx.body = spec.verifyUrl(queryOf(ctx), clock.now());
+    ctx.body = spec.verifyUrl(requestOf(ctx, '', clock.now()));
   });
 
   router.post(spec.path, async (ctx) => {
@@ -128,14 +136,14 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
         : ctx.throw(err.status ?? 400, 'cannot read body'),
     );
     const now = clock.now();
-    const delivery = spec.open(queryOf(ctx), body, now);
+    const delivery = spec.open(requestOf(ctx, body, now));
     if (delivery.signed && (await receipts.useSignature(spec.name, delivery.signed, body)) === 'other-body') {
       return ctx.throw(403, '这个签名（signature、timestamp、nonce）已经用过 (signature already used with another body)');
     }
     const { from, type } = delivery;
     if (!from || !type) return ctx.throw(400, 'FromUserName or MsgType missing');
     const text = await answer(delivery, from, type, now);
-    const out = text ? delivery.reply(text) : delivery.empty;
+    const out = text && delivery.reply ? delivery.reply(text) : delivery.empty;
     ctx.type = out.type;
     ctx.body = out.body;
   });
@@ -174,14 +182,21 @@ export function callbackRouter(spec: CallbackChannelSpec, deps: CallbackDeps): R
       () => inFlight.delete(key),
       () => inFlight.delete(key),
     );
-    const within = await answerWithin(clock, spec.replyDeadlineMs, work, {
-      send: async ({ text }) => {
+    const replyTo = d.replyTo ?? from;
+    const later = {
+      send: async ({ text }: KeptAnswer) => {
         if (!text) return;
-        if (spec.send) await spec.send(from, text);
+        if (spec.send) await spec.send(replyTo, text);
         else log.error({ channel: spec.name, ref: logRef(key) }, 'late answer could not be sent: no send API for this channel');
       },
-      failed: (err) => log.error({ err, channel: spec.name, ref: logRef(key) }, 'late answer failed'),
-    });
+      failed: (err: unknown) => log.error({ err, channel: spec.name, ref: logRef(key) }, 'late answer failed'),
+    };
+    if (!d.reply) {
+      // The channel answers only through the reply address: acknowledge now, send when done.
+      work.then(later.send).catch(later.failed);
+      return '';
+    }
+    const within = await answerWithin(clock, spec.replyDeadlineMs, work, later);
     if (within.inTime) return within.value.text;
     log.warn({ channel: spec.name, ref: logRef(key) }, 'answer missed the passive-reply deadline; sending it later');
     return '';
@@ -252,6 +267,6 @@ export function callbackChannel(spec: CallbackChannelSpec, deps: CallbackDeps): 
     name: spec.name,
     identityKind: spec.identityKind,
     router: () => callbackRouter(spec, deps),
-    send: spec.send ? (recipient, text) => spec.send!(recipient, text) : undefined,
+    send: spec.send ? (replyTo, text) => spec.send!(replyTo, text) : undefined,
   };
 }

@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../../config';
 import { callbackChannel, callbackRouter, type CallbackChannelSpec, type CallbackDeps } from '../callback/callback-route';
 import { openMessage, signedTriple, verifyUrl, wechatDelivery, type EnvelopeKeys } from '../callback/wechat-envelope';
-import type { ChannelFactory } from '../channel';
+import { MP_OPENID } from '../../domain/identity-kinds';
+import { notConfigured } from '../../services/channels';
+import type { ChannelRegistration } from '../channel';
 
 const WELCOME = '欢迎关注！e站管理员登记后，可以直接在这里发送命令登记活动、查看本站指标，发“帮助”查看命令。';
 
@@ -39,14 +41,14 @@ export function mpSpec(
   const keys: EnvelopeKeys = { token: mp.token, aesKey: mp.encodingAesKey, receiveId: mp.appId, maxAgeSeconds: callbacks.maxAgeSeconds };
   return {
     name: 'mp',
-    identityKind: 'openid',
+    identityKind: MP_OPENID.kind,
     path: '/mp/callback',
     bodyLimitBytes: callbacks.bodyLimitBytes,
     replyDeadlineMs: callbacks.replyDeadlineMs,
-    verifyUrl: (q, now) => verifyUrl(keys, q, now, false),
-    open: (q, body, now) => {
+    verifyUrl: (req) => verifyUrl(keys, req.query, req.receivedAt, false),
+    open: ({ query: q, body, receivedAt }) => {
       const { encrypted } = configuredMode(mp, q.encrypt_type);
-      return wechatDelivery(keys, openMessage(keys, q, body, now, encrypted), {
+      return wechatDelivery(keys, openMessage(keys, q, body, receivedAt, encrypted), {
         encrypted,
         nonce: q.nonce || randomBytes(8).toString('hex'),
         signed: signedTriple(keys, q, encrypted),
@@ -58,9 +60,12 @@ export function mpSpec(
   };
 }
 
-/** The Official Account as a channel plug-in (null when MP_* is not configured). */
-export const mpChannel: ChannelFactory = (config, deps) =>
-  config.mp ? callbackChannel(mpSpec(config.mp, config.callbacks, deps.clock), deps) : null;
+/** The Official Account as a channel plug-in (built when MP_* is configured), its senders known by their openid. */
+export const mpChannel: ChannelRegistration = {
+  identity: MP_OPENID,
+  notConfigured: (config) => notConfigured(config, 'mp'),
+  build: (config, deps) => (config.mp ? callbackChannel(mpSpec(config.mp, config.callbacks, deps.clock), deps) : null),
+};
 
 /** The Official Account's callback routes alone (for callers that mount one channel by hand). */
 export function mpCallback(mp: NonNullable<AppConfig['mp']>, callbacks: AppConfig['callbacks'], deps: CallbackDeps): Router {

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Region } from './region.entity';
 
-/** County association staff: may read every station's figures in their county. */
+/** County association staff: may read every station's figures in their county; their ids on the channels are rows of person_identity. */
 @Entity({ name: 'county_staff' })
 export class CountyStaff {
   @PrimaryGeneratedColumn({ type: 'integer' })
@@ -16,15 +16,6 @@ export class CountyStaff {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   name: string | null;
-
-  @Column({ name: 'wecom_user_id', type: 'varchar', length: 64, nullable: true })
-  wecomUserId: string | null;
-
-  @Column({ name: 'mp_openid', type: 'varchar', length: 64, nullable: true })
-  mpOpenid: string | null;
-
-  @Column({ name: 'wechat_contact_id', type: 'varchar', length: 128, nullable: true })
-  wechatContactId: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -28,6 +28,7 @@ import { BotAccount, BotAccountCounty, BotAccountLease, type BotAccountSource } 
 import { MessageClaim } from './message-claim.entity';
 import { GroupAccount } from './group-account.entity';
 import { AccountListenInterval } from './account-listen-interval.entity';
+import { PersonIdentity } from './person-identity.entity';
 
 export {
   InformantPeriod,
@@ -67,6 +68,7 @@ export {
   MessageClaim,
   GroupAccount,
   AccountListenInterval,
+  PersonIdentity,
 };
 
 /** Every entity, for the DataSource. */
@@ -107,6 +109,7 @@ export const ENTITIES = [
   MessageClaim,
   GroupAccount,
   AccountListenInterval,
+  PersonIdentity,
 ];
 
 export { ACTIVITY_TYPES, type ActivityType } from './activity.entity';

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Station } from './station.entity';
 
-/** A person who runs one station; reachable on WeCom, the Official Account or WeChat. */
+/** A person who runs one station; their ids on the channels are rows of person_identity. */
 @Entity({ name: 'station_manager' })
 export class StationManager {
   @PrimaryGeneratedColumn({ type: 'integer' })
@@ -16,15 +16,6 @@ export class StationManager {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   name: string | null;
-
-  @Column({ name: 'wecom_user_id', type: 'varchar', length: 64, nullable: true })
-  wecomUserId: string | null;
-
-  @Column({ name: 'mp_openid', type: 'varchar', length: 64, nullable: true })
-  mpOpenid: string | null;
-
-  @Column({ name: 'wechat_contact_id', type: 'varchar', length: 128, nullable: true })
-  wechatContactId: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -21,6 +21,7 @@ import { MessageClaims1765510000000 } from './1765510000000-message-claims';
 import { GroupSpeakers1765511000000 } from './1765511000000-group-speakers';
 import { SendPacing1765520000000 } from './1765520000000-send-pacing';
 import { ListenIntervals1765530000000 } from './1765530000000-listen-intervals';
+import { PersonIdentities1765600000000 } from './1765600000000-person-identities';
 import { JobRunCounty1765610000000 } from './1765610000000-job-run-county';
 import { StationStatus1765620000000 } from './1765620000000-station-status';
 import { CountyKeysPartitions1765700000000 } from './1765700000000-county-keys-partitions';
@@ -50,6 +51,7 @@ export const MIGRATIONS = [
   GroupSpeakers1765511000000,
   SendPacing1765520000000,
   ListenIntervals1765530000000,
+  PersonIdentities1765600000000,
   JobRunCounty1765610000000,
   StationStatus1765620000000,
   CountyKeysPartitions1765700000000,

@@ -61,7 +61,7 @@ describe('a channel plug-in defined in a test (testchat) answers commands throug
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await services.stations.add({ name: '插件e站', county: '演示旗' });
-    await services.people.addManager('插件e站', { openid: OPENID });
+    await services.people.addManager('插件e站', { ids: { openid: OPENID } });
   });
   afterAll(async () => {
     server.closeAllConnections();

@@ -111,8 +111,8 @@ export function activityHandlers(deps: ApiDeps): Handlers<typeof ACTIVITY_ROUTES
   const activities = deps.services.activities;
   /** The station of the path, when visible. */
   const station = async (id: number, access: Access): Promise<number> => {
-    const rows: Array<{ id: number; county_id: number }> = await deps.ds.query(`SELECT id, county_id FROM station WHERE id = $1`, [id]);
-    if (!rows[0] || !canSeeStation(access, { id, countyId: rows[0].county_id })) throw createHttpError(404, '没有这个e站，或无权查看');
+    const found = await deps.services.stations.get(id);
+    if (!found || !canSeeStation(access, { id, countyId: found.countyId })) throw createHttpError(404, '没有这个e站，或无权查看');
     return id;
   };
   /** The activity of the path with its station, when visible. */

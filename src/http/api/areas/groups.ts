@@ -82,16 +82,13 @@ export const groupOut = (g: GroupRow): z.input<typeof groupBody> => ({
  * station managers none. Today one account (WECHATY_PUPPET_SERVICE_*) hears every group, and it
  * serves the counties named in WECHAT_ACCOUNT_COUNTIES, or every county when that is empty.
  */
-export async function seesUnboundGroups(deps: Pick<ApiDeps, 'ds' | 'config'>, access: Access): Promise<boolean> {
+export async function seesUnboundGroups(deps: Pick<ApiDeps, 'services' | 'config'>, access: Access): Promise<boolean> {
   if (access.principal.kind === 'operator') return true;
   if (access.principal.kind !== 'staff') return false;
   const served = deps.config.wechat.accountCounties;
   if (served.length === 0) return true;
-  const rows: unknown[] = await deps.ds.query(`SELECT 1 FROM region WHERE id = $1 AND level = 'county' AND name = ANY($2)`, [
-    access.principal.countyId,
-    served,
-  ]);
-  return rows.length > 0;
+  const county = access.principal.countyId;
+  return county !== null && county !== undefined && deps.services.regions.isCountyNamed(county, served);
 }
 
 /**

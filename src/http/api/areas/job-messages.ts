@@ -148,8 +148,8 @@ export function jobMessageHandlers(deps: ApiDeps): Handlers<typeof JOB_MESSAGE_R
     const period = jobPeriod(q.job, q.period, now);
     const county = q.county ?? access.principal.countyId ?? undefined;
     if (county === undefined) throw createHttpError(400, '请选择旗县区');
-    const rows: unknown[] = await deps.ds.query(`SELECT 1 FROM region WHERE id = $1 AND level = 'county'`, [county]);
-    if (rows.length === 0 || !canSeeCounty(access, county)) throw createHttpError(404, '没有这个旗县区，或无权查看');
+    if (!(await deps.services.regions.isCounty(county)) || !canSeeCounty(access, county))
+      throw createHttpError(404, '没有这个旗县区，或无权查看');
     const runs = await deps.jobs.run(q.job, period, now, { countyIds: [county], dryRun: true });
     return { county, period: period.key, runs };
   };

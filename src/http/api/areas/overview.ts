@@ -87,10 +87,7 @@ export function overviewHandlers(deps: ApiDeps): Handlers<typeof OVERVIEW_ROUTES
       const now = deps.clock.now();
       const today = dayOf(now);
       const period = q.period ? parsePeriod(q.period)! : periodContaining('month', today);
-      const rows: Array<{ id: number; name: string }> = await deps.ds.query(
-        `SELECT id, name FROM region WHERE level = 'county' ORDER BY name, id`,
-      );
-      const counties = rows.filter((c) => canSeeCounty(access, c.id));
+      const counties = (await deps.services.regions.counties()).filter((c) => canSeeCounty(access, c.id));
       const countyId = q.county ?? access.principal.countyId ?? counties[0]?.id;
       const county = counties.find((c) => c.id === countyId);
       if (!county) throw createHttpError(404, q.county === undefined ? '还没有旗县区' : '没有这个旗县区，或无权查看');

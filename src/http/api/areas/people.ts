@@ -1,29 +1,30 @@
 import createHttpError from 'http-errors';
 import { z } from 'zod';
+import { identitySpecs } from '../../../channels/registry';
+import { IdentityKinds } from '../../../domain/identity-kinds';
 import { UserError } from '../../../errors';
 import { canManageCounty, type Access } from '../access';
 import { bodyOf, idParam, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
 
-/** A handle as `kepubot manager add` / `staff add` take it (trimmed; empty means absent). */
-const handle = (label: string, max: number) =>
-  z
-    .string({ error: `${label}应为文字` })
-    .trim()
-    .max(max, `${label}最多 ${max} 个字符`)
-    .optional()
-    .transform((s) => s || undefined)
-    .describe(label);
+/** The identity kinds of the registered channels (src/channels/registry.ts): the keys of `identities`. */
+const KINDS = identitySpecs();
+const kindEnum = z.enum(KINDS.map((k) => k.kind) as [string, ...string[]]).describe('联系方式的种类（各渠道登记的身份类型）');
+
+/** An id as `kepubot manager add` / `staff add` take it (trimmed; empty means absent); its form is checked by the kind's rule. */
+const externalId = z.string({ error: '联系方式应为文字' }).trim().max(128, '联系方式最多 128 个字符');
 
 const personFields = {
   name: z.string({ error: '请填写姓名' }).trim().min(1, '请填写姓名').max(64, '姓名最多 64 个字符').describe('姓名'),
-  wecomUserId: handle('企业微信 UserID', 64),
-  mpOpenid: handle('公众号 OpenID', 64),
-  wechatContactId: handle('微信联系人 ID', 128),
+  identities: z
+    .partialRecord(kindEnum, externalId, { error: '联系方式应为对象：{ 种类: 账号 }' })
+    .default({})
+    .describe(`联系方式，按种类：${KINDS.map((k) => `${k.kind}（${k.label}）`).join('、')}`),
 };
 
-const atLeastOneHandle = (p: { wecomUserId?: string; mpOpenid?: string; wechatContactId?: string }) =>
-  Boolean(p.wecomUserId || p.mpOpenid || p.wechatContactId);
-const HANDLE_MISSING = { message: '请至少填写一种联系方式：企业微信 UserID、公众号 OpenID 或微信联系人 ID' };
+const HANDLE_MISSING = {
+  message: `请至少填写一种联系方式：${new IdentityKinds(KINDS.map((k) => ({ ...k, unavailable: null }))).labels()}`,
+};
+const atLeastOneHandle = (p: { identities: Partial<Record<string, string>> }) => Object.values(p.identities).some((v) => Boolean(v));
 
 export const managerInput = z
   .object({ stationId: z.number({ error: '请选择e站' }).int().positive().describe('e站编号'), ...personFields })
@@ -38,13 +39,22 @@ export const peopleQuery = z.object({
 
 const handles = {
   name: z.string().nullable(),
-  wecomUserId: z.string().nullable(),
-  mpOpenid: z.string().nullable(),
-  wechatContactId: z.string().nullable(),
+  identities: z.partialRecord(kindEnum, z.string()).describe('联系方式，按种类'),
 };
 export const managerBody = z.object({ id: z.number().int(), stationId: z.number().int(), stationName: z.string(), ...handles });
 export const staffBody = z.object({ id: z.number().int(), countyId: z.number().int(), countyName: z.string(), ...handles });
-export const peopleBody = z.object({ managers: z.array(managerBody), staff: z.array(staffBody) });
+/** An identity kind as the page's form shows it: its label, and why it cannot be used here (null when it can). */
+export const identityKindBody = z.object({
+  kind: z.string(),
+  label: z.string(),
+  maxLength: z.number().int(),
+  unavailable: z.string().nullable(),
+});
+export const peopleBody = z.object({
+  managers: z.array(managerBody),
+  staff: z.array(staffBody),
+  kinds: z.array(identityKindBody).describe('这套安装可登记的联系方式种类（来自渠道注册表）'),
+});
 
 /** Station managers and county staff: list, add, remove (operator: all; county staff: their county). */
 export const PEOPLE_ROUTES = {
@@ -76,20 +86,15 @@ export function peopleHandlers(deps: ApiDeps): Handlers<typeof PEOPLE_ROUTES> {
   };
   /** The county of a station, when the person may manage it (404 otherwise). */
   const countyOfStation = async (stationId: number, access: Access): Promise<number> => {
-    const rows: Array<{ county_id: number }> = await deps.ds.query(`SELECT county_id FROM station WHERE id = $1`, [stationId]);
-    if (!rows[0] || !canManageCounty(access, rows[0].county_id)) throw createHttpError(404, '没有这个e站，或无权管理');
-    return rows[0].county_id;
+    const station = await deps.services.stations.get(stationId);
+    if (!station || !canManageCounty(access, station.countyId)) throw createHttpError(404, '没有这个e站，或无权管理');
+    return station.countyId;
   };
   /** After a new recipient, runs waiting for one go out (as after `kepubot manager add`). */
   const retryPending = async (): Promise<void> => {
     await deps.jobs.retryPending(deps.clock.now()).catch((err: unknown) => deps.log.warn({ err }, 'retrying pending runs failed'));
   };
-  const handlesOf = (b: { name: string; wecomUserId?: string; mpOpenid?: string; wechatContactId?: string }) => ({
-    name: b.name,
-    wecomUser: b.wecomUserId,
-    openid: b.mpOpenid,
-    wechatContact: b.wechatContactId,
-  });
+  const personOf = (b: { name: string; identities: Partial<Record<string, string>> }) => ({ name: b.name, ids: b.identities });
   return {
     people: async (ctx, access) => {
       refuseManagers(access);
@@ -97,23 +102,22 @@ export function peopleHandlers(deps: ApiDeps): Handlers<typeof PEOPLE_ROUTES> {
       if (q.county !== undefined && !canManageCounty(access, q.county)) throw createHttpError(404, '没有这个旗县区，或无权查看');
       const scope = q.county !== undefined ? [q.county] : access.counties === 'all' ? 'all' : [...access.counties];
       const { managers, staff } = await people.list(scope);
-      return { managers: managers.map(({ countyId: _county, ...m }) => m), staff };
+      const kinds = people.kinds.all.map((k) => ({ kind: k.kind, label: k.label, maxLength: k.maxLength, unavailable: k.unavailable }));
+      return { managers: managers.map(({ countyId: _county, ...m }) => m), staff, kinds };
     },
     addManager: async (ctx, access) => {
       refuseManagers(access);
       const body = parse(managerInput, bodyOf(ctx));
       await countyOfStation(body.stationId, access);
-      const m = await people.addManagerTo(body.stationId, handlesOf(body));
+      const m = await people.addManagerTo(body.stationId, personOf(body));
       await retryPending();
-      const [row]: Array<{ name: string }> = await deps.ds.query(`SELECT name FROM station WHERE id = $1`, [m.stationId]);
+      const station = await deps.services.stations.get(m.stationId);
       return {
         id: m.id,
         stationId: m.stationId,
-        stationName: row.name,
+        stationName: station!.name,
         name: m.name,
-        wecomUserId: m.wecomUserId,
-        mpOpenid: m.mpOpenid,
-        wechatContactId: m.wechatContactId,
+        identities: m.identities,
       };
     },
     removeManager: async (ctx, access) => {
@@ -126,17 +130,15 @@ export function peopleHandlers(deps: ApiDeps): Handlers<typeof PEOPLE_ROUTES> {
       refuseManagers(access);
       const body = parse(staffInput, bodyOf(ctx));
       if (!canManageCounty(access, body.countyId)) throw createHttpError(404, '没有这个旗县区，或无权管理');
-      const s = await people.addStaffTo(body.countyId, handlesOf(body));
+      const s = await people.addStaffTo(body.countyId, personOf(body));
       await retryPending();
-      const [row]: Array<{ name: string }> = await deps.ds.query(`SELECT name FROM region WHERE id = $1`, [s.countyId]);
+      const countyName = await deps.services.regions.nameOf(s.countyId);
       return {
         id: s.id,
         countyId: s.countyId,
-        countyName: row.name,
+        countyName: countyName!,
         name: s.name,
-        wecomUserId: s.wecomUserId,
-        mpOpenid: s.mpOpenid,
-        wechatContactId: s.wechatContactId,
+        identities: s.identities,
       };
     },
     removeStaff: async (ctx, access) => {

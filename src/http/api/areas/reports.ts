@@ -51,10 +51,7 @@ export function reportHandlers(deps: ApiDeps): Handlers<typeof REPORT_ROUTES> {
       const period = q.period ? parsePeriod(q.period)! : periodContaining(spec.periods.length > 1 ? 'month' : spec.periods[0], today);
       if (!(spec.periods as ReadonlyArray<Period['kind']>).includes(period.kind))
         throw createHttpError(400, `${spec.title}的统计期格式不对，例如 ${spec.example}`);
-      const rows: Array<{ id: number; name: string }> = await deps.ds.query(
-        `SELECT id, name FROM region WHERE level = 'county' AND ($1::int IS NULL OR id = $1) ORDER BY name, id`,
-        [q.county ?? access.principal.countyId ?? null],
-      );
+      const rows = await deps.services.regions.counties(q.county ?? access.principal.countyId ?? undefined);
       const county = rows.find((c) => canSeeCounty(access, c.id));
       if (!county) throw createHttpError(404, q.county === undefined ? '还没有旗县区' : '没有这个旗县区，或无权查看');
       const buffer =

@@ -229,12 +229,12 @@ export function rosterHandlers(deps: ApiDeps): Handlers<typeof ROSTER_ROUTES> {
   /** The informant's station, if the person may see it (404 otherwise). */
   const ownStation = async (ctx: Context, access: Access): Promise<{ id: number; stationId: number }> => {
     const id = idParam(ctx);
-    const [row]: Array<{ station_id: number }> = await deps.ds.query(`SELECT station_id FROM informant WHERE id = $1`, [id]);
-    if (!row) throw createHttpError(404, '没有这位信息员，或无权查看');
-    await visibleStation(deps, access, row.station_id).catch(() => {
+    const stationId = await deps.services.informants.stationOf(id);
+    if (stationId === null) throw createHttpError(404, '没有这位信息员，或无权查看');
+    await visibleStation(deps, access, stationId).catch(() => {
       throw createHttpError(404, '没有这位信息员，或无权查看');
     });
-    return { id, stationId: row.station_id };
+    return { id, stationId };
   };
 
   /** A person's data is for county staff of the station's county and operators; a station manager gets 403. */

@@ -254,11 +254,7 @@ export function stationHandlers(deps: ApiDeps): Handlers<typeof STATION_ROUTES> 
       const q = parse(stationsQuery, ctx.query);
       const today = dayOf(deps.clock.now());
       const period = q.period ? parsePeriod(q.period)! : periodContaining('month', today);
-      const rows: Array<{ id: number; name: string }> = await deps.ds.query(
-        `SELECT id, name FROM region WHERE level = 'county' AND ($1::int IS NULL OR id = $1) ORDER BY name, id`,
-        [q.county ?? null],
-      );
-      const counties = rows.filter((c) => canSeeCounty(access, c.id));
+      const counties = (await deps.services.regions.counties(q.county)).filter((c) => canSeeCounty(access, c.id));
       if (q.county !== undefined && counties.length === 0) throw createHttpError(404, '没有这个旗县区，或无权查看');
       const out = [];
       for (const county of counties) {

@@ -171,15 +171,8 @@ export const SYSTEM_ROUTES = {
 } as const satisfies Record<string, ApiRoute>;
 
 /** Chinese names of job scopes (`county:3` → the county, `station:7` → the station, `room:…` → the group's topic), one query. */
-export async function scopeLabels(deps: ApiDeps, scopes: string[]): Promise<Map<string, string>> {
-  const ids = (kind: string) => [...new Set(scopes.filter((s) => s.startsWith(`${kind}:`)).map((s) => s.slice(kind.length + 1)))];
-  const rows: Array<{ scope: string; label: string }> = await deps.ds.query(
-    `SELECT 'county:' || id AS scope, name AS label FROM region WHERE id::text = ANY($1)
-     UNION ALL SELECT 'station:' || id, name FROM station WHERE id::text = ANY($2)
-     UNION ALL SELECT 'room:' || room_id, CASE WHEN topic = '' THEN '（无群名）' ELSE topic END FROM wechat_group WHERE room_id = ANY($3)`,
-    [ids('county'), ids('station'), ids('room')],
-  );
-  return new Map(rows.map((r) => [r.scope, r.label]));
+export function scopeLabels(deps: Pick<ApiDeps, 'services'>, scopes: string[]): Promise<Map<string, string>> {
+  return deps.services.reads.jobScopes.labels(scopes);
 }
 
 export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
@@ -200,11 +193,7 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
       const report = await deps.readiness();
       const wechat = deps.wechat();
       const accounts = await deps.services.accounts.list(deps.clock.now());
-      const [outbox]: Array<{ queued: number; failed: number }> = await deps.ds.query(
-        `SELECT count(*) FILTER (WHERE state IN ('queued', 'sending'))::int AS queued,
-                count(*) FILTER (WHERE state = 'failed')::int AS failed
-         FROM outbox_message`,
-      );
+      const outbox = await deps.services.reads.outbox.counts();
       return {
         ready: report.ready,
         reasons: report.reasons,
@@ -293,8 +282,8 @@ export function systemHandlers(deps: ApiDeps): Handlers<typeof SYSTEM_ROUTES> {
       const now = deps.clock.now();
       const period = jobPeriod(body.job, body.period, now);
       if (body.county !== undefined) {
-        const rows: unknown[] = await deps.ds.query(`SELECT 1 FROM region WHERE id = $1 AND level = 'county'`, [body.county]);
-        if (rows.length === 0 || !canSeeCounty(access, body.county)) throw createHttpError(404, '没有这个旗县区');
+        if (!(await deps.services.regions.isCounty(body.county)) || !canSeeCounty(access, body.county))
+          throw createHttpError(404, '没有这个旗县区');
       }
       const runs = await deps.jobs.run(body.job, period, now, {
         countyIds: body.county !== undefined ? [body.county] : undefined,

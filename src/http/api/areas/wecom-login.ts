@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditOutcome } from '../../../db/entities';
+import { WECOM_USER } from '../../../domain/identity-kinds';
 import type { Principal } from '../../../services/console-auth.service';
 import { parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
 import { startSession } from './session';
@@ -172,7 +173,7 @@ export function wecomLoginHandlers(deps: ApiDeps): Handlers<typeof WECOM_LOGIN_R
       }
       if (!userId) return fail('notMember', 'not a member');
       const auth = deps.services.consoleAuth;
-      const principal = await auth.principalByHandle('wecom-user', userId);
+      const principal = await auth.principalByHandle(WECOM_USER.kind, userId);
       const opened = principal ? await auth.openSession(principal, deps.clock.now()) : null;
       if (!opened) return fail('unknownUser', 'not registered');
       await startSession(ctx, deps, opened.token);
