@@ -179,3 +179,6 @@ export function checkRoster(rows: RosterSheetRow[]): RosterCheck {
   problems.sort((a, b) => a.line - b.line);
   return { entries, problems };
 }
+
+/** The Chinese name of an informant's status (the console's roster). */
+export const INFORMANT_STATUS_LABEL: Record<'active' | 'disabled', string> = { active: '正常', disabled: '已停用' };

@@ -302,3 +302,6 @@ export function parseScreen(args: string, today: DayKey): Parsed<{ date: DayKey;
   }
   return ok({ date, hours });
 }
+
+/** The Chinese name of an activity record's status (the console's activity list). */
+export const ACTIVITY_STATUS_LABEL: Record<'active' | 'withdrawn', string> = { active: '正常', withdrawn: '已撤回' };

@@ -37,12 +37,6 @@ export async function toCountyStaff(ctx: JobContext, countyId: number, payload: 
   return [{ channel: 'wecom-app', recipient: '', payload, noRecipient }];
 }
 
-/** The county's daily quota: its own (region.daily_quota) or the configured default (DAILY_SHARE_QUOTA). */
-export async function countyQuota(ctx: JobContext, countyId: number): Promise<number> {
-  const [r]: Array<{ q: number | null }> = await ctx.ds.query(`SELECT daily_quota AS q FROM region WHERE id = $1`, [countyId]);
-  return r?.q ?? ctx.config.counting.dailyQuota;
-}
-
 export async function countyName(ctx: JobContext, countyId: number): Promise<string> {
   const [r]: Array<{ name: string }> = await ctx.ds.query(`SELECT name FROM region WHERE id = $1`, [countyId]);
   return r?.name ?? '';

@@ -16,7 +16,7 @@ export const groupReminder: JobDefinition = {
     const stationId = station.id;
     const under = await ctx.services.statistics.underQuota(stationId, period.from);
     if (under.length === 0) return [];
-    const quota = await ctx.services.statistics.quotaOfStation(stationId);
+    const quota = await ctx.services.policy.quotaOfStation(stationId);
     const lines = under.map((u) => `${u.name} 还差 ${u.missing} 条`);
     const text = [
       `今天的科普转发还没完成的信息员（每天 ${quota} 条有效转发）：`,

@@ -1,3 +1,4 @@
+import { dayOf, upTo } from '../domain/calendar';
 import { TARGETS } from '../domain/figures';
 import { demoInbox } from './county-recipients';
 import type { JobDefinition, PlannedMessage } from './job';
@@ -9,20 +10,21 @@ export const monthlyCheck: JobDefinition = {
   name: 'monthly-check',
   async scopes(ctx, countyIds) {
     const rows: Array<{ id: number }> = await ctx.ds.query(
-      `SELECT id FROM station WHERE county_id = ANY($1) AND status <> 'revoked' ORDER BY id`,
-      [countyIds],
+      `SELECT id FROM station WHERE county_id = ANY($1) AND status = ANY($2) ORDER BY id`,
+      [countyIds, ctx.services.policy.inServiceStatuses],
     );
     return rows.map((r) => ({ kind: 'station' as const, stationId: r.id }));
   },
-  async plan(ctx, scope, period) {
+  async plan(ctx, scope, period, now) {
     const stationId = stationIdOf(scope);
     const { ds } = ctx;
-    const [{ n, name, county }]: Array<{ n: number; name: string; county: number }> = await ds.query(
-      `SELECT s.name, s.county_id AS county, (SELECT count(*)::int FROM activity a WHERE a.station_id = s.id AND a.status = 'active' AND a.date BETWEEN $2 AND $3) AS n
-       FROM station s WHERE s.id = $1`,
-      [stationId, period.from, period.to],
+    // The county policy's "no activity this month", as of the cut-off (today, or the month's end once it is over).
+    const cutOff = upTo(period, dayOf(now)).to;
+    if (cutOff < period.from || (await ctx.services.policy.withoutActivityThisMonth([stationId], cutOff)).length === 0) return [];
+    const [{ name, county }]: Array<{ name: string; county: number }> = await ds.query(
+      `SELECT s.name, s.county_id AS county FROM station s WHERE s.id = $1`,
+      [stationId],
     );
-    if (n > 0) return [];
     const managers: Array<{ wecom_user_id: string | null; wechat_contact_id: string | null }> = await ds.query(
       `SELECT (SELECT external_id FROM person_identity WHERE manager_id = m.id AND kind = $2) AS wecom_user_id,
               (SELECT external_id FROM person_identity WHERE manager_id = m.id AND kind = $3) AS wechat_contact_id

@@ -1,8 +1,8 @@
-import { chineseDayLabel, dayOf, dayStart, daysAfter, type DayKey } from '../domain/calendar';
+import { chineseDayLabel, dayOf, dayStart, daysAfter, upTo, type DayKey } from '../domain/calendar';
 import { WEAK_COVERAGE } from '../domain/coverage';
 import { bottomStationCount, percent, TARGETS } from '../domain/figures';
 import { periodBefore, periodLabel, type Period } from '../domain/periods';
-import { countyName, countyQuota, toCountyStaff } from './county-recipients';
+import { countyName, toCountyStaff } from './county-recipients';
 import type { JobContext, JobDefinition } from './job';
 import { contentTitle } from '../services/content-report';
 import type { ContentRow } from '../services/statistics.service';
@@ -62,11 +62,12 @@ export const weeklyDigest: JobDefinition = {
     if (table.rows.length === 0) return [];
     const before = await ctx.services.statistics.stationTable(countyId, periodBefore('week', period.from), today);
     const prev = new Map(before.rows.map((r) => [r.stationId, r.figures]));
-    const monthStart = `${period.to.slice(0, 8)}01`;
-    const without = await ctx.services.reports.monthsWithoutActivity(
-      table.rows.map((r) => r.stationId),
-      { kind: 'month', key: period.to.slice(0, 7), from: monthStart, to: period.to },
-      today,
+    // This month (the month of the week's last day) up to the cut-off: the stations in service without an activity.
+    const without = new Set(
+      await ctx.services.policy.withoutActivityThisMonth(
+        table.rows.map((r) => r.stationId),
+        upTo(period, today).to,
+      ),
     );
     const top = await ctx.services.statistics.topInformants(
       table.rows.map((r) => r.stationId),
@@ -74,7 +75,7 @@ export const weeklyDigest: JobDefinition = {
       TOP,
     );
     const t = table.total;
-    const quota = await countyQuota(ctx, countyId);
+    const quota = await ctx.services.policy.quotaOfCounty(countyId);
     const activityTarget = `要求每月 ${TARGETS.activitiesPerMonth} 次、${TARGETS.participantsPerActivity} 人`;
     // Nothing counted (no station counting yet, or not one effective share): no ranking to speak of.
     const counted = t.firstDay !== null && t.effectiveShares > 0;
@@ -95,7 +96,7 @@ export const weeklyDigest: JobDefinition = {
         return `${i + 1}. ${r.name}${started}：信息员 ${f.informants}，活跃率 ${percent(f.activeRate)}，人均 ${f.perInformantDay.toFixed(2)} 条${p ? `（${signed(f.perInformantDay - p.perInformantDay)}）` : ''}，达标率 ${percent(f.quotaMetRate)}，活动 ${f.activities} 次 ${f.participants} 人次（${activityTarget}）`;
       }),
     ];
-    const noActivity = table.rows.filter((r) => (without.get(r.stationId) ?? 0) > 0).map((r) => r.name);
+    const noActivity = table.rows.filter((r) => without.has(r.stationId)).map((r) => r.name);
     lines.push('', `**本月尚无活动的e站**：${noActivity.length > 0 ? noActivity.join('、') : '无'}`);
     lines.push(
       '',

@@ -1,3 +1,4 @@
+import { STATIONS_IN_SERVICE } from '../domain/county-policy';
 import type { DataSource } from 'typeorm';
 import { Station, WechatGroup } from '../db/entities';
 import { dayOf } from '../domain/calendar';
@@ -210,12 +211,12 @@ export class GroupService {
     return group?.station ?? null;
   }
 
-  /** Bound groups of the stations (not revoked) in the counties. */
+  /** Bound groups of the stations in service in the counties. */
   async boundRooms(countyIds: number[]): Promise<Array<{ roomId: string; stationId: number }>> {
     const rows: Array<{ room_id: string; station_id: number }> = await this.ds.query(
       `SELECT g.room_id, g.station_id FROM wechat_group g JOIN station s ON s.id = g.station_id
-       WHERE s.county_id = ANY($1) AND s.status <> 'revoked' ORDER BY g.room_id`,
-      [countyIds],
+       WHERE s.county_id = ANY($1) AND s.status = ANY($2) ORDER BY g.room_id`,
+      [countyIds, STATIONS_IN_SERVICE],
     );
     return rows.map((r) => ({ roomId: r.room_id, stationId: r.station_id }));
   }

@@ -10,6 +10,7 @@ import { CallbackReceiptService } from './callback-receipt.service';
 import { builtInIdentityKinds } from './channels';
 import { ConsoleAuthService } from './console-auth.service';
 import { ContentTitleService } from './content-titles.service';
+import { CountyPolicyService } from './county-policy.service';
 import { GroupService } from './group.service';
 import { InformantService } from './informant.service';
 import { LinkShapeService } from './link-shapes.service';
@@ -60,6 +61,8 @@ export interface Services {
   coverage: GroupCoverage;
   /** The bot's WeChat accounts (as data): add, pause, resume, remove, list with status. */
   accounts: BotAccountService;
+  /** The county policy: quota, counting start, counted days, no activity this month, silent groups. */
+  policy: CountyPolicyService;
   /** The regions: the county list, a region by name, a county's job rules and digest webhook. */
   regions: RegionService;
   /** The raw tables' monthly partitions: created ahead, dropped by retention once summarised. */
@@ -79,7 +82,8 @@ export function createServices(
   log?: Logger,
   kinds: IdentityKinds = builtInIdentityKinds(config),
 ): Services {
-  const statistics = new StatisticsService(ds, config.counting.dailyQuota);
+  const policy = new CountyPolicyService(ds, config.counting.dailyQuota);
+  const statistics = new StatisticsService(ds, policy);
   return {
     shares: new ShareCounter(
       ds,
@@ -97,7 +101,7 @@ export function createServices(
     informants: new InformantService(ds),
     stations: new StationService(ds),
     statistics,
-    reports: new ReportService(ds, statistics, config.evaluation, config.counting.dailyQuota),
+    reports: new ReportService(ds, statistics, config.evaluation),
     roster: new RosterService(ds),
     audit: new AuditService(ds),
     personalData: new PersonalDataService(ds),
@@ -106,12 +110,13 @@ export function createServices(
     receipts: new CallbackReceiptService(ds, config.callbacks.maxAgeSeconds),
     links: new LinkShapeService(ds, metrics),
     consoleAuth: new ConsoleAuthService(ds),
-    overview: new OverviewService(ds, statistics, config.counting.dailyQuota),
+    overview: new OverviewService(ds, statistics, policy),
     titles: new ContentTitleService(ds, config.contentTitles, config.links, log?.child({ component: 'content-titles' })),
     claims: new MessageClaims(ds),
     speakers: new GroupSpeakers(ds),
     coverage: new GroupCoverage(ds),
     accounts: new BotAccountService(ds),
+    policy,
     regions: new RegionService(ds),
     partitions: new PartitionKeeper(ds, statistics.summaries),
     reads: createReads(ds),

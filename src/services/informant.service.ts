@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { Informant, Station, WechatGroup, type InformantStatus } from '../db/entities';
 import { dayOf } from '../domain/calendar';
 import { maskPhone } from '../domain/privacy';
+import { INFORMANT_STATUS_LABEL } from '../domain/roster';
 import { UserError } from '../errors';
 import { joinRoster, leaveRoster } from './roster-history';
 import { rollupUpsert } from './daily-rollup';
@@ -288,6 +289,7 @@ export class InformantService {
       name: r.name,
       phoneTail: r.phone ? r.phone.slice(-4) : null,
       status: r.status,
+      statusLabel: INFORMANT_STATUS_LABEL[r.status],
       joinedOn: r.joined_on,
       leftOn: r.left_on,
       boundWechat: r.bound,
@@ -390,6 +392,8 @@ export interface RosterListEntry {
   name: string;
   phoneTail: string | null;
   status: InformantStatus;
+  /** The status in Chinese (domain/roster.ts INFORMANT_STATUS_LABEL). */
+  statusLabel: string;
   /** The first day of its current (or last) roster interval. */
   joinedOn: string;
   /** The last day of its last roster interval when it is off the roster. */

@@ -1,7 +1,9 @@
 import type { DataSource } from 'typeorm';
-import { daysBefore, monthOf, type DayKey, type DayRange } from '../domain/calendar';
+import { daysBefore, type DayKey, type DayRange } from '../domain/calendar';
 import { TARGETS, figuresOf, sumAggregates, type Figures } from '../domain/figures';
-import { periodBefore, periodContaining } from '../domain/periods';
+import { SILENT_DAYS, activityTarget, inService } from '../domain/county-policy';
+import { periodBefore, periodContaining, periodLabel } from '../domain/periods';
+import type { CountyPolicyService } from './county-policy.service';
 import { inCountiesOf } from './county-scope';
 import type { StationRow, StatisticsService } from './statistics.service';
 
@@ -9,8 +11,8 @@ import type { StationRow, StatisticsService } from './statistics.service';
 export const OVERVIEW_DAYS = 90;
 /** Weeks of the weekly series (the current week last). */
 export const OVERVIEW_WEEKS = 13;
-/** A bound group with no share for this many days (today included) is listed as silent. */
-export const SILENT_DAYS = 3;
+/** A bound group with no share for this many days (today included) is listed as silent (domain/county-policy.ts). */
+export { SILENT_DAYS };
 
 export type AttentionKind = 'no-activity' | 'silent-group' | 'unconfirmed' | 'bot-offline' | 'below-quota';
 
@@ -24,6 +26,10 @@ export interface Attention {
 
 export interface OverviewTargets {
   informantsPerStation: number;
+  /** The stations' informant target: informantsPerStation × stations. */
+  informants: number;
+  /** The period's activity target: activitiesPerMonth × stations × calendar months counted (as the xlsx's ✓/✗). */
+  activities: number;
   /** The county's daily quota (DAILY_SHARE_QUOTA unless the county set its own). */
   sharesPerInformantDay: number;
   activitiesPerMonth: number;
@@ -36,7 +42,7 @@ export interface Overview {
   figures: Figures;
   stations: number;
   daily: Array<{ day: DayKey; effectiveShares: number; activeInformants: number }>;
-  weekly: Array<{ week: string; from: DayKey; to: DayKey; activeRate: number; perInformantDay: number }>;
+  weekly: Array<{ week: string; label: string; from: DayKey; to: DayKey; activeRate: number; perInformantDay: number }>;
   ranking: Array<{ rank: number; stationId: number; name: string; type: string; figures: Figures }>;
   attention: Attention[];
 }
@@ -50,7 +56,7 @@ export interface BotState {
 
 /**
  * The console's overview of a county (or of one station for its manager): every figure comes
- * from StatisticsService over the same summaries as the tables (the period, the current month and
+ * from StatisticsService over the same summaries as the tables (the period and
  * the weekly series in one aggregate call, the daily series from station_day), plus what needs
  * attention. A handful of queries, whatever the number of days and stations.
  */
@@ -58,7 +64,7 @@ export class OverviewService {
   constructor(
     private readonly ds: DataSource,
     private readonly statistics: StatisticsService,
-    private readonly defaultQuota: number,
+    private readonly policy: CountyPolicyService,
   ) {}
 
   async overview(
@@ -69,28 +75,30 @@ export class OverviewService {
     now: Date,
   ): Promise<Overview> {
     const ids = scope.stationId !== undefined ? [scope.stationId] : await this.statistics.stationIds('county', scope.countyId);
-    const month = monthOf(today);
     const weeks = Array.from({ length: OVERVIEW_WEEKS }, (_, i) =>
       i === OVERVIEW_WEEKS - 1 ? periodContaining('week', today) : periodBefore('week', today, OVERVIEW_WEEKS - 1 - i),
     );
     // Once, before the parallel reads: a refresh already running elsewhere would let them read stale summaries.
     await this.statistics.summaries.refresh();
-    const [aggregates, daily, quota, groups, unconfirmed] = await Promise.all([
-      this.statistics.stationAggregatesOver(ids, [period, month, ...weeks], today),
+    const [aggregates, daily, quota, groups, unconfirmed, withoutActivity] = await Promise.all([
+      this.statistics.stationAggregatesOver(ids, [period, ...weeks], today),
       this.statistics.daily(ids, { from: daysBefore(today, OVERVIEW_DAYS - 1), to: today }, today),
-      this.quota(scope.countyId),
+      this.policy.quotaOfCounty(scope.countyId),
       this.silentGroups(ids, today, now),
       this.unconfirmedCounts(ids),
+      this.policy.withoutActivityThisMonth(ids, today),
     ]);
-    const [inPeriod, inMonth, ...inWeeks] = aggregates;
+    const [inPeriod, ...inWeeks] = aggregates;
     const table = this.statistics.tableOf(inPeriod, period, today);
     const weekly = weeks.map((w, i) => {
       const f = figuresOf(sumAggregates([...inWeeks[i].values()]));
-      return { week: w.key, from: w.from, to: w.to, activeRate: f.activeRate, perInformantDay: f.perInformantDay };
+      return { week: w.key, label: periodLabel(w), from: w.from, to: w.to, activeRate: f.activeRate, perInformantDay: f.perInformantDay };
     });
     return {
       targets: {
         informantsPerStation: TARGETS.informants,
+        informants: TARGETS.informants * ids.length,
+        activities: activityTarget(ids.length, table.total.firstDay, table.total.days),
         sharesPerInformantDay: quota,
         activitiesPerMonth: TARGETS.activitiesPerMonth,
         participantsPerActivity: TARGETS.participantsPerActivity,
@@ -104,7 +112,7 @@ export class OverviewService {
         ...(bot && !(bot.connected && bot.loggedIn)
           ? [{ kind: 'bot-offline' as const, text: `机器人微信不能工作：${bot.reason ?? '未登录'}`, stationId: null, groupId: null }]
           : []),
-        ...noActivity(inMonth, table.rows),
+        ...noActivity(withoutActivity, table.rows),
         ...groups,
         ...unconfirmed.flatMap(({ stationId, name, members }) =>
           members > 0
@@ -119,7 +127,7 @@ export class OverviewService {
             : [],
         ),
         ...table.rows
-          .filter((r) => r.status === 'active' && r.figures.informantDays > 0 && r.figures.perInformantDay < quota)
+          .filter((r) => inService(r.status) && r.figures.informantDays > 0 && r.figures.perInformantDay < quota)
           .map((r) => ({
             kind: 'below-quota' as const,
             text: `${r.name}人均每天有效转发 ${r.figures.perInformantDay.toFixed(2)} 条，低于 ${quota} 条`,
@@ -130,39 +138,18 @@ export class OverviewService {
     };
   }
 
-  /** The county's daily quota. */
-  private async quota(countyId: number): Promise<number> {
-    const rows: Array<{ q: number | null }> = await this.ds.query(`SELECT daily_quota AS q FROM region WHERE id = $1`, [countyId]);
-    return rows[0]?.q ?? this.defaultQuota;
-  }
-
-  /**
-   * Groups bound to the stations (for SILENT_DAYS days at least) from which no share was counted
-   * in the last SILENT_DAYS days; those where nobody said anything at all are told apart.
-   */
+  /** The stations' silent groups (CountyPolicyService.groupSilence); those where nobody said anything at all are told apart. */
   private async silentGroups(stationIds: number[], today: DayKey, now: Date): Promise<Attention[]> {
-    const since = daysBefore(today, SILENT_DAYS - 1);
-    // Per group: no Kepu China share counted from it in the last SILENT_DAYS days (its station's
-    // shares by day, narrowed to the room), and whether anything at all was said there (the
-    // channel keeps last_message_at, at most a minute behind).
-    const rows: Array<{ id: number; topic: string; station_id: number; station: string; quiet: boolean }> = await this.ds.query(
-      `SELECT g.id, g.topic, g.station_id, s.name AS station,
-              COALESCE(g.last_message_at, g.bound_at) < $4::timestamptz - make_interval(days => $5) AS quiet
-       FROM wechat_group g JOIN station s ON s.id = g.station_id
-       WHERE g.station_id = ANY($1) AND s.status = 'active' AND g.bound_at <= $4::timestamptz - make_interval(days => $5)
-         AND NOT EXISTS (SELECT 1 FROM share_event e
-                         WHERE e.station_id = g.station_id AND e.day BETWEEN $2 AND $3 AND e.room_id = g.room_id)
-       ORDER BY s.name, g.id`,
-      [stationIds, since, today, now, SILENT_DAYS],
-    );
-    return rows.map((r) => ({
-      kind: 'silent-group' as const,
-      text: r.quiet
-        ? `群“${r.topic || '（无群名）'}”（${r.station}）已 ${SILENT_DAYS} 天没有任何消息，请确认机器人仍在群里`
-        : `群“${r.topic || '（无群名）'}”（${r.station}）已 ${SILENT_DAYS} 天没有科普转发`,
-      stationId: r.station_id,
-      groupId: r.id,
-    }));
+    return (await this.policy.groupSilence({ stationIds }, today, now))
+      .filter((g) => g.silent)
+      .map((g) => ({
+        kind: 'silent-group' as const,
+        text: g.quiet
+          ? `群“${g.topic || '（无群名）'}”（${g.stationName}）已 ${SILENT_DAYS} 天没有任何消息，请确认机器人仍在群里`
+          : `群“${g.topic || '（无群名）'}”（${g.stationName}）已 ${SILENT_DAYS} 天没有科普转发`,
+        stationId: g.stationId,
+        groupId: g.groupId,
+      }));
   }
 
   /** Members of each station's groups who shared but are not on the roster (informant.service unconfirmed). */
@@ -176,9 +163,10 @@ export class OverviewService {
   }
 }
 
-/** Active stations without an activity this month. */
-function noActivity(month: Map<number, { activities: number }>, rows: StationRow[]): Attention[] {
+/** The stations without an activity this month (CountyPolicyService.withoutActivityThisMonth), in the ranking's order. */
+function noActivity(without: number[], rows: StationRow[]): Attention[] {
+  const ids = new Set(without);
   return rows
-    .filter((r) => r.status === 'active' && (month.get(r.stationId)?.activities ?? 0) === 0)
+    .filter((r) => ids.has(r.stationId))
     .map((r) => ({ kind: 'no-activity' as const, text: `${r.name}本月还没有登记活动`, stationId: r.stationId, groupId: null }));
 }

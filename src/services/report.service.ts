@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import type { DataSource } from 'typeorm';
 import { upTo, type DayKey } from '../domain/calendar';
 import { periodLabel, type Period } from '../domain/periods';
+import { STATION_STATUS_LABEL, activityTarget, calendarMonths, stationStatusLabel } from '../domain/county-policy';
 import { compareStations } from '../domain/figures';
 import {
   EXCEL_FORMAT,
@@ -23,8 +24,6 @@ export const EVALUATION_SIZE = { praiseStations: 3, praiseInformants: 20 } as co
 
 /** The rectification list needs at least this many stations counting the whole year. */
 export const EVALUATION_MIN_STATIONS = 5;
-
-const STATION_STATUS: Record<string, string> = { active: '正常', rectifying: '整改中', revoked: '已撤销' };
 
 /** Chinese names of the station types (src/db/entities/station.entity.ts STATION_TYPES). */
 export const STATION_TYPE_LABEL: Record<string, string> = {
@@ -73,12 +72,7 @@ interface TableContext {
 }
 
 /** Calendar months touched by the row's counted days (the activity and bulletin targets are per month). */
-function monthsCounted(r: TableRow): number {
-  if (!r.figures.firstDay || r.figures.days === 0) return 0;
-  const [y1, m1] = r.figures.firstDay.split('-').map(Number);
-  const last = new Date(Date.UTC(y1, m1 - 1, Number(r.figures.firstDay.slice(8)) + r.figures.days - 1));
-  return (last.getUTCFullYear() - y1) * 12 + (last.getUTCMonth() + 1 - m1) + 1;
-}
+const monthsCounted = (r: TableRow): number => calendarMonths(r.figures.firstDay, r.figures.days);
 
 /** A figure's column: its label, width, format and definition from the catalogue. */
 function figureColumn(k: FigureKey): Column {
@@ -100,7 +94,7 @@ const LEADING: Column[] = [
     definition: 'e站类型（社区、乡镇、村、学校、企业、医院、科普基地、学会协会、其他）；旗县区行为该旗县区的e站数。',
     value: (r) => r.type,
   },
-  { header: '状态', width: 7, definition: 'e站状态：正常、整改中、已撤销。', value: (r) => r.status },
+  { header: '状态', width: 7, definition: `e站状态：${Object.values(STATION_STATUS_LABEL).join('、')}。`, value: (r) => r.status },
   {
     header: '统计开始日',
     width: 11,
@@ -133,7 +127,7 @@ const AFTER: Partial<Record<FigureKey, Column[]>> = {
       header: '活动达标',
       width: 8,
       definition: `${TARGETS.participantsPerActivity} 人以上活动次数是否达到每月 ${TARGETS.activitiesPerMonth} 次（按统计天数涉及的月数 × e站数计；周表不适用，记“—”）。`,
-      value: (r, c) => (c.monthly ? mark(r.figures.activitiesOf50 >= TARGETS.activitiesPerMonth * monthsCounted(r) * r.stations) : '—'),
+      value: (r, c) => (c.monthly ? mark(r.figures.activitiesOf50 >= activityTarget(r.stations, r.figures.firstDay, r.figures.days)) : '—'),
     },
   ],
 };
@@ -327,7 +321,6 @@ export class ReportService {
     private readonly statistics: StatisticsService,
     /** The annual evaluation's rectification list: the bottom this many percent (EVALUATION_BOTTOM_PERCENT). */
     private readonly evaluation: { bottomPercent: number } = { bottomPercent: 10 },
-    private readonly defaultQuota = 3,
   ) {}
 
   /** The county of that name (RegionService decides). */
@@ -340,9 +333,8 @@ export class ReportService {
     return new RegionService(this.ds).prefectureByName(name);
   }
 
-  private async quotaOf(regionId: number): Promise<number> {
-    const rows: Array<{ q: number | null }> = await this.ds.query(`SELECT daily_quota AS q FROM region WHERE id = $1`, [regionId]);
-    return rows[0]?.q ?? this.defaultQuota;
+  private quotaOf(regionId: number): Promise<number> {
+    return this.statistics.policy.quotaOfCounty(regionId);
   }
 
   /** The station rows of a table with the extra columns (new informants, resources). */
@@ -355,7 +347,7 @@ export class ReportService {
     const rows = table.rows.map((r) => ({
       label: r.name,
       type: STATION_TYPE_LABEL[r.type] ?? r.type,
-      status: STATION_STATUS[r.status] ?? r.status,
+      status: stationStatusLabel(r.status),
       start: r.start,
       stations: 1,
       figures: r.figures,
@@ -506,7 +498,7 @@ export class ReportService {
     const table = await this.statistics.stationTable(county.id, year, today);
     const ids = table.rows.map((r) => r.stationId);
     const informants = await this.statistics.topInformants(ids, upTo(year, today), EVALUATION_SIZE.praiseInformants);
-    const monthsWithout = await this.monthsWithoutActivity(ids, year, today);
+    const monthsWithout = await this.statistics.policy.monthsWithoutActivity(ids, year, today);
     const lists = evaluationLists(table, year, this.evaluation.bottomPercent);
     const ledger = await this.statistics.informantLedger(ids, year, today);
     const quota = await this.quotaOf(county.id);
@@ -547,25 +539,6 @@ export class ReportService {
       ['几个月无活动', '从e站首个统计月起（到统计截至日）没有登记活动的月数。'],
     ]);
     return { buffer: Buffer.from(await wb.xlsx.writeBuffer()), table, informants, monthsWithout, ...lists };
-  }
-
-  /** Months of the period (up to today, from each station's first counted month) in which each station logged no activity. */
-  async monthsWithoutActivity(stationIds: number[], period: Period, today: DayKey): Promise<Map<number, number>> {
-    const counting = await this.statistics.countedRanges(stationIds, period, today);
-    const out = new Map<number, number>(stationIds.map((id) => [id, 0]));
-    const counted = [...counting.entries()].filter(([, c]) => c.counted);
-    if (counted.length === 0) return out;
-    const rows: Array<{ station_id: number; months: string }> = await this.ds.query(
-      `SELECT s.id AS station_id,
-              (SELECT count(*) FROM generate_series(date_trunc('month', s.a)::date, s.b, interval '1 month') m
-               WHERE NOT EXISTS (
-                 SELECT 1 FROM activity a WHERE a.station_id = s.id AND a.status = 'active'
-                   AND a.date BETWEEN m::date AND least((m + interval '1 month' - interval '1 day')::date, s.b))) AS months
-       FROM unnest($1::int[], $2::date[], $3::date[]) AS s(id, a, b)`,
-      [counted.map(([id]) => id), counted.map(([, c]) => c.counted!.from), counted.map(([, c]) => c.counted!.to)],
-    );
-    for (const r of rows) out.set(r.station_id, Number(r.months));
-    return out;
   }
 }
 

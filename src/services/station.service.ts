@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { Between, IsNull } from 'typeorm';
-import { Region, ResourceLog, Station, STATION_TYPES, type StationType } from '../db/entities';
+import { Region, ResourceLog, Station, STATION_TYPES, type StationStatus, type StationType } from '../db/entities';
 import { UserError } from '../errors';
 import { STATION_TYPE_LABEL } from './report.service';
 
@@ -21,8 +21,8 @@ export interface StationChange {
   type?: StationType;
   /** The first counted day; null falls back to the day the first group was bound. */
   countingFrom?: string | null;
-  /** disabled: the station is revoked (no reminders, no monthly check); active: in use again. */
-  status?: 'active' | 'disabled';
+  /** disabled: out of service (no reminders, no monthly check, no attention; its figures stay); active: in use again. */
+  status?: StationStatus;
 }
 
 /** How a county is named when finding a station by name: its name (CLI) or id (bot, console). */
@@ -136,7 +136,7 @@ export class StationService {
         }
         const recount = change.countingFrom !== undefined && change.countingFrom !== station.countingFrom;
         if (change.countingFrom !== undefined) station.countingFrom = change.countingFrom;
-        if (change.status !== undefined) station.status = change.status === 'disabled' ? 'revoked' : 'active';
+        if (change.status !== undefined) station.status = change.status;
         await repo.save(station);
         // The summaries of the station's days are recounted from the new start.
         if (recount) await m.query(`UPDATE daily_rollup SET updated_at = now() WHERE station_id = $1`, [id]);

@@ -1,10 +1,11 @@
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import { TIME_ZONE, daysAfter, daysIn, monthOf, upTo, weekOf, type DayKey, type DayRange } from '../domain/calendar';
+import { countedRange } from '../domain/county-policy';
 import { compareStations } from '../domain/figures';
 import { figuresOf, sumAggregates, zeroAggregates, type Aggregates, type Figures } from '../stats/catalogue';
 import { ACTIVITY_KEYS, SHARE_KEYS, activitySums, coalesced, numbersOf, shareSums } from '../stats/sql';
-import { STATION_START_CTE, countedRollupSql, stationStartSql } from './counted-days';
+import { STATION_START_CTE, countedRollupSql, stationStartSql, type CountyPolicyService } from './county-policy.service';
 import { inCountiesOf } from './county-scope';
 import { SummaryRefresher } from './summaries.service';
 
@@ -164,9 +165,10 @@ export interface ContentRow {
 export class StatisticsService {
   constructor(
     private readonly ds: DataSource,
-    private readonly defaultQuota: number,
+    /** The county policy: quotas, counting starts, counted ranges. */
+    readonly policy: CountyPolicyService,
     /** Keeps the summary tables the rankings read up to date (refreshed before each read). */
-    readonly summaries: SummaryRefresher = new SummaryRefresher(ds, defaultQuota),
+    readonly summaries: SummaryRefresher = new SummaryRefresher(ds, policy),
   ) {}
 
   /** Station ids under a region (any level) or the station itself. */
@@ -183,36 +185,18 @@ export class StatisticsService {
     return rows.map((r) => r.id);
   }
 
-  /**
-   * Each station's first counted day and its counted range within `range`: from the later of the
-   * range's start and the station's first counted day, to the earlier of the range's end and today
-   * (null when the station counts no day of it).
-   */
-  async countedRanges(stationIds: number[], range: DayRange, today: DayKey): Promise<Map<number, StationCounting>> {
-    return (await this.countedRangesOver(stationIds, [range], today))[0];
-  }
-
-  /** countedRanges for several ranges at once (one query). */
+  /** Each station's first counted day and its counted range within each range (CountyPolicyService.stations; one query). */
   private async countedRangesOver(stationIds: number[], ranges: DayRange[], today: DayKey): Promise<Array<Map<number, StationCounting>>> {
-    const rows: Array<{ id: number; name: string; status: string; type: string; start: string | null }> = await this.ds.query(
-      `SELECT s.id, s.name, s.status, s.type, to_char(${stationStartSql('s')}, 'YYYY-MM-DD') AS start FROM station s WHERE s.id = ANY($1)`,
-      [stationIds],
+    const rows = [...(await this.policy.stations(stationIds))];
+    return ranges.map(
+      (range) =>
+        new Map(
+          rows.map(([id, r]) => [
+            id,
+            { name: r.name, status: r.status, type: r.type, start: r.start, counted: countedRange(r.start, range, today) },
+          ]),
+        ),
     );
-    return ranges.map((range) => {
-      const end = upTo(range, today).to;
-      const out = new Map<number, StationCounting>();
-      for (const r of rows) {
-        const from = r.start && r.start > range.from ? r.start : range.from;
-        out.set(r.id, {
-          name: r.name,
-          status: r.status,
-          type: r.type,
-          start: r.start,
-          counted: r.start && from <= end ? { from, to: end } : null,
-        });
-      }
-      return out;
-    });
   }
 
   /**
@@ -438,7 +422,7 @@ export class StatisticsService {
     const rows: Array<{ id: number; name: string; station: string; eff: string; met: string }> = await this.ds.query(
       `WITH ${STATION_START_CTE}
        SELECT i.id, i.name, s.name AS station, sum(d.effective_shares) AS eff,
-              count(*) FILTER (WHERE d.effective_shares >= coalesce(r.daily_quota, $4)) AS met
+              count(*) FILTER (WHERE d.effective_shares >= ${this.policy.quotaSql('r')}) AS met
        FROM daily_rollup d
        JOIN informant i ON i.id = d.informant_id
        JOIN station s ON s.id = d.station_id
@@ -448,8 +432,8 @@ export class StatisticsService {
        GROUP BY i.id, i.name, s.name
        HAVING sum(d.effective_shares) > 0
        ORDER BY eff DESC, met DESC, i.name
-       LIMIT $5`,
-      [stationIds, range.from, range.to, this.defaultQuota, limit],
+       LIMIT $4`,
+      [stationIds, range.from, range.to, limit],
     );
     return rows.map((r) => ({
       informantId: r.id,
@@ -476,7 +460,7 @@ export class StatisticsService {
       ? `SELECT informant_id, sum(effective_shares) AS eff, sum(active_days) AS active, sum(quota_met_days) AS met
          FROM informant_period WHERE station_id = ANY($1) AND ${inCountiesOf('', '$1')} AND kind = $4 AND period_start BETWEEN $2 AND $3 GROUP BY informant_id`
       : `SELECT d.informant_id, sum(d.effective_shares) AS eff, count(*) FILTER (WHERE d.effective_shares > 0) AS active,
-                count(*) FILTER (WHERE d.effective_shares >= coalesce(rg.daily_quota, $4)) AS met
+                count(*) FILTER (WHERE d.effective_shares >= ${this.policy.quotaSql('rg')}) AS met
          FROM daily_rollup d JOIN station s ON s.id = d.station_id JOIN region rg ON rg.id = s.county_id
          JOIN station_start ss ON ss.station_id = d.station_id
          WHERE d.station_id = ANY($1) AND ${inCountiesOf('d', '$1')} AND d.day BETWEEN $2 AND $3 AND ${countedRollupSql('d', 'ss.start')} GROUP BY d.informant_id`;
@@ -502,7 +486,7 @@ export class StatisticsService {
          SELECT i.id, i.name, i.phone, s.name AS station, days.days, sums.active, sums.eff, sums.met
          FROM days JOIN informant i ON i.id = days.informant_id JOIN station s ON s.id = days.station_id
          LEFT JOIN sums ON sums.informant_id = days.informant_id`,
-      [stationIds, counted.from, counted.to, fromSummary ? (shape === 'week' ? 'w' : shape === 'quarter' ? 'q' : 'm') : this.defaultQuota],
+      [stationIds, counted.from, counted.to, ...(fromSummary ? [shape === 'week' ? 'w' : shape === 'quarter' ? 'q' : 'm'] : [])],
     );
     const zh = (a: string, b: string) => a.localeCompare(b, 'zh-Hans-CN');
     rows.sort((a, b) => zh(a.station, b.station) || zh(a.name, b.name) || a.id - b.id);
@@ -539,15 +523,15 @@ export class StatisticsService {
   ): Promise<Array<{ informantId: number; name: string; contactId: string; missing: number }>> {
     const rows: Array<{ id: number; name: string; contact: string; eff: number; quota: number }> = await this.ds.query(
       `SELECT i.id, i.name, i.wechat_contact_id AS contact, coalesce(d.effective_shares, 0) AS eff,
-              coalesce(r.daily_quota, $3) AS quota
+              ${this.policy.quotaSql('r')} AS quota
        FROM informant i
        JOIN station s ON s.id = i.station_id
        JOIN region r ON r.id = s.county_id
        LEFT JOIN daily_rollup d ON d.informant_id = i.id AND d.day = $2
        WHERE i.station_id = $1 AND i.status = 'active' AND i.wechat_contact_id IS NOT NULL
-         AND coalesce(d.effective_shares, 0) < coalesce(r.daily_quota, $3)
+         AND coalesce(d.effective_shares, 0) < ${this.policy.quotaSql('r')}
        ORDER BY coalesce(d.effective_shares, 0), i.name`,
-      [stationId, day, this.defaultQuota],
+      [stationId, day],
     );
     return rows.map((r) => ({ informantId: r.id, name: r.name, contactId: r.contact, missing: Number(r.quota) - Number(r.eff) }));
   }
@@ -562,7 +546,7 @@ export class StatisticsService {
        ),
        ${STATION_START_CTE},
        sums AS (
-         SELECT ${shareSums('rollup', { quota: 'coalesce(rg.daily_quota, $4)' })},
+         SELECT ${shareSums('rollup', { quota: this.policy.quotaSql('rg') })},
                 (count(*) FILTER (WHERE d.effective_shares > 0) > 0)::int AS active
          FROM daily_rollup d JOIN station s ON s.id = d.station_id JOIN region rg ON rg.id = s.county_id
          JOIN station_start ss ON ss.station_id = d.station_id
@@ -571,7 +555,7 @@ export class StatisticsService {
        SELECT sums.*, (SELECT coalesce(sum(b - a + 1) FILTER (WHERE a <= b), 0) FROM days) AS idays,
               (SELECT to_char(min(a) FILTER (WHERE a <= b), 'YYYY-MM-DD') FROM days) AS first
        FROM sums`,
-      [informantId, counted.from, counted.to, this.defaultQuota],
+      [informantId, counted.from, counted.to],
     );
     const informantDays = Number(r?.idays ?? 0);
     // An informant has no activities of their own: the activity sums stay 0.
@@ -586,13 +570,9 @@ export class StatisticsService {
     });
   }
 
-  /** The daily quota of a station's county (DAILY_SHARE_QUOTA unless the county set its own). */
-  async quotaOfStation(stationId: number): Promise<number> {
-    const rows: Array<{ q: number | null }> = await this.ds.query(
-      `SELECT r.daily_quota AS q FROM station s JOIN region r ON r.id = s.county_id WHERE s.id = $1`,
-      [stationId],
-    );
-    return rows[0]?.q ?? this.defaultQuota;
+  /** The daily quota of a station's county (CountyPolicyService.quotaOfStation). */
+  quotaOfStation(stationId: number): Promise<number> {
+    return this.policy.quotaOfStation(stationId);
   }
 
   /**

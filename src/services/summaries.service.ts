@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { TIME_ZONE, type DayKey } from '../domain/calendar';
-import { STATION_START_CTE, countedJoinedSql, rosterJoinSql } from './counted-days';
+import { STATION_START_CTE, countedJoinedSql, rosterJoinSql, type CountyPolicyService } from './county-policy.service';
 
 /** Serialises summary refreshes across connections and instances. */
 const SUMMARY_LOCK = 0x6b657078;
@@ -10,13 +10,14 @@ const WATERMARK = `(SELECT least(refreshed_to, refreshed_at) FROM summary_waterm
 /**
  * Maintains the summary tables (station_day, informant_period, station_period) from the daily
  * rollups, and station_roster_day from the roster intervals, for fast rankings. StatisticsService reads them; nothing else writes them. Only
- * counted informant-days (counted-days.ts: from the station's first counted day, inside the
+ * counted informant-days (county-policy.service.ts: from the station's first counted day, inside the
  * informant's roster intervals) enter them; a change of either touches the rollups concerned.
  */
 export class SummaryRefresher {
   constructor(
     private readonly ds: DataSource,
-    private readonly defaultQuota: number,
+    /** The county quota a quota-met day is measured against. */
+    private readonly policy: CountyPolicyService,
   ) {}
 
   /**
@@ -102,11 +103,11 @@ export class SummaryRefresher {
         );
       }
       await m.query(
-        `WITH c AS (SELECT DISTINCT station_id, day FROM daily_rollup WHERE updated_at > $2::timestamptz), ${STATION_START_CTE}
+        `WITH c AS (SELECT DISTINCT station_id, day FROM daily_rollup WHERE updated_at > $1::timestamptz), ${STATION_START_CTE}
          INSERT INTO station_day (county_id, station_id, day, active_informants, raw_shares, effective_shares, quota_met)
          SELECT s.county_id, d.station_id, d.day, count(*) FILTER (WHERE k.counted AND d.effective_shares > 0),
                 coalesce(sum(d.raw_shares) FILTER (WHERE k.counted), 0), coalesce(sum(d.effective_shares) FILTER (WHERE k.counted), 0),
-                count(*) FILTER (WHERE k.counted AND d.effective_shares >= coalesce(r.daily_quota, $1))
+                count(*) FILTER (WHERE k.counted AND d.effective_shares >= ${this.policy.quotaSql('r')})
          FROM c JOIN daily_rollup d ON d.station_id = c.station_id AND d.day = c.day
          JOIN station s ON s.id = d.station_id JOIN region r ON r.id = s.county_id JOIN station_start ss ON ss.station_id = d.station_id
          ${rosterJoinSql('d')}
@@ -114,7 +115,7 @@ export class SummaryRefresher {
          GROUP BY s.county_id, d.station_id, d.day
          ON CONFLICT (county_id, station_id, day) DO UPDATE SET active_informants = excluded.active_informants,
            raw_shares = excluded.raw_shares, effective_shares = excluded.effective_shares, quota_met = excluded.quota_met`,
-        [this.defaultQuota, wm],
+        [wm],
       );
       for (const [kind, unit, span] of [
         ['w', 'week', '7 days'],
@@ -127,7 +128,7 @@ export class SummaryRefresher {
            INSERT INTO informant_period (county_id, informant_id, kind, period_start, station_id, effective_shares, active_days, quota_met_days)
            SELECT d.county_id, d.informant_id, '${kind}', c.start, max(d.station_id), coalesce(sum(d.effective_shares) FILTER (WHERE k.counted), 0),
                   count(*) FILTER (WHERE k.counted AND d.effective_shares > 0),
-                  count(*) FILTER (WHERE k.counted AND d.effective_shares >= coalesce(r.daily_quota, $2))
+                  count(*) FILTER (WHERE k.counted AND d.effective_shares >= ${this.policy.quotaSql('r')})
            FROM c JOIN daily_rollup d ON d.informant_id = c.informant_id AND d.day >= c.start AND d.day < (c.start + interval '${span}')::date
            JOIN station s ON s.id = d.station_id JOIN region r ON r.id = s.county_id JOIN station_start ss ON ss.station_id = d.station_id
            ${rosterJoinSql('d')}
@@ -135,7 +136,7 @@ export class SummaryRefresher {
            GROUP BY d.county_id, d.informant_id, c.start
            ON CONFLICT (county_id, informant_id, kind, period_start) DO UPDATE SET station_id = excluded.station_id, effective_shares = excluded.effective_shares,
              active_days = excluded.active_days, quota_met_days = excluded.quota_met_days`,
-          [wm, this.defaultQuota],
+          [wm],
         );
         await m.query(
           `WITH c AS (SELECT DISTINCT county_id, station_id, date_trunc('${unit}', day)::date AS start FROM daily_rollup WHERE updated_at > $1::timestamptz)

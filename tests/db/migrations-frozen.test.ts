@@ -33,6 +33,7 @@ const LANDED: Record<string, string> = {
   '1765530000000-listen-intervals.ts': 'c0f695fc779cfa460bac27472a0e0585dc344d53894cc35a544982ff5f0359c1',
   '1765600000000-person-identities.ts': '2dd1a57c2af5d675cbafa586e056285e5f7437aba1a5cbda03955599d3ba35ad',
   '1765610000000-job-run-county.ts': '52b905eaeb5a749b5f25d1abd470e29e3261dc8f7b501b1b7f339a45759a4089',
+  '1765620000000-station-status.ts': 'ffb0a91f07f37ff9f0652feec1d145ef57a575b734e42b3cf34a193f87d7feb3',
   '1765700000000-county-keys-partitions.ts': 'b92c860fe2b0a439154befb8e66d4e7115f645a9227409739ed92d7c621f92c5',
 };
 

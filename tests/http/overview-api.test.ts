@@ -105,6 +105,9 @@ describe('console API: overview', () => {
     expect(body.period).toMatchObject({ key: month.key, from: month.from, to: month.to });
     expect(body.targets).toEqual({
       informantsPerStation: 500,
+      // 2 stations × 500; 2 stations × 1 activity × 1 calendar month (November, counted to the 25th).
+      informants: 1000,
+      activities: 2,
       sharesPerInformantDay: 3,
       activitiesPerMonth: 1,
       participantsPerActivity: 50,
@@ -135,11 +138,28 @@ describe('console API: overview', () => {
     expect(body.daily.filter((d) => d.effectiveShares > 0)).toHaveLength(8);
 
     expect(body.weekly).toHaveLength(13);
-    expect(body.weekly[12]).toMatchObject({ week: '2026-W48', from: '2026-11-23', to: '2026-11-29' });
-    expect(body.weekly[0]).toMatchObject({ week: '2026-W36', from: '2026-08-31', to: '2026-09-06' });
+    expect(body.weekly[12]).toMatchObject({
+      week: '2026-W48',
+      label: '2026年第48周（11月23日—11月29日）',
+      from: '2026-11-23',
+      to: '2026-11-29',
+    });
+    expect(body.weekly[0]).toMatchObject({
+      week: '2026-W36',
+      label: '2026年第36周（8月31日—9月6日）',
+      from: '2026-08-31',
+      to: '2026-09-06',
+    });
     for (const w of body.weekly) {
       const f = await stats.figures('county', county, parsePeriod(w.week)!, today);
-      expect(w).toEqual({ week: w.week, from: w.from, to: w.to, activeRate: f.activeRate, perInformantDay: f.perInformantDay });
+      expect(w).toEqual({
+        week: w.week,
+        label: w.label,
+        from: w.from,
+        to: w.to,
+        activeRate: f.activeRate,
+        perInformantDay: f.perInformantDay,
+      });
     }
     expect(body.weekly.some((w) => w.activeRate > 0)).toBe(true);
   });

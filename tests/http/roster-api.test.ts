@@ -68,6 +68,7 @@ describe('console API: roster and informants', () => {
       name: '张三',
       phoneTail: '5678',
       status: 'active',
+      statusLabel: '正常',
       joinedOn: dayOf(now),
       leftOn: null,
       boundWechat: false,

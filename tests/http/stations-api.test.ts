@@ -260,10 +260,14 @@ describe('console API: stations', () => {
     expect((await op.call('PUT', `/api/v1/stations/${id}`, { body: { countingFrom: null } })).json).toMatchObject({ countingFrom: null });
 
     const disabled = await staff.call('PUT', `/api/v1/stations/${id}`, { body: { status: 'disabled' } });
-    expect(disabled.json).toMatchObject({ status: 'disabled' });
+    expect(disabled.json).toMatchObject({ status: 'disabled', statusLabel: '已停用' });
+    // One vocabulary from the database to the page (issue 17): stored as the API says it.
     const [row] = await fx.db.ds.query(`SELECT status FROM station WHERE id = $1`, [id]);
-    expect(row.status).toBe('revoked');
-    expect((await staff.call('PUT', `/api/v1/stations/${id}`, { body: { status: 'active' } })).json).toMatchObject({ status: 'active' });
+    expect(row.status).toBe('disabled');
+    expect((await staff.call('PUT', `/api/v1/stations/${id}`, { body: { status: 'active' } })).json).toMatchObject({
+      status: 'active',
+      statusLabel: '正常',
+    });
 
     const audit: Array<{ listener_id: string; outcome: string }> = await fx.db.ds.query(
       `SELECT listener_id, outcome FROM audit_log WHERE channel = 'console' AND command = $1 ORDER BY id`,

@@ -4,6 +4,7 @@ import { PARTITIONS_FAILED, PartitionUpkeep } from '../../src/jobs/partition-upk
 import { createLogger } from '../../src/logger';
 import { AlertService } from '../../src/services/alert.service';
 import { PartitionKeeper } from '../../src/services/partitions.service';
+import { CountyPolicyService } from '../../src/services/county-policy.service';
 import { SummaryRefresher } from '../../src/services/summaries.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -39,7 +40,9 @@ describe('PartitionUpkeep', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     await db.ds.query(`CREATE TABLE ku_raw (id bigserial, day date NOT NULL) PARTITION BY RANGE (day)`);
-    const keeper = new PartitionKeeper(db.ds, new SummaryRefresher(db.ds, 3), [{ table: 'ku_raw', column: 'day' }]);
+    const keeper = new PartitionKeeper(db.ds, new SummaryRefresher(db.ds, new CountyPolicyService(db.ds, 3)), [
+      { table: 'ku_raw', column: 'day' },
+    ]);
     const alerts = new AlertService({ ds: db.ds, config, deliver: async () => undefined, log });
     upkeep = new PartitionUpkeep(keeper, alerts, config, log);
   });
@@ -85,7 +88,9 @@ describe('PartitionUpkeep', () => {
   it('reports a database failure by its SQLSTATE, never quoting the database message', async () => {
     logged.length = 0;
     const impatient = new PartitionUpkeep(
-      new PartitionKeeper(db.ds, new SummaryRefresher(db.ds, 3), [{ table: 'ku_raw', column: 'day' }], { lockTimeoutMs: 200 }),
+      new PartitionKeeper(db.ds, new SummaryRefresher(db.ds, new CountyPolicyService(db.ds, 3)), [{ table: 'ku_raw', column: 'day' }], {
+        lockTimeoutMs: 200,
+      }),
       new AlertService({ ds: db.ds, config, deliver: async () => undefined, log }),
       config,
       log,

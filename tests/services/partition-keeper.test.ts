@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { openDataSource } from '../../src/db/data-source';
 import { createLogger } from '../../src/logger';
 import { PARTITION_KEEPER_LOCK, PartitionKeeper, retentionKeepFrom } from '../../src/services/partitions.service';
+import { CountyPolicyService } from '../../src/services/county-policy.service';
 import { SummaryRefresher } from '../../src/services/summaries.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -15,7 +16,7 @@ describe('PartitionKeeper: monthly partitions created ahead', () => {
     { table: 'kp_a', column: 'day' },
     { table: 'kp_b', column: 'day' },
   ];
-  const keeperOn = (ds: DataSource) => new PartitionKeeper(ds, new SummaryRefresher(ds, 3), tables);
+  const keeperOn = (ds: DataSource) => new PartitionKeeper(ds, new SummaryRefresher(ds, new CountyPolicyService(ds, 3)), tables);
 
   /** Partition name → its bound as PostgreSQL prints it, straight from the catalog. */
   async function catalog(): Promise<Record<string, string>> {
@@ -176,7 +177,10 @@ describe('PartitionKeeper: monthly partitions created ahead', () => {
 
   it('leaves a listed table that is not partitioned alone', async () => {
     await db.ds.query(`DROP TABLE IF EXISTS kp_plain; CREATE TABLE kp_plain (id bigserial, day date NOT NULL)`);
-    const keeper = new PartitionKeeper(db.ds, new SummaryRefresher(db.ds, 3), [...tables, { table: 'kp_plain', column: 'day' }]);
+    const keeper = new PartitionKeeper(db.ds, new SummaryRefresher(db.ds, new CountyPolicyService(db.ds, 3)), [
+      ...tables,
+      { table: 'kp_plain', column: 'day' },
+    ]);
     expect((await keeper.ensureAhead('2026-11-15', 0)).sort()).toEqual(['kp_a_y2026m11', 'kp_b_y2026m11']);
   });
 

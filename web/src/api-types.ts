@@ -788,6 +788,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 统计期选项：本期与上一期的编号和中文名（周按 ISO 周，从周一开始），及今天 */
+        get: operations["periods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1405,7 +1422,13 @@ export interface operations {
                             stations: {
                                 id: number;
                                 name: string;
-                                status: string;
+                                /**
+                                 * @description active 正常；disabled 已停用
+                                 * @enum {string}
+                                 */
+                                status: "active" | "disabled";
+                                /** @description 状态中文名（正常、已停用） */
+                                statusLabel: string;
                                 type: string;
                                 /** @description 统计开始日 */
                                 start: string | null;
@@ -1564,10 +1587,12 @@ export interface operations {
                         /** @description 类型中文名 */
                         typeLabel: string;
                         /**
-                         * @description active 在用；disabled 已停用（撤销）
+                         * @description active 正常；disabled 已停用
                          * @enum {string}
                          */
                         status: "active" | "disabled";
+                        /** @description 状态中文名（正常、已停用） */
+                        statusLabel: string;
                         /** @description 统计开始日（未设置时为第一个群绑定的日期） */
                         countingFrom: string | null;
                         /**
@@ -1641,10 +1666,12 @@ export interface operations {
                             /** @description 类型中文名 */
                             typeLabel: string;
                             /**
-                             * @description active 在用；disabled 已停用（撤销）
+                             * @description active 正常；disabled 已停用
                              * @enum {string}
                              */
                             status: "active" | "disabled";
+                            /** @description 状态中文名（正常、已停用） */
+                            statusLabel: string;
                             /** @description 统计开始日（未设置时为第一个群绑定的日期） */
                             countingFrom: string | null;
                             /**
@@ -1787,6 +1814,8 @@ export interface operations {
                             place: string | null;
                             /** @enum {string} */
                             status: "active" | "withdrawn";
+                            /** @description 状态中文名 */
+                            statusLabel: string;
                             /** @description 登记人（渠道:账号） */
                             by: string;
                             /**
@@ -1894,10 +1923,12 @@ export interface operations {
                         /** @description 类型中文名 */
                         typeLabel: string;
                         /**
-                         * @description active 在用；disabled 已停用（撤销）
+                         * @description active 正常；disabled 已停用
                          * @enum {string}
                          */
                         status: "active" | "disabled";
+                        /** @description 状态中文名（正常、已停用） */
+                        statusLabel: string;
                         /** @description 统计开始日（未设置时为第一个群绑定的日期） */
                         countingFrom: string | null;
                         /**
@@ -2736,7 +2767,7 @@ export interface operations {
             query?: {
                 /** @description 在用 / 已停用 / 全部 */
                 status?: "active" | "disabled" | "all";
-                /** @description 姓名的一部分，或手机号后 4 位，或完整的 11 位手机号（其他位数的数字不匹配手机号） */
+                /** @description 姓名的一部���，或手机号后 4 位，或完整的 11 位手机号（其他位数的数字不匹配手机号） */
                 q?: string;
             };
             header?: never;
@@ -2760,6 +2791,8 @@ export interface operations {
                         phoneTail: string | null;
                         /** @enum {string} */
                         status: "active" | "disabled";
+                        /** @description 状态中文名 */
+                        statusLabel: string;
                         /**
                          * Format: date
                          * @description 本次在册开始日
@@ -2845,6 +2878,8 @@ export interface operations {
                         phoneTail: string | null;
                         /** @enum {string} */
                         status: "active" | "disabled";
+                        /** @description 状态中文名 */
+                        statusLabel: string;
                         /**
                          * Format: date
                          * @description 本次在册开始日
@@ -2930,6 +2965,8 @@ export interface operations {
                         phoneTail: string | null;
                         /** @enum {string} */
                         status: "active" | "disabled";
+                        /** @description 状态中文名 */
+                        statusLabel: string;
                         /**
                          * Format: date
                          * @description 本次在册开始日
@@ -3006,6 +3043,8 @@ export interface operations {
                         phoneTail: string | null;
                         /** @enum {string} */
                         status: "active" | "disabled";
+                        /** @description 状态中文名 */
+                        statusLabel: string;
                         /**
                          * Format: date
                          * @description 本次在册开始日
@@ -3082,6 +3121,8 @@ export interface operations {
                         phoneTail: string | null;
                         /** @enum {string} */
                         status: "active" | "disabled";
+                        /** @description 状态中文名 */
+                        statusLabel: string;
                         /**
                          * Format: date
                          * @description 本次在册开始日
@@ -3677,6 +3718,10 @@ export interface operations {
                             /** @description 最近 7 天有机器人微信号在听的时间占比（0–1） */
                             week: number | null;
                         };
+                        /** @description 沉寂：绑定已满 3 天、e站在用，最近 3 天（含今天）没有统计到科普转发（与总览“需要关注”同一规则） */
+                        silent: boolean;
+                        /** @description 最近 3 天内最后一次统计到转发的日子（没有为 null） */
+                        lastShareDay: string | null;
                     }[];
                 };
             };
@@ -3771,6 +3816,10 @@ export interface operations {
                             /** @description 最近 7 天有机器人微信号在听的时间占比（0–1） */
                             week: number | null;
                         };
+                        /** @description 沉寂：绑定已满 3 天、e站在用，最近 3 天（含今天）没有统计到科普转发（与总览“需要关注”同一规则） */
+                        silent: boolean;
+                        /** @description 最近 3 天内最后一次统计到转发的日子（没有为 null） */
+                        lastShareDay: string | null;
                     };
                 };
             };
@@ -4013,6 +4062,10 @@ export interface operations {
                         targets: {
                             /** @description 每站信息员目标人数 */
                             informantsPerStation: number;
+                            /** @description 信息员目标人数：每站目标 × e站数 */
+                            informants: number;
+                            /** @description 统计期的活动目标次数：每站每月次数 × e站数 × 统计天数涉及的自然月数（与统计表的对照要求相同） */
+                            activities: number;
                             /** @description 人均每天有效转发目标（本旗县区的每日任务数） */
                             sharesPerInformantDay: number;
                             /** @description 每站每月活动次数目标 */
@@ -4114,6 +4167,8 @@ export interface operations {
                         weekly: {
                             /** @description 2026-W48 */
                             week: string;
+                            /** @description 2026年第48周（11月23日—11月29日） */
+                            label: string;
                             /**
                              * Format: date
                              * @description 日期（YYYY-MM-DD，北京时间）
@@ -4289,6 +4344,8 @@ export interface operations {
                         place: string | null;
                         /** @enum {string} */
                         status: "active" | "withdrawn";
+                        /** @description 状态中文名 */
+                        statusLabel: string;
                         /** @description 登记人（渠道:账号） */
                         by: string;
                         /**
@@ -4390,6 +4447,8 @@ export interface operations {
                         place: string | null;
                         /** @enum {string} */
                         status: "active" | "withdrawn";
+                        /** @description 状态中文名 */
+                        statusLabel: string;
                         /** @description 登记人（渠道:账号） */
                         by: string;
                         /**
@@ -4491,6 +4550,8 @@ export interface operations {
                         place: string | null;
                         /** @enum {string} */
                         status: "active" | "withdrawn";
+                        /** @description 状态中文名 */
+                        statusLabel: string;
                         /** @description 登记人（渠道:账号） */
                         by: string;
                         /**
@@ -5030,6 +5091,68 @@ export interface operations {
             };
             /** @description 没有这一项，或无权查看 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    periods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description 今天（北京时间，服务器的时钟）
+                         */
+                        today: string;
+                        /** @description 本期与上一期（月、周、季度、年，各自本期在前），最后是今天 */
+                        options: {
+                            /** @enum {string} */
+                            kind: "day" | "week" | "month" | "quarter" | "year";
+                            /** @description 统计期，如 2026-W48、2026-11、2026Q4、2026、2026-11-25 */
+                            key: string;
+                            /** @description 中文名，如“本周 2026年第48周（11月23日—11月29日）” */
+                            label: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description 请求有误（中文说明） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 未登录或会话已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 无权查看或操作，或 CSRF 校验失败 */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,9 +26,6 @@ const timeFormat = new Intl.DateTimeFormat('zh-CN', {
 /** An ISO instant as Beijing time, e.g. 2026/11/25 14:05. */
 export const time = (iso: string | null | undefined): string => (iso ? timeFormat.format(new Date(iso)) : '—');
 
-/** Today in Beijing, YYYY-MM-DD. */
-export const today = (): string => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date());
-
 /** Station types and their Chinese names, as the server lists them (GET /station-types; loadStationTypes()). */
 export const STATION_TYPES = ref<Array<{ value: string; label: string }>>([]);
 let stationTypesLoad: Promise<void> | null = null;
@@ -48,15 +45,6 @@ export function loadStationTypes(): Promise<void> {
 
 export const stationType = (t: string): string => STATION_TYPES.value.find((x) => x.value === t)?.label ?? t;
 
-const STATUS: Record<string, string> = {
-  active: '正常',
-  disabled: '已停用',
-  rectifying: '整改中',
-  revoked: '已撤销',
-  withdrawn: '已撤回',
-};
-export const statusLabel = (s: string): string => STATUS[s] ?? s;
-
 const JOB_STATE: Record<string, string> = {
   planning: '计划中',
   planned: '已计划',
@@ -72,56 +60,35 @@ const JOB_STATE: Record<string, string> = {
 };
 export const jobState = (s: string): string => JOB_STATE[s] ?? s;
 
-const pad = (n: number): string => String(n).padStart(2, '0');
-
-/** The ISO week key (2026-W48) of a YYYY-MM-DD day. */
-export function isoWeek(day: string): string {
-  const [y, m, d] = day.split('-').map(Number);
-  const date = new Date(Date.UTC(y, m - 1, d));
-  const weekday = date.getUTCDay() || 7;
-  date.setUTCDate(date.getUTCDate() + 4 - weekday);
-  const yearStart = Date.UTC(date.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((date.getTime() - yearStart) / 86400000 + 1) / 7);
-  return `${date.getUTCFullYear()}-W${pad(week)}`;
-}
-
-/** A day n days before a YYYY-MM-DD day. */
-function minusDays(day: string, n: number): string {
-  const [y, m, d] = day.split('-').map(Number);
-  const date = new Date(Date.UTC(y, m - 1, d - n));
-  return `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
-}
-
+/** A period the pickers offer, as the server keys and labels it (GET /periods, src/domain/periods.ts). */
 export interface PeriodOption {
+  kind: 'day' | 'week' | 'month' | 'quarter' | 'year';
   key: string;
   label: string;
 }
 
-/** The periods the pickers offer (this and the last week, month, quarter, year), newest first per kind. */
-export function periodOptions(kind?: 'week' | 'month' | 'quarter' | 'year'): PeriodOption[] {
-  const t = today();
-  const [y, m] = t.split('-').map(Number);
-  const q = Math.floor((m - 1) / 3) + 1;
-  const lastMonth = m === 1 ? { y: y - 1, m: 12 } : { y, m: m - 1 };
-  const lastQuarter = q === 1 ? { y: y - 1, q: 4 } : { y, q: q - 1 };
-  const options: Record<string, PeriodOption[]> = {
-    month: [
-      { key: `${y}-${pad(m)}`, label: `本月（${y}年${m}月）` },
-      { key: `${lastMonth.y}-${pad(lastMonth.m)}`, label: `上月（${lastMonth.y}年${lastMonth.m}月）` },
-    ],
-    week: [
-      { key: isoWeek(t), label: `本周（${isoWeek(t)}）` },
-      { key: isoWeek(minusDays(t, 7)), label: `上周（${isoWeek(minusDays(t, 7))}）` },
-    ],
-    quarter: [
-      { key: `${y}Q${q}`, label: `本季度（${y}年第${q}季度）` },
-      { key: `${lastQuarter.y}Q${lastQuarter.q}`, label: `上季度（${lastQuarter.y}年第${lastQuarter.q}季度）` },
-    ],
-    year: [
-      { key: `${y}`, label: `今年（${y}年）` },
-      { key: `${y - 1}`, label: `去年（${y - 1}年）` },
-    ],
-  };
-  if (kind) return options[kind];
-  return [...options.month, ...options.week, ...options.quarter, ...options.year, { key: t, label: `今天（${t}）` }];
+const periods: { today: string; options: PeriodOption[]; at: number } = { today: '', options: [], at: 0 };
+/** How long the offered periods are reused before asking the server again (it decides when a week or month turns). */
+const PERIODS_FRESH_MS = 10 * 60_000;
+
+/** Loads the offered periods from the server (the router does, before each signed-in page; at most every 10 minutes). */
+export async function loadPeriods(): Promise<void> {
+  if (Date.now() - periods.at < PERIODS_FRESH_MS) return;
+  try {
+    const answer = await get<{ today: string; options: PeriodOption[] }>('/periods', undefined, { quiet: true });
+    Object.assign(periods, answer, { at: Date.now() });
+  } catch {
+    // The page shows the API's own error when its data cannot be read either.
+  }
 }
+
+/** Today in Beijing by the server's clock (YYYY-MM-DD), as of the last loadPeriods(). */
+export const today = (): string => periods.today;
+
+/** The periods the pickers offer (this and the last week, month, quarter, year; then today), as the server listed them. */
+export function periodOptions(kind?: PeriodOption['kind']): PeriodOption[] {
+  return kind ? periods.options.filter((o) => o.kind === kind) : periods.options;
+}
+
+/** The key of this (0) or the last (1) period of a kind ('' before the periods are loaded). */
+export const periodKey = (kind: PeriodOption['kind'], which: 0 | 1 = 0): string => periodOptions(kind)[which]?.key ?? '';

@@ -1,5 +1,6 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import { loadMe, session, type Me } from './api';
+import { loadPeriods } from './format';
 
 type Kind = Me['kind'];
 const ALL: Kind[] = ['operator', 'staff', 'manager'];
@@ -57,6 +58,8 @@ router.beforeEach(async (to) => {
   if (to.meta.public) return true;
   const me = session.checked ? session.me : await loadMe();
   if (!me) return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
+  // The periods the pickers offer, keyed and labelled by the server (before the page sets its default period).
+  await loadPeriods();
   if (to.meta.kinds && !to.meta.kinds.includes(me.kind)) return { path: '/' };
   return true;
 });

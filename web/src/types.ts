@@ -29,7 +29,7 @@ export type Station = StationDetail['station'];
 
 type ListedGroup = Answer<'groups'>[number];
 /** A group; GET /groups adds its bot accounts (every one listens, the speaker speaks) and its coverage. */
-export type Group = Answer<'bindGroup'> & Partial<Pick<ListedGroup, 'accounts' | 'coverage'>>;
+export type Group = Answer<'bindGroup'> & Partial<Pick<ListedGroup, 'accounts' | 'coverage' | 'silent' | 'lastShareDay'>>;
 export type GroupAccount = ListedGroup['accounts'][number];
 
 export type Activity = Answer<'activities'>[number];

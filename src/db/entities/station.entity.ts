@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { STATION_STATUSES, type StationStatus } from '../../domain/county-policy';
 import { Region } from './region.entity';
 
 export const STATION_TYPES = [
@@ -13,11 +14,12 @@ export const STATION_TYPES = [
   'other',
 ] as const;
 export type StationType = (typeof STATION_TYPES)[number];
-export type StationStatus = 'active' | 'rectifying' | 'revoked';
+export type { StationStatus };
 
 /** A 科普中国e站: a grassroots site with its informants, groups and activities. Its name is unique within its county. */
 @Entity({ name: 'station' })
 @Index('uq_station_county_name', ['countyId', 'name'], { unique: true })
+@Check('chk_station_status', `"status" IN (${STATION_STATUSES.map((s) => `'${s}'`).join(', ')})`)
 export class Station {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;

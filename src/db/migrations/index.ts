@@ -23,6 +23,7 @@ import { SendPacing1765520000000 } from './1765520000000-send-pacing';
 import { ListenIntervals1765530000000 } from './1765530000000-listen-intervals';
 import { PersonIdentities1765600000000 } from './1765600000000-person-identities';
 import { JobRunCounty1765610000000 } from './1765610000000-job-run-county';
+import { StationStatus1765620000000 } from './1765620000000-station-status';
 import { CountyKeysPartitions1765700000000 } from './1765700000000-county-keys-partitions';
 
 /** Versioned migrations, oldest first; run at start-up. */
@@ -52,5 +53,6 @@ export const MIGRATIONS = [
   ListenIntervals1765530000000,
   PersonIdentities1765600000000,
   JobRunCounty1765610000000,
+  StationStatus1765620000000,
   CountyKeysPartitions1765700000000,
 ];

@@ -10,6 +10,7 @@ import { WECOM_LOGIN_ROUTES, wecomLoginHandlers } from './areas/wecom-login';
 import { STATION_ROUTES, stationHandlers } from './areas/stations';
 import { SYSTEM_ROUTES, systemHandlers } from './areas/system';
 import { JOB_MESSAGE_ROUTES, jobMessageHandlers } from './areas/job-messages';
+import { PERIOD_ROUTES, periodHandlers } from './areas/periods';
 import type { ApiDeps, ApiHandler, ApiRoute } from './route';
 
 /**
@@ -29,6 +30,7 @@ export const API_ROUTES = {
   ...ACTIVITY_ROUTES,
   ...PEOPLE_ROUTES,
   ...REPORT_ROUTES,
+  ...PERIOD_ROUTES,
   openapi: { method: 'get', path: '/openapi.json', summary: '本 API 的 OpenAPI 3.1 描述', auth: false, status: 200 },
 } as const satisfies Record<string, ApiRoute>;
 
@@ -47,5 +49,6 @@ export function apiHandlers(deps: ApiDeps): Record<Exclude<keyof typeof API_ROUT
     ...activityHandlers(deps),
     ...peopleHandlers(deps),
     ...reportHandlers(deps),
+    ...periodHandlers(deps),
   };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Activity } from '../../../db/entities';
 import { dayOf, type DayKey } from '../../../domain/calendar';
 import { parsePeriod, periodContaining } from '../../../domain/periods';
-import { ACTIVITY_TYPES, MAX_PARTICIPANTS, parseDay } from '../../../domain/station-commands';
+import { ACTIVITY_STATUS_LABEL, ACTIVITY_TYPES, MAX_PARTICIPANTS, parseDay } from '../../../domain/station-commands';
 import { UserError } from '../../../errors';
 import { canSeeStation, type Access } from '../access';
 import { dayKey, instant, periodKey } from '../schemas';
@@ -44,6 +44,7 @@ export const activityBody = z.object({
   participants: z.number().int(),
   place: z.string().nullable(),
   status: z.enum(['active', 'withdrawn']),
+  statusLabel: z.string().describe('状态中文名'),
   by: z.string().describe('登记人（渠道:账号）'),
   createdAt: instant,
 });
@@ -94,6 +95,7 @@ export const activityOf = (a: Activity): z.infer<typeof activityBody> => ({
   participants: a.participants,
   place: a.place,
   status: a.status,
+  statusLabel: ACTIVITY_STATUS_LABEL[a.status],
   by: a.createdBy,
   createdAt: a.createdAt.toISOString(),
 });

@@ -2,7 +2,9 @@ import createHttpError from 'http-errors';
 import { z } from 'zod';
 import type { GroupRow, GroupScope } from '../../../services/group.service';
 import { canManageCounty, canSeeCounty, canSeeStation, type Access } from '../access';
-import { instant } from '../schemas';
+import { dayOf } from '../../../domain/calendar';
+import { SILENT_DAYS } from '../../../domain/county-policy';
+import { dayKey, instant } from '../schemas';
 import { bodyOf, idParam, parse, type ApiDeps, type ApiRoute, type Handlers } from '../route';
 
 /** A WeChat group as the console shows it. */
@@ -38,6 +40,10 @@ export const groupCoverageBody = z.object({
 export const groupListBody = groupBody.extend({
   accounts: z.array(groupAccountBody).describe('在群里的机器人微信号，在群里的在前'),
   coverage: groupCoverageBody.describe('覆盖率：从绑定（未绑定的从发现）时起算'),
+  silent: z
+    .boolean()
+    .describe(`沉寂：绑定已满 ${SILENT_DAYS} 天、e站在用，最近 ${SILENT_DAYS} 天（含今天）没有统计到科普转发（与总览“需要关注”同一规则）`),
+  lastShareDay: dayKey.nullable().describe(`最近 ${SILENT_DAYS} 天内最后一次统计到转发的日子（没有为 null）`),
 });
 
 export const speakerBody = z.object({
@@ -153,11 +159,15 @@ export function groupHandlers(deps: ApiDeps): Handlers<typeof GROUP_ROUTES> {
   const withAccounts = async (rows: GroupRow[]): Promise<Array<z.input<typeof groupListBody>>> => {
     const ids = rows.map((r) => r.id);
     const accounts = await deps.services.speakers.accountsOf(ids);
+    const now = deps.clock.now();
     const coverage = ids.length
-      ? await deps.services.coverage.figures(await deps.services.coverage.measuredGroups({ ids }), deps.clock.now())
+      ? await deps.services.coverage.figures(await deps.services.coverage.measuredGroups({ ids }), now)
       : new Map();
+    const silence = new Map((await deps.services.policy.groupSilence({ groupIds: ids }, dayOf(now), now)).map((g) => [g.groupId, g]));
     return rows.map((r) => ({
       ...groupOut(r),
+      silent: silence.get(r.id)?.silent ?? false,
+      lastShareDay: silence.get(r.id)?.lastShareDay ?? null,
       accounts: (accounts.get(r.id) ?? []).map((a) => ({ ...a, lastHeardAt: a.lastHeardAt?.toISOString() ?? null })),
       coverage: coverage.get(r.id) ?? { day: null, week: null },
     }));

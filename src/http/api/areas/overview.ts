@@ -26,6 +26,11 @@ export const overviewBody = z.object({
   targets: z
     .object({
       informantsPerStation: z.number().describe('每站信息员目标人数'),
+      informants: z.number().int().describe('信息员目标人数：每站目标 × e站数'),
+      activities: z
+        .number()
+        .int()
+        .describe('统计期的活动目标次数：每站每月次数 × e站数 × 统计天数涉及的自然月数（与统计表的对照要求相同）'),
       sharesPerInformantDay: z.number().describe('人均每天有效转发目标（本旗县区的每日任务数）'),
       activitiesPerMonth: z.number().describe('每站每月活动次数目标'),
       participantsPerActivity: z.number().describe('每次活动参加人数目标'),
@@ -40,6 +45,7 @@ export const overviewBody = z.object({
     .array(
       z.object({
         week: z.string().describe('2026-W48'),
+        label: z.string().describe('2026年第48周（11月23日—11月29日）'),
         from: dayKey,
         to: dayKey,
         activeRate: z.number().describe('活跃率 0..1'),

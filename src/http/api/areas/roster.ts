@@ -19,6 +19,7 @@ export const informantBody = z.object({
   name: z.string(),
   phoneTail: z.string().nullable().describe('手机号后 4 位'),
   status: z.enum(['active', 'disabled']),
+  statusLabel: z.string().describe('状态中文名'),
   joinedOn: dayKey.describe('本次在册开始日'),
   leftOn: dayKey.nullable().describe('停用后的最后在册日'),
   boundWechat: z.boolean().describe('已绑定微信'),

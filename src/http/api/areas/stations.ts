@@ -2,6 +2,7 @@ import createHttpError from 'http-errors';
 import { z } from 'zod';
 import { STATION_TYPES } from '../../../db/entities';
 import { dayOf } from '../../../domain/calendar';
+import { STATION_STATUSES, STATION_STATUS_LABEL, stationStatusLabel } from '../../../domain/county-policy';
 import { figuresOf, figuresOnly, sumAggregates } from '../../../stats/catalogue';
 import { parsePeriod, periodContaining, periodLabel, type Period } from '../../../domain/periods';
 import { STATION_TYPE_LABEL } from '../../../services/report.service';
@@ -14,6 +15,12 @@ import { groupBody, groupOut } from './groups';
 
 /** Only the figures' own fields, the catalogue's (a station's aggregates also carry its name and status). */
 export { figuresOnly } from '../../../stats/catalogue';
+
+/** A station's status (domain/county-policy.ts STATION_STATUSES), as answers give it and updates take it. */
+const stationStatus = z
+  .enum(STATION_STATUSES, { error: `status 应为 ${STATION_STATUSES.join(' 或 ')}` })
+  .describe(STATION_STATUSES.map((x) => `${x} ${STATION_STATUS_LABEL[x]}`).join('；'));
+const stationStatusLabelField = z.string().describe(`状态中文名（${Object.values(STATION_STATUS_LABEL).join('、')}）`);
 
 export const stationsQuery = z.object({
   period: periodKey.optional().describe('统计期（默认本月）'),
@@ -32,7 +39,8 @@ export const stationsBody = z.object({
         z.object({
           id: z.number().int(),
           name: z.string(),
-          status: z.string(),
+          status: stationStatus,
+          statusLabel: stationStatusLabelField,
           type: z.string(),
           start: dayKey.nullable().describe('统计开始日'),
           figures,
@@ -59,7 +67,8 @@ export const stationBody = z.object({
   name: z.string(),
   type: z.enum(STATION_TYPES).describe('类型代码（与 kepubot station add --type 相同）'),
   typeLabel: z.string().describe('类型中文名'),
-  status: z.enum(['active', 'disabled']).describe('active 在用；disabled 已停用（撤销）'),
+  status: stationStatus,
+  statusLabel: stationStatusLabelField,
   countingFrom: dayKey.nullable().describe('统计开始日（未设置时为第一个群绑定的日期）'),
   createdAt: instant,
 });
@@ -96,7 +105,7 @@ export const updateStationBody = z.object({
   name: stationNameField.optional(),
   type: stationType.optional(),
   countingFrom: day.nullable().optional().describe('统计开始日；null 恢复为第一个群绑定的日期'),
-  status: z.enum(['active', 'disabled'], { error: 'status 应为 active 或 disabled' }).optional().describe('disabled 停用；active 重新启用'),
+  status: stationStatus.optional().describe('disabled 停用；active 重新启用'),
 });
 
 export const stationQuery = z.object({ period: periodKey.optional().describe('统计期（默认本月）') });
@@ -126,7 +135,8 @@ export const stationOut = (s: StationWithCounty): z.input<typeof stationBody> =>
   name: s.name,
   type: s.type,
   typeLabel: STATION_TYPE_LABEL[s.type] ?? s.type,
-  status: s.status === 'revoked' ? 'disabled' : 'active',
+  status: s.status,
+  statusLabel: stationStatusLabel(s.status),
   countingFrom: s.countingFrom,
   createdAt: s.createdAt.toISOString(),
 });
@@ -260,6 +270,7 @@ export function stationHandlers(deps: ApiDeps): Handlers<typeof STATION_ROUTES> 
             id: r.stationId,
             name: r.name,
             status: r.status,
+            statusLabel: stationStatusLabel(r.status),
             type: r.type,
             start: r.start,
             figures: figuresOnly(r.figures),
