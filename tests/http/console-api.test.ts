@@ -48,6 +48,7 @@ const API: readonly string[] = [
   'GET /api/v1/openapi.json',
   'GET /api/v1/overview',
   'GET /api/v1/people',
+  'GET /api/v1/periods',
   'POST /api/v1/people/managers',
   'DELETE /api/v1/people/managers/{id}',
   'POST /api/v1/people/staff',
