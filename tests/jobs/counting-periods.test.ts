@@ -4,35 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
 import { ManualClock } from '../../src/clock';
+import { STATION_HEADERS } from '../support/filed-headers';
 import { startHarness, type BotHarness } from '../support/harness';
 
-// The station table's header row as filed, written out by hand (not the constant that writes it).
-const STATION_HEADERS = [
-  '序号',
-  'e站',
-  '类型',
-  '状态',
-  '统计开始日',
-  '统计天数',
-  '信息员',
-  '信息员≥500',
-  '本期新增',
-  '活跃信息员',
-  '活跃率',
-  '有效转发',
-  '信息员人天',
-  '人均每天有效转发',
-  '人均达标',
-  '达标率',
-  '活动次数',
-  '50人以上活动',
-  '活动达标',
-  '参加人次',
-  '宣传栏更换',
-  '宣传栏达标',
-  '大屏播放小时',
-  '大屏达标',
-];
 // The ledger's header row, written out by hand.
 const LEDGER_HEADERS = ['序号', '姓名', 'e站', '手机号', '统计天数', '活跃天数', '有效转发', '达标天数'];
 
